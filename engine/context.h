@@ -1,0 +1,65 @@
+// The per-run context: one column of doubles per bar field and per indicator, all as long as the
+// bar series. Context workers fill columns before the bar loop (every column is causal: the value
+// at bar t depends only on bars 0..t; NaN while an indicator warms up). Other workers read a
+// column by the ColumnId they resolved once at Bind time, never by name per bar.
+//
+// The frame also is the shared indicator cache: Ema(), Atr(), Rsi() return the column for that
+// indicator, computing it the first time it is asked for, so a trend_follower that needs
+// ema_12 and an `ema` context worker with period 12 share one column.
+//
+// Not thread-safe; one frame per run. Owns its columns.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "engine/data.h"
+
+namespace s1mple::engine {
+
+using ColumnId = uint32_t;
+
+// The bar columns every frame starts with, in this order.
+inline constexpr ColumnId kOpenColumn = 0;
+inline constexpr ColumnId kHighColumn = 1;
+inline constexpr ColumnId kLowColumn = 2;
+inline constexpr ColumnId kCloseColumn = 3;
+inline constexpr ColumnId kVolumeColumn = 4;
+inline constexpr ColumnId kBarColumnCount = 5;
+
+class ContextFrame {
+ public:
+  // Borrows `bars`, which must outlive the frame.
+  explicit ContextFrame(const BarSeries& bars);
+
+  const BarSeries& bars() const { return *bars_; }
+  size_t size() const { return bars_->size(); }
+  size_t column_count() const { return names_.size(); }
+
+  std::optional<ColumnId> Find(std::string_view name) const;
+  const std::string& Name(ColumnId id) const { return names_[id]; }
+  std::span<const double> Column(ColumnId id) const;
+  const double* Data(ColumnId id) const { return Column(id).data(); }
+
+  // Adds a column of NaNs. Fails (InvalidArgument, naming the column) if the name is taken.
+  [[nodiscard]] Result<ColumnId> AddColumn(std::string name);
+  std::span<double> MutableColumn(ColumnId id);
+
+  // Shared indicators (see indicators.h for the formulas). Names: "ema_<p>" / "rsi_<p>" of close,
+  // "ema_<p>_<source>" / "rsi_<p>_<source>" of another column, "atr_<p>".
+  [[nodiscard]] Result<ColumnId> Ema(int period, ColumnId source = kCloseColumn);
+  [[nodiscard]] Result<ColumnId> Rsi(int period, ColumnId source = kCloseColumn);
+  [[nodiscard]] Result<ColumnId> Atr(int period);
+
+ private:
+  const BarSeries* bars_;
+  std::vector<std::string> names_;
+  std::vector<std::vector<double>> owned_;  // indicator columns (index id - kBarColumnCount)
+};
+
+}  // namespace s1mple::engine

@@ -1,0 +1,63 @@
+// The Operations-service: load an Operation (operation.yaml + blueprints + operators.yaml), load
+// its data, run its backtests. The engine's public entry points; knows nothing of jobs or
+// networks. Thread-safe: every function works on its arguments only (a runner may run one
+// backtest per thread, each with its own StrategyLink and a shared const BarSeries).
+//
+// Paths: relative paths inside an operation.yaml (strategy_blueprint, operators, data.path)
+// resolve against the directory of the operation.yaml that names them; relative paths inside a
+// blueprint or operators file (none today) would resolve against that file's directory.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "engine/config.h"
+#include "engine/data.h"
+#include "engine/plugin_registry.h"
+#include "engine/result.h"
+
+namespace s1mple::engine {
+
+// Reads operation.yaml and every blueprint and operators file it names, validating everything
+// (plugins and params against `registry`). Does not load data. Errors: InvalidArgument or
+// NotFound with "<file>: <yaml.path>: <what>".
+[[nodiscard]] Result<OperationConfig> LoadOperationFile(
+    const std::filesystem::path& path, const PluginRegistry& registry = DefaultRegistry());
+
+// Builds the same config from texts (a runner gets them as content-addressed artifacts). The
+// operation text must have exactly one strategy link; its strategy_blueprint/operators path
+// fields are ignored in favour of the texts given (an empty operators text = the defaults).
+// Errors name "<origin> operation", "<origin> blueprint" or "<origin> operators" and the YAML
+// path, e.g. "job sw-12/7 blueprint: opportunity_workers[0].params.fast_period: ...".
+// A csv data path is kept as written (not resolved, not read).
+[[nodiscard]] Result<OperationConfig> ParseOperationTexts(
+    std::string_view operation_yaml, std::string_view blueprint_yaml,
+    std::string_view operators_yaml, std::string_view origin,
+    const PluginRegistry& registry = DefaultRegistry());
+
+// The parts on their own (origin names the text in errors).
+[[nodiscard]] Result<BlueprintConfig> ParseBlueprintText(
+    std::string_view yaml, std::string_view origin,
+    const PluginRegistry& registry = DefaultRegistry());
+[[nodiscard]] Result<OperatorsConfig> ParseOperatorsText(std::string_view yaml,
+                                                         std::string_view origin);
+
+struct RunOptions {
+  const PluginRegistry* registry = nullptr;  // nullptr: DefaultRegistry()
+  bool capture_context = false;              // fill BacktestResult::context_* (--dump-context)
+  // A bar whose event bus handles more events than this fails the run ("event storm": workers
+  // that trigger each other in a cycle).
+  uint32_t max_events_per_bar = 1024;
+};
+
+// Runs one strategy link on `bars` (the data its environment names, already loaded; the
+// link's period selects the traded bars, earlier bars only warm up indicators). Deterministic:
+// the same link and bars give a bit-identical result. Errors: InvalidArgument when the period
+// selects no bars; Internal when a worker fails.
+[[nodiscard]] Result<BacktestResult> RunBacktest(const StrategyLink& link, const BarSeries& bars,
+                                                 const RunOptions& options = {});
+
+}  // namespace s1mple::engine

@@ -1,0 +1,116 @@
+// The outcome of one backtest: metrics, causality, equity curve, trades; and its JSON form.
+// Definitions of every number: docs/METRICS.md.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/types.h"
+
+namespace s1mple::engine {
+
+// One closed trade (a partial exit is a trade of its own, with the same opportunity id).
+struct Trade {
+  TimestampMs entry_time;
+  TimestampMs exit_time;
+  Price entry_price;  // average fill, after slippage
+  Price exit_price;   // after slippage
+  Side side = Side::kLong;
+  Quantity size;
+  Money pnl;  // net of the fees of both fills (entry fee pro rata for partial exits)
+  Money fees;
+  OpportunityId opportunity;
+  std::string exit_reason;  // "stop_loss", "take_profit", "partial_exit", "close", "end_of_data"
+  uint32_t entry_bar = 0;
+  uint32_t exit_bar = 0;
+};
+
+// Undefined values (Sharpe with zero variance, profit factor without losses, ...) are nullopt;
+// JSON writes them as null. See docs/METRICS.md.
+struct Metrics {
+  std::optional<double> sharpe_ratio;
+  std::optional<double> sortino_ratio;
+  double total_return = 0;     // %
+  std::optional<double> cagr;  // %
+  double max_drawdown = 0;     // %, positive
+  std::optional<double> calmar;
+  std::optional<double> win_rate;  // %
+  std::optional<double> profit_factor;
+  int64_t total_trades = 0;
+  std::optional<double> avg_trade_duration;  // hours
+};
+
+struct RejectionCount {
+  std::string threat_type;  // a threat type or a planning reason (e.g. "POSITION_OPEN")
+  int64_t count = 0;
+};
+
+struct Causality {
+  int64_t opportunities_detected = 0;
+  int64_t opportunities_rejected = 0;
+  int64_t threats_detected = 0;
+  std::vector<RejectionCount> top_rejection_reasons;  // by count desc, then name
+};
+
+// What happened to one opportunity.
+struct OpportunityRecord {
+  OpportunityId id;
+  uint32_t bar = 0;
+  Side side = Side::kLong;
+  std::string signal_type;
+  bool accepted = false;      // became an order
+  std::string reject_reason;  // threat type or planning reason when rejected
+  ThreatId threat;            // the threat that rejected it, if one did
+};
+
+struct EquityPoint {
+  TimestampMs ts;
+  double equity = 0;
+};
+
+struct BacktestResult {
+  std::string name;  // the strategy link's name
+  Metrics metrics;
+  Causality causality;
+  std::vector<EquityPoint> equity;  // one per traded bar, marked at the close
+  std::vector<Trade> trades;
+  std::vector<OpportunityRecord> opportunities;
+  int64_t bars = 0;          // bars traded (inside the period)
+  TimestampMs period_start;  // first and last traded bar
+  TimestampMs period_end;
+  std::vector<std::string> warnings;  // e.g. "only 500 bars (fewer than 1000)"
+  // Filled when RunOptions::capture_context: every column of the frame over the traded bars.
+  std::vector<std::string> context_names;
+  std::vector<std::vector<double>> context_columns;
+};
+
+// Computes metrics from an equity curve and closed trades (what RunBacktest uses; exposed for
+// tests on hand-computed curves). `equity` must be non-empty.
+Metrics ComputeMetrics(std::span<const EquityPoint> equity, std::span<const Trade> trades,
+                       double periods_per_year);
+
+struct JsonOptions {
+  // 0 = every point. Otherwise at most this many points: the first, the last, the peak and
+  // trough of the maximum drawdown, and evenly spaced points in between.
+  size_t max_equity_points = 0;
+  bool include_trades = true;
+  bool include_opportunities = false;  // "opportunities": [{id, bar, side, ...}]
+};
+
+// {"name", "metrics": {...}, "causality": {...}, "equity": [[ts_ms, equity], ...],
+//  "trades": [{entry_time, exit_time, entry_price, exit_price, side, size, pnl, fees,
+//  opportunity_id, exit_reason}], "bars": N, "period": {"start": ISO, "end": ISO},
+//  "warnings": [...]}. Times in trades are ISO-8601 strings. Shape: docs/METRICS.md.
+nlohmann::json ToJson(const BacktestResult& result, const JsonOptions& options = {});
+nlohmann::json MetricsToJson(const Metrics& metrics);
+nlohmann::json CausalityToJson(const Causality& causality);
+
+// Indices of the equity points ToJson keeps for `max_points` (sorted, unique).
+std::vector<size_t> DownsampleEquity(std::span<const EquityPoint> equity, size_t max_points);
+
+}  // namespace s1mple::engine
