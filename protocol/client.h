@@ -1,0 +1,66 @@
+// A synchronous client of the broker: submit sweeps (chunked), upload and fetch artifacts,
+// follow status, page through results, pause/resume/cancel. Used by `s1mple status`, the
+// producer, the embedded mode and tests.
+//
+// Not thread-safe: one thread uses a Client (it owns a DEALER socket). Each call sends one
+// request and waits up to `timeout_ms` for the REPLY with the same `req`; stray replies (to
+// earlier, timed-out requests) are discarded.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "common/status.h"
+#include "protocol/messages.h"
+#include "protocol/transport.h"
+
+namespace s1mple::protocol {
+
+struct ClientOptions {
+  std::string endpoint;               // e.g. tcp://127.0.0.1:5555, inproc://broker
+  ClientSecurity security;            // NULL security by default
+  int timeout_ms = 10000;             // per request
+  size_t jobs_per_batch = 2000;       // SubmitSweep: overrides per SUBMIT_JOBS message
+  zmq::context_t* context = nullptr;  // borrowed; null: the client owns one (needed to
+                                      // share a context for inproc://)
+};
+
+class Client {
+ public:
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  static Result<std::unique_ptr<Client>> Connect(const ClientOptions& options);
+
+  // Sends a request (its `req` is assigned here) and returns the broker's REPLY. A reply with
+  // ok=false becomes a Status carrying the broker's error text.
+  Result<Reply> Call(Message request);
+
+  // Uploads `data` (PUT) and returns its SHA-256 hex address.
+  Result<std::string> PutArtifact(const std::string& data);
+  // Downloads an artifact and verifies its hash.
+  Result<std::string> GetArtifact(const std::string& hash);
+
+  // SUBMIT_BEGIN, SUBMIT_JOBS in batches, SUBMIT_COMMIT. Returns the sweep id. Artifacts named
+  // in `spec` must have been PUT first.
+  Result<std::string> SubmitSweep(const SweepSpec& spec, const std::vector<std::string>& overrides);
+
+  Result<StatusReply> GetStatus(const std::string& sweep = "");
+  Result<ResultsReply> GetResults(const std::string& sweep, uint64_t after, uint32_t limit,
+                                  bool include_pending = false);
+  Status Control(const std::string& sweep, ControlAction action);
+
+ private:
+  Client() = default;
+  std::unique_ptr<zmq::context_t> owned_context_;
+  std::unique_ptr<zmq::socket_t> socket_;
+  ClientOptions options_;
+  uint64_t next_req_ = 1;
+};
+
+}  // namespace s1mple::protocol

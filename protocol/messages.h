@@ -1,0 +1,236 @@
+// The wire messages of the s1mple sweep protocol, version 1 (docs/PROTOCOL.md is the reference).
+//
+// Every message is a ZeroMQ multipart message of three frames:
+//   frame 0  protocol header, the ASCII text "s1mple/<version>" (kHeader)
+//   frame 1  command, an upper-case ASCII name ("READY", "JOB", "SUBMIT_JOBS", ...)
+//   frame 2  body, one msgpack map with named fields (a map with string keys)
+// A ROUTER socket (the broker) sees the sender's routing id in front of these frames.
+//
+// Runner side (Majordomo worker style): READY, JOB, RESULT, ACK, HEARTBEAT, DISCONNECT.
+// Client side (request/REPLY, matched by `req`): SUBMIT_BEGIN, SUBMIT_JOBS, SUBMIT_COMMIT,
+// STATUS, RESULTS, PAUSE, RESUME, CANCEL, PUT, GET. Runners use GET to fetch artifacts too.
+//
+// These are plain value types; encode/decode lives in protocol/codec.h.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace s1mple::protocol {
+
+inline constexpr uint32_t kProtocolVersion = 1;
+inline constexpr std::string_view kHeader = "s1mple/1";
+inline constexpr std::string_view kHeaderPrefix = "s1mple/";
+
+// Bounds checked by decode (a message beyond them is rejected, naming the field).
+inline constexpr size_t kMaxMessageBytes = 64u << 20;    // whole body; also ZMQ_MAXMSGSIZE
+inline constexpr size_t kMaxNameBytes = 256;             // names, ids, hashes, reasons (short)
+inline constexpr size_t kMaxTextBytes = 16u << 20;       // JSON texts, plans, error texts
+inline constexpr size_t kMaxJobsPerBatch = 10000;        // overrides in one SUBMIT_JOBS
+inline constexpr size_t kMaxOverridesBytes = 64u << 10;  // one job's overrides JSON
+inline constexpr size_t kMaxArtifactsPerJob = 16;
+inline constexpr uint32_t kMaxResultsPage = 10000;
+
+// ---- runner side ---------------------------------------------------------------------------
+
+// runner -> broker, first message after connecting (and after every reconnect).
+struct Ready {
+  std::string runner;   // a stable, human-readable name, e.g. "host-1234"
+  uint32_t slots = 0;   // how many jobs it runs at once (>= 1)
+  uint32_t credit = 0;  // how many jobs it accepts right now (<= slots)
+};
+
+// broker -> runner: one leased job. The runner executes it and answers with a RESULT.
+struct Job {
+  std::string sweep;                             // sweep id
+  uint64_t index = 0;                            // job index within the sweep
+  uint32_t attempt = 1;                          // 1 for the first lease, +1 per retry
+  uint64_t timeout_ms = 0;                       // kill the run after this long (0: no limit)
+  std::string kind;                              // "backtest" or "diag"
+  std::map<std::string, std::string> artifacts;  // role -> SHA-256 hex (fetch with GET)
+  std::string overrides;                         // JSON object text: this job's overrides
+};
+
+enum class Outcome { kDone, kFailed };
+
+// runner -> broker: the outcome of one JOB. Kept by the runner until ACKed.
+struct JobResult {
+  std::string sweep;
+  uint64_t index = 0;
+  uint32_t attempt = 0;
+  Outcome outcome = Outcome::kDone;
+  std::string result;      // kDone: the result JSON text
+  std::string error;       // kFailed: the reason ("timeout after 500 ms", "bad config: ...")
+  bool retryable = false;  // kFailed: true for crash/timeout/lost, false for deterministic
+  uint64_t elapsed_ms = 0;
+  uint32_t credit = 0;  // slots this message hands back to the broker (usually 1)
+};
+
+enum class AckDisposition { kRecorded, kDuplicate, kRejected };
+
+// broker -> runner: the result for (sweep, index, attempt) is durable (or was a duplicate, or
+// was refused as invalid); the runner drops it either way.
+struct Ack {
+  std::string sweep;
+  uint64_t index = 0;
+  uint32_t attempt = 0;
+  AckDisposition disposition = AckDisposition::kRecorded;
+};
+
+// Both ways; any message counts as a sign of life, HEARTBEAT is sent when idle.
+struct Heartbeat {
+  uint32_t running = 0;  // runner -> broker: jobs in progress (informational)
+};
+
+// Both ways: the peer is dropped. A runner that receives it reconnects as new.
+struct Disconnect {
+  std::string reason;
+};
+
+// ---- client side ---------------------------------------------------------------------------
+
+struct SweepSpec {
+  std::string name;                              // human-readable
+  std::string kind = "optimization";             // "optimization", "variant" or "diag"; the
+                                                 // jobs of a "diag" sweep are diag jobs
+  std::string plan;                              // the plan text (YAML), kept for reference
+  std::map<std::string, std::string> artifacts;  // role -> SHA-256 hex, PUT before SUBMIT_BEGIN
+  uint32_t max_workers = 0;                      // concurrent leases (0: unlimited)
+  uint64_t timeout_ms = 0;                       // timeout_per_run (0: broker default)
+  uint32_t max_attempts = 0;                     // (0: broker default)
+};
+
+struct SubmitBegin {
+  uint64_t req = 0;
+  SweepSpec spec;
+};
+
+// Jobs are numbered first_index, first_index+1, ... in order; batches may be resent (a batch
+// whose jobs already exist with the same overrides is accepted again).
+struct SubmitJobs {
+  uint64_t req = 0;
+  std::string sweep;
+  uint64_t first_index = 0;
+  std::vector<std::string> overrides;  // JSON object texts
+};
+
+struct SubmitCommit {
+  uint64_t req = 0;
+  std::string sweep;
+  uint64_t total = 0;  // must equal the number of jobs added
+};
+
+struct StatusRequest {
+  uint64_t req = 0;
+  std::string sweep;  // empty: all sweeps
+};
+
+struct ResultsRequest {
+  uint64_t req = 0;
+  std::string sweep;
+  uint64_t after = 0;            // first index to return
+  uint32_t limit = 1000;         // at most this many items (<= kMaxResultsPage)
+  bool include_pending = false;  // also list jobs that are not finished
+};
+
+enum class ControlAction { kPause, kResume, kCancel };
+
+struct SweepControl {
+  uint64_t req = 0;
+  ControlAction action = ControlAction::kPause;
+  std::string sweep;
+};
+
+struct Put {
+  uint64_t req = 0;
+  std::string hash;  // SHA-256 hex of data; the broker verifies it
+  std::string data;
+};
+
+struct Get {
+  uint64_t req = 0;
+  std::string hash;
+};
+
+// ---- replies -------------------------------------------------------------------------------
+
+struct SweepStatus {
+  std::string sweep;
+  std::string name;
+  std::string state;  // "open" (submitting), "running", "paused", "cancelled", "complete"
+  uint64_t total = 0;
+  uint64_t pending = 0;
+  uint64_t running = 0;
+  uint64_t done = 0;
+  uint64_t failed = 0;
+  double rate = 0;    // finished jobs per second, recent
+  double eta_s = -1;  // seconds to completion at that rate (-1: unknown)
+  uint32_t max_workers = 0;
+};
+
+struct RunnerStatus {
+  std::string runner;
+  uint32_t slots = 0;
+  uint32_t credit = 0;
+  uint32_t running = 0;
+  uint64_t done = 0;  // results received from it since it connected
+  double rate = 0;    // results per second, recent
+  double connected_s = 0;
+};
+
+struct StatusReply {
+  std::vector<SweepStatus> sweeps;
+  std::vector<RunnerStatus> runners;
+  std::map<std::string, uint64_t> counters;  // broker counters (messages dropped, duplicates)
+};
+
+struct ResultItem {
+  uint64_t index = 0;
+  std::string state;  // "done", "failed", "pending", "running"
+  uint32_t attempts = 0;
+  std::string overrides;  // the job's overrides JSON text
+  std::string result;     // "done": result JSON text
+  std::string error;      // "failed": reason
+};
+
+struct ResultsReply {
+  std::vector<ResultItem> items;
+  uint64_t next = 0;  // pass as `after` for the next page
+  bool end = false;   // no job with index >= next exists
+};
+
+struct SubmitBeginReply {
+  std::string sweep;
+};
+
+struct GetReply {
+  std::string hash;
+  std::string data;
+};
+
+// The answer to any client request. `ok == false` carries `error`; otherwise the payload that
+// belongs to the request's command (monostate for PAUSE/RESUME/CANCEL/PUT/SUBMIT_*).
+struct Reply {
+  uint64_t req = 0;
+  std::string command;  // the request's command, e.g. "STATUS"
+  bool ok = true;
+  std::string error;
+  std::variant<std::monostate, SubmitBeginReply, StatusReply, ResultsReply, GetReply> payload;
+};
+
+using Message =
+    std::variant<Ready, Job, JobResult, Ack, Heartbeat, Disconnect, SubmitBegin, SubmitJobs,
+                 SubmitCommit, StatusRequest, ResultsRequest, SweepControl, Put, Get, Reply>;
+
+// The command name of a message ("READY", "PAUSE", ...).
+std::string_view CommandName(const Message& m);
+
+std::string_view OutcomeName(Outcome o);
+std::string_view DispositionName(AckDisposition d);
+
+}  // namespace s1mple::protocol

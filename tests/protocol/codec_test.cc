@@ -1,0 +1,246 @@
+// Encode/decode of every message kind, and validation that names the field at fault.
+#include "protocol/codec.h"
+
+#include <gtest/gtest.h>
+
+#include <msgpack.hpp>
+
+#include "protocol/sha256.h"
+
+namespace s1mple::protocol {
+namespace {
+
+template <typename T>
+T RoundTrip(const T& in) {
+  Frames f = Encode(Message(in));
+  EXPECT_EQ(f.size(), 3u);
+  EXPECT_EQ(f[0], kHeader);
+  auto out = Decode(f);
+  EXPECT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_TRUE(std::holds_alternative<T>(*out));
+  return std::get<T>(*out);
+}
+
+// A body built by hand, as a peer in another language would.
+template <typename Fn>
+Frames Handmade(std::string command, uint32_t fields, Fn fn) {
+  msgpack::sbuffer buf;
+  msgpack::packer<msgpack::sbuffer> p(buf);
+  p.pack_map(fields);
+  fn(p);
+  return {std::string(kHeader), command, std::string(buf.data(), buf.size())};
+}
+
+const std::string kHash = Sha256Hex("data");
+
+TEST(Codec, Sha256OfKnownInput) {
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_TRUE(IsSha256Hex(Sha256Hex("")));
+  EXPECT_FALSE(IsSha256Hex("ABC"));
+}
+
+TEST(Codec, RunnerMessagesRoundTrip) {
+  Ready ready{"host-1", 8, 6};
+  auto r = RoundTrip(ready);
+  EXPECT_EQ(r.runner, "host-1");
+  EXPECT_EQ(r.slots, 8u);
+  EXPECT_EQ(r.credit, 6u);
+
+  Job job{"sw-0123456789ab", 42, 2, 500, "diag", {{"operation", kHash}}, R"({"sleep_ms":1})"};
+  auto j = RoundTrip(job);
+  EXPECT_EQ(j.sweep, job.sweep);
+  EXPECT_EQ(j.index, 42u);
+  EXPECT_EQ(j.attempt, 2u);
+  EXPECT_EQ(j.timeout_ms, 500u);
+  EXPECT_EQ(j.artifacts, job.artifacts);
+  EXPECT_EQ(j.overrides, job.overrides);
+
+  JobResult res;
+  res.sweep = "sw-0123456789ab";
+  res.index = 7;
+  res.attempt = 1;
+  res.outcome = Outcome::kFailed;
+  res.error = "timeout after 500 ms";
+  res.retryable = true;
+  res.credit = 1;
+  auto rr = RoundTrip(res);
+  EXPECT_EQ(rr.outcome, Outcome::kFailed);
+  EXPECT_EQ(rr.error, res.error);
+  EXPECT_TRUE(rr.retryable);
+
+  auto a = RoundTrip(Ack{"sw-0123456789ab", 7, 1, AckDisposition::kDuplicate});
+  EXPECT_EQ(a.disposition, AckDisposition::kDuplicate);
+  EXPECT_EQ(RoundTrip(Heartbeat{3}).running, 3u);
+  EXPECT_EQ(RoundTrip(Disconnect{"bye"}).reason, "bye");
+}
+
+TEST(Codec, ClientMessagesRoundTrip) {
+  SubmitBegin b;
+  b.spec.name = "sweep";
+  b.spec.kind = "diag";
+  b.spec.artifacts = {{"blueprint", kHash}};
+  b.spec.max_workers = 4;
+  b.spec.timeout_ms = 1000;
+  b.spec.max_attempts = 2;
+  auto rb = RoundTrip(b);
+  EXPECT_EQ(rb.spec.artifacts, b.spec.artifacts);
+  EXPECT_EQ(rb.spec.max_workers, 4u);
+
+  SubmitJobs jobs{9, "sw-0123456789ab", 100, {"{}", R"({"a":1})"}};
+  auto rj = RoundTrip(jobs);
+  EXPECT_EQ(rj.req, 9u);
+  EXPECT_EQ(rj.first_index, 100u);
+  EXPECT_EQ(rj.overrides, jobs.overrides);
+
+  auto c = RoundTrip(SweepControl{5, ControlAction::kCancel, "sw-0123456789ab"});
+  EXPECT_EQ(c.action, ControlAction::kCancel);
+  EXPECT_EQ(CommandName(Message(c)), "CANCEL");
+
+  std::string binary("\0\1\2\xff", 4);
+  auto p = RoundTrip(Put{1, Sha256Hex(binary), binary});
+  EXPECT_EQ(p.data, binary);
+}
+
+TEST(Codec, RepliesRoundTripWithPayload) {
+  Reply r;
+  r.req = 3;
+  r.command = "STATUS";
+  StatusReply s;
+  s.sweeps.push_back({"sw-0123456789ab", "n", "running", 10, 5, 2, 2, 1, 1.5, 3.0, 4});
+  s.runners.push_back({"r1", 4, 1, 3, 99, 2.5, 10});
+  s.counters["dropped_malformed"] = 2;
+  r.payload = s;
+  auto out = RoundTrip(r);
+  const auto& st = std::get<StatusReply>(out.payload);
+  ASSERT_EQ(st.sweeps.size(), 1u);
+  EXPECT_EQ(st.sweeps[0].done, 2u);
+  EXPECT_DOUBLE_EQ(st.sweeps[0].rate, 1.5);
+  EXPECT_EQ(st.runners[0].done, 99u);
+  EXPECT_EQ(st.counters.at("dropped_malformed"), 2u);
+
+  Reply e;
+  e.req = 4;
+  e.command = "PAUSE";
+  e.ok = false;
+  e.error = "no sweep sw-x";
+  auto eo = RoundTrip(e);
+  EXPECT_FALSE(eo.ok);
+  EXPECT_EQ(eo.error, "no sweep sw-x");
+
+  Reply rr;
+  rr.command = "RESULTS";
+  rr.payload = ResultsReply{{{1, "done", 1, "{}", R"({"sharpe":1})", ""}}, 2, true};
+  auto ro = RoundTrip(rr);
+  EXPECT_EQ(std::get<ResultsReply>(ro.payload).items[0].result, R"({"sharpe":1})");
+}
+
+TEST(Codec, UnknownVersionIsFailedPrecondition) {
+  Frames f = Encode(Message(Heartbeat{}));
+  f[0] = "s1mple/2";
+  auto r = Decode(f);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().IsFailedPrecondition()) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("s1mple/2"), std::string::npos);
+}
+
+TEST(Codec, ForeignHeaderAndFrameCountAreInvalid) {
+  Frames f = Encode(Message(Heartbeat{}));
+  f[0] = "MDPW01";
+  EXPECT_TRUE(Decode(f).status().IsInvalidArgument());
+  f = Encode(Message(Heartbeat{}));
+  f.pop_back();
+  EXPECT_TRUE(Decode(f).status().IsInvalidArgument());
+  f = Encode(Message(Heartbeat{}));
+  f[1] = "LAUNCH";
+  auto r = Decode(f);
+  EXPECT_NE(r.status().message().find("unknown command 'LAUNCH'"), std::string::npos);
+}
+
+TEST(Codec, GarbageBodyIsInvalidNotThrown) {
+  Frames f = {std::string(kHeader), "READY", std::string("\xc1\xc1\xff garbage", 11)};
+  auto r = Decode(f);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().IsInvalidArgument());
+  f[2] = std::string("\x93\x01\x02", 3);  // truncated array
+  EXPECT_FALSE(Decode(f).ok());
+  f = Encode(Message(Heartbeat{}));
+  f[2] += "x";
+  EXPECT_NE(Decode(f).status().message().find("trailing"), std::string::npos);
+}
+
+TEST(Codec, MissingFieldIsNamed) {
+  auto f = Handmade("READY", 2, [](auto& p) {
+    p.pack("runner");
+    p.pack("r1");
+    p.pack("slots");
+    p.pack(4);
+  });
+  auto r = Decode(f);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "READY: field 'credit' is missing");
+}
+
+TEST(Codec, WrongTypeIsNamed) {
+  auto f = Handmade("READY", 3, [](auto& p) {
+    p.pack("runner");
+    p.pack("r1");
+    p.pack("slots");
+    p.pack("four");
+    p.pack("credit");
+    p.pack(1);
+  });
+  auto r = Decode(f);
+  EXPECT_EQ(r.status().message(), "READY: field 'slots': expected unsigned integer, got string");
+}
+
+TEST(Codec, OutOfBoundValuesAreRefused) {
+  Ready ready{"r", 2, 3};  // credit > slots
+  EXPECT_NE(Decode(Encode(Message(ready))).status().message().find("'credit'"), std::string::npos);
+  ready = Ready{"r", 0, 0};
+  EXPECT_NE(Decode(Encode(Message(ready))).status().message().find("'slots'"), std::string::npos);
+  Job job{"sw", 1, 1, 0, "diag", {{"data", "not-a-hash"}}, "{}"};
+  EXPECT_NE(Decode(Encode(Message(job))).status().message().find("artifacts.data"),
+            std::string::npos);
+  job.artifacts.clear();
+  job.overrides = std::string(kMaxOverridesBytes + 1, 'x');
+  EXPECT_NE(Decode(Encode(Message(job))).status().message().find("'overrides': size"),
+            std::string::npos);
+  SubmitJobs many{1, "sw", 0, std::vector<std::string>(kMaxJobsPerBatch + 1, "{}")};
+  EXPECT_FALSE(Decode(Encode(Message(many))).ok());
+  ResultsRequest q;
+  q.sweep = "sw";
+  q.limit = 0;
+  EXPECT_NE(Decode(Encode(Message(q))).status().message().find("'limit'"), std::string::npos);
+}
+
+TEST(Codec, UnknownFieldsAreIgnoredDuplicatesRefused) {
+  auto f = Handmade("HEARTBEAT", 2, [](auto& p) {
+    p.pack("running");
+    p.pack(1);
+    p.pack("future_field");
+    p.pack(true);
+  });
+  EXPECT_TRUE(Decode(f).ok());
+  f = Handmade("HEARTBEAT", 2, [](auto& p) {
+    p.pack("running");
+    p.pack(1);
+    p.pack("running");
+    p.pack(2);
+  });
+  EXPECT_NE(Decode(f).status().message().find("appears twice"), std::string::npos);
+}
+
+TEST(Codec, BinaryAndStringAreInterchangeableForText) {
+  // Python's msgpack sends bytes as bin and str as str; both are accepted for text fields.
+  auto f = Handmade("DISCONNECT", 1, [](auto& p) {
+    p.pack("reason");
+    p.pack_bin(3);
+    p.pack_bin_body("bye", 3);
+  });
+  auto r = Decode(f);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(std::get<Disconnect>(*r).reason, "bye");
+}
+
+}  // namespace
+}  // namespace s1mple::protocol
