@@ -1,0 +1,293 @@
+// Job transitions: lease, complete, fail, expire, release, extend, reclaim (DESIGN.md decision 4).
+// Each public call is one Txn, i.e. one WriteBatch with the sweep counters in it.
+#include <algorithm>
+
+#include "store/store_impl.h"
+
+namespace s1mple::store {
+
+using Impl = JobStore::Impl;
+using Txn = JobStore::Impl::Txn;
+
+namespace {
+
+// Ends the current lease of a LEASED job without a result: PENDING again while attempts
+// remain and the failure is retryable, FAILED otherwise. Returns kRetry or kFailed.
+Outcome EndLease(Txn& txn, const SweepId& sweep, JobIndex index, codec::JobRecord& job,
+                 std::string_view reason, bool retryable, UnixMillis now) {
+  const Lease lease = *job.lease;
+  job.history.push_back(AttemptRecord{lease.attempt, lease.runner, std::string(reason), now});
+  job.lease.reset();
+  txn.RemoveLease(sweep, index);
+  txn.Touch(sweep, index);
+  const SweepInfo* info = txn.Sweep(sweep);
+  const Attempt max_attempts = info != nullptr ? info->max_attempts : 1;
+  if (retryable && job.attempt < max_attempts) {
+    job.state = JobState::kPending;
+    txn.AddPending(sweep, index);
+    txn.Count(sweep, JobState::kLeased, JobState::kPending);
+    return Outcome::kRetry;
+  }
+  job.state = JobState::kFailed;
+  job.failure_reason = retryable ? "gave up after " + std::to_string(job.attempt) +
+                                       " attempts; last: " + std::string(reason)
+                                 : std::string(reason);
+  txn.Count(sweep, JobState::kLeased, JobState::kFailed);
+  return Outcome::kFailed;
+}
+
+// The job's record if it exists and its current lease is (attempt, runner); nullptr otherwise.
+Result<codec::JobRecord*> CurrentLease(Txn& txn, const SweepId& sweep, JobIndex index,
+                                       Attempt attempt, const RunnerId* runner) {
+  if (!codec::IsValidSweepId(sweep)) return static_cast<codec::JobRecord*>(nullptr);
+  Result<codec::JobRecord*> job = txn.Job(sweep, index);
+  if (!job.ok() || *job == nullptr) return job;
+  codec::JobRecord* j = *job;
+  bool current = j->state == JobState::kLeased && j->lease && j->lease->attempt == attempt &&
+                 (runner == nullptr || j->lease->runner == *runner);
+  return current ? j : nullptr;
+}
+
+Result<Outcome> DoCompleteImpl(Txn& txn, const CompleteOp& op, Impl& s) {
+  if (!codec::IsValidSweepId(op.sweep)) return Outcome::kRejected;
+  Result<codec::JobRecord*> found = txn.Job(op.sweep, op.index);
+  if (!found.ok()) return found.status();
+  codec::JobRecord* job = *found;
+  if (job == nullptr) return Outcome::kRejected;
+  bool current = false;
+  switch (job->state) {
+    case JobState::kDone:
+      return Outcome::kDuplicate;
+    case JobState::kFailed:
+      return Outcome::kRejected;
+    case JobState::kPending:  // its lease expired; the first complete result still wins
+      txn.RemovePending(op.sweep, op.index);
+      txn.Count(op.sweep, JobState::kPending, JobState::kDone);
+      break;
+    case JobState::kLeased:
+      current = job->lease && job->lease->attempt == op.attempt && job->lease->runner == op.runner;
+      txn.RemoveLease(op.sweep, op.index);
+      txn.Count(op.sweep, JobState::kLeased, JobState::kDone);
+      break;
+  }
+  (void)s;
+  job->state = JobState::kDone;
+  job->lease.reset();
+  txn.Touch(op.sweep, op.index);
+  txn.batch().Put(s.cf(kResults), codec::JobKey(op.sweep, op.index), op.result);
+  return current ? Outcome::kDone : Outcome::kDoneLate;
+}
+
+Result<Outcome> DoFailImpl(Txn& txn, const FailOp& op, Impl& s) {
+  if (!codec::IsValidSweepId(op.sweep)) return Outcome::kRejected;
+  Result<codec::JobRecord*> exists = txn.Job(op.sweep, op.index);
+  if (!exists.ok()) return exists.status();
+  if (*exists == nullptr) return Outcome::kRejected;
+  Result<codec::JobRecord*> job = CurrentLease(txn, op.sweep, op.index, op.attempt, &op.runner);
+  if (!job.ok()) return job.status();
+  if (*job == nullptr) return Outcome::kStale;
+  return EndLease(txn, op.sweep, op.index, **job, op.reason, op.retryable, s.Now());
+}
+
+}  // namespace
+
+Result<std::vector<Outcome>> Impl::ApplyLocked(std::span<const Transition> transitions) {
+  S1MPLE_RETURN_IF_ERROR(CheckWritable());
+  Txn txn(*this);
+  std::vector<Outcome> outcomes;
+  outcomes.reserve(transitions.size());
+  for (const Transition& t : transitions) {
+    Result<Outcome> o = std::holds_alternative<CompleteOp>(t)
+                            ? DoCompleteImpl(txn, std::get<CompleteOp>(t), *this)
+                            : DoFailImpl(txn, std::get<FailOp>(t), *this);
+    if (!o.ok()) return o.status();
+    outcomes.push_back(*o);
+  }
+  S1MPLE_RETURN_IF_ERROR(txn.Commit());
+  return outcomes;
+}
+
+Result<std::vector<EndedLease>> Impl::EndLeasesLocked(const std::vector<JobRef>& refs,
+                                                      std::string_view reason) {
+  S1MPLE_RETURN_IF_ERROR(CheckWritable());
+  Txn txn(*this);
+  std::vector<EndedLease> ended;
+  for (const auto& [sweep, index] : refs) {
+    Result<codec::JobRecord*> job = txn.Job(sweep, index);
+    if (!job.ok()) return job.status();
+    if (*job == nullptr || (*job)->state != JobState::kLeased || !(*job)->lease) {
+      txn.RemoveLease(sweep, index);  // a lease entry without a leased job: drop it
+      continue;
+    }
+    EndedLease e{sweep, index, (*job)->lease->attempt, (*job)->lease->runner, Outcome::kRetry};
+    e.outcome = EndLease(txn, sweep, index, **job, reason, /*retryable=*/true, Now());
+    ended.push_back(std::move(e));
+  }
+  S1MPLE_RETURN_IF_ERROR(txn.Commit());
+  return ended;
+}
+
+// ---- public API ----------------------------------------------------------------------------
+
+Result<std::vector<LeasedJob>> JobStore::LeaseNext(const SweepId& sweep, const RunnerId& runner,
+                                                   std::size_t n, std::int64_t lease_ms) {
+  if (lease_ms <= 0) return Status::InvalidArgument("LeaseNext: lease_ms must be > 0");
+  Impl& s = *impl_;
+  std::lock_guard lock(s.mu_);
+  S1MPLE_RETURN_IF_ERROR(s.CheckWritable());
+  Result<Impl::SweepMem*> mem = s.FindSweep(sweep);
+  if (!mem.ok()) return mem.status();
+  Impl::SweepMem& m = **mem;
+  if (m.info.state != SweepState::kActive) {
+    return Status::FailedPrecondition("sweep " + sweep + " is " +
+                                      std::string(ToString(m.info.state)) + ", not ACTIVE");
+  }
+  // Candidates in index order: retried jobs below the cursor, then the dispatch index.
+  std::vector<JobIndex> picks;
+  for (auto it = m.retry.begin(); it != m.retry.end() && picks.size() < n; ++it) {
+    picks.push_back(*it);
+  }
+  if (picks.size() < n) {
+    const std::string lower = codec::JobKey(sweep, m.cursor);
+    const std::string upper = codec::SweepKeyEnd(sweep);
+    rocksdb::Slice lower_s(lower), upper_s(upper);
+    rocksdb::ReadOptions ro;
+    ro.iterate_lower_bound = &lower_s;
+    ro.iterate_upper_bound = &upper_s;
+    std::unique_ptr<rocksdb::Iterator> it(s.db_->NewIterator(ro, s.cf(kDispatch)));
+    for (it->Seek(lower_s); it->Valid() && picks.size() < n; it->Next()) {
+      auto index = codec::IndexOfJobKey(std::string_view(it->key().data(), it->key().size()));
+      if (index) picks.push_back(*index);
+    }
+    S1MPLE_RETURN_IF_ERROR(FromRocks(it->status(), "scanning the dispatch index of " + sweep));
+  }
+
+  Txn txn(s);
+  const UnixMillis deadline = s.Now() + lease_ms;
+  std::vector<LeasedJob> leased;
+  JobIndex scan_end = m.cursor;
+  for (JobIndex index : picks) {
+    if (index >= m.cursor) scan_end = std::max(scan_end, index + 1);
+    Result<codec::JobRecord*> job = txn.Job(sweep, index);
+    if (!job.ok()) return job.status();
+    if (*job == nullptr || (*job)->state != JobState::kPending) continue;  // stale entry
+    codec::JobRecord& j = **job;
+    j.attempt += 1;
+    j.state = JobState::kLeased;
+    j.lease = Lease{runner, j.attempt, deadline};
+    txn.Touch(sweep, index);
+    txn.RemovePending(sweep, index);
+    txn.PutLease(sweep, index, *j.lease);
+    txn.Count(sweep, JobState::kPending, JobState::kLeased);
+    leased.push_back(LeasedJob{sweep, index, j.attempt, deadline, j.overrides});
+  }
+  // Fewer picks than asked: the dispatch index is exhausted up to the end of the sweep.
+  txn.AdvanceCursor(sweep, picks.size() < n ? m.info.job_count : scan_end);
+  S1MPLE_RETURN_IF_ERROR(txn.Commit());
+  return leased;
+}
+
+Result<Outcome> JobStore::Complete(const SweepId& sweep, JobIndex index, Attempt attempt,
+                                   const RunnerId& runner, std::string_view result) {
+  Transition t = CompleteOp{sweep, index, attempt, runner, std::string(result)};
+  Result<std::vector<Outcome>> r = Apply(std::span<const Transition>(&t, 1));
+  if (!r.ok()) return r.status();
+  return r->front();
+}
+
+Result<Outcome> JobStore::Fail(const SweepId& sweep, JobIndex index, Attempt attempt,
+                               const RunnerId& runner, std::string_view reason, bool retryable) {
+  Transition t = FailOp{sweep, index, attempt, runner, std::string(reason), retryable};
+  Result<std::vector<Outcome>> r = Apply(std::span<const Transition>(&t, 1));
+  if (!r.ok()) return r.status();
+  return r->front();
+}
+
+Result<std::vector<Outcome>> JobStore::Apply(std::span<const Transition> transitions) {
+  Result<std::vector<Outcome>> outcomes = [&] {
+    std::lock_guard lock(impl_->mu_);
+    return impl_->ApplyLocked(transitions);
+  }();
+  if (!outcomes.ok()) return outcomes;
+  // Also for kDuplicate: the DONE that made it a duplicate may still await its sync.
+  S1MPLE_RETURN_IF_ERROR(impl_->WaitDurable());
+  return outcomes;
+}
+
+Status JobStore::ApplyAsync(std::span<const Transition> transitions, DurableCallback on_durable) {
+  Result<std::vector<Outcome>> outcomes = [&] {
+    std::lock_guard lock(impl_->mu_);
+    return impl_->ApplyLocked(transitions);
+  }();
+  if (!outcomes.ok()) return outcomes.status();
+  impl_->AfterSync([cb = std::move(on_durable), out = std::move(*outcomes)](Status st) mutable {
+    if (st.ok()) {
+      cb(std::move(out));
+    } else {
+      cb(std::move(st));
+    }
+  });
+  return Status::Ok();
+}
+
+Result<std::vector<EndedLease>> JobStore::ReleaseLeases(const RunnerId& runner,
+                                                        std::string_view reason) {
+  std::lock_guard lock(impl_->mu_);
+  std::vector<JobRef> refs;
+  for (const auto& [ref, lease] : impl_->leases_) {
+    if (lease.runner == runner) refs.push_back(ref);
+  }
+  return impl_->EndLeasesLocked(refs, reason);
+}
+
+Result<std::vector<EndedLease>> JobStore::ExpireLeases(UnixMillis now, std::size_t max) {
+  std::lock_guard lock(impl_->mu_);
+  std::vector<JobRef> refs;
+  for (const auto& [deadline, sweep, index] : impl_->deadlines_) {
+    if (deadline > now || refs.size() >= max) break;
+    refs.emplace_back(sweep, index);
+  }
+  if (refs.empty()) return std::vector<EndedLease>{};
+  return impl_->EndLeasesLocked(refs, "lease expired");
+}
+
+std::optional<UnixMillis> JobStore::NextLeaseDeadline() const {
+  std::lock_guard lock(impl_->mu_);
+  if (impl_->deadlines_.empty()) return std::nullopt;
+  return std::get<0>(*impl_->deadlines_.begin());
+}
+
+namespace {
+
+// Gives the current lease (sweep, index, attempt) a new deadline and, if `new_runner` is set,
+// a new holder. false when that lease is not current.
+Result<bool> MoveLease(Impl& s, const SweepId& sweep, JobIndex index, Attempt attempt,
+                       const RunnerId* match_runner, const RunnerId& new_runner,
+                       UnixMillis deadline) {
+  std::lock_guard lock(s.mu_);
+  S1MPLE_RETURN_IF_ERROR(s.CheckWritable());
+  Txn txn(s);
+  Result<codec::JobRecord*> job = CurrentLease(txn, sweep, index, attempt, match_runner);
+  if (!job.ok()) return job.status();
+  if (*job == nullptr) return false;
+  (*job)->lease->deadline_ms = deadline;
+  (*job)->lease->runner = new_runner;
+  txn.Touch(sweep, index);
+  txn.PutLease(sweep, index, *(*job)->lease);
+  S1MPLE_RETURN_IF_ERROR(txn.Commit());
+  return true;
+}
+
+}  // namespace
+
+Result<bool> JobStore::ExtendLease(const SweepId& sweep, JobIndex index, Attempt attempt,
+                                   const RunnerId& runner, UnixMillis new_deadline_ms) {
+  return MoveLease(*impl_, sweep, index, attempt, &runner, runner, new_deadline_ms);
+}
+
+Result<bool> JobStore::Reclaim(const SweepId& sweep, JobIndex index, Attempt attempt,
+                               const RunnerId& runner, UnixMillis new_deadline_ms) {
+  return MoveLease(*impl_, sweep, index, attempt, nullptr, runner, new_deadline_ms);
+}
+
+}  // namespace s1mple::store
