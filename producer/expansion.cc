@@ -1,0 +1,129 @@
+#include "producer/expansion.h"
+
+#include <algorithm>
+
+namespace s1mple::producer {
+
+using json = nlohmann::json;
+
+void MergeJson(json& into, const json& patch) {
+  if (!patch.is_object() || !into.is_object()) {
+    into = patch;
+    return;
+  }
+  for (auto it = patch.begin(); it != patch.end(); ++it) {
+    auto found = into.find(it.key());
+    if (found != into.end() && found->is_object() && it.value().is_object()) {
+      MergeJson(*found, it.value());
+    } else {
+      into[it.key()] = it.value();
+    }
+  }
+}
+
+Result<JobSpace> JobSpace::Make(std::shared_ptr<const Plan> plan) {
+  JobSpace space;
+  space.plan_ = std::move(plan);
+  for (const auto& dim : space.plan_->dimensions) {
+    const uint64_t n = dim.size();
+    if (n == 0) {
+      return Status::InvalidArgument(space.plan_->origin() + ": " + dim.yaml_path +
+                                     ": yields no values");
+    }
+    if (space.size_ > UINT64_MAX / n) {
+      return Status::InvalidArgument(space.plan_->origin() +
+                                     ": the plan has more than 2^64 combinations");
+    }
+    space.size_ *= n;
+    for (const auto& c : dim.columns) space.columns_.push_back(c);
+  }
+  return space;
+}
+
+std::vector<JobSpace::Pick> JobSpace::Picks(uint64_t index) const {
+  const auto& dims = plan_->dimensions;
+  std::vector<Pick> picks(dims.size());
+  for (size_t d = dims.size(); d-- > 0;) {
+    const uint64_t n = dims[d].size();
+    uint64_t digit = index % n;
+    index /= n;
+    for (const auto& option : dims[d].options) {
+      if (digit < option.size()) {
+        picks[d] = {&option, digit};
+        break;
+      }
+      digit -= option.size();
+    }
+  }
+  return picks;
+}
+
+namespace {
+
+// Calls fn(axis, value) for each axis of `option` at mixed-radix position `within`.
+template <typename Fn>
+void ForEachAxisValue(const Option& option, uint64_t within, Fn&& fn) {
+  for (size_t a = option.axes.size(); a-- > 0;) {
+    const uint64_t n = option.axes[a].values.size();
+    fn(option.axes[a], option.axes[a].values.At(within % n));
+    within /= n;
+  }
+}
+
+}  // namespace
+
+json JobSpace::Overrides(uint64_t index) const {
+  json doc = json::object();
+  for (const auto& pick : Picks(index)) {
+    json fragment = pick.option->fragment;
+    ForEachAxisValue(*pick.option, pick.within, [&](const Axis& axis, json value) {
+      fragment[axis.target] = std::move(value);
+    });
+    MergeJson(doc, fragment);
+  }
+  return doc;
+}
+
+VariedParams JobSpace::Varied(uint64_t index) const {
+  std::vector<std::optional<json>> values(columns_.size());
+  auto set = [&](const std::string& column, json v) {
+    auto it = std::find(columns_.begin(), columns_.end(), column);
+    if (it != columns_.end()) values[static_cast<size_t>(it - columns_.begin())] = std::move(v);
+  };
+  for (const auto& pick : Picks(index)) {
+    for (const auto& [column, value] : pick.option->fixed_columns) set(column, value);
+    ForEachAxisValue(*pick.option, pick.within,
+                     [&](const Axis& axis, json value) { set(axis.column, std::move(value)); });
+  }
+  VariedParams out;
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    if (values[i]) out.emplace_back(columns_[i], std::move(*values[i]));
+  }
+  return out;
+}
+
+std::string JobSpace::Describe(uint64_t index) const {
+  std::string line;
+  for (const auto& [column, value] : Varied(index)) {
+    if (!line.empty()) line += ' ';
+    line += column + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
+  }
+  return line.empty() ? "(base configuration)" : line;
+}
+
+json JobSpace::Configuration(uint64_t index) const {
+  json config = json::object();
+  for (const auto& [column, value] : Varied(index)) {
+    json* node = &config;
+    size_t start = 0;
+    for (size_t dot = column.find('.'); dot != std::string::npos; dot = column.find('.', start)) {
+      node = &(*node)[column.substr(start, dot - start)];
+      if (!node->is_object()) *node = json::object();
+      start = dot + 1;
+    }
+    (*node)[column.substr(start)] = value;
+  }
+  return config;
+}
+
+}  // namespace s1mple::producer

@@ -1,0 +1,68 @@
+// The job space of a plan: job i's overrides document and varied parameters, computed from i
+// alone (mixed radix over the plan's dimensions), so a 1,000,000-job plan is never held in
+// memory at once.
+//
+// Job order: the first dimension varies slowest, the last fastest; inside a dimension, options
+// in plan order and inside an option its axes in plan order (again the last fastest). Job 0 is
+// the first value of everything. A plan with no dimensions has one job: the base itself.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+#include "producer/plan.h"
+
+namespace s1mple::producer {
+
+// The varied parameters of one job as (column, value) pairs, in JobSpace::columns() order;
+// a column the job's options do not set (e.g. atr_based_stops.atr_multiplier when the job uses
+// liquidity_target_exit) is absent.
+using VariedParams = std::vector<std::pair<std::string, nlohmann::json>>;
+
+// Immutable after construction and thread-safe to read. Shares the plan it enumerates.
+class JobSpace {
+ public:
+  // Fails when the product over the dimensions does not fit in 64 bits.
+  [[nodiscard]] static Result<JobSpace> Make(std::shared_ptr<const Plan> plan);
+
+  uint64_t size() const { return size_; }
+  const Plan& plan() const { return *plan_; }
+  std::shared_ptr<const Plan> shared_plan() const { return plan_; }
+
+  // Every varied column, in dimension order (results.csv's parameter columns).
+  const std::vector<std::string>& columns() const { return columns_; }
+
+  // The overrides document of job `index` (< size()): the deep merge of the chosen options'
+  // fragments with the chosen axis values written in. Small (a few hundred bytes as JSON).
+  nlohmann::json Overrides(uint64_t index) const;
+  VariedParams Varied(uint64_t index) const;
+  // A one-line description: "min_gap_size=5 require_structure_break=true ..." or the variant.
+  std::string Describe(uint64_t index) const;
+  // The run's configuration shaped like the seed's results: columns nested on '.'
+  // ({"fvg_entry_detector": {"min_gap_size": 5}, "planning": {"exit_planning": {...}}}).
+  nlohmann::json Configuration(uint64_t index) const;
+
+ private:
+  struct Pick {
+    const Option* option;
+    uint64_t within;  // index inside the option (mixed radix over its axes)
+  };
+  JobSpace() = default;
+  std::vector<Pick> Picks(uint64_t index) const;
+
+  std::shared_ptr<const Plan> plan_;
+  uint64_t size_ = 1;
+  std::vector<std::string> columns_;
+};
+
+// Deep merge for overrides documents: objects merge key by key, anything else replaces.
+void MergeJson(nlohmann::json& into, const nlohmann::json& patch);
+
+}  // namespace s1mple::producer
