@@ -1,0 +1,397 @@
+#include "runner/runner.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <deque>
+#include <map>
+#include <set>
+#include <thread>
+#include <tuple>
+
+#include <spdlog/spdlog.h>
+
+#include "protocol/codec.h"
+#include "runner/artifact_cache.h"
+#include "runner/worker_pool.h"
+
+namespace s1mple::runner {
+
+namespace pr = s1mple::protocol;
+using std::chrono::milliseconds;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+std::string DefaultName() {
+  char host[256] = {0};
+  ::gethostname(host, sizeof host - 1);
+  return std::string(host) + "-" + std::to_string(::getpid());
+}
+
+using ResultKey = std::tuple<std::string, uint64_t, uint32_t>;  // sweep, index, attempt
+
+}  // namespace
+
+// The state of one Run(): everything here belongs to the loop thread.
+class Runner::Loop {
+ public:
+  Loop(Runner& owner) : r_(owner), o_(owner.options_), cache_(o_.cache_dir) {
+    PoolOptions po;
+    po.workers = o_.slots;
+    po.worker_argv = o_.worker_argv;
+    pool_ =
+        std::make_unique<WorkerPool>(po, [this](const std::string& h) { return cache_.Get(h); });
+  }
+
+  Status Run();
+
+ private:
+  struct Queued {
+    pr::Job job;
+  };
+
+  Status Connect();
+  void Disconnect(const std::string& why);
+  void Send(const pr::Message& m);
+  void HandleMessage(pr::Message m);
+  void HandleJob(pr::Job job);
+  void HandleReply(const pr::Reply& reply);
+  void StartQueued();
+  void FinishJob(const pr::Job& job, bool ok, std::string result, std::string error, bool retryable,
+                 uint64_t elapsed_ms);
+  void OnCompletions(std::vector<PoolCompletion> done);
+  uint32_t FreeCredit() const;
+  void BeginDrain();
+  bool Drained(SteadyClock::time_point now) const;
+  long TimeoutMs(SteadyClock::time_point now) const;
+
+  Runner& r_;
+  const RunnerOptions& o_;
+  ArtifactCache cache_;
+  std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<zmq::context_t> owned_ctx_;
+  zmq::context_t* ctx_ = nullptr;
+  std::unique_ptr<zmq::socket_t> socket_;
+  std::deque<pr::Job> queue_;                 // received, not started
+  std::map<std::string, uint64_t> fetching_;  // hash -> GET req id
+  std::map<uint64_t, std::string> fetch_by_req_;
+  std::map<ResultKey, pr::JobResult> unacked_;
+  std::map<std::string, pr::Job> running_;  // "sweep/index" -> job (pool tracks the rest)
+  uint64_t next_req_ = 1;
+  SteadyClock::time_point last_recv_{}, last_send_{}, next_connect_{};
+  int backoff_ms_ = 0;
+  bool draining_ = false;
+  SteadyClock::time_point drain_deadline_{};
+};
+
+uint32_t Runner::Loop::FreeCredit() const {
+  if (draining_) return 0;
+  size_t used = pool_->busy() + queue_.size();
+  return used >= o_.slots ? 0 : static_cast<uint32_t>(o_.slots - used);
+}
+
+void Runner::Loop::Send(const pr::Message& m) {
+  if (!socket_) return;
+  auto st = pr::SendMessage(*socket_, m);
+  if (!st.ok()) spdlog::debug("runner: send {} failed: {}", pr::CommandName(m), st.ToString());
+  last_send_ = SteadyClock::now();
+}
+
+Status Runner::Loop::Connect() {
+  try {
+    socket_ = std::make_unique<zmq::socket_t>(*ctx_, zmq::socket_type::dealer);
+    S1MPLE_RETURN_IF_ERROR(pr::ConfigureCommon(*socket_));
+    S1MPLE_RETURN_IF_ERROR(pr::ConfigureClient(*socket_, o_.security));
+    socket_->connect(o_.endpoint);
+  } catch (const zmq::error_t& e) {
+    socket_.reset();
+    return Status::InvalidArgument("connect " + o_.endpoint + ": " + e.what());
+  }
+  auto now = SteadyClock::now();
+  last_recv_ = now;
+  Send(pr::Ready{o_.name, o_.slots, FreeCredit()});
+  // Results not yet acknowledged go again; their slots are already in READY's credit.
+  for (auto& [key, res] : unacked_) {
+    res.credit = 0;
+    Send(res);
+  }
+  // Artifact requests of the old connection are lost with it.
+  fetching_.clear();
+  fetch_by_req_.clear();
+  spdlog::info("runner {}: connected to {} ({} slots, {} results to resend)", o_.name, o_.endpoint,
+               o_.slots, unacked_.size());
+  return Status::Ok();
+}
+
+void Runner::Loop::Disconnect(const std::string& why) {
+  if (!socket_) return;
+  spdlog::warn("runner {}: {}; reconnecting", o_.name, why);
+  socket_.reset();
+  backoff_ms_ =
+      backoff_ms_ == 0 ? o_.reconnect_min_ms : std::min(o_.reconnect_max_ms, backoff_ms_ * 2);
+  next_connect_ = SteadyClock::now() + milliseconds(backoff_ms_);
+  r_.counters_.reconnects++;
+}
+
+void Runner::Loop::HandleJob(pr::Job job) {
+  r_.counters_.jobs_received++;
+  if (draining_) {
+    FinishJob(job, false, "", "handed back: runner " + o_.name + " is shutting down", true, 0);
+    return;
+  }
+  queue_.push_back(std::move(job));
+}
+
+void Runner::Loop::HandleReply(const pr::Reply& reply) {
+  auto it = fetch_by_req_.find(reply.req);
+  if (it == fetch_by_req_.end()) return;
+  std::string hash = it->second;
+  fetch_by_req_.erase(it);
+  fetching_.erase(hash);
+  Status st = Status::Ok();
+  if (!reply.ok) {
+    st = Status::NotFound(reply.error);
+  } else if (auto* g = std::get_if<pr::GetReply>(&reply.payload)) {
+    st = cache_.Put(hash, g->data);
+    if (st.ok()) r_.counters_.artifacts_fetched++;
+  } else {
+    st = Status::Corruption("GET reply without data");
+  }
+  if (st.ok()) return;
+  spdlog::error("runner {}: artifact {}: {}", o_.name, hash, st.ToString());
+  // Jobs that need the artifact fail (retryable: another runner may fetch it fine).
+  std::deque<pr::Job> keep;
+  for (auto& job : queue_) {
+    bool needs = false;
+    for (const auto& [role, h] : job.artifacts) needs = needs || h == hash;
+    if (needs)
+      FinishJob(job, false, "", "artifact " + hash + " unavailable: " + st.message(), true, 0);
+    else
+      keep.push_back(std::move(job));
+  }
+  queue_.swap(keep);
+}
+
+void Runner::Loop::HandleMessage(pr::Message m) {
+  if (auto* job = std::get_if<pr::Job>(&m)) {
+    HandleJob(std::move(*job));
+  } else if (auto* ack = std::get_if<pr::Ack>(&m)) {
+    if (unacked_.erase({ack->sweep, ack->index, ack->attempt})) r_.counters_.results_acked++;
+  } else if (std::holds_alternative<pr::Heartbeat>(m)) {
+    // liveness only
+  } else if (auto* d = std::get_if<pr::Disconnect>(&m)) {
+    spdlog::warn("runner {}: broker sent DISCONNECT: {}", o_.name, d->reason);
+    socket_.reset();
+    next_connect_ = SteadyClock::now();  // at once: the broker is there, it just forgot us
+    r_.counters_.reconnects++;
+  } else if (auto* reply = std::get_if<pr::Reply>(&m)) {
+    HandleReply(*reply);
+  } else {
+    spdlog::warn("runner {}: unexpected {} from broker ignored", o_.name, pr::CommandName(m));
+  }
+}
+
+void Runner::Loop::FinishJob(const pr::Job& job, bool ok, std::string result, std::string error,
+                             bool retryable, uint64_t elapsed_ms) {
+  pr::JobResult res;
+  res.sweep = job.sweep;
+  res.index = job.index;
+  res.attempt = job.attempt;
+  res.outcome = ok ? pr::Outcome::kDone : pr::Outcome::kFailed;
+  res.result = std::move(result);
+  res.error = std::move(error);
+  res.retryable = retryable;
+  res.elapsed_ms = elapsed_ms;
+  res.credit = draining_ ? 0 : 1;
+  r_.counters_.results_sent++;
+  Send(res);
+  res.credit = 0;
+  unacked_[{res.sweep, res.index, res.attempt}] = std::move(res);
+}
+
+void Runner::Loop::StartQueued() {
+  std::deque<pr::Job> waiting;
+  while (!queue_.empty()) {
+    pr::Job job = std::move(queue_.front());
+    queue_.pop_front();
+    bool ready = true;
+    for (const auto& [role, hash] : job.artifacts) {
+      if (cache_.Has(hash)) continue;
+      ready = false;
+      if (!fetching_.count(hash) && socket_) {
+        uint64_t req = next_req_++;
+        fetching_[hash] = req;
+        fetch_by_req_[req] = hash;
+        Send(pr::Get{req, hash});
+      }
+    }
+    if (!ready || pool_->idle() == 0) {
+      waiting.push_back(std::move(job));
+      continue;
+    }
+    JobInput in{job.sweep, job.index, job.attempt, job.kind, job.artifacts, job.overrides};
+    Status st = pool_->Start(in, job.timeout_ms);
+    if (!st.ok()) {
+      spdlog::error("runner {}: cannot start job {}/{}: {}", o_.name, job.sweep, job.index,
+                    st.ToString());
+      FinishJob(job, false, "", "runner cannot start a worker: " + st.message(), true, 0);
+      continue;
+    }
+    running_[job.sweep + "/" + std::to_string(job.index)] = job;
+  }
+  queue_.swap(waiting);
+  r_.counters_.workers_spawned = pool_->spawned();
+}
+
+void Runner::Loop::OnCompletions(std::vector<PoolCompletion> done) {
+  for (auto& c : done) {
+    auto it = running_.find(c.job.sweep + "/" + std::to_string(c.job.index));
+    if (it == running_.end()) continue;
+    pr::Job job = std::move(it->second);
+    running_.erase(it);
+    FinishJob(job, c.output.ok, std::move(c.output.result), std::move(c.output.error),
+              c.output.retryable, c.elapsed_ms);
+  }
+}
+
+void Runner::Loop::BeginDrain() {
+  if (draining_) return;
+  draining_ = true;
+  drain_deadline_ = SteadyClock::now() + milliseconds(o_.shutdown_grace_ms);
+  spdlog::info("runner {}: shutting down: handing back {} queued jobs, finishing {} running",
+               o_.name, queue_.size(), pool_->busy());
+  Send(pr::Ready{o_.name, o_.slots, 0});  // no more credit
+  std::deque<pr::Job> q;
+  q.swap(queue_);
+  for (auto& job : q)
+    FinishJob(job, false, "", "handed back: runner " + o_.name + " is shutting down", true, 0);
+}
+
+bool Runner::Loop::Drained(SteadyClock::time_point now) const {
+  if (now >= drain_deadline_) return true;
+  return queue_.empty() && pool_->busy() == 0 && unacked_.empty();
+}
+
+long Runner::Loop::TimeoutMs(SteadyClock::time_point now) const {
+  auto next = now + milliseconds(o_.heartbeat_ms);
+  if (socket_) {
+    next = std::min(next, last_send_ + milliseconds(o_.heartbeat_ms));
+    next = std::min(next, last_recv_ + milliseconds(o_.heartbeat_ms * o_.liveness));
+  } else {
+    next = std::min(next, next_connect_);
+  }
+  if (auto d = pool_->NextDeadline()) next = std::min(next, *d);
+  if (draining_) next = std::min(next, drain_deadline_);
+  long ms = std::chrono::duration_cast<milliseconds>(next - now).count();
+  return std::max(0L, ms) + 1;
+}
+
+Status Runner::Loop::Run() {
+  if (o_.context) {
+    ctx_ = o_.context;
+  } else {
+    owned_ctx_ = std::make_unique<zmq::context_t>(1);
+    ctx_ = owned_ctx_.get();
+  }
+  S1MPLE_RETURN_IF_ERROR(Connect());
+  while (true) {
+    auto now = SteadyClock::now();
+    std::vector<zmq::pollitem_t> items;
+    items.push_back({nullptr, r_.stop_pipe_[0], ZMQ_POLLIN, 0});
+    if (socket_) items.push_back({socket_->handle(), 0, ZMQ_POLLIN, 0});
+    for (int fd : pool_->Fds()) items.push_back({nullptr, fd, ZMQ_POLLIN, 0});
+    try {
+      zmq::poll(items.data(), items.size(), milliseconds(TimeoutMs(now)));
+    } catch (const zmq::error_t& e) {
+      if (e.num() == ETERM) return Status::Ok();
+    }
+    now = SteadyClock::now();
+    if (items[0].revents & ZMQ_POLLIN) {
+      char buf[64];
+      while (::read(r_.stop_pipe_[0], buf, sizeof buf) > 0) {
+      }
+      BeginDrain();
+    }
+    if (r_.stop_requested_.load() && !draining_) BeginDrain();
+    // Messages from the broker (bounded per iteration so workers are served too).
+    for (int i = 0; socket_ && i < 1000; ++i) {
+      auto parts = pr::RecvParts(*socket_);
+      if (!parts) break;
+      last_recv_ = now;
+      backoff_ms_ = 0;
+      std::vector<std::string_view> views;
+      for (const auto& p : *parts) views.emplace_back(static_cast<const char*>(p.data()), p.size());
+      auto m = pr::Decode(views);
+      if (!m.ok()) {
+        spdlog::warn("runner {}: dropped a bad message from the broker: {}", o_.name,
+                     m.status().ToString());
+        continue;
+      }
+      HandleMessage(std::move(*m));
+    }
+    OnCompletions(pool_->Collect(now));
+    StartQueued();
+    if (socket_ && now - last_recv_ > milliseconds(o_.heartbeat_ms * o_.liveness)) {
+      Disconnect("broker silent for " + std::to_string(o_.heartbeat_ms * o_.liveness) + " ms");
+    }
+    if (!socket_ && now >= next_connect_) {
+      if (draining_) break;  // nobody to hand results to; the broker's lease expiry covers them
+      S1MPLE_RETURN_IF_ERROR(Connect());
+    }
+    if (socket_ && now - last_send_ >= milliseconds(o_.heartbeat_ms)) {
+      Send(pr::Heartbeat{static_cast<uint32_t>(pool_->busy())});
+    }
+    if (draining_ && Drained(now)) break;
+  }
+  if (pool_->busy() > 0)
+    OnCompletions(pool_->KillBusy("runner " + o_.name + " shut down before the job finished"));
+  if (socket_) Send(pr::Disconnect{"runner " + o_.name + " shutting down"});
+  spdlog::info("runner {}: stopped ({} results unacknowledged)", o_.name, unacked_.size());
+  socket_.reset();
+  return Status::Ok();
+}
+
+Runner::Runner(RunnerOptions options) : options_(std::move(options)) {
+  if (options_.slots == 0) options_.slots = std::max(1u, std::thread::hardware_concurrency());
+  if (options_.name.empty()) options_.name = DefaultName();
+  if (options_.worker_argv.empty()) options_.worker_argv = {"/proc/self/exe", "runner-worker"};
+  if (::pipe2(stop_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) stop_pipe_[0] = stop_pipe_[1] = -1;
+}
+
+Runner::~Runner() {
+  if (stop_pipe_[0] >= 0) ::close(stop_pipe_[0]);
+  if (stop_pipe_[1] >= 0) ::close(stop_pipe_[1]);
+}
+
+Status Runner::Run() {
+  std::signal(SIGPIPE, SIG_IGN);  // a worker that dies while we write to it is an EPIPE, not a kill
+  if (stop_pipe_[0] < 0) return Status::Internal("runner: cannot create its stop pipe");
+  if (options_.endpoint.empty())
+    return Status::InvalidArgument("runner: no broker endpoint (--connect)");
+  Loop loop(*this);
+  return loop.Run();
+}
+
+void Runner::Stop() {
+  stop_requested_.store(true);
+  if (stop_pipe_[1] >= 0) {
+    ssize_t n = ::write(stop_pipe_[1], "x", 1);
+    (void)n;
+  }
+}
+
+RunnerStats Runner::stats() const {
+  RunnerStats s;
+  s.jobs_received = counters_.jobs_received;
+  s.results_sent = counters_.results_sent;
+  s.results_acked = counters_.results_acked;
+  s.reconnects = counters_.reconnects;
+  s.artifacts_fetched = counters_.artifacts_fetched;
+  s.workers_spawned = counters_.workers_spawned;
+  return s;
+}
+
+}  // namespace s1mple::runner

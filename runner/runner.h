@@ -1,0 +1,79 @@
+// The runner daemon as a library object: connects a DEALER socket to the broker, announces its
+// slots (READY), runs the JOBs it is given in a supervised pool of worker processes, sends each
+// RESULT and keeps it until the broker ACKs it (resending after a reconnect), fetches missing
+// artifacts by hash (GET) into a verified cache, heartbeats, and reconnects with backoff when the
+// broker goes silent. Stop() makes it hand back queued jobs, finish running ones (up to a grace
+// period), send DISCONNECT and return from Run().
+//
+// Thread-safety: Run() owns the socket and the pool and runs on one thread; Stop() may be called
+// from any thread or a signal handler (async-signal-safe). stats() is thread-safe.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "common/status.h"
+#include "protocol/transport.h"
+
+namespace s1mple::runner {
+
+struct RunnerOptions {
+  std::string endpoint;               // the broker, e.g. tcp://host:5555
+  protocol::ClientSecurity security;  // NULL security by default
+  uint32_t slots = 0;                 // 0: std::thread::hardware_concurrency()
+  std::string name;                   // empty: "<hostname>-<pid>"
+  // Worker process command line; empty: {"/proc/self/exe", "runner-worker"} (the s1mple binary).
+  std::vector<std::string> worker_argv;
+  int heartbeat_ms = 1000;     // send a HEARTBEAT when idle this long
+  int liveness = 5;            // broker silent for liveness*heartbeat_ms: reconnect
+  int reconnect_min_ms = 250;  // backoff after a lost broker: doubles up to max
+  int reconnect_max_ms = 8000;
+  int shutdown_grace_ms = 30000;      // on Stop(): wait this long for running jobs + ACKs
+  std::string cache_dir;              // artifact disk cache; empty: memory only
+  zmq::context_t* context = nullptr;  // borrowed; null: own one (share it for inproc://)
+};
+
+struct RunnerStats {
+  uint64_t jobs_received = 0;
+  uint64_t results_sent = 0;  // first sends (not resends)
+  uint64_t results_acked = 0;
+  uint64_t reconnects = 0;
+  uint64_t artifacts_fetched = 0;
+  uint64_t workers_spawned = 0;
+};
+
+class Runner {
+ public:
+  explicit Runner(RunnerOptions options);
+  ~Runner();
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+
+  // Runs until Stop(); returns OK after a clean shutdown, an error if it cannot start (bad
+  // endpoint, no worker program).
+  Status Run();
+  // Asks Run() to shut down gracefully. Async-signal-safe.
+  void Stop();
+  RunnerStats stats() const;
+  const RunnerOptions& options() const { return options_; }
+
+  class Loop;
+
+ private:
+  friend class Loop;
+  struct Counters {
+    std::atomic<uint64_t> jobs_received{0}, results_sent{0}, results_acked{0}, reconnects{0},
+        artifacts_fetched{0}, workers_spawned{0};
+  };
+  RunnerOptions options_;
+  int stop_pipe_[2] = {-1, -1};
+  std::atomic<bool> stop_requested_{false};
+  Counters counters_;
+};
+
+}  // namespace s1mple::runner

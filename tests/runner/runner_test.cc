@@ -1,0 +1,218 @@
+// The runner daemon against a scripted fake broker (a real ROUTER socket on loopback).
+#include "runner/runner.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "protocol/codec.h"
+#include "protocol/sha256.h"
+#include "protocol/transport.h"
+
+namespace s1mple::runner {
+namespace {
+
+namespace pr = s1mple::protocol;
+using namespace std::chrono_literals;
+
+struct Received {
+  std::string from;
+  pr::Message message;
+};
+
+// A ROUTER socket the test drives by hand.
+class FakeBroker {
+ public:
+  FakeBroker() : router_(ctx_, zmq::socket_type::router) {
+    EXPECT_TRUE(pr::ConfigureCommon(router_).ok());
+    router_.bind("tcp://127.0.0.1:*");
+    endpoint_ = router_.get(zmq::sockopt::last_endpoint);
+  }
+  const std::string& endpoint() const { return endpoint_; }
+
+  // The next message whose command is `command` (others are kept in `skipped`), or nullopt.
+  std::optional<Received> Expect(std::string_view command,
+                                 std::chrono::milliseconds within = 5000ms) {
+    auto end = std::chrono::steady_clock::now() + within;
+    while (std::chrono::steady_clock::now() < end) {
+      zmq::pollitem_t item{router_.handle(), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, 20ms);
+      while (auto parts = pr::RecvParts(router_)) {
+        std::vector<std::string_view> views;
+        for (size_t i = 1; i < parts->size(); ++i)
+          views.emplace_back(static_cast<const char*>((*parts)[i].data()), (*parts)[i].size());
+        auto m = pr::Decode(views);
+        EXPECT_TRUE(m.ok()) << m.status().ToString();
+        if (!m.ok()) continue;
+        Received r{(*parts)[0].to_string(), std::move(*m)};
+        if (pr::CommandName(r.message) == command) return r;
+        skipped.push_back(std::move(r));
+      }
+    }
+    return std::nullopt;
+  }
+  void Send(const std::string& to, const pr::Message& m) {
+    ASSERT_TRUE(pr::SendMessage(router_, m, &to).ok());
+  }
+
+  std::vector<Received> skipped;
+
+ private:
+  zmq::context_t ctx_{1};
+  zmq::socket_t router_;
+  std::string endpoint_;
+};
+
+class RunnerTest : public ::testing::Test {
+ protected:
+  void StartRunner(uint32_t slots, int heartbeat_ms = 200) {
+    RunnerOptions o;
+    o.endpoint = broker_.endpoint();
+    o.slots = slots;
+    o.name = "test-runner";
+    o.worker_argv = {S1MPLE_TEST_WORKER};
+    o.heartbeat_ms = heartbeat_ms;
+    o.liveness = 3;
+    o.reconnect_min_ms = 50;
+    o.shutdown_grace_ms = 5000;
+    runner_ = std::make_unique<Runner>(o);
+    thread_ = std::thread([this] { status_ = runner_->Run(); });
+  }
+  void TearDown() override {
+    if (runner_) runner_->Stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  static pr::Job DiagJob(uint64_t index, std::string overrides = "{}") {
+    return pr::Job{"sw-000000000001", index, 1, 10000, "diag", {}, std::move(overrides)};
+  }
+
+  FakeBroker broker_;
+  std::unique_ptr<Runner> runner_;
+  std::thread thread_;
+  Status status_;
+};
+
+TEST_F(RunnerTest, ResultIsKeptUntilAckedAndResentAfterReconnect) {
+  StartRunner(2);
+  auto ready = broker_.Expect("READY");
+  ASSERT_TRUE(ready);
+  const auto& r = std::get<pr::Ready>(ready->message);
+  EXPECT_EQ(r.runner, "test-runner");
+  EXPECT_EQ(r.slots, 2u);
+  EXPECT_EQ(r.credit, 2u);
+  broker_.Send(ready->from, DiagJob(5));
+  auto result = broker_.Expect("RESULT");
+  ASSERT_TRUE(result);
+  const auto& res = std::get<pr::JobResult>(result->message);
+  EXPECT_EQ(res.index, 5u);
+  EXPECT_EQ(res.outcome, pr::Outcome::kDone);
+  EXPECT_EQ(res.credit, 1u);
+  // No ACK: the broker "forgets" the runner, which must come back and resend.
+  broker_.Send(ready->from, pr::Disconnect{"who are you"});
+  auto again = broker_.Expect("READY");
+  ASSERT_TRUE(again);
+  auto resent = broker_.Expect("RESULT");
+  ASSERT_TRUE(resent);
+  EXPECT_EQ(std::get<pr::JobResult>(resent->message).index, 5u);
+  EXPECT_EQ(std::get<pr::JobResult>(resent->message).credit, 0u) << "its slot is in READY's credit";
+  broker_.Send(resent->from, pr::Ack{"sw-000000000001", 5, 1, pr::AckDisposition::kRecorded});
+  runner_->Stop();
+  EXPECT_TRUE(broker_.Expect("DISCONNECT"));
+  thread_.join();
+  EXPECT_TRUE(status_.ok()) << status_.ToString();
+  EXPECT_EQ(runner_->stats().results_acked, 1u);
+}
+
+TEST_F(RunnerTest, ArtifactIsFetchedOnceAndVerified) {
+  StartRunner(2);
+  auto ready = broker_.Expect("READY");
+  ASSERT_TRUE(ready);
+  std::string data = "close\n1\n2\n";
+  std::string hash = pr::Sha256Hex(data);
+  auto j1 = DiagJob(1);
+  j1.artifacts["data"] = hash;
+  auto j2 = DiagJob(2);
+  j2.artifacts["data"] = hash;
+  broker_.Send(ready->from, j1);
+  broker_.Send(ready->from, j2);
+  auto get = broker_.Expect("GET");
+  ASSERT_TRUE(get);
+  EXPECT_EQ(std::get<pr::Get>(get->message).hash, hash);
+  pr::Reply reply;
+  reply.req = std::get<pr::Get>(get->message).req;
+  reply.command = "GET";
+  reply.payload = pr::GetReply{hash, data};
+  broker_.Send(get->from, reply);
+  ASSERT_TRUE(broker_.Expect("RESULT"));
+  ASSERT_TRUE(broker_.Expect("RESULT"));
+  for (const auto& s : broker_.skipped) EXPECT_NE(pr::CommandName(s.message), "GET");
+  EXPECT_EQ(runner_->stats().artifacts_fetched, 1u);
+}
+
+TEST_F(RunnerTest, CorruptArtifactFailsTheJobNotTheRunner) {
+  StartRunner(1);
+  auto ready = broker_.Expect("READY");
+  ASSERT_TRUE(ready);
+  std::string hash = pr::Sha256Hex("the real bytes");
+  auto job = DiagJob(1);
+  job.artifacts["blueprint"] = hash;
+  broker_.Send(ready->from, job);
+  auto get = broker_.Expect("GET");
+  ASSERT_TRUE(get);
+  pr::Reply reply;
+  reply.req = std::get<pr::Get>(get->message).req;
+  reply.command = "GET";
+  reply.payload = pr::GetReply{hash, "tampered bytes"};
+  broker_.Send(get->from, reply);
+  auto result = broker_.Expect("RESULT");
+  ASSERT_TRUE(result);
+  const auto& res = std::get<pr::JobResult>(result->message);
+  EXPECT_EQ(res.outcome, pr::Outcome::kFailed);
+  EXPECT_NE(res.error.find("artifact " + hash + " unavailable"), std::string::npos) << res.error;
+  broker_.Send(ready->from, DiagJob(2));
+  auto next = broker_.Expect("RESULT");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(std::get<pr::JobResult>(next->message).outcome, pr::Outcome::kDone);
+}
+
+TEST_F(RunnerTest, ReconnectsWhenTheBrokerIsSilent) {
+  StartRunner(1, /*heartbeat_ms=*/100);
+  auto first = broker_.Expect("READY");
+  ASSERT_TRUE(first);
+  auto hb = broker_.Expect("HEARTBEAT", 1000ms);
+  ASSERT_TRUE(hb) << "an idle runner heartbeats";
+  auto second = broker_.Expect("READY", 3000ms);
+  ASSERT_TRUE(second) << "after 3 silent beats the runner reconnects";
+  EXPECT_NE(second->from, first->from) << "a new connection";
+  EXPECT_GE(runner_->stats().reconnects, 1u);
+}
+
+TEST_F(RunnerTest, StopHandsBackQueuedJobsAndFinishesRunningOnes) {
+  StartRunner(1);
+  auto ready = broker_.Expect("READY");
+  ASSERT_TRUE(ready);
+  broker_.Send(ready->from, DiagJob(1, R"({"sleep_ms":300})"));
+  broker_.Send(ready->from, DiagJob(2, R"({"sleep_ms":300})"));
+  std::this_thread::sleep_for(100ms);
+  runner_->Stop();
+  std::map<uint64_t, pr::JobResult> results;
+  while (results.size() < 2) {
+    auto r = broker_.Expect("RESULT");
+    ASSERT_TRUE(r);
+    auto res = std::get<pr::JobResult>(r->message);
+    EXPECT_EQ(res.credit, 0u) << "a stopping runner takes no more work";
+    broker_.Send(r->from,
+                 pr::Ack{res.sweep, res.index, res.attempt, pr::AckDisposition::kRecorded});
+    results[res.index] = res;
+  }
+  EXPECT_EQ(results[1].outcome, pr::Outcome::kDone) << "the running job finishes";
+  EXPECT_EQ(results[2].outcome, pr::Outcome::kFailed);
+  EXPECT_TRUE(results[2].retryable);
+  EXPECT_NE(results[2].error.find("handed back"), std::string::npos);
+  EXPECT_TRUE(broker_.Expect("DISCONNECT"));
+  thread_.join();
+  EXPECT_TRUE(status_.ok());
+}
+
+}  // namespace
+}  // namespace s1mple::runner
