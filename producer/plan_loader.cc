@@ -180,7 +180,7 @@ class Loader {
                      const json::json_pointer& list_pointer, Option& option,
                      bool params_may_sweep) {
     YAML::Node e = YAML::Clone(entry);  // (yaml-cpp nodes are references: never assign into one)
-    if (entry.IsScalar()) {                // a bare plugin name
+    if (entry.IsScalar()) {             // a bare plugin name
       e.reset(YAML::Node(YAML::NodeType::Map));
       e["plugin"] = entry.Scalar();
     }

@@ -1,0 +1,451 @@
+#include "producer/analysis.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <sstream>
+
+#include "producer/plan_loader.h"
+
+namespace s1mple::producer {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using ojson = nlohmann::ordered_json;
+
+namespace {
+
+std::string FormatNumber(double v) {
+  return json(v).dump();
+}
+
+// The equity curve thinned to at most `max_points` points by even stride, keeping first and
+// last (the engine's own downsampling already keeps drawdown extremes when a runner uses it).
+json ThinEquity(const json& equity, size_t max_points) {
+  if (!equity.is_array() || equity.size() <= max_points || max_points < 2) return equity;
+  json out = json::array();
+  const size_t n = equity.size();
+  for (size_t k = 0; k < max_points; ++k) {
+    size_t i = k * (n - 1) / (max_points - 1);
+    out.push_back(equity[i]);
+  }
+  return out;
+}
+
+// The causality block in the seed's shape (its aliases alongside the engine's names).
+ojson CausalityEntry(const json& causality) {
+  ojson out = ojson::object();
+  if (!causality.is_object()) return out;
+  for (auto it = causality.begin(); it != causality.end(); ++it) out[it.key()] = it.value();
+  if (causality.contains("opportunities_detected")) {
+    out["opportunity_id_count"] = causality["opportunities_detected"];
+  }
+  if (causality.contains("threats_detected")) {
+    out["threat_id_count"] = causality["threats_detected"];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string CsvField(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string CsvCell(const json& value) {
+  if (value.is_null()) return "";
+  if (value.is_string()) return CsvField(value.get<std::string>());
+  if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
+  return CsvField(value.dump());
+}
+
+std::optional<double> MetricValue(const json& result, const std::string& name) {
+  for (const char* block : {"metrics", "causality"}) {
+    if (!result.contains(block) || !result[block].is_object()) continue;
+    auto it = result[block].find(name);
+    if (it != result[block].end() && it->is_number()) return it->get<double>();
+  }
+  return std::nullopt;
+}
+
+ConstraintVerdict CheckConstraints(const Plan& plan, const json& result) {
+  ConstraintVerdict verdict;
+  for (const auto& c : plan.constraints) {
+    auto value = MetricValue(result, c.metric);
+    if (!value) {
+      verdict.ok = false;
+      verdict.failures.push_back(c.metric + " undefined");
+      continue;
+    }
+    double v = c.absolute ? std::fabs(*value) : *value;
+    if (c.min && v < *c.min) {
+      verdict.ok = false;
+      verdict.failures.push_back(c.metric + " " + FormatNumber(v) + " < " + FormatNumber(*c.min));
+    }
+    if (c.max && v > *c.max) {
+      verdict.ok = false;
+      verdict.failures.push_back(c.metric + " " + FormatNumber(v) + " > " + FormatNumber(*c.max));
+    }
+  }
+  return verdict;
+}
+
+SweepAnalyzer::SweepAnalyzer(const JobSpace& space, SweepInfo info, AnalysisOptions options)
+    : space_(space), info_(std::move(info)), options_(std::move(options)) {}
+
+SweepAnalyzer::~SweepAnalyzer() {
+  if (!part_path_.empty()) {
+    std::error_code ec;
+    part_.close();
+    fs::remove(part_path_, ec);
+  }
+}
+
+Result<std::unique_ptr<SweepAnalyzer>> SweepAnalyzer::Open(const JobSpace& space, SweepInfo info,
+                                                           AnalysisOptions options) {
+  std::error_code ec;
+  fs::create_directories(options.out_dir, ec);
+  if (ec) return Status::IOError(options.out_dir.string() + ": " + ec.message());
+  std::unique_ptr<SweepAnalyzer> a(new SweepAnalyzer(space, std::move(info), std::move(options)));
+  const fs::path csv_path = a->options_.out_dir / kCsvName;
+  a->csv_.open(csv_path, std::ios::binary | std::ios::trunc);
+  if (!a->csv_) return Status::IOError(csv_path.string() + ": cannot write");
+  if (space.plan().kind == PlanKind::kOptimization) {
+    a->part_path_ = a->options_.out_dir / ".optimization_results.part";
+    a->part_.open(a->part_path_, std::ios::binary | std::ios::trunc);
+    if (!a->part_) return Status::IOError(a->part_path_.string() + ": cannot write");
+  }
+  a->seen_.assign(space.size(), false);
+  a->distinct_.resize(space.columns().size());
+  // Header: run_id, index, status, varied parameters, metrics, causality counts, verdict, error.
+  std::string header = "run_id,index,status";
+  for (const auto& c : space.columns()) header += "," + CsvField(c);
+  for (const auto& m : KnownMetrics()) header += "," + m;
+  for (const auto& c : KnownCausalityCounts()) header += "," + c;
+  header += ",meets_constraints,attempts,error\r\n";
+  a->csv_ << header;
+  return a;
+}
+
+std::string SweepAnalyzer::RunId(uint64_t index) const {
+  return (info_.sweep_id.empty() ? std::string("run") : info_.sweep_id) + "/" +
+         std::to_string(index);
+}
+
+void SweepAnalyzer::WriteCsvRow(const JobOutcome& outcome, const VariedParams& varied,
+                                const ConstraintVerdict& verdict) {
+  std::string row = CsvField(RunId(outcome.index)) + "," + std::to_string(outcome.index) + "," +
+                    (outcome.ok ? "ok" : "failed");
+  size_t v = 0;
+  for (const auto& column : space_.columns()) {
+    row += ",";
+    if (v < varied.size() && varied[v].first == column) row += CsvCell(varied[v++].second);
+  }
+  auto block_cell = [&](const char* block, const std::string& name) {
+    if (!outcome.ok || !outcome.result.contains(block)) return std::string();
+    const json& b = outcome.result[block];
+    return b.contains(name) ? CsvCell(b[name]) : std::string();
+  };
+  for (const auto& m : KnownMetrics()) row += "," + block_cell("metrics", m);
+  for (const auto& c : KnownCausalityCounts()) row += "," + block_cell("causality", c);
+  row += ",";
+  if (outcome.ok) row += verdict.ok ? "true" : "false";
+  row += "," + std::to_string(outcome.attempts) + "," +
+         (outcome.ok ? std::string() : CsvField(outcome.failure_reason));
+  csv_ << row << "\r\n";
+}
+
+ojson SweepAnalyzer::RunEntry(const JobOutcome& outcome, const VariedParams& varied,
+                              const ConstraintVerdict& verdict) const {
+  ojson entry = ojson::object();
+  entry["run_id"] = RunId(outcome.index);
+  entry["index"] = outcome.index;
+  if (space_.plan().kind == PlanKind::kVariant) {
+    const auto& variant = space_.plan().variants.at(outcome.index);
+    entry["variant_name"] = variant.name;
+    entry["description"] = variant.description;
+  }
+  entry["status"] = outcome.ok ? "ok" : "failed";
+  entry["configuration"] = space_.Configuration(outcome.index);
+  ojson params = ojson::object();
+  for (const auto& [column, value] : varied) params[column] = value;
+  entry["parameters"] = params;
+  if (space_.plan().kind == PlanKind::kVariant)
+    entry["overrides"] = space_.Overrides(outcome.index);
+  entry["attempts"] = outcome.attempts;
+  if (!outcome.ok) {
+    entry["reason"] = outcome.failure_reason;
+    return entry;
+  }
+  entry["metrics"] = outcome.result.value("metrics", json::object());
+  entry["causality"] = CausalityEntry(outcome.result.value("causality", json::object()));
+  entry["meets_constraints"] = verdict.ok;
+  if (!verdict.ok) entry["constraint_failures"] = verdict.failures;
+  return entry;
+}
+
+void SweepAnalyzer::Rank(const JobOutcome& outcome, const ojson& entry) {
+  const auto& targets = space_.plan().targets;
+  auto score = MetricValue(outcome.result, targets.primary_metric);
+  if (!score || !std::isfinite(*score)) return;
+  auto better = [&](const Ranked& a, const Ranked& b) {
+    if (a.score != b.score) return targets.maximize ? a.score > b.score : a.score < b.score;
+    return a.index < b.index;
+  };
+  Ranked r{*score, outcome.index, entry};
+  if (top_.size() >= options_.top_n && !top_.empty() && !better(r, top_.back())) return;
+  top_.insert(std::upper_bound(top_.begin(), top_.end(), r, better), std::move(r));
+  if (top_.size() > options_.top_n) top_.pop_back();
+}
+
+Status SweepAnalyzer::Add(const JobOutcome& outcome) {
+  if (finished_) return Status::FailedPrecondition("analysis already finished");
+  if (outcome.index >= space_.size()) {
+    return Status::InvalidArgument("job index " + std::to_string(outcome.index) +
+                                   " is outside the sweep (" + std::to_string(space_.size()) +
+                                   " jobs)");
+  }
+  if (seen_[outcome.index]) {
+    return Status::FailedPrecondition("job " + std::to_string(outcome.index) +
+                                      " was already recorded");
+  }
+  seen_[outcome.index] = true;
+  const VariedParams varied = space_.Varied(outcome.index);
+  for (const auto& [column, value] : varied) {
+    auto it = std::find(space_.columns().begin(), space_.columns().end(), column);
+    auto& seen_values = distinct_[static_cast<size_t>(it - space_.columns().begin())];
+    if (seen_values.size() < options_.max_distinct_values &&
+        std::find(seen_values.begin(), seen_values.end(), value) == seen_values.end()) {
+      seen_values.push_back(value);
+    }
+  }
+  ConstraintVerdict verdict;
+  if (outcome.ok) verdict = CheckConstraints(space_.plan(), outcome.result);
+  WriteCsvRow(outcome, varied, verdict);
+  ojson entry = RunEntry(outcome, varied, verdict);
+  if (outcome.ok) {
+    ++successful_;
+    if (verdict.ok) {
+      ++meeting_constraints_;
+      Rank(outcome, entry);
+    }
+    if (market_period_.is_null() && outcome.result.contains("period")) {
+      market_period_ = outcome.result["period"];
+    }
+  } else {
+    ++failed_;
+    if (failures_.size() < options_.max_failures_listed) {
+      failures_.push_back({{"run_id", entry["run_id"]},
+                           {"index", outcome.index},
+                           {"reason", outcome.failure_reason},
+                           {"attempts", outcome.attempts},
+                           {"parameters", entry["parameters"]}});
+    }
+  }
+  if (space_.plan().kind == PlanKind::kVariant) {
+    if (outcome.ok) {
+      entry["bars"] = outcome.result.value("bars", json());
+      entry["period"] = outcome.result.value("period", json());
+      entry["equity_curve"] =
+          ThinEquity(outcome.result.value("equity", json::array()), options_.max_equity_points);
+    }
+    variant_runs_.push_back(std::move(entry));
+  } else {
+    part_ << (first_part_entry_ ? "" : ",\n") << entry.dump();
+    first_part_entry_ = false;
+    if (!part_) return Status::IOError(part_path_.string() + ": write failed (disk full?)");
+  }
+  if (!csv_) {
+    return Status::IOError((options_.out_dir / kCsvName).string() + ": write failed (disk full?)");
+  }
+  return Status::Ok();
+}
+
+ojson SweepAnalyzer::Summary() const {
+  return space_.plan().kind == PlanKind::kOptimization ? OptimizationSummary() : VariantSummary();
+}
+
+ojson SweepAnalyzer::OptimizationSummary() const {
+  const Plan& plan = space_.plan();
+  ojson s = ojson::object();
+  s["optimization_id"] = info_.sweep_id;
+  s["optimization_name"] = plan.name;
+  s["description"] = plan.description;
+  s["plan_file"] = plan.file.string();
+  s["base_operation"] = plan.base_operation;
+  s["timestamp"] = info_.started_at;
+  s["finished_at"] = info_.finished_at;
+  s["total_combinations"] = space_.size();
+  s["successful_runs"] = successful_;
+  s["failed_runs"] = failed_;
+  s["missing_runs"] = space_.size() - successful_ - failed_;
+  s["runs_meeting_constraints"] = meeting_constraints_;
+  s["optimization_targets"] = {{"primary_metric", plan.targets.primary_metric},
+                               {"direction", plan.targets.maximize ? "maximize" : "minimize"},
+                               {"secondary_metrics", plan.targets.secondary_metrics}};
+  ojson constraints = ojson::array();
+  for (const auto& c : plan.constraints) {
+    ojson cj = {{"key", c.key}, {"metric", c.metric}};
+    cj["min"] = c.min ? json(*c.min) : json();
+    cj["max"] = c.max ? json(*c.max) : json();
+    cj["absolute"] = c.absolute;
+    constraints.push_back(cj);
+  }
+  s["constraints"] = constraints;
+  ojson parameters = ojson::array();
+  for (size_t i = 0; i < space_.columns().size(); ++i) {
+    parameters.push_back({{"name", space_.columns()[i]}, {"values", distinct_[i]}});
+  }
+  s["parameters"] = parameters;
+  s["metric_names"] = KnownMetrics();
+  s["causality_names"] = KnownCausalityCounts();
+  if (top_.empty()) {
+    s["best_configuration"] = nullptr;
+    s["best_configuration_note"] = successful_ == 0 ? "no run succeeded"
+                                                    : "no run meets the constraints with a "
+                                                      "defined " +
+                                                          plan.targets.primary_metric;
+  } else {
+    s["best_configuration"] = top_.front().entry;
+  }
+  ojson top = ojson::array();
+  for (const auto& r : top_) top.push_back(r.entry);
+  s["top_configurations"] = top;
+  s["failures"] = failures_;
+  return s;
+}
+
+ojson SweepAnalyzer::VariantSummary() const {
+  const Plan& plan = space_.plan();
+  ojson s = ojson::object();
+  s["test_id"] = info_.sweep_id;
+  s["test_name"] = plan.name;
+  s["description"] = plan.description;
+  s["plan_file"] = plan.file.string();
+  s["base_operation"] = plan.base_operation;
+  s["timestamp"] = info_.started_at;
+  s["finished_at"] = info_.finished_at;
+  s["total_variants"] = space_.size();
+  s["successful_runs"] = successful_;
+  s["failed_runs"] = failed_;
+  s["missing_runs"] = space_.size() - successful_ - failed_;
+  s["market_period"] = market_period_;
+  s["comparison_config"] = {{"metrics", plan.comparison.metrics},
+                            {"visualizations", plan.comparison.visualizations},
+                            {"causality_analysis", plan.comparison.causality_analysis}};
+  std::vector<const ojson*> runs;
+  for (const auto& r : variant_runs_) runs.push_back(&r);
+  std::sort(runs.begin(), runs.end(), [](const ojson* a, const ojson* b) {
+    return (*a)["index"].get<uint64_t>() < (*b)["index"].get<uint64_t>();
+  });
+  // comparative_analysis: the winner of each question (ties: the earlier variant in the plan).
+  struct Question {
+    const char* key;
+    std::function<std::optional<double>(const ojson&)> value;
+    bool maximize;
+  };
+  auto metric = [](const char* name) {
+    return [name](const ojson& run) -> std::optional<double> {
+      if (!run.contains("metrics") || !run["metrics"].contains(name) ||
+          !run["metrics"][name].is_number()) {
+        return std::nullopt;
+      }
+      return run["metrics"][name].get<double>();
+    };
+  };
+  auto defensive = [](const ojson& run) -> std::optional<double> {
+    if (!run.contains("causality")) return std::nullopt;
+    const auto& c = run["causality"];
+    double detected = c.value("opportunities_detected", 0.0);
+    if (detected <= 0) return std::nullopt;
+    return c.value("opportunities_rejected", 0.0) / detected;
+  };
+  auto drawdown = [metric](const ojson& run) -> std::optional<double> {
+    auto v = metric("max_drawdown")(run);
+    if (!v) return v;
+    return std::fabs(*v);
+  };
+  const Question questions[] = {{"best_sharpe", metric("sharpe_ratio"), true},
+                                {"best_return", metric("total_return"), true},
+                                {"lowest_drawdown", drawdown, false},
+                                {"most_trades", metric("total_trades"), true},
+                                {"most_defensive", defensive, true}};
+  ojson comparative = ojson::object();
+  ojson values = ojson::object();
+  for (const auto& q : questions) {
+    const ojson* best = nullptr;
+    double best_value = 0;
+    for (const ojson* run : runs) {
+      if ((*run)["status"] != "ok") continue;
+      auto v = q.value(*run);
+      if (!v || !std::isfinite(*v)) continue;
+      if (!best || (q.maximize ? *v > best_value : *v < best_value)) {
+        best = run;
+        best_value = *v;
+      }
+    }
+    comparative[q.key] = best ? json((*best)["variant_name"].get<std::string>()) : json();
+    values[q.key] =
+        best ? ojson{{"variant", (*best)["variant_name"]}, {"value", best_value}} : ojson();
+  }
+  comparative["values"] = values;
+  comparative["most_defensive_definition"] =
+      "highest opportunities_rejected / opportunities_detected";
+  s["comparative_analysis"] = comparative;
+  return s;
+}
+
+Status SweepAnalyzer::WriteOptimizationJson(const ojson& summary) {
+  part_.close();
+  const fs::path path = options_.out_dir / kOptimizationJsonName;
+  const fs::path tmp = path.string() + ".tmp";
+  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  if (!out) return Status::IOError(tmp.string() + ": cannot write");
+  std::string head = summary.dump(2);
+  head.pop_back();  // the closing brace: results go last
+  while (!head.empty() && (head.back() == '\n' || head.back() == ' ')) head.pop_back();
+  out << head << ",\n  \"results\": [\n";
+  std::ifstream part(part_path_, std::ios::binary);
+  out << part.rdbuf();
+  out << "\n  ]\n}\n";
+  out.close();
+  if (!out) return Status::IOError(tmp.string() + ": write failed (disk full?)");
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return Status::IOError(path.string() + ": " + ec.message());
+  fs::remove(part_path_, ec);
+  part_path_.clear();
+  return Status::Ok();
+}
+
+Result<json> SweepAnalyzer::Finish() {
+  if (finished_) return Status::FailedPrecondition("analysis already finished");
+  finished_ = true;
+  csv_.close();
+  if (!csv_) return Status::IOError((options_.out_dir / kCsvName).string() + ": write failed");
+  ojson summary = Summary();
+  if (space_.plan().kind == PlanKind::kOptimization) {
+    S1MPLE_RETURN_IF_ERROR(WriteOptimizationJson(summary));
+  } else {
+    ojson full = summary;
+    std::vector<ojson> runs = variant_runs_;
+    std::sort(runs.begin(), runs.end(), [](const ojson& a, const ojson& b) {
+      return a["index"].get<uint64_t>() < b["index"].get<uint64_t>();
+    });
+    full["results"] = runs;
+    const fs::path path = options_.out_dir / kVariantJsonName;
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << full.dump(2) << "\n";
+    out.close();
+    if (!out) return Status::IOError(path.string() + ": write failed (disk full?)");
+  }
+  return json::parse(summary.dump());
+}
+
+}  // namespace s1mple::producer
