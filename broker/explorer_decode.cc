@@ -1,0 +1,183 @@
+#include "broker/explorer_decode.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <exception>
+
+namespace s1mple::broker {
+
+using nlohmann::json;
+
+Result<json> DecodeBlob(std::string_view bytes, std::string_view what) {
+  size_t first = 0;
+  while (first < bytes.size() && std::isspace(static_cast<unsigned char>(bytes[first]))) ++first;
+  if (first == bytes.size()) return json::object();
+  const char c = bytes[first];
+  try {
+    if (c == '{' || c == '[') return json::parse(bytes.begin(), bytes.end());
+    return json::from_msgpack(bytes.begin(), bytes.end());
+  } catch (const std::exception& e) {
+    return Status::Corruption(std::string(what) + ": neither JSON nor msgpack (" + e.what() + ")");
+  }
+}
+
+Result<json> EngineResult(const json& doc, std::string_view what) {
+  const json* r = &doc;
+  if (r->is_object() && !r->contains("metrics") && r->contains("result")) r = &(*r)["result"];
+  if (!r->is_object() || !r->contains("metrics") || !(*r)["metrics"].is_object()) {
+    return Status::Corruption(std::string(what) + ": result has no \"metrics\" object");
+  }
+  return *r;
+}
+
+namespace {
+
+void Flatten(const json& node, const std::string& path,
+             std::vector<std::pair<std::string, json>>& out) {
+  auto join = [&](const std::string& seg) { return path.empty() ? seg : path + "." + seg; };
+  if (node.is_object() && !node.empty()) {
+    for (auto it = node.begin(); it != node.end(); ++it) Flatten(it.value(), join(it.key()), out);
+    return;
+  }
+  if (node.is_array() && !node.empty()) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      const json& el = node[i];
+      if (el.is_object() && el.contains("plugin") && el["plugin"].is_string()) {
+        const std::string plugin = el["plugin"].get<std::string>();
+        json rest = el;
+        rest.erase("plugin");
+        // A bare worker entry ({"plugin": P}) still says "P is in this slot".
+        if (rest.empty()) {
+          out.emplace_back(path + ".plugin", plugin);
+        } else {
+          Flatten(rest, join(plugin), out);
+        }
+      } else {
+        Flatten(el, path + "[" + std::to_string(i) + "]", out);
+      }
+    }
+    return;
+  }
+  out.emplace_back(path, node);
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, json>> FlattenOverrides(const json& doc) {
+  std::vector<std::pair<std::string, json>> raw;
+  if ((doc.is_object() || doc.is_array()) && !doc.empty()) Flatten(doc, "", raw);
+  for (auto& [path, value] : raw) path = ParamColumnName(path);
+  return raw;
+}
+
+std::string ParamColumnName(std::string_view dotted_path) {
+  std::vector<std::string> segs;
+  size_t start = 0;
+  while (start <= dotted_path.size()) {
+    size_t dot = dotted_path.find('.', start);
+    if (dot == std::string_view::npos) dot = dotted_path.size();
+    segs.emplace_back(dotted_path.substr(start, dot - start));
+    start = dot + 1;
+  }
+  std::string out;
+  for (size_t i = 0; i < segs.size(); ++i) {
+    std::string seg = segs[i];
+    if (seg == "params" && i + 1 < segs.size()) continue;
+    if (i == 0 && segs.size() > 1) {
+      if (seg == "operator_overrides")
+        seg = "operator";
+      else if (seg.size() > 8 && seg.ends_with("_workers"))
+        continue;
+    }
+    if (!out.empty()) out += '.';
+    out += seg;
+  }
+  return out;
+}
+
+namespace {
+
+std::string YamlString(const YAML::Node& n) {
+  if (n && n.IsScalar()) return n.as<std::string>();
+  return {};
+}
+
+std::vector<std::string> YamlStrings(const YAML::Node& n) {
+  std::vector<std::string> out;
+  if (n && n.IsSequence()) {
+    for (const auto& e : n) {
+      if (e.IsScalar()) out.push_back(e.as<std::string>());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+PlanInfo ReadPlanInfo(std::string_view plan_text) {
+  PlanInfo info;
+  try {
+    YAML::Node root = YAML::Load(std::string(plan_text));
+    if (!root.IsMap()) return info;
+    YAML::Node cfg = root["optimization_config"];
+    if (!cfg) cfg = root["variant_config"];
+    if (!cfg || !cfg.IsMap()) return info;
+    info.name = YamlString(cfg["name"]);
+    info.description = YamlString(cfg["description"]);
+    info.base_operation = YamlString(cfg["base_operation"]);
+    if (YAML::Node t = cfg["optimization_targets"]; t && t.IsMap()) {
+      if (std::string pm = YamlString(t["primary_metric"]); !pm.empty()) info.primary_metric = pm;
+      info.secondary_metrics = YamlStrings(t["secondary_metrics"]);
+    }
+    if (YAML::Node vs = cfg["variants"]; vs && vs.IsSequence()) {
+      for (const auto& v : vs) {
+        if (!v.IsMap()) continue;
+        info.variants.push_back({YamlString(v["name"]), YamlString(v["description"])});
+      }
+    }
+    if (YAML::Node cc = cfg["comparison_config"]; cc && cc.IsMap()) {
+      info.comparison_metrics = YamlStrings(cc["metrics"]);
+    }
+  } catch (const std::exception&) {
+    // A plan the explorer cannot read still shows its runs; the defaults above stand.
+  }
+  return info;
+}
+
+json DrawdownCurve(const json& equity) {
+  json out = json::array();
+  if (!equity.is_array()) return out;
+  double peak = 0;
+  bool have_peak = false;
+  for (const auto& pt : equity) {
+    if (!pt.is_array() || pt.size() < 2 || !pt[1].is_number()) continue;
+    const double v = pt[1].get<double>();
+    if (!have_peak || v > peak) {
+      peak = v;
+      have_peak = true;
+    }
+    const double dd = peak > 0 ? v / peak - 1.0 : 0.0;
+    out.push_back(json::array({pt[0], dd}));
+  }
+  return out;
+}
+
+std::string IsoTime(int64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string ReproduceCommand(std::string_view sweep_id, uint64_t index) {
+  const std::string dir = "runs/" + std::string(sweep_id) + "-" + std::to_string(index);
+  return "s1mple job " + std::string(sweep_id) + "/" + std::to_string(index) + " --export " + dir +
+         " && s1mple run " + dir + "/operation.yaml";
+}
+
+}  // namespace s1mple::broker
