@@ -1,0 +1,92 @@
+// Metrics of a backtest (definitions: docs/METRICS.md).
+#include <cmath>
+
+#include "engine/result.h"
+
+namespace s1mple::engine {
+
+namespace {
+
+constexpr double kDayMs = 86'400'000.0;
+constexpr double kYearMs = 365.25 * kDayMs;
+
+int64_t DayOf(int64_t ts) {
+  const int64_t d = 86'400'000;
+  return ts >= 0 ? ts / d : -((-ts + d - 1) / d);
+}
+
+// Returns of the daily closing equity: the first equity value, then the last value of every UTC
+// calendar day.
+std::vector<double> DailyReturns(std::span<const EquityPoint> equity) {
+  std::vector<double> closes;
+  closes.push_back(equity.front().equity);
+  for (size_t i = 0; i < equity.size(); ++i) {
+    const bool last_of_day =
+        i + 1 == equity.size() || DayOf(equity[i + 1].ts.v) != DayOf(equity[i].ts.v);
+    if (last_of_day) closes.push_back(equity[i].equity);
+  }
+  std::vector<double> r;
+  r.reserve(closes.size());
+  for (size_t i = 1; i < closes.size(); ++i) r.push_back(closes[i] / closes[i - 1] - 1.0);
+  return r;
+}
+
+}  // namespace
+
+Metrics ComputeMetrics(std::span<const EquityPoint> equity, std::span<const Trade> trades,
+                       double periods_per_year) {
+  Metrics m;
+  if (equity.empty()) return m;
+  const double first = equity.front().equity, last = equity.back().equity;
+  m.total_return = (last / first - 1.0) * 100.0;
+  const double years = static_cast<double>(equity.back().ts.v - equity.front().ts.v) / kYearMs;
+  if (years > 0 && first > 0 && last > 0)
+    m.cagr = (std::pow(last / first, 1.0 / years) - 1.0) * 100.0;
+
+  double peak = equity.front().equity, mdd = 0;
+  for (const auto& p : equity) {
+    peak = std::max(peak, p.equity);
+    if (peak > 0) mdd = std::max(mdd, (peak - p.equity) / peak);
+  }
+  m.max_drawdown = mdd * 100.0;
+  if (m.cagr && m.max_drawdown > 0) m.calmar = *m.cagr / m.max_drawdown;
+
+  const std::vector<double> r = DailyReturns(equity);
+  const size_t n = r.size();
+  if (n >= 2) {
+    double mean = 0;
+    for (double x : r) mean += x;
+    mean /= static_cast<double>(n);
+    double ss = 0, down = 0;
+    for (double x : r) {
+      ss += (x - mean) * (x - mean);
+      if (x < 0) down += x * x;
+    }
+    const double sd = std::sqrt(ss / static_cast<double>(n - 1));
+    const double dd = std::sqrt(down / static_cast<double>(n));
+    const double ann = std::sqrt(periods_per_year);
+    if (sd > 0) m.sharpe_ratio = mean / sd * ann;
+    if (dd > 0) m.sortino_ratio = mean / dd * ann;
+  }
+
+  m.total_trades = static_cast<int64_t>(trades.size());
+  if (!trades.empty()) {
+    int64_t wins = 0;
+    double gross_profit = 0, gross_loss = 0, duration_ms = 0;
+    for (const auto& t : trades) {
+      if (t.pnl.v > 0) {
+        ++wins;
+        gross_profit += t.pnl.v;
+      } else {
+        gross_loss -= t.pnl.v;
+      }
+      duration_ms += static_cast<double>(t.exit_time.v - t.entry_time.v);
+    }
+    m.win_rate = 100.0 * static_cast<double>(wins) / static_cast<double>(trades.size());
+    if (gross_loss > 0) m.profit_factor = gross_profit / gross_loss;
+    m.avg_trade_duration = duration_ms / static_cast<double>(trades.size()) / 3'600'000.0;
+  }
+  return m;
+}
+
+}  // namespace s1mple::engine

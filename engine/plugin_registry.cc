@@ -1,0 +1,360 @@
+// The plugin registry: registration, validation of blueprint entries, docs/PLUGINS.md.
+#include "engine/plugin_registry.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "engine/plugins/builtin.h"
+#include "engine/yaml_util.h"
+
+namespace s1mple::engine {
+
+namespace {
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) {
+    if (!out.empty()) out += ", ";
+    out += n;
+  }
+  return out.empty() ? "(none)" : out;
+}
+
+bool IsEventName(std::string_view s) {
+  if (s.empty()) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+           (c >= 'A' && c <= 'Z');
+  });
+}
+
+std::string FormatValue(const ParamValue& v) {
+  return std::visit(
+      [](const auto& x) -> std::string {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, bool>)
+          return x ? "true" : "false";
+        else if constexpr (std::is_same_v<T, int64_t>)
+          return std::to_string(x);
+        else if constexpr (std::is_same_v<T, double>)
+          return yaml::Num(x);
+        else if constexpr (std::is_same_v<T, std::string>)
+          return x.empty() ? "\"\"" : x;
+        else {
+          std::string s = "[";
+          for (size_t i = 0; i < x.size(); ++i) s += (i ? ", " : "") + x[i];
+          return s + "]";
+        }
+      },
+      v);
+}
+
+Status CheckBounds(const ParamSpec& spec, double v, std::string_view origin, std::string_view path,
+                   const YAML::Node& node) {
+  if (spec.min && v < *spec.min)
+    return yaml::Error(origin, path, node,
+                       yaml::Num(v) + " is below the minimum " + yaml::Num(*spec.min));
+  if (spec.max && v > *spec.max)
+    return yaml::Error(origin, path, node,
+                       yaml::Num(v) + " is above the maximum " + yaml::Num(*spec.max));
+  return Status::Ok();
+}
+
+}  // namespace
+
+const ParamSpec* PluginManifest::FindParam(std::string_view n) const {
+  for (const auto& p : params)
+    if (p.name == n) return &p;
+  return nullptr;
+}
+
+Status PluginRegistry::Register(PluginManifest manifest, WorkerFactory factory) {
+  if (plugins_.count(manifest.name))
+    return Status::AlreadyExists("plugin '" + manifest.name + "' is already registered");
+  for (const auto& p : manifest.params) {
+    double v = 0;
+    if (std::holds_alternative<int64_t>(p.default_value))
+      v = static_cast<double>(std::get<int64_t>(p.default_value));
+    else if (std::holds_alternative<double>(p.default_value))
+      v = std::get<double>(p.default_value);
+    else
+      continue;
+    if ((p.min && v < *p.min) || (p.max && v > *p.max))
+      return Status::InvalidArgument("plugin '" + manifest.name + "': default of '" + p.name +
+                                     "' is out of its bounds");
+  }
+  std::string name = manifest.name;
+  plugins_.emplace(std::move(name), Entry{std::move(manifest), std::move(factory)});
+  return Status::Ok();
+}
+
+const PluginManifest* PluginRegistry::Find(std::string_view name) const {
+  auto it = plugins_.find(name);
+  return it == plugins_.end() ? nullptr : &it->second.manifest;
+}
+
+std::vector<const PluginManifest*> PluginRegistry::Manifests() const {
+  std::vector<const PluginManifest*> out;
+  for (const auto& [name, e] : plugins_) out.push_back(&e.manifest);
+  std::stable_sort(out.begin(), out.end(), [](const auto* a, const auto* b) {
+    return static_cast<int>(a->category) < static_cast<int>(b->category);
+  });
+  return out;
+}
+
+std::vector<std::string> PluginRegistry::Names(WorkerCategory category) const {
+  std::vector<std::string> out;
+  for (const auto& [name, e] : plugins_)
+    if (e.manifest.category == category) out.push_back(name);
+  return out;
+}
+
+Result<ParamValue> PluginRegistry::ParseParam(const PluginManifest& manifest,
+                                              std::string_view param, const YAML::Node& value,
+                                              std::string_view origin,
+                                              std::string_view path) const {
+  const ParamSpec* spec = manifest.FindParam(param);
+  if (!spec) {
+    std::vector<std::string> names;
+    for (const auto& p : manifest.params) names.push_back(p.name);
+    return yaml::Error(origin, path, value,
+                       "unknown parameter '" + std::string(param) + "' for plugin '" +
+                           manifest.name + "'; its parameters: " + JoinNames(names));
+  }
+  auto type_error = [&] {
+    return yaml::Error(
+        origin, path, value,
+        "expected " + std::string(ParamTypeName(spec->type)) + ", got " + yaml::Describe(value));
+  };
+  switch (spec->type) {
+    case ParamType::kBool: {
+      bool b;
+      if (!yaml::ScalarBool(value, b)) return type_error();
+      return ParamValue(b);
+    }
+    case ParamType::kInt: {
+      int64_t i;
+      if (!yaml::ScalarInt(value, i)) {
+        double d;
+        if (yaml::ScalarDouble(value, d))
+          return yaml::Error(origin, path, value,
+                             "expected an integer, got " + yaml::Describe(value));
+        return type_error();
+      }
+      S1MPLE_RETURN_IF_ERROR(CheckBounds(*spec, static_cast<double>(i), origin, path, value));
+      return ParamValue(i);
+    }
+    case ParamType::kFloat: {
+      double d;
+      if (!yaml::ScalarDouble(value, d)) return type_error();
+      S1MPLE_RETURN_IF_ERROR(CheckBounds(*spec, d, origin, path, value));
+      return ParamValue(d);
+    }
+    case ParamType::kString: {
+      if (!value.IsScalar()) return type_error();
+      return ParamValue(value.Scalar());
+    }
+    case ParamType::kEnum: {
+      if (!value.IsScalar()) return type_error();
+      if (std::find(spec->choices.begin(), spec->choices.end(), value.Scalar()) ==
+          spec->choices.end())
+        return yaml::Error(origin, path, value,
+                           yaml::Describe(value) + " is not one of " + JoinNames(spec->choices));
+      return ParamValue(value.Scalar());
+    }
+    case ParamType::kStringList: {
+      std::vector<std::string> items;
+      if (value.IsScalar()) {
+        items.push_back(value.Scalar());
+      } else if (value.IsSequence()) {
+        for (const auto& item : value) {
+          if (!item.IsScalar()) return type_error();
+          items.push_back(item.Scalar());
+        }
+      } else {
+        return type_error();
+      }
+      if (!spec->choices.empty()) {
+        for (const auto& it : items)
+          if (std::find(spec->choices.begin(), spec->choices.end(), it) == spec->choices.end())
+            return yaml::Error(origin, path, value,
+                               "'" + it + "' is not one of " + JoinNames(spec->choices));
+      }
+      return ParamValue(std::move(items));
+    }
+  }
+  return type_error();
+}
+
+Result<WorkerConfig> PluginRegistry::ParseWorker(const YAML::Node& entry, WorkerCategory category,
+                                                 std::optional<PlanningPhase> phase,
+                                                 std::string_view origin,
+                                                 std::string_view path) const {
+  if (!entry.IsMap())
+    return yaml::Error(
+        origin, path, entry,
+        "expected a worker entry {plugin: NAME, params: {...}}, got " + yaml::Describe(entry));
+  for (const auto& kv : entry) {
+    const std::string key = kv.first.Scalar();
+    if (key != "plugin" && key != "subtype" && key != "triggers" && key != "params")
+      return yaml::Error(
+          origin, yaml::Join(path, key), kv.first,
+          "unknown key '" + key + "' (a worker has plugin, subtype, triggers, params)");
+  }
+  const YAML::Node plugin = entry["plugin"];
+  if (!plugin || !plugin.IsScalar() || plugin.Scalar().empty())
+    return yaml::Error(origin, yaml::Join(path, "plugin"), entry, "missing plugin name");
+  const std::string name = plugin.Scalar();
+  const PluginManifest* m = Find(name);
+  if (!m)
+    return yaml::Error(origin, yaml::Join(path, "plugin"), plugin,
+                       "unknown plugin '" + name + "'; known " +
+                           std::string(CategoryKey(category)) +
+                           " plugins: " + JoinNames(Names(category)));
+  if (m->category != category)
+    return yaml::Error(origin, yaml::Join(path, "plugin"), plugin,
+                       "plugin '" + name + "' is a " + std::string(CategoryName(m->category)) +
+                           ", not allowed under " + std::string(CategoryKey(category)) +
+                           "; known " + std::string(CategoryKey(category)) +
+                           " plugins: " + JoinNames(Names(category)));
+  if (phase && !m->phases.empty() &&
+      std::find(m->phases.begin(), m->phases.end(), *phase) == m->phases.end()) {
+    std::vector<std::string> ok;
+    for (auto p : m->phases) ok.emplace_back(PlanningPhaseKey(p));
+    return yaml::Error(origin, yaml::Join(path, "plugin"), plugin,
+                       "plugin '" + name + "' cannot plan " +
+                           std::string(PlanningPhaseKey(*phase)) + " (it plans " + JoinNames(ok) +
+                           ")");
+  }
+  WorkerConfig wc;
+  wc.plugin = name;
+  wc.yaml_path = std::string(path);
+  wc.subtype = m->subtype;
+  if (const auto st = entry["subtype"]) {
+    if (!st.IsScalar())
+      return yaml::Error(origin, yaml::Join(path, "subtype"), st, "expected a string");
+    wc.subtype = st.Scalar();
+  }
+  if (const auto tr = entry["triggers"]) {
+    if (category == WorkerCategory::kContext || category == WorkerCategory::kPlanning)
+      return yaml::Error(origin, yaml::Join(path, "triggers"), tr,
+                         std::string(CategoryKey(category)) +
+                             " take no triggers (context runs for every bar, planning for every "
+                             "opportunity)");
+    std::vector<YAML::Node> items;
+    if (tr.IsScalar())
+      items.push_back(tr);
+    else if (tr.IsSequence())
+      for (const auto& t : tr) items.push_back(t);
+    else
+      return yaml::Error(origin, yaml::Join(path, "triggers"), tr, "expected a list of events");
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (!items[i].IsScalar() || !IsEventName(items[i].Scalar()))
+        return yaml::Error(origin, yaml::Index(yaml::Join(path, "triggers"), i), items[i],
+                           "expected an event name, got " + yaml::Describe(items[i]));
+      wc.triggers.push_back(items[i].Scalar());
+    }
+  }
+  // Defaults first (manifest order), then the blueprint's values.
+  for (const auto& p : m->params) wc.params.Set(p.name, p.default_value);
+  if (const auto params = entry["params"]) {
+    if (!params.IsMap() && !params.IsNull())
+      return yaml::Error(origin, yaml::Join(path, "params"), params, "expected a map");
+    if (params.IsMap()) {
+      for (const auto& kv : params) {
+        const std::string key = kv.first.Scalar();
+        const std::string ppath = yaml::Join(yaml::Join(path, "params"), key);
+        auto v = ParseParam(*m, key, kv.second, origin, ppath);
+        if (!v.ok()) return v.status();
+        wc.params.Set(key, std::move(v).value());
+      }
+    }
+  }
+  // Cross-parameter checks live in the factory: run it once now so errors come at load.
+  auto w = Create(wc);
+  if (!w.ok())
+    return yaml::Error(origin, yaml::Join(path, "params"), entry["params"], w.status().message());
+  return wc;
+}
+
+Result<std::unique_ptr<Worker>> PluginRegistry::Create(const WorkerConfig& config) const {
+  auto it = plugins_.find(config.plugin);
+  if (it == plugins_.end())
+    return Status::InvalidArgument("unknown plugin '" + config.plugin + "'");
+  try {
+    return it->second.factory(config.params);
+  } catch (const std::exception& e) {
+    return Status::Internal("plugin '" + config.plugin + "' failed to construct: " + e.what());
+  }
+}
+
+PluginRegistry MakeBuiltinRegistry() {
+  PluginRegistry r;
+  RegisterBuiltinPlugins(r);
+  return r;
+}
+
+const PluginRegistry& DefaultRegistry() {
+  static const PluginRegistry registry = MakeBuiltinRegistry();
+  return registry;
+}
+
+std::string GeneratePluginsMarkdown(const PluginRegistry& registry) {
+  std::ostringstream md;
+  md << "# Plugins\n\n"
+     << "Generated from the plugin manifests by `s1mple run --plugins-md > docs/PLUGINS.md`; do "
+        "not edit by hand (a test checks it is up to date).\n\n"
+     << "A blueprint entry is `- plugin: NAME` with optional `subtype`, `triggers` and `params`; "
+        "params not given take the defaults below. Bounds are inclusive. See "
+        "docs/CONFIGURATION.md for the blueprint format.\n";
+  std::optional<WorkerCategory> current;
+  for (const PluginManifest* m : registry.Manifests()) {
+    if (current != m->category) {
+      current = m->category;
+      md << "\n## " << CategoryName(m->category) << "s (`" << CategoryKey(m->category) << "`)\n";
+    }
+    md << "\n### `" << m->name << "`\n\n" << m->description << "\n\n";
+    md << "- subtype: `" << (m->subtype.empty() ? "-" : m->subtype) << "`\n";
+    md << "- kind: " << (m->event_driven ? "EventDrivenWorker" : "StandardWorker") << "\n";
+    if (!m->phases.empty()) {
+      md << "- phases:";
+      for (auto p : m->phases) md << " `" << PlanningPhaseKey(p) << "`";
+      md << "\n";
+    }
+    if (!m->default_triggers.empty()) {
+      md << "- default triggers:";
+      for (const auto& t : m->default_triggers) md << " `" << t << "`";
+      md << "\n";
+    }
+    if (m->event_driven) {
+      md << "- events: wirings (listens to)";
+      for (const auto& t : m->wirings) md << " `" << t << "`";
+      md << "; publishes";
+      for (const auto& t : m->publishes) md << " `" << t << "`";
+      md << "\n";
+    }
+    if (!m->produces_columns.empty()) {
+      md << "- context columns:";
+      for (const auto& c : m->produces_columns) md << " `" << c << "`";
+      md << "\n";
+    }
+    if (m->params.empty()) {
+      md << "\nNo parameters.\n";
+      continue;
+    }
+    md << "\n| param | type | default | bounds | description |\n|---|---|---|---|---|\n";
+    for (const auto& p : m->params) {
+      std::string bounds;
+      if (p.type == ParamType::kEnum || (p.type == ParamType::kStringList && !p.choices.empty())) {
+        bounds = JoinNames(p.choices);
+      } else if (p.min || p.max) {
+        bounds = (p.min ? yaml::Num(*p.min) : "") + " .. " + (p.max ? yaml::Num(*p.max) : "");
+      }
+      md << "| `" << p.name << "` | " << ParamTypeName(p.type) << " | `"
+         << FormatValue(p.default_value) << "` | " << bounds << " | " << p.description << " |\n";
+    }
+  }
+  return md.str();
+}
+
+}  // namespace s1mple::engine

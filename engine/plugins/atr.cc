@@ -1,0 +1,32 @@
+// atr (ContextWorker): Wilder's average true range.
+#include "engine/plugins/builtin.h"
+#include "engine/plugins/plugin_util.h"
+
+namespace s1mple::engine {
+namespace {
+
+class Atr final : public ContextWorker {
+ public:
+  explicit Atr(const ParamSet& p) : period_(static_cast<int>(p.GetInt("period"))) {}
+  Status Compute(ContextFrame& frame) override { return frame.Atr(period_).status(); }
+
+ private:
+  int period_;
+};
+
+}  // namespace
+
+void RegisterAtr(PluginRegistry& r) {
+  PluginManifest m;
+  m.name = "atr";
+  m.category = WorkerCategory::kContext;
+  m.subtype = "indicator";
+  m.description =
+      "Wilder's average true range: the mean true range of the first `period` bars, then "
+      "Wilder-smoothed.";
+  m.params = {plugin::Int("period", 14, 1, 10000, "bars of smoothing")};
+  m.produces_columns = {"atr_<period>"};
+  plugin::MustRegister(r, std::move(m), plugin::Make<Atr>());
+}
+
+}  // namespace s1mple::engine

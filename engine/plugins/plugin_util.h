@@ -1,0 +1,56 @@
+// Small helpers for writing plugin manifests and registering built-ins.
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/plugin_registry.h"
+
+namespace s1mple::engine::plugin {
+
+inline ParamSpec Int(std::string name, int64_t def, double min, double max, std::string doc) {
+  return {std::move(name), ParamType::kInt, ParamValue(def), min, max, {}, std::move(doc)};
+}
+inline ParamSpec Float(std::string name, double def, double min, double max, std::string doc) {
+  return {std::move(name), ParamType::kFloat, ParamValue(def), min, max, {}, std::move(doc)};
+}
+inline ParamSpec Bool(std::string name, bool def, std::string doc) {
+  return {std::move(name), ParamType::kBool, ParamValue(def), {}, {}, {}, std::move(doc)};
+}
+inline ParamSpec String(std::string name, std::string def, std::string doc) {
+  return {std::move(name), ParamType::kString, ParamValue(std::move(def)), {}, {}, {},
+          std::move(doc)};
+}
+inline ParamSpec Enum(std::string name, std::string def, std::vector<std::string> choices,
+                      std::string doc) {
+  return {std::move(name),    ParamType::kEnum, ParamValue(std::move(def)), {}, {},
+          std::move(choices), std::move(doc)};
+}
+inline ParamSpec StringList(std::string name, std::vector<std::string> def,
+                            std::vector<std::string> choices, std::string doc) {
+  return {std::move(name),    ParamType::kStringList, ParamValue(std::move(def)), {}, {},
+          std::move(choices), std::move(doc)};
+}
+
+// Registers a built-in; a failure is a programming error in the manifest, so it aborts loudly.
+inline void MustRegister(PluginRegistry& r, PluginManifest m, WorkerFactory f) {
+  Status s = r.Register(std::move(m), std::move(f));
+  if (!s.ok()) {
+    std::fprintf(stderr, "s1mple: built-in plugin registration failed: %s\n", s.ToString().c_str());
+    std::abort();
+  }
+}
+
+// A factory for a worker type constructible from a ParamSet that needs no extra checks.
+template <typename W>
+WorkerFactory Make() {
+  return [](const ParamSet& p) -> Result<std::unique_ptr<Worker>> {
+    return std::unique_ptr<Worker>(std::make_unique<W>(p));
+  };
+}
+
+}  // namespace s1mple::engine::plugin

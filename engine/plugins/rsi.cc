@@ -1,0 +1,43 @@
+// rsi (ContextWorker): Wilder's relative strength index of a column (default the close).
+#include "engine/plugins/builtin.h"
+#include "engine/plugins/plugin_util.h"
+
+namespace s1mple::engine {
+namespace {
+
+class Rsi final : public ContextWorker {
+ public:
+  explicit Rsi(const ParamSet& p)
+      : period_(static_cast<int>(p.GetInt("period"))), source_name_(p.GetString("source")) {}
+
+  Status Bind(BindContext& ctx) override {
+    auto src = ctx.ResolveSource(source_name_);
+    if (!src.ok()) return src.status();
+    source_ = *src;
+    return Status::Ok();
+  }
+  Status Compute(ContextFrame& frame) override { return frame.Rsi(period_, source_).status(); }
+
+ private:
+  int period_;
+  std::string source_name_;
+  ColumnId source_ = kCloseColumn;
+};
+
+}  // namespace
+
+void RegisterRsi(PluginRegistry& r) {
+  PluginManifest m;
+  m.name = "rsi";
+  m.category = WorkerCategory::kContext;
+  m.subtype = "indicator";
+  m.description =
+      "Wilder's RSI (0..100): average gain and loss seeded with the simple mean of the first "
+      "`period` changes, then Wilder-smoothed.";
+  m.params = {plugin::Int("period", 14, 2, 10000, "bars of smoothing"),
+              plugin::String("source", "close", "column to measure (see ema.source)")};
+  m.produces_columns = {"rsi_<period>", "rsi_<period>_<source> (source not close)"};
+  plugin::MustRegister(r, std::move(m), plugin::Make<Rsi>());
+}
+
+}  // namespace s1mple::engine

@@ -1,0 +1,73 @@
+// trend_follower (OpportunityWorker): an EMA crossover. Long when the fast EMA crosses above the
+// slow one, short when it crosses below.
+#include <cmath>
+
+#include "engine/plugins/builtin.h"
+#include "engine/plugins/plugin_util.h"
+
+namespace s1mple::engine {
+namespace {
+
+class TrendFollower final : public OpportunityWorker {
+ public:
+  explicit TrendFollower(const ParamSet& p)
+      : fast_period_(static_cast<int>(p.GetInt("fast_period"))),
+        slow_period_(static_cast<int>(p.GetInt("slow_period"))),
+        longs_(p.GetString("direction") != "short_only"),
+        shorts_(p.GetString("direction") != "long_only") {}
+
+  Status Bind(BindContext& ctx) override {
+    auto fast = ctx.frame.Ema(fast_period_);
+    if (!fast.ok()) return fast.status();
+    auto slow = ctx.frame.Ema(slow_period_);
+    if (!slow.ok()) return slow.status();
+    fast_ = ctx.frame.Data(*fast);
+    slow_ = ctx.frame.Data(*slow);
+    return Status::Ok();
+  }
+
+  void Detect(const BarContext& bar, OpportunitySink& out) override {
+    const uint32_t t = bar.bar;
+    if (t == 0) return;
+    const double now = fast_[t] - slow_[t];
+    const double before = fast_[t - 1] - slow_[t - 1];
+    if (std::isnan(now) || std::isnan(before)) return;
+    const double close = bar.Close();
+    const double score = std::fabs(now) / close * 100.0;  // separation in % of price
+    if (longs_ && before <= 0 && now > 0) out.Emit(Side::kLong, score, "EMA_CROSS_UP", close);
+    if (shorts_ && before >= 0 && now < 0) out.Emit(Side::kShort, score, "EMA_CROSS_DOWN", close);
+  }
+
+ private:
+  int fast_period_, slow_period_;
+  bool longs_, shorts_;
+  const double* fast_ = nullptr;
+  const double* slow_ = nullptr;
+};
+
+}  // namespace
+
+void RegisterTrendFollower(PluginRegistry& r) {
+  PluginManifest m;
+  m.name = "trend_follower";
+  m.category = WorkerCategory::kOpportunity;
+  m.subtype = "momentum_signal";
+  m.description =
+      "EMA crossover: an opportunity when the fast EMA of the close crosses the slow one (long "
+      "up, short down). Signal types EMA_CROSS_UP / EMA_CROSS_DOWN; score = EMA separation in % "
+      "of the close. Uses the shared indicator columns ema_<fast_period>, ema_<slow_period>.";
+  m.params = {plugin::Int("fast_period", 12, 1, 2000, "fast EMA period (< slow_period)"),
+              plugin::Int("slow_period", 26, 2, 5000, "slow EMA period"),
+              plugin::Enum("direction", "both", {"both", "long_only", "short_only"},
+                           "which crossings become opportunities")};
+  m.default_triggers = {"on_context_ready"};
+  plugin::MustRegister(r, std::move(m), [](const ParamSet& p) -> Result<std::unique_ptr<Worker>> {
+    if (p.GetInt("fast_period") >= p.GetInt("slow_period"))
+      return Status::InvalidArgument("fast_period (" + std::to_string(p.GetInt("fast_period")) +
+                                     ") must be below slow_period (" +
+                                     std::to_string(p.GetInt("slow_period")) + ")");
+    return std::unique_ptr<Worker>(std::make_unique<TrendFollower>(p));
+  });
+}
+
+}  // namespace s1mple::engine
