@@ -1,0 +1,376 @@
+// Job transitions: every legal one, every illegal one, late results, leases and their expiry.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <random>
+
+#include "store/job_store.h"
+#include "tests/store/store_test_util.h"
+
+namespace s1mple::store {
+namespace {
+
+using testing::ExpectConsistent;
+using testing::MakeSweep;
+using testing::TempDir;
+
+class Transitions : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+
+  void Reopen() {
+    store_.reset();
+    Options o;
+    o.clock = clock_;
+    Result<std::unique_ptr<JobStore>> s = JobStore::Open(dir_.str(), o);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+  }
+
+  LeasedJob LeaseOne(const SweepId& sweep, const RunnerId& runner, std::int64_t lease_ms = 1000) {
+    Result<std::vector<LeasedJob>> got = store_->LeaseNext(sweep, runner, 1, lease_ms);
+    EXPECT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(got.ok() ? got->size() : 0u, 1u);
+    return got.ok() && !got->empty() ? got->front() : LeasedJob{};
+  }
+
+  JobState StateOf(const SweepId& sweep, JobIndex index) {
+    Result<JobInfo> j = store_->GetJob(sweep, index);
+    EXPECT_TRUE(j.ok()) << j.status().ToString();
+    return j.ok() ? j->state : JobState::kPending;
+  }
+
+  TempDir dir_;
+  std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>();
+  std::unique_ptr<JobStore> store_;
+};
+
+TEST_F(Transitions, LeaseNextHandsOutPendingJobsInIndexOrder) {
+  SweepId sw = MakeSweep(*store_, 10);
+  Result<std::vector<LeasedJob>> a = store_->LeaseNext(sw, "r1", 3, 500);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_EQ(a->size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ((*a)[i].index, i);
+    EXPECT_EQ((*a)[i].attempt, 1u);
+    EXPECT_EQ((*a)[i].deadline_ms, clock_->NowMs() + 500);
+    EXPECT_EQ((*a)[i].overrides, "{\"fast\":" + std::to_string(i) + "}");
+  }
+  Result<std::vector<LeasedJob>> b = store_->LeaseNext(sw, "r2", 100, 500);
+  ASSERT_TRUE(b.ok());
+  ASSERT_EQ(b->size(), 7u);
+  EXPECT_EQ(b->front().index, 3u);
+  Result<std::vector<LeasedJob>> c = store_->LeaseNext(sw, "r2", 5, 500);
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(c->empty());
+  EXPECT_EQ(store_->Counts(sw)->leased, 10u);
+  Result<JobInfo> j = store_->GetJob(sw, 4);
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ(j->state, JobState::kLeased);
+  ASSERT_TRUE(j->lease.has_value());
+  EXPECT_EQ(j->lease->runner, "r2");
+  ExpectConsistent(*store_, sw);
+}
+
+TEST_F(Transitions, CompleteRecordsResultAndDoneInOneStep) {
+  SweepId sw = MakeSweep(*store_, 2);
+  LeasedJob job = LeaseOne(sw, "r1");
+  Result<Outcome> o = store_->Complete(sw, job.index, job.attempt, "r1", "metrics-0");
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(*o, Outcome::kDone);
+  EXPECT_EQ(StateOf(sw, 0), JobState::kDone);
+  EXPECT_EQ(*store_->GetResult(sw, 0), "metrics-0");
+  JobCounts c = *store_->Counts(sw);
+  EXPECT_EQ(c.done, 1u);
+  EXPECT_EQ(c.pending, 1u);
+  EXPECT_EQ(c.leased, 0u);
+  EXPECT_FALSE(store_->NextLeaseDeadline().has_value());
+  ExpectConsistent(*store_, sw);
+}
+
+TEST_F(Transitions, ResultForDoneJobIsDuplicate) {
+  SweepId sw = MakeSweep(*store_, 1);
+  LeasedJob job = LeaseOne(sw, "r1");
+  ASSERT_EQ(*store_->Complete(sw, 0, job.attempt, "r1", "first"), Outcome::kDone);
+  EXPECT_EQ(*store_->Complete(sw, 0, job.attempt, "r1", "second"), Outcome::kDuplicate);
+  EXPECT_EQ(*store_->Complete(sw, 0, 7, "other", "third"), Outcome::kDuplicate);
+  EXPECT_EQ(*store_->GetResult(sw, 0), "first");
+  EXPECT_EQ(store_->Counts(sw)->done, 1u);
+  ExpectConsistent(*store_, sw);
+}
+
+TEST_F(Transitions, DoneJobIsNeverLeasedAgain) {
+  SweepId sw = MakeSweep(*store_, 2);
+  LeasedJob job = LeaseOne(sw, "r1");
+  ASSERT_EQ(*store_->Complete(sw, 0, job.attempt, "r1", "x"), Outcome::kDone);
+  Result<std::vector<LeasedJob>> next = store_->LeaseNext(sw, "r1", 10, 1000);
+  ASSERT_TRUE(next.ok());
+  ASSERT_EQ(next->size(), 1u);
+  EXPECT_EQ(next->front().index, 1u);
+  // Neither a reclaim nor an extension can turn DONE back into LEASED.
+  EXPECT_FALSE(*store_->Reclaim(sw, 0, job.attempt, "r1", clock_->NowMs() + 10'000));
+  EXPECT_FALSE(*store_->ExtendLease(sw, 0, job.attempt, "r1", clock_->NowMs() + 10'000));
+  EXPECT_EQ(StateOf(sw, 0), JobState::kDone);
+  ExpectConsistent(*store_, sw);
+}
+
+TEST_F(Transitions, DeterministicFailureFailsAtOnce) {
+  SweepId sw = MakeSweep(*store_, 1, /*max_attempts=*/5);
+  LeasedJob job = LeaseOne(sw, "r1");
+  EXPECT_EQ(*store_->Fail(sw, 0, job.attempt, "r1", "bad config: fast > slow", false),
+            Outcome::kFailed);
+  Result<JobInfo> j = store_->GetJob(sw, 0);
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ(j->state, JobState::kFailed);
+  EXPECT_EQ(j->failure_reason, "bad config: fast > slow");
+  ASSERT_EQ(j->history.size(), 1u);
+  EXPECT_EQ(j->history[0].runner, "r1");
+  EXPECT_EQ(store_->Counts(sw)->failed, 1u);
+  Result<SweepInfo> info = store_->GetSweep(sw);
+  EXPECT_EQ(info->state, SweepState::kDone);  // nothing pending or leased is left
+  ExpectConsistent(*store_, sw);
+}
+
+TEST_F(Transitions, RetryableFailureRetriesUntilMaxAttemptsThenFailsWithHistory) {
+  SweepId sw = MakeSweep(*store_, 1, /*max_attempts=*/3);
+  for (Attempt a = 1; a <= 3; ++a) {
+    LeasedJob job = LeaseOne(sw, testing::Named("r", a));
+    ASSERT_EQ(job.attempt, a);
+    Outcome want = a < 3 ? Outcome::kRetry : Outcome::kFailed;
+    EXPECT_EQ(*store_->Fail(sw, 0, a, testing::Named("r", a), "worker crashed", true), want);
+    ExpectConsistent(*store_, sw);
+  }
+  Result<JobInfo> j = store_->GetJob(sw, 0);
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ(j->state, JobState::kFailed);
+  EXPECT_EQ(j->attempt, 3u);
+  ASSERT_EQ(j->history.size(), 3u);
+  EXPECT_EQ(j->history[2].attempt, 3u);
+  EXPECT_NE(j->failure_reason.find("3 attempts"), std::string::npos) << j->failure_reason;
+  Result<std::vector<LeasedJob>> none = store_->LeaseNext(sw, "r9", 1, 100);
+  EXPECT_FALSE(none.ok());  // the sweep is DONE: nothing to lease
+}
+
+TEST_F(Transitions, FailForALeaseThatIsNotCurrentIsStale) {
+  SweepId sw = MakeSweep(*store_, 2);
+  LeasedJob job = LeaseOne(sw, "r1");
+  EXPECT_EQ(*store_->Fail(sw, 0, job.attempt + 1, "r1", "x", true), Outcome::kStale);
+  EXPECT_EQ(*store_->Fail(sw, 0, job.attempt, "r2", "x", true), Outcome::kStale);
+  EXPECT_EQ(*store_->Fail(sw, 1, 0, "r1", "x", true), Outcome::kStale);  // PENDING
+  ASSERT_EQ(*store_->Complete(sw, 0, job.attempt, "r1", "ok"), Outcome::kDone);
+  EXPECT_EQ(*store_->Fail(sw, 0, job.attempt, "r1", "x", false), Outcome::kStale);  // DONE
+  EXPECT_EQ(StateOf(sw, 0), JobState::kDone);
+  EXPECT_EQ(StateOf(sw, 1), JobState::kPending);
+  ExpectConsistent(*store_, sw);
+}
+
+TEST_F(Transitions, ResultForFailedOrUnknownJobIsRejected) {
+  SweepId sw = MakeSweep(*store_, 1);
+  LeasedJob job = LeaseOne(sw, "r1");
+  ASSERT_EQ(*store_->Fail(sw, 0, job.attempt, "r1", "plugin error", false), Outcome::kFailed);
+  EXPECT_EQ(*store_->Complete(sw, 0, job.attempt, "r1", "late"), Outcome::kRejected);
+  EXPECT_FALSE(store_->GetResult(sw, 0).ok());
+  EXPECT_EQ(*store_->Complete(sw, 5, 1, "r1", "x"), Outcome::kRejected);
+  EXPECT_EQ(*store_->Complete("sw-000000000000", 0, 1, "r1", "x"), Outcome::kRejected);
+  EXPECT_EQ(*store_->Complete("garbage\xff", 0, 1, "r1", "x"), Outcome::kRejected);
+  EXPECT_EQ(*store_->Fail("garbage", 0, 1, "r1", "x", true), Outcome::kRejected);
+  ExpectConsistent(*store_, sw);
+}
+
+TEST_F(Transitions, LateResultAfterExpiryIsAcceptedOnce) {
+  SweepId sw = MakeSweep(*store_, 1, /*max_attempts=*/5);
+  LeasedJob first = LeaseOne(sw, "r1", 100);
+  clock_->Advance(101);
+  Result<std::vector<EndedLease>> ended = store_->ExpireLeases(clock_->NowMs());
+  ASSERT_TRUE(ended.ok());
+  ASSERT_EQ(ended->size(), 1u);
+  EXPECT_EQ(ended->front().outcome, Outcome::kRetry);
+  EXPECT_EQ(StateOf(sw, 0), JobState::kPending);
+  // The late result of the expired lease arrives while the job is PENDING: first result wins.
+  EXPECT_EQ(*store_->Complete(sw, 0, first.attempt, "r1", "r1-result"), Outcome::kDoneLate);
+  EXPECT_EQ(*store_->GetResult(sw, 0), "r1-result");
+  Result<JobInfo> j = store_->GetJob(sw, 0);
+  EXPECT_EQ(j->history.size(), 1u);
+  EXPECT_EQ(j->history[0].reason, "lease expired");
+  ExpectConsistent(*store_, sw);
+}
+
+TEST_F(Transitions, LateResultWhileReleasedToAnotherRunnerWinsAndTheOtherIsDuplicate) {
+  SweepId sw = MakeSweep(*store_, 1, /*max_attempts=*/5);
+  LeasedJob first = LeaseOne(sw, "r1", 100);
+  clock_->Advance(200);
+  ASSERT_TRUE(store_->ExpireLeases(clock_->NowMs()).ok());
+  LeasedJob second = LeaseOne(sw, "r2", 100);
+  ASSERT_EQ(second.attempt, 2u);
+  EXPECT_EQ(*store_->Complete(sw, 0, first.attempt, "r1", "r1-result"), Outcome::kDoneLate);
+  EXPECT_FALSE(store_->NextLeaseDeadline().has_value());  // r2's lease is gone with it
+  EXPECT_EQ(*store_->Complete(sw, 0, second.attempt, "r2", "r2-result"), Outcome::kDuplicate);
+  EXPECT_EQ(*store_->Fail(sw, 0, second.attempt, "r2", "timeout", true), Outcome::kStale);
+  EXPECT_EQ(*store_->GetResult(sw, 0), "r1-result");
+  ExpectConsistent(*store_, sw);
+}
+
+TEST_F(Transitions, ExpireLeasesEndsOnlyPastDeadlinesOldestFirst) {
+  SweepId sw = MakeSweep(*store_, 3, /*max_attempts=*/2);
+  LeasedJob a = LeaseOne(sw, "r1", 300);
+  LeasedJob b = LeaseOne(sw, "r1", 100);
+  LeasedJob c = LeaseOne(sw, "r1", 200);
+  EXPECT_EQ(*store_->NextLeaseDeadline(), b.deadline_ms);
+  Result<std::vector<EndedLease>> none = store_->ExpireLeases(clock_->NowMs() + 99);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  Result<std::vector<EndedLease>> two = store_->ExpireLeases(clock_->NowMs() + 200);
+  ASSERT_TRUE(two.ok());
+  ASSERT_EQ(two->size(), 2u);
+  EXPECT_EQ((*two)[0].index, b.index);
+  EXPECT_EQ((*two)[1].index, c.index);
+  EXPECT_EQ(*store_->NextLeaseDeadline(), a.deadline_ms);
+  EXPECT_EQ(store_->Counts(sw)->pending, 2u);
+  // Leasing again starts attempt 2; expiring that one exhausts max_attempts = 2.
+  Result<std::vector<LeasedJob>> again = store_->LeaseNext(sw, "r2", 5, 50);
+  ASSERT_EQ(again->size(), 2u);
+  EXPECT_EQ(again->front().attempt, 2u);
+  Result<std::vector<EndedLease>> failed = store_->ExpireLeases(clock_->NowMs() + 60);
+  ASSERT_EQ(failed->size(), 2u);
+  EXPECT_EQ((*failed)[0].outcome, Outcome::kFailed);
+  EXPECT_EQ(store_->Counts(sw)->failed, 2u);
+  ExpectConsistent(*store_, sw);
+}
+
+TEST_F(Transitions, ReleaseLeasesReturnsOnlyThatRunnersJobs) {
+  SweepId sw = MakeSweep(*store_, 4);
+  ASSERT_EQ(store_->LeaseNext(sw, "lost", 2, 1000)->size(), 2u);
+  ASSERT_EQ(store_->LeaseNext(sw, "alive", 2, 1000)->size(), 2u);
+  Result<std::vector<EndedLease>> ended = store_->ReleaseLeases("lost", "runner lost");
+  ASSERT_TRUE(ended.ok());
+  ASSERT_EQ(ended->size(), 2u);
+  EXPECT_EQ((*ended)[0].runner, "lost");
+  JobCounts c = *store_->Counts(sw);
+  EXPECT_EQ(c.pending, 2u);
+  EXPECT_EQ(c.leased, 2u);
+  EXPECT_EQ(store_->GetJob(sw, 0)->history.at(0).reason, "runner lost");
+  // The released jobs come back first (index order), with the attempt counted.
+  Result<std::vector<LeasedJob>> again = store_->LeaseNext(sw, "alive", 5, 1000);
+  ASSERT_EQ(again->size(), 2u);
+  EXPECT_EQ(again->front().index, 0u);
+  EXPECT_EQ(again->front().attempt, 2u);
+  ExpectConsistent(*store_, sw);
+}
+
+TEST_F(Transitions, ExtendAndReclaimMoveOnlyTheCurrentLease) {
+  SweepId sw = MakeSweep(*store_, 1);
+  LeasedJob job = LeaseOne(sw, "r1", 100);
+  UnixMillis later = clock_->NowMs() + 5000;
+  EXPECT_FALSE(*store_->ExtendLease(sw, 0, job.attempt, "r2", later));  // wrong runner
+  EXPECT_TRUE(*store_->ExtendLease(sw, 0, job.attempt, "r1", later));
+  EXPECT_EQ(*store_->NextLeaseDeadline(), later);
+  // After a broker restart the runner reconnects with a new identity and reclaims its job.
+  EXPECT_TRUE(*store_->Reclaim(sw, 0, job.attempt, "r1-new", later + 1));
+  EXPECT_EQ(store_->GetJob(sw, 0)->lease->runner, "r1-new");
+  EXPECT_FALSE(*store_->Reclaim(sw, 0, job.attempt + 1, "r1-new", later));
+  EXPECT_EQ(*store_->Complete(sw, 0, job.attempt, "r1-new", "ok"), Outcome::kDone);
+  ExpectConsistent(*store_, sw);
+}
+
+TEST_F(Transitions, LeasesSurviveReopenAndExpireAfterTheirDeadline) {
+  SweepId sw = MakeSweep(*store_, 3);
+  ASSERT_EQ(store_->LeaseNext(sw, "r1", 2, 1000)->size(), 2u);
+  const UnixMillis deadline = clock_->NowMs() + 1000;
+  Reopen();
+  EXPECT_EQ(store_->NextLeaseDeadline(), deadline);
+  EXPECT_EQ(store_->Counts(sw)->leased, 2u);
+  // The runner of job 1 reconnects before the deadline and keeps it; job 0's never does.
+  EXPECT_TRUE(*store_->Reclaim(sw, 1, 1, "r1-again", deadline + 10'000));
+  clock_->Advance(1000);
+  Result<std::vector<EndedLease>> ended = store_->ExpireLeases(clock_->NowMs());
+  ASSERT_EQ(ended->size(), 1u);
+  EXPECT_EQ(ended->front().index, 0u);
+  Result<std::vector<LeasedJob>> next = store_->LeaseNext(sw, "r2", 5, 1000);
+  ASSERT_EQ(next->size(), 2u);
+  EXPECT_EQ(next->front().index, 0u);
+  EXPECT_EQ(next->front().attempt, 2u);  // the attempt lost in the crash is counted
+  EXPECT_EQ((*next)[1].index, 2u);
+  ExpectConsistent(*store_, sw);
+}
+
+TEST_F(Transitions, ApplyBatchSeesEarlierTransitionsOfTheSameBatch) {
+  SweepId sw = MakeSweep(*store_, 3, /*max_attempts=*/2);
+  Result<std::vector<LeasedJob>> got = store_->LeaseNext(sw, "r1", 3, 1000);
+  ASSERT_EQ(got->size(), 3u);
+  std::vector<Transition> batch = {
+      CompleteOp{sw, 0, 1, "r1", "a"},       CompleteOp{sw, 0, 1, "r1", "a-again"},
+      FailOp{sw, 1, 1, "r1", "crash", true}, FailOp{sw, 1, 1, "r1", "crash", true},
+      FailOp{sw, 2, 1, "r1", "bad", false},  CompleteOp{sw, 2, 1, "r1", "too late"},
+  };
+  Result<std::vector<Outcome>> out = store_->Apply(batch);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(*out, (std::vector<Outcome>{Outcome::kDone, Outcome::kDuplicate, Outcome::kRetry,
+                                        Outcome::kStale, Outcome::kFailed, Outcome::kRejected}));
+  JobCounts c = *store_->Counts(sw);
+  EXPECT_EQ(c, (JobCounts{1, 0, 1, 1}));
+  ExpectConsistent(*store_, sw);
+}
+
+TEST_F(Transitions, ApplyAsyncCallsBackOnceDurable) {
+  SweepId sw = MakeSweep(*store_, 2);
+  ASSERT_EQ(store_->LeaseNext(sw, "r1", 2, 1000)->size(), 2u);
+  std::vector<Transition> batch = {CompleteOp{sw, 0, 1, "r1", "a"},
+                                   CompleteOp{sw, 1, 1, "r1", "b"}};
+  std::promise<Result<std::vector<Outcome>>> done;
+  ASSERT_TRUE(
+      store_
+          ->ApplyAsync(batch, [&](Result<std::vector<Outcome>> r) { done.set_value(std::move(r)); })
+          .ok());
+  Result<std::vector<Outcome>> r = done.get_future().get();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, (std::vector<Outcome>{Outcome::kDone, Outcome::kDone}));
+  EXPECT_EQ(store_->GetSweep(sw)->state, SweepState::kDone);
+}
+
+TEST_F(Transitions, LeaseNextRejectsBadArguments) {
+  SweepId sw = MakeSweep(*store_, 1);
+  EXPECT_TRUE(store_->LeaseNext(sw, "r1", 1, 0).status().IsInvalidArgument());
+  EXPECT_TRUE(store_->LeaseNext("sw-ffffffffffff", "r1", 1, 10).status().IsNotFound());
+  Result<std::vector<LeasedJob>> zero = store_->LeaseNext(sw, "r1", 0, 10);
+  ASSERT_TRUE(zero.ok());
+  EXPECT_TRUE(zero->empty());
+}
+
+// Random operations against a model-free check: after every step the counters equal a full
+// recount and every invariant holds.
+TEST_F(Transitions, RandomOperationsKeepCountersEqualToRecount) {
+  SweepId sw = MakeSweep(*store_, 60, /*max_attempts=*/3);
+  std::mt19937 rng(12345);
+  std::vector<LeasedJob> out;
+  for (int step = 0; step < 400; ++step) {
+    int op = static_cast<int>(rng() % 6);
+    if (op == 0 || out.empty()) {
+      Result<std::vector<LeasedJob>> got =
+          store_->LeaseNext(sw, testing::Named("r", rng() % 3), rng() % 4 + 1, 50 + rng() % 100);
+      if (got.ok()) out.insert(out.end(), got->begin(), got->end());
+    } else {
+      std::size_t k = rng() % out.size();
+      LeasedJob j = out[k];
+      Result<JobInfo> cur = store_->GetJob(sw, j.index);
+      ASSERT_TRUE(cur.ok());
+      RunnerId runner = cur->lease ? cur->lease->runner : "gone";
+      if (op == 1 || op == 2) {
+        ASSERT_TRUE(store_->Complete(sw, j.index, j.attempt, runner, "res").ok());
+      } else if (op == 3) {
+        ASSERT_TRUE(store_->Fail(sw, j.index, j.attempt, runner, "x", rng() % 4 != 0).ok());
+      } else if (op == 4) {
+        clock_->Advance(40);
+        ASSERT_TRUE(store_->ExpireLeases(clock_->NowMs()).ok());
+      } else {
+        ASSERT_TRUE(store_->ReleaseLeases(runner, "lost").ok());
+      }
+      if (rng() % 2) out.erase(out.begin() + static_cast<std::ptrdiff_t>(k));
+    }
+    if (step % 50 == 0) Reopen();
+    ExpectConsistent(*store_, sw);
+    if (HasFailure()) return;
+  }
+}
+
+}  // namespace
+}  // namespace s1mple::store
