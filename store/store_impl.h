@@ -30,6 +30,8 @@ enum Cf : std::size_t { kMeta, kSweeps, kJobs, kDispatch, kLeases, kResults, kAr
 inline constexpr std::array<const char*, kNumCf> kCfNames = {
     "default", "sweeps", "jobs", "dispatch", "leases", "results", "artifacts"};
 
+// A file in the store directory that says "this directory is an s1mple store".
+inline constexpr char kMarkerFile[] = "S1MPLE_STORE";
 inline constexpr char kFormatKey[] = "s1mple.format";
 inline constexpr char kFormatValue[] = "s1mple-store 1";
 

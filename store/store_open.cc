@@ -5,6 +5,11 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <future>
 
@@ -86,6 +91,25 @@ std::string FirstEntryName(const fs::path& dir) {
   return {};
 }
 
+// Writes the marker file and syncs it (and the directory entry) to disk.
+Status WriteMarker(const fs::path& marker) {
+  const std::string text = std::string(kFormatValue) + "\n";
+  int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return Status::IOError("cannot create " + marker.string() + ": " + std::strerror(errno));
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+            ::fsync(fd) == 0;
+  int err = errno;
+  ::close(fd);
+  if (!ok) return Status::IOError("cannot write " + marker.string() + ": " + std::strerror(err));
+  int dfd = ::open(marker.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    (void)::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::Ok();
+}
+
 // True when a RocksDB open error means another holder of the LOCK file.
 bool IsLockError(const rocksdb::Status& s) {
   if (!s.IsIOError()) return false;
@@ -115,11 +139,20 @@ Status JobStore::Impl::OpenDb() {
   } else if (!fs::is_directory(dir, ec)) {
     return Status::Corruption(dir_ + " is not an s1mple store: it is not a directory");
   }
+  // Our own marker file is written (and synced) before RocksDB creates anything, so a store
+  // whose creation was interrupted is recognised as ours and completed, and a directory
+  // without it is never touched.
+  const fs::path marker = dir / kMarkerFile;
+  bool ours = fs::exists(marker, ec);
   bool has_db = fs::exists(dir / "CURRENT", ec);
-  if (!has_db && !fs::is_empty(dir, ec)) {
+  if (!ours && (has_db || !fs::is_empty(dir, ec))) {
     return Status::Corruption(dir_ + " is not an s1mple store: it holds other files (e.g. '" +
-                              FirstEntryName(dir) +
-                              "') and no database; use an empty or new directory");
+                              FirstEntryName(dir) + "') and no " + kMarkerFile +
+                              " marker; use an empty or new directory");
+  }
+  if (!ours) {
+    if (options_.read_only) return Status::NotFound("store " + dir_ + " does not exist");
+    S1MPLE_RETURN_IF_ERROR(WriteMarker(marker));
   }
 
   if (options_.disk_budget) {
@@ -128,22 +161,22 @@ Status JobStore::Impl::OpenDb() {
   }
   block_cache_ = rocksdb::NewLRUCache(options_.block_cache_mib << 20);
   rocksdb::DBOptions dbo = DbOptions(options_, env_.get());
-
+  dbo.create_if_missing = true;
+  dbo.create_missing_column_families = true;  // completes an interrupted creation
   if (has_db) {
     std::vector<std::string> names;
     rocksdb::Status ls = rocksdb::DB::ListColumnFamilies(dbo, dir_, &names);
     if (!ls.ok()) {
-      return Status::Corruption(dir_ + " is not a readable s1mple store: " + ls.ToString());
+      return Status::Corruption("store " + dir_ + " is damaged (" + ls.ToString() +
+                                "); restore it from a backup or delete the directory");
     }
-    std::set<std::string> want(kCfNames.begin(), kCfNames.end());
-    if (std::set<std::string>(names.begin(), names.end()) != want) {
-      return Status::Corruption(dir_ +
-                                " is not an s1mple store: a RocksDB database with other column "
-                                "families; use an empty or new directory");
+    std::set<std::string> known(kCfNames.begin(), kCfNames.end());
+    for (const std::string& n : names) {
+      if (!known.contains(n)) {
+        return Status::Corruption("store " + dir_ + " has an unknown column family '" + n +
+                                  "': not written by this format; use an empty or new directory");
+      }
     }
-  } else {
-    dbo.create_if_missing = true;
-    dbo.create_missing_column_families = true;
   }
 
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
@@ -174,14 +207,14 @@ Status JobStore::Impl::OpenDb() {
   // The format marker: written once when the store is created, checked on every open.
   std::string format;
   st = db_->Get(rocksdb::ReadOptions(), cf(kMeta), kFormatKey, &format);
-  if (st.IsNotFound() && !has_db && !options_.read_only) {
+  if (st.IsNotFound() && !options_.read_only) {  // new, or its creation was interrupted
     rocksdb::WriteOptions wo;
     wo.sync = true;
     return FromRocks(db_->Put(wo, cf(kMeta), kFormatKey, kFormatValue),
                      "writing the format marker of " + dir_);
   }
   if (st.IsNotFound()) {
-    return Status::Corruption(dir_ + " is not an s1mple store: no format marker");
+    return Status::Corruption("store " + dir_ + " has no format marker (creation interrupted)");
   }
   S1MPLE_RETURN_IF_ERROR(FromRocks(st, "reading the format marker of " + dir_));
   if (format != kFormatValue) {
