@@ -218,6 +218,7 @@ class Run {
   void RunThreats(const Event& e, uint32_t t);
   void RunOpportunities(const Event& e, uint32_t t);
   void RunExecution(const Event& e, uint32_t t);
+  void RunPlanningEvents(const Event& e, uint32_t t);
   void ApplyActions(const ActionSet& a, uint32_t t);
   void PlanOpportunities(uint32_t t);
   void PlanOne(const Opportunity& opp, uint32_t t);
@@ -265,6 +266,8 @@ class Run {
   std::array<std::vector<const WorkerConfig*>, kPlanningPhaseCount> planning_cfg_;
   // Per event id: the workers of each category it triggers, in blueprint order.
   std::vector<std::vector<uint16_t>> opp_subs_, threat_subs_, exec_subs_;
+  // Per event id: event-driven planners it triggers, as (phase, index in that phase).
+  std::vector<std::vector<std::pair<uint8_t, uint16_t>>> plan_subs_;
 
   // Bus (cleared every bar; capacity kept).
   std::vector<Event> queue_;
@@ -395,7 +398,22 @@ Status Run::BindWorkers() {
     S1MPLE_RETURN_IF_ERROR(Subscribe(*threat_cfg_[i], static_cast<uint16_t>(i), threat_subs_));
   for (size_t i = 0; i < execution_.size(); ++i)
     S1MPLE_RETURN_IF_ERROR(Subscribe(*execution_cfg_[i], static_cast<uint16_t>(i), exec_subs_));
+  // Planners see events only when they are event-driven (manifest wirings) or the blueprint
+  // gives them triggers; a StandardWorker planner sits in the implicit pipeline (Plan() only).
+  for (int p = 0; p < kPlanningPhaseCount; ++p) {
+    for (size_t i = 0; i < planning_[p].size(); ++i) {
+      const WorkerConfig& wc = *planning_cfg_[p][i];
+      const PluginManifest* m = registry_.Find(wc.plugin);
+      if (wc.triggers.empty() && !(m && m->event_driven)) continue;
+      for (const auto& name : TriggersOf(wc)) {
+        EventId id = events_.Intern(name);
+        if (plan_subs_.size() <= id) plan_subs_.resize(id + 1);
+        plan_subs_[id].emplace_back(static_cast<uint8_t>(p), static_cast<uint16_t>(i));
+      }
+    }
+  }
   const size_t n = events_.size();
+  plan_subs_.resize(n);
   opp_subs_.resize(n);
   threat_subs_.resize(n);
   exec_subs_.resize(n);
@@ -722,7 +740,15 @@ void Run::DrainBus(uint32_t t) {
     RunThreats(ev, t);
     RunOpportunities(ev, t);
     RunExecution(ev, t);
+    RunPlanningEvents(ev, t);
   }
+}
+
+void Run::RunPlanningEvents(const Event& e, uint32_t t) {
+  const auto& subs = plan_subs_[e.id];
+  if (subs.empty()) return;
+  const BarContext bar = MakeBar(t, &e);
+  for (const auto& [phase, index] : subs) planning_[phase][index]->OnEvent(bar, e);
 }
 
 // ---- planning -----------------------------------------------------------------------------------

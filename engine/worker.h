@@ -269,6 +269,13 @@ class PlanningWorker : public Worker {
   // Refines `plan` for its phase. Under CHAIN_THROUGH `plan` holds what earlier workers decided;
   // under COLLECT_ALL it holds only what earlier phases decided (see docs/CONFIGURATION.md).
   virtual void Plan(const PlanningInput& in, TradePlan& plan) = 0;
+  // EventDrivenWorker planners (manifest `events` capability, or explicit `triggers:`): called
+  // when one of their wired events fires on this bar, before the bar's planning phases run, so
+  // the planner can remember what the event carried and use it in Plan(). Default: nothing.
+  virtual void OnEvent(const BarContext& bar, const Event& event) {
+    (void)bar;
+    (void)event;
+  }
 };
 
 class ExecutionWorker : public Worker {
