@@ -1,0 +1,146 @@
+// BrokerCore: the broker's decisions without sockets (DESIGN.md decisions 4-6, 9). It takes
+// decoded messages from peers (identified by an opaque peer id, the ZeroMQ routing id), talks
+// to the job store, and leaves the messages to send in an outbox. The socket loop (broker.h)
+// feeds it; tests drive it directly with a ManualClock.
+//
+//  - Runners register with READY (name, slots, credit). JOBs go out only against credit,
+//    oldest-waiting runner first, fairly across sweeps (round robin over the dispatchable
+//    sweeps, each sweep capped by its max_workers in concurrent leases).
+//  - RESULTs are collected during a batch and applied in ONE durable store batch at Flush();
+//    only then are they ACKed (recorded / duplicate / rejected).
+//  - Heartbeats both ways; a runner silent for `liveness` beats is lost: its leases go back
+//    (store.ReleaseLeases, attempt counted). Expired leases go back at their deadline.
+//  - A peer that breaks the protocol (runner commands before READY, broker-only commands,
+//    malformed bodies) gets DISCONNECT; bad messages are counted and dropped, never fatal.
+//  - Client requests (SUBMIT_*, STATUS, RESULTS, PAUSE/RESUME/CANCEL, PUT/GET) get a REPLY.
+//
+// Not thread-safe: one thread (the poll loop) owns a BrokerCore. The store and clock are
+// borrowed and must outlive it.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "protocol/messages.h"
+#include "store/clock.h"
+#include "store/job_store.h"
+
+namespace s1mple::broker {
+
+struct CoreOptions {
+  int64_t heartbeat_ms = 1000;          // send HEARTBEAT to a runner idle this long
+  int liveness = 5;                     // a runner silent for liveness*heartbeat_ms is lost
+  int64_t default_timeout_ms = 300000;  // timeout_per_run for sweeps that give none (seeds: 300 s)
+  int64_t lease_grace_ms = 5000;        // lease deadline = timeout_per_run + this (the runner
+                                        // kills at timeout_per_run and reports it first)
+  size_t max_jobs_per_lease = 256;      // jobs leased from one sweep in one store batch
+};
+
+// A message for one peer.
+struct Outgoing {
+  std::string peer;
+  protocol::Message message;
+};
+
+class BrokerCore {
+ public:
+  BrokerCore(store::JobStore& store, const store::Clock& clock, CoreOptions options = {});
+
+  // One decoded message from `peer`. Results are held until Flush(); everything else is
+  // handled now (client requests are answered at once).
+  void OnMessage(const std::string& peer, protocol::Message message);
+  // A message from `peer` that failed to decode (`why` from protocol::Decode): counted,
+  // logged, and the peer gets DISCONNECT.
+  void OnBadMessage(const std::string& peer, const Status& why);
+  // The transport says `peer` is gone (unroutable): forget it as a runner (leases stay until
+  // it comes back under its name or they expire).
+  void OnPeerGone(const std::string& peer);
+
+  // Ends a batch: applies the held results in one durable store batch and queues their ACKs,
+  // then dispatches jobs against runners' credit.
+  void Flush();
+  // Timers: expired leases, lost runners, heartbeats due. Call after waking up.
+  void OnTick();
+  // Milliseconds until OnTick has something to do (>= 0).
+  int64_t NextWakeMs() const;
+
+  // Messages to send, in order; the caller sends them and clears the outbox.
+  std::vector<Outgoing>& outbox() { return outbox_; }
+
+  const std::map<std::string, uint64_t>& counters() const { return counters_; }
+  protocol::StatusReply BuildStatus(const std::string& sweep) const;
+  size_t runner_count() const { return runners_.size(); }
+
+ private:
+  struct RunnerState {
+    std::string name;
+    uint32_t slots = 0;
+    uint32_t credit = 0;
+    uint32_t running = 0;  // jobs sent, no result yet (as far as we know)
+    int64_t connected_ms = 0;
+    int64_t last_seen_ms = 0;
+    int64_t last_sent_ms = 0;
+    int64_t last_job_ms = 0;  // for "oldest waiting first"
+    uint64_t done = 0;
+    std::deque<std::pair<int64_t, uint64_t>> samples;  // (ms, done) for the rate
+  };
+  struct PendingAck {
+    std::string peer;
+    protocol::Ack ack;
+  };
+  struct SweepRate {
+    std::deque<std::pair<int64_t, uint64_t>> samples;  // (ms, finished)
+  };
+
+  void Send(const std::string& peer, protocol::Message m);
+  void Reply(const std::string& peer, uint64_t req, std::string_view command, const Status& status,
+             decltype(protocol::Reply::payload) payload = {});
+  void DisconnectPeer(const std::string& peer, const std::string& reason);
+  RunnerState* RunnerFor(const std::string& peer);
+
+  void OnReady(const std::string& peer, const protocol::Ready& m);
+  void OnResult(const std::string& peer, protocol::JobResult m);
+  void OnHeartbeat(const std::string& peer);
+  void OnRunnerDisconnect(const std::string& peer, const protocol::Disconnect& m);
+  void OnSubmitBegin(const std::string& peer, const protocol::SubmitBegin& m);
+  void OnSubmitJobs(const std::string& peer, const protocol::SubmitJobs& m);
+  void OnSubmitCommit(const std::string& peer, const protocol::SubmitCommit& m);
+  void OnStatus(const std::string& peer, const protocol::StatusRequest& m);
+  void OnResults(const std::string& peer, const protocol::ResultsRequest& m);
+  void OnControl(const std::string& peer, const protocol::SweepControl& m);
+  void OnPut(const std::string& peer, const protocol::Put& m);
+  void OnGet(const std::string& peer, const protocol::Get& m);
+
+  void ApplyResults();
+  void Dispatch();
+  // Leases up to n jobs of `sweep` to the runner at `peer` and sends them; returns how many.
+  size_t LeaseTo(const std::string& peer, RunnerState& r, const store::DispatchableSweep& sweep,
+                 size_t n);
+  const store::SweepInfo* SweepCached(const std::string& id);
+  void LoseRunner(const std::string& peer, const std::string& reason);
+  void ExpireLeases(int64_t now);
+  void SampleRates(int64_t now);
+  double SweepRateOf(const std::string& id) const;
+
+  store::JobStore& store_;
+  const store::Clock& clock_;
+  CoreOptions options_;
+  std::map<std::string, RunnerState> runners_;  // peer -> runner
+  std::map<std::string, std::string> peer_of_;  // runner name -> peer
+  std::vector<store::Transition> held_;         // results waiting for Flush
+  std::vector<PendingAck> held_acks_;
+  std::map<std::string, store::SweepInfo> sweep_cache_;
+  std::map<std::string, SweepRate> rates_;
+  size_t round_robin_ = 0;
+  int64_t last_sample_ms_ = 0;
+  std::vector<Outgoing> outbox_;
+  std::map<std::string, uint64_t> counters_;
+};
+
+}  // namespace s1mple::broker

@@ -1,0 +1,381 @@
+// BrokerCore without sockets: a real JobStore in a temp dir, a ManualClock, messages in, outbox
+// out.
+#include "broker/broker_core.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "protocol/sha256.h"
+
+namespace s1mple::broker {
+namespace {
+
+namespace pr = s1mple::protocol;
+namespace fs = std::filesystem;
+
+class BrokerCoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("s1mple-broker-core-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    store::Options so;
+    so.clock = clock_;
+    so.sync = store::SyncPolicy::kNone;
+    auto s = store::JobStore::Open(dir_.string(), so);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+    CoreOptions co;
+    co.heartbeat_ms = 1000;
+    co.liveness = 3;
+    co.lease_grace_ms = 500;
+    core_ = std::make_unique<BrokerCore>(*store_, *clock_, co);
+  }
+  void TearDown() override {
+    core_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  // A sealed diag sweep of n jobs; returns its id.
+  std::string Sweep(size_t n, uint32_t max_workers = 0, uint64_t timeout_ms = 0,
+                    uint32_t max_attempts = 0) {
+    pr::SubmitBegin b;
+    b.req = 1;
+    b.spec.name = "t";
+    b.spec.kind = "diag";
+    b.spec.max_workers = max_workers;
+    b.spec.timeout_ms = timeout_ms;
+    b.spec.max_attempts = max_attempts;
+    core_->OnMessage("client", b);
+    auto r = TakeReply();
+    EXPECT_TRUE(r.ok) << r.error;
+    std::string id = std::get<pr::SubmitBeginReply>(r.payload).sweep;
+    core_->OnMessage("client", pr::SubmitJobs{2, id, 0, std::vector<std::string>(n, "{}")});
+    EXPECT_TRUE(TakeReply().ok);
+    core_->OnMessage("client", pr::SubmitCommit{3, id, n});
+    EXPECT_TRUE(TakeReply().ok);
+    return id;
+  }
+  // Removes the first REPLY from the outbox (other messages stay) and returns it.
+  pr::Reply TakeReply() {
+    auto& out = core_->outbox();
+    for (auto it = out.begin(); it != out.end(); ++it) {
+      if (auto* r = std::get_if<pr::Reply>(&it->message)) {
+        pr::Reply reply = *r;
+        out.erase(it);
+        return reply;
+      }
+    }
+    ADD_FAILURE() << "no reply in the outbox";
+    return {};
+  }
+  std::vector<Outgoing> Take() {
+    std::vector<Outgoing> out;
+    out.swap(core_->outbox());
+    return out;
+  }
+  template <typename T>
+  static std::vector<T> Of(const std::vector<Outgoing>& out, const std::string& peer = "") {
+    std::vector<T> v;
+    for (const auto& o : out) {
+      if (auto* m = std::get_if<T>(&o.message); m && (peer.empty() || o.peer == peer))
+        v.push_back(*m);
+    }
+    return v;
+  }
+  void Ready(const std::string& peer, uint32_t slots, uint32_t credit) {
+    core_->OnMessage(peer, pr::Ready{"runner-" + peer, slots, credit});
+  }
+  static pr::JobResult Done(const pr::Job& j, uint32_t credit = 1) {
+    pr::JobResult r;
+    r.sweep = j.sweep;
+    r.index = j.index;
+    r.attempt = j.attempt;
+    r.result = R"({"ok":1})";
+    r.credit = credit;
+    return r;
+  }
+  static pr::JobResult Failed(const pr::Job& j, std::string why, bool retryable) {
+    pr::JobResult r = Done(j);
+    r.outcome = pr::Outcome::kFailed;
+    r.result.clear();
+    r.error = std::move(why);
+    r.retryable = retryable;
+    return r;
+  }
+
+  std::shared_ptr<store::ManualClock> clock_ = std::make_shared<store::ManualClock>();
+  fs::path dir_;
+  std::unique_ptr<store::JobStore> store_;
+  std::unique_ptr<BrokerCore> core_;
+};
+
+TEST_F(BrokerCoreTest, DispatchesOnlyAgainstCredit) {
+  std::string id = Sweep(10);
+  Ready("a", 4, 2);
+  core_->Flush();
+  auto jobs = Of<pr::Job>(Take(), "a");
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[0].kind, "diag");
+  EXPECT_EQ(jobs[0].attempt, 1u);
+  core_->Flush();
+  EXPECT_TRUE(Of<pr::Job>(Take()).empty()) << "no credit left";
+  core_->OnMessage("a", Done(jobs[0]));
+  core_->Flush();
+  auto out = Take();
+  ASSERT_EQ(Of<pr::Ack>(out).size(), 1u);
+  EXPECT_EQ(Of<pr::Ack>(out)[0].disposition, pr::AckDisposition::kRecorded);
+  EXPECT_EQ(Of<pr::Job>(out).size(), 1u) << "the result's credit buys one more job";
+  EXPECT_EQ(store_->Counts(id)->done, 1u);
+}
+
+TEST_F(BrokerCoreTest, AckFollowsTheDurableRecordAndDuplicatesAreDropped) {
+  std::string id = Sweep(1);
+  Ready("a", 1, 1);
+  core_->Flush();
+  auto job = Of<pr::Job>(Take()).at(0);
+  core_->OnMessage("a", Done(job));
+  EXPECT_TRUE(Of<pr::Ack>(core_->outbox()).empty()) << "no ACK before the batch is recorded";
+  core_->OnMessage("a", Done(job, 0));  // the same result again in the same batch
+  core_->Flush();
+  auto acks = Of<pr::Ack>(Take());
+  ASSERT_EQ(acks.size(), 2u);
+  EXPECT_EQ(acks[0].disposition, pr::AckDisposition::kRecorded);
+  EXPECT_EQ(acks[1].disposition, pr::AckDisposition::kDuplicate);
+  EXPECT_EQ(core_->counters().at("results_duplicate"), 1u);
+  EXPECT_EQ(*store_->GetResult(id, job.index), R"({"ok":1})");
+}
+
+TEST_F(BrokerCoreTest, CreditIsSharedFairlyBetweenSweeps) {
+  std::string s1 = Sweep(100);
+  std::string s2 = Sweep(100);
+  Ready("a", 10, 10);
+  core_->Flush();
+  auto jobs = Of<pr::Job>(Take());
+  ASSERT_EQ(jobs.size(), 10u);
+  size_t from1 = 0;
+  for (const auto& j : jobs) from1 += j.sweep == s1 ? 1 : 0;
+  EXPECT_EQ(from1, 5u);
+}
+
+TEST_F(BrokerCoreTest, MaxWorkersCapsConcurrentLeases) {
+  std::string capped = Sweep(50, /*max_workers=*/3);
+  Ready("a", 8, 8);
+  core_->Flush();
+  auto jobs = Of<pr::Job>(Take());
+  EXPECT_EQ(jobs.size(), 3u);
+  std::string other = Sweep(50);
+  core_->Flush();
+  auto more = Of<pr::Job>(Take());
+  EXPECT_EQ(more.size(), 5u);
+  for (const auto& j : more) EXPECT_EQ(j.sweep, other);
+  core_->OnMessage("a", Done(jobs[0]));
+  core_->Flush();
+  auto next = Of<pr::Job>(Take());
+  ASSERT_EQ(next.size(), 1u);
+}
+
+TEST_F(BrokerCoreTest, SilentRunnerIsLostAndItsLeasesGoBack) {
+  std::string id = Sweep(4);
+  Ready("a", 2, 2);
+  core_->Flush();
+  ASSERT_EQ(Of<pr::Job>(Take()).size(), 2u);
+  clock_->Advance(2000);
+  core_->OnTick();
+  EXPECT_EQ(core_->runner_count(), 1u) << "2 s of silence is under 3 beats";
+  EXPECT_EQ(Of<pr::Heartbeat>(Take(), "a").size(), 1u) << "the broker heartbeats an idle runner";
+  clock_->Advance(1500);
+  core_->OnTick();
+  EXPECT_EQ(core_->runner_count(), 0u);
+  EXPECT_EQ(core_->counters().at("runners_lost"), 1u);
+  auto counts = *store_->Counts(id);
+  EXPECT_EQ(counts.pending, 4u);
+  auto job = *store_->GetJob(id, 0);
+  EXPECT_EQ(job.attempt, 1u);
+  ASSERT_EQ(job.history.size(), 1u);
+  // A new runner picks the jobs up as attempt 2.
+  Ready("b", 4, 4);
+  core_->Flush();
+  auto jobs = Of<pr::Job>(Take(), "b");
+  ASSERT_EQ(jobs.size(), 4u);
+  EXPECT_EQ(jobs[0].attempt, 2u);
+}
+
+TEST_F(BrokerCoreTest, ExpiredLeaseGoesBackWhileTheRunnerLives) {
+  std::string id = Sweep(1, 0, /*timeout_ms=*/1000);
+  Ready("a", 1, 1);
+  core_->Flush();
+  auto job = Of<pr::Job>(Take()).at(0);
+  EXPECT_EQ(job.timeout_ms, 1000u);
+  EXPECT_LE(core_->NextWakeMs(), 1000);
+  clock_->Advance(1600);  // past timeout + grace
+  core_->OnMessage("a", pr::Heartbeat{1});
+  core_->OnTick();
+  EXPECT_EQ(core_->counters().at("leases_expired"), 1u);
+  EXPECT_EQ(store_->Counts(id)->pending + store_->Counts(id)->leased, 1u);
+  // The late result still counts if it arrives before anyone else's.
+  core_->OnMessage("a", Done(job));
+  core_->Flush();
+  EXPECT_EQ(store_->Counts(id)->done, 1u);
+}
+
+TEST_F(BrokerCoreTest, DeterministicFailureIsNotRetried) {
+  std::string id = Sweep(2, 0, 0, /*max_attempts=*/2);
+  Ready("a", 2, 2);
+  core_->Flush();
+  auto jobs = Of<pr::Job>(Take());
+  ASSERT_EQ(jobs.size(), 2u);
+  core_->OnMessage("a", Failed(jobs[0], "bad config: x", false));
+  core_->OnMessage("a", Failed(jobs[1], "worker crashed (signal 11)", true));
+  core_->Flush();
+  auto out = Take();
+  EXPECT_EQ(Of<pr::Ack>(out).size(), 2u);
+  auto j0 = *store_->GetJob(id, jobs[0].index);
+  EXPECT_EQ(j0.state, store::JobState::kFailed);
+  EXPECT_EQ(j0.attempt, 1u);
+  EXPECT_EQ(j0.failure_reason, "bad config: x");
+  auto retry = Of<pr::Job>(out);
+  ASSERT_EQ(retry.size(), 1u) << "the crashed job comes back";
+  EXPECT_EQ(retry[0].attempt, 2u);
+  core_->OnMessage("a", Failed(retry[0], "worker crashed (signal 11)", true));
+  core_->Flush();
+  Take();
+  auto j1 = *store_->GetJob(id, jobs[1].index);
+  EXPECT_EQ(j1.state, store::JobState::kFailed);
+  EXPECT_EQ(j1.attempt, 2u);
+}
+
+TEST_F(BrokerCoreTest, ProtocolBreakersAreDisconnected) {
+  pr::JobResult r;
+  r.sweep = "sw-000000000000";
+  core_->OnMessage("stranger", r);
+  auto out = Take();
+  ASSERT_EQ(Of<pr::Disconnect>(out, "stranger").size(), 1u);
+  EXPECT_NE(Of<pr::Disconnect>(out)[0].reason.find("READY"), std::string::npos);
+  core_->OnMessage("rogue", pr::Job{});
+  EXPECT_EQ(Of<pr::Disconnect>(Take(), "rogue").size(), 1u);
+  core_->OnBadMessage("garbage", Status::InvalidArgument("READY: field 'slots' is missing"));
+  core_->OnBadMessage("future", Status::FailedPrecondition("unknown protocol version 's1mple/2'"));
+  EXPECT_EQ(Of<pr::Disconnect>(Take()).size(), 2u);
+  EXPECT_EQ(core_->counters().at("dropped_malformed"), 2u);
+  EXPECT_EQ(core_->counters().at("dropped_version"), 1u);
+}
+
+TEST_F(BrokerCoreTest, ReconnectedRunnerKeepsItsName) {
+  Sweep(3);
+  Ready("a", 2, 2);
+  core_->Flush();
+  auto jobs = Of<pr::Job>(Take());
+  ASSERT_EQ(jobs.size(), 2u);
+  // Same runner name, new connection: the old peer is dropped, its result goes through.
+  core_->OnMessage("a2", pr::Ready{"runner-a", 2, 0});
+  EXPECT_EQ(core_->runner_count(), 1u);
+  core_->OnMessage("a2", Done(jobs[0], 1));
+  core_->Flush();
+  auto out = Take();
+  ASSERT_EQ(Of<pr::Ack>(out, "a2").size(), 1u);
+  EXPECT_EQ(Of<pr::Ack>(out, "a2")[0].disposition, pr::AckDisposition::kRecorded);
+}
+
+TEST_F(BrokerCoreTest, SubmissionIsChunkedAndResendable) {
+  pr::SubmitBegin b;
+  b.req = 7;
+  b.spec.name = "chunks";
+  b.spec.kind = "optimization";
+  core_->OnMessage("c", b);
+  auto r = TakeReply();
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.req, 7u);
+  std::string id = std::get<pr::SubmitBeginReply>(r.payload).sweep;
+  core_->OnMessage("c", pr::SubmitJobs{8, id, 0, {"{}", "{}"}});
+  EXPECT_TRUE(TakeReply().ok);
+  core_->OnMessage("c", pr::SubmitJobs{9, id, 0, {"{}", "{}"}});
+  EXPECT_TRUE(TakeReply().ok) << "a resent batch is accepted";
+  core_->OnMessage("c", pr::SubmitJobs{10, id, 5, {"{}"}});
+  auto gap = TakeReply();
+  EXPECT_FALSE(gap.ok);
+  EXPECT_NE(gap.error.find("first_index"), std::string::npos) << gap.error;
+  core_->OnMessage("c", pr::SubmitCommit{11, id, 3});
+  EXPECT_FALSE(TakeReply().ok) << "3 announced, 2 stored";
+  core_->OnMessage("c", pr::SubmitCommit{12, id, 2});
+  EXPECT_TRUE(TakeReply().ok);
+  core_->OnMessage("c", pr::SubmitCommit{13, id, 2});
+  EXPECT_TRUE(TakeReply().ok) << "a resent commit is accepted";
+  b.spec.kind = "grid";
+  core_->OnMessage("c", b);
+  auto bad = TakeReply();
+  EXPECT_NE(bad.error.find("field 'kind'"), std::string::npos);
+}
+
+TEST_F(BrokerCoreTest, StatusAndResultsReportTheSweep) {
+  std::string id = Sweep(5);
+  Ready("a", 2, 2);
+  core_->Flush();
+  auto jobs = Of<pr::Job>(Take());
+  core_->OnMessage("a", Done(jobs[0]));
+  core_->OnMessage("a", Failed(jobs[1], "bad config", false));
+  core_->Flush();
+  Take();
+  core_->OnMessage("c", pr::StatusRequest{1, id});
+  auto st = std::get<pr::StatusReply>(TakeReply().payload);
+  ASSERT_EQ(st.sweeps.size(), 1u);
+  EXPECT_EQ(st.sweeps[0].total, 5u);
+  EXPECT_EQ(st.sweeps[0].done, 1u);
+  EXPECT_EQ(st.sweeps[0].failed, 1u);
+  EXPECT_EQ(st.sweeps[0].running, 2u);
+  EXPECT_EQ(st.sweeps[0].state, "running");
+  ASSERT_EQ(st.runners.size(), 1u);
+  EXPECT_EQ(st.runners[0].runner, "runner-a");
+  EXPECT_EQ(st.runners[0].slots, 2u);
+
+  core_->OnMessage("c", pr::ResultsRequest{2, id, 0, 2, false});
+  auto page = std::get<pr::ResultsReply>(TakeReply().payload);
+  EXPECT_EQ(page.next, 2u);
+  EXPECT_FALSE(page.end);
+  ASSERT_EQ(page.items.size(), 2u);
+  EXPECT_EQ(page.items[0].state, "done");
+  EXPECT_EQ(page.items[0].result, R"({"ok":1})");
+  EXPECT_EQ(page.items[1].state, "failed");
+  EXPECT_EQ(page.items[1].error, "bad config");
+  core_->OnMessage("c", pr::ResultsRequest{3, id, 2, 100, true});
+  auto rest = std::get<pr::ResultsReply>(TakeReply().payload);
+  EXPECT_TRUE(rest.end);
+  EXPECT_EQ(rest.items.size(), 3u);
+
+  core_->OnMessage("c", pr::StatusRequest{4, "sw-ffffffffffff"});
+  EXPECT_FALSE(TakeReply().ok);
+}
+
+TEST_F(BrokerCoreTest, PausedSweepGetsNoJobsUntilResumed) {
+  std::string id = Sweep(5);
+  core_->OnMessage("c", pr::SweepControl{1, pr::ControlAction::kPause, id});
+  EXPECT_TRUE(TakeReply().ok);
+  Ready("a", 2, 2);
+  core_->Flush();
+  EXPECT_TRUE(Of<pr::Job>(Take()).empty());
+  core_->OnMessage("c", pr::SweepControl{2, pr::ControlAction::kResume, id});
+  auto out = Take();
+  EXPECT_EQ(Of<pr::Job>(out).size(), 2u);
+}
+
+TEST_F(BrokerCoreTest, ArtifactsAreVerifiedOnPut) {
+  std::string data = "ts,close\n1,2\n";
+  core_->OnMessage("c", pr::Put{1, pr::Sha256Hex("something else"), data});
+  auto bad = TakeReply();
+  EXPECT_FALSE(bad.ok);
+  core_->OnMessage("c", pr::Put{2, pr::Sha256Hex(data), data});
+  EXPECT_TRUE(TakeReply().ok);
+  core_->OnMessage("c", pr::Get{3, pr::Sha256Hex(data)});
+  auto got = TakeReply();
+  ASSERT_TRUE(got.ok);
+  EXPECT_EQ(std::get<pr::GetReply>(got.payload).data, data);
+  core_->OnMessage("c", pr::Get{4, pr::Sha256Hex("missing")});
+  EXPECT_FALSE(TakeReply().ok);
+}
+
+}  // namespace
+}  // namespace s1mple::broker

@@ -1,0 +1,183 @@
+// The Broker with real sockets in one process: a runner and a client over loopback TCP,
+// CurveZMQ admission, refusal of insecure binds, garbage on the wire.
+#include "broker/broker.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "protocol/client.h"
+#include "protocol/keys.h"
+#include "runner/runner.h"
+
+namespace s1mple::broker {
+namespace {
+
+namespace pr = s1mple::protocol;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+class BrokerSocketTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("s1mple-broker-sock-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    store::Options so;
+    so.sync = store::SyncPolicy::kNone;
+    store_ = std::move(store::JobStore::Open(dir_.string(), so).value());
+  }
+  void TearDown() override {
+    for (auto& r : runners_) r->Stop();
+    for (auto& t : runner_threads_) t.join();
+    if (broker_) broker_->Stop();
+    if (broker_thread_.joinable()) broker_thread_.join();
+    broker_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  static BrokerOptions Loopback() {
+    BrokerOptions o;
+    o.bind = {"tcp://127.0.0.1:*"};
+    return o;
+  }
+  void StartBroker(BrokerOptions o) {
+    o.core.heartbeat_ms = 200;
+    auto b = Broker::Create(std::move(o), *store_);
+    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    broker_ = std::move(*b);
+    broker_thread_ = std::thread([this] { EXPECT_TRUE(broker_->Run().ok()); });
+  }
+  void StartRunner(uint32_t slots, pr::ClientSecurity sec = {}) {
+    runner::RunnerOptions o;
+    o.endpoint = broker_->endpoints().at(0);
+    o.security = sec;
+    o.slots = slots;
+    o.name = "r" + std::to_string(runners_.size());
+    o.worker_argv = {S1MPLE_TEST_WORKER};
+    o.heartbeat_ms = 200;
+    runners_.push_back(std::make_unique<runner::Runner>(o));
+    auto* r = runners_.back().get();
+    runner_threads_.emplace_back([r] { EXPECT_TRUE(r->Run().ok()); });
+  }
+  std::unique_ptr<pr::Client> Connect(pr::ClientSecurity sec = {}, int timeout_ms = 5000) {
+    pr::ClientOptions co;
+    co.endpoint = broker_->endpoints().at(0);
+    co.security = sec;
+    co.timeout_ms = timeout_ms;
+    return std::move(pr::Client::Connect(co).value());
+  }
+  // Waits until the sweep has no pending or running job; returns its last status.
+  pr::SweepStatus WaitDone(pr::Client& c, const std::string& sweep,
+                           std::chrono::seconds limit = 20s) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    pr::SweepStatus last;
+    while (std::chrono::steady_clock::now() < end) {
+      auto st = c.GetStatus(sweep);
+      if (st.ok() && !st->sweeps.empty()) {
+        last = st->sweeps[0];
+        if (last.state == "complete") return last;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    ADD_FAILURE() << "sweep " << sweep << " not complete: done " << last.done << " of "
+                  << last.total;
+    return last;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<store::JobStore> store_;
+  std::unique_ptr<Broker> broker_;
+  std::thread broker_thread_;
+  std::vector<std::unique_ptr<runner::Runner>> runners_;
+  std::vector<std::thread> runner_threads_;
+};
+
+TEST_F(BrokerSocketTest, RefusesNonLoopbackWithoutKeys) {
+  BrokerOptions o;
+  o.bind = {"tcp://0.0.0.0:0"};
+  auto b = Broker::Create(o, *store_);
+  ASSERT_FALSE(b.ok());
+  EXPECT_NE(b.status().message().find("--insecure"), std::string::npos);
+  o.insecure = true;
+  EXPECT_TRUE(Broker::Create(o, *store_).ok());
+}
+
+TEST_F(BrokerSocketTest, SweepRunsEndToEnd) {
+  StartBroker(Loopback());
+  StartRunner(2);
+  auto client = Connect();
+  std::string data = "artifact bytes";
+  auto hash = client->PutArtifact(data);
+  ASSERT_TRUE(hash.ok()) << hash.status().ToString();
+  pr::SweepSpec spec;
+  spec.name = "e2e";
+  spec.kind = "diag";
+  spec.artifacts = {{"data", *hash}};
+  std::vector<std::string> overrides;
+  for (int i = 0; i < 40; ++i) overrides.push_back(R"({"value":)" + std::to_string(i * 10) + "}");
+  auto sweep = client->SubmitSweep(spec, overrides);
+  ASSERT_TRUE(sweep.ok()) << sweep.status().ToString();
+  auto st = WaitDone(*client, *sweep);
+  EXPECT_EQ(st.done, 40u);
+  auto page = client->GetResults(*sweep, 0, 100);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->items.size(), 40u);
+  EXPECT_NE(page->items[7].result.find(R"("value":70)"), std::string::npos)
+      << page->items[7].result;
+  EXPECT_EQ(runners_[0]->stats().artifacts_fetched, 1u);
+  EXPECT_EQ(*client->GetArtifact(*hash), data);
+}
+
+TEST_F(BrokerSocketTest, CurveAdmitsKnownKeysOnly) {
+  auto server = *pr::GenerateKeyPair();
+  auto known = *pr::GenerateKeyPair();
+  auto stranger = *pr::GenerateKeyPair();
+  BrokerOptions o;
+  o.bind = {"tcp://127.0.0.1:*"};
+  o.security = {server.public_key, server.secret_key};
+  o.authorized_keys = {known.public_key};
+  StartBroker(o);
+  auto ok = Connect({server.public_key, known.public_key, known.secret_key});
+  EXPECT_TRUE(ok->GetStatus().ok());
+  auto refused = Connect({server.public_key, stranger.public_key, stranger.secret_key}, 700);
+  EXPECT_EQ(refused->GetStatus().status().code(), Status::Code::kUnavailable);
+  auto plain = Connect({}, 700);
+  EXPECT_EQ(plain->GetStatus().status().code(), Status::Code::kUnavailable);
+  auto counters = broker_->counters();
+  EXPECT_GE(counters["zap_refused"], 1u);
+  EXPECT_GE(counters["handshake_failures"], 1u);
+}
+
+TEST_F(BrokerSocketTest, GarbageDoesNotDisturbARunningSweep) {
+  StartBroker(Loopback());
+  StartRunner(2);
+  auto client = Connect();
+  pr::SweepSpec spec;
+  spec.name = "noise";
+  spec.kind = "diag";
+  auto sweep = client->SubmitSweep(spec, std::vector<std::string>(60, R"({"sleep_ms":5})"));
+  ASSERT_TRUE(sweep.ok());
+  zmq::context_t ctx;
+  zmq::socket_t raw(ctx, zmq::socket_type::dealer);
+  raw.set(zmq::sockopt::linger, 0);
+  raw.connect(broker_->endpoints()[0]);
+  for (int i = 0; i < 20; ++i) {
+    raw.send(zmq::str_buffer("garbage"), zmq::send_flags::sndmore);
+    raw.send(zmq::str_buffer("\xff\x00\x01"), zmq::send_flags::none);
+    raw.send(zmq::str_buffer("s1mple/9"), zmq::send_flags::sndmore);
+    raw.send(zmq::str_buffer("READY"), zmq::send_flags::sndmore);
+    raw.send(zmq::str_buffer("{}"), zmq::send_flags::none);
+  }
+  auto st = WaitDone(*client, *sweep);
+  EXPECT_EQ(st.done, 60u);
+  auto counters = broker_->counters();
+  EXPECT_GE(counters["dropped_malformed"], 20u);
+  EXPECT_GE(counters["dropped_version"], 20u);
+}
+
+}  // namespace
+}  // namespace s1mple::broker
