@@ -2,6 +2,7 @@
 #include "engine/plugins/builtin.h"
 
 #include "engine/plugin_registry.h"
+#include "engine/plugins/catalog.h"  // the seeds' catalog (issue 4)
 
 namespace s1mple::engine {
 
@@ -15,6 +16,7 @@ void RegisterBuiltinPlugins(PluginRegistry& r) {
   RegisterAtrBasedStops(r);
   RegisterFixedRrExit(r);
   RegisterFixedRiskSizer(r);
+  RegisterCatalogPlugins(r);  // engine/plugins/catalog.cc
 }
 
 }  // namespace s1mple::engine
