@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -156,7 +157,7 @@ Result<std::string> RunJob(const s1mple::engine::ConfigTexts& base, const json& 
   auto op = s1mple::engine::ParseOperationTexts(kOperation, texts->blueprint_yaml,
                                                 texts->operators_yaml, origin);
   if (!op.ok()) return op.status();
-  const auto& link = op->strategy_links.at(0);
+  const auto& link = op->links.at(0);
   static std::shared_ptr<const s1mple::engine::BarSeries> bars;  // one data set for all jobs
   if (!bars) {
     auto loaded = s1mple::engine::LoadData(link.environment.data);
@@ -355,9 +356,12 @@ int main(int argc, char** argv) {
   so.address = "127.0.0.1:" + std::to_string(port);
   // What a broker would report: two runners, one of them busy with the running sweep.
   so.api.runners = [] {
+    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
     return std::vector<s1mple::broker::ExplorerRunner>{
-        {"fixture-runner-1 (this host)", 2, 0, 33, 1'700'000'000'000},
-        {"fixture-runner-2 (this host)", 4, 3, 0, 1'700'000'000'000}};
+        {"fixture-runner-1 (this host)", 2, 0, 33, now - 1200},
+        {"fixture-runner-2 (this host)", 4, 3, 0, now - 300}};
   };
   s1mple::broker::ExplorerServer server(st, so);
   if (Status s = server.Start(); !s.ok()) return Die("start explorer", s);

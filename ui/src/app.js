@@ -69,10 +69,18 @@
         else el.setAttribute(k, v === true ? '' : v);
       }
     }
-    for (const kid of kids.flat()) {
+    for (const kid of kids.flat(Infinity)) {
       if (kid == null || kid === false) continue;
       el.append(kid instanceof Node ? kid : document.createTextNode(String(kid)));
     }
+    return el;
+  }
+
+  // Replaces el's children, skipping null/false and flattening arrays (replaceChildren would
+  // turn a null into the text "null").
+  function fill(el, ...kids) {
+    el.replaceChildren(...kids.flat(Infinity).filter((k) => k != null && k !== false)
+      .map((k) => (k instanceof Node ? k : document.createTextNode(String(k)))));
     return el;
   }
 
@@ -108,8 +116,11 @@
     return Math.floor(s / 3600) + ' h ' + Math.floor((s % 3600) / 60) + ' min';
   }
   const fmtTime = (iso) => (iso ? iso.replace('T', ' ').replace('Z', ' UTC') : '—');
-  function fmtTs(ms) {
-    if (typeof ms !== 'number') return ms == null ? '—' : String(ms);
+  // A time as ms since the epoch or an ISO-8601 string -> "2021-01-06 04:00".
+  const toMs = (t) => (typeof t === 'number' ? t : typeof t === 'string' ? Date.parse(t) : NaN);
+  function fmtTs(t) {
+    const ms = toMs(t);
+    if (!isFinite(ms)) return t == null ? '—' : String(t);
     return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
   }
   const metricOf = (run, m) => {
@@ -153,19 +164,19 @@
   const view = document.getElementById('view');
   function crumbs(items) {
     const nav = document.getElementById('crumbs');
-    nav.replaceChildren();
+    fill(nav);
     items.forEach((it, i) => {
       if (i) nav.append(h('span', { class: 'sep' }, '/'));
       nav.append(it.href ? h('a', { href: it.href }, it.text) : h('span', null, it.text));
     });
   }
   function showError(e) {
-    view.replaceChildren(h('div', { class: 'error', 'data-testid': 'error' }, String(e.message || e)));
+    fill(view, h('div', { class: 'error', 'data-testid': 'error' }, String(e.message || e)));
   }
   function setMode() {
     const el = document.getElementById('mode');
-    if (SNAP) el.replaceChildren('Report · generated ' + fmtTime(SNAP.generated) + ' · offline');
-    else el.replaceChildren(h('span', { class: 'dot' }), 'Live');
+    if (SNAP) fill(el, 'Report · generated ' + fmtTime(SNAP.generated) + ' · offline');
+    else fill(el, h('span', { class: 'dot' }), 'Live');
   }
 
   let routeSeq = 0;
@@ -201,7 +212,7 @@
     crumbs([{ text: 'Sweeps' }]);
     const tableCard = h('div', { class: 'card' });
     const runnersCard = h('div', { class: 'card', 'data-testid': 'runners' });
-    view.replaceChildren(h('div', { class: 'title' }, h('h1', null, 'Sweeps'),
+    fill(view, h('div', { class: 'title' }, h('h1', null, 'Sweeps'),
       h('span', { class: 'muted small' }, SNAP ? '' : 'refreshes every 2 s')), tableCard, runnersCard);
     async function refresh() {
       const data = await Data.sweeps();
@@ -215,7 +226,7 @@
 
   function renderSweepsTable(card, sweeps) {
     if (!sweeps.length) {
-      card.replaceChildren(h('div', { class: 'empty', 'data-testid': 'no-sweeps' },
+      fill(card, h('div', { class: 'empty', 'data-testid': 'no-sweeps' },
         'No sweeps yet. Start one with ', h('code', null, 's1mple optimize PLAN.yaml'), ' or ', h('code', null, 's1mple variant PLAN.yaml'), '.'));
       return;
     }
@@ -234,7 +245,7 @@
     h('td', null, s.rate_per_s ? fmt(s.rate_per_s, 1) + '/s' : '—'),
     h('td', null, s.eta_s === 0 ? '—' : fmtDuration(s.eta_s)),
     h('td', null, fmtTime(s.created))));
-    card.replaceChildren(h('div', { class: 'scroll' }, h('table', { class: 'data', 'data-testid': 'sweeps-table' },
+    fill(card, h('div', { class: 'scroll' }, h('table', { class: 'data', 'data-testid': 'sweeps-table' },
       h('thead', null, h('tr', null, ['Sweep', 'Kind', 'State', 'Progress'].map((t) => h('th', { class: 'l' }, t)),
         ['Done', 'Failed', 'Running', 'Pending', 'Rate', 'ETA', 'Created'].map((t) => h('th', null, t)))),
       h('tbody', null, rows))));
@@ -242,13 +253,13 @@
 
   function renderRunners(card, runners) {
     if (runners == null) {
-      card.replaceChildren(h('h2', null, 'Runners'), h('div', { class: 'muted' },
+      fill(card, h('h2', null, 'Runners'), h('div', { class: 'muted' },
         SNAP ? 'Not recorded in a report.' : 'This server does not report runners (it reads the store only).'));
       return;
     }
     const slots = runners.reduce((a, r) => a + r.slots, 0);
     const busy = runners.reduce((a, r) => a + r.busy, 0);
-    card.replaceChildren(h('div', { class: 'head' }, h('h2', null, 'Runners'),
+    fill(card, h('div', { class: 'head' }, h('h2', null, 'Runners'),
       h('span', { class: 'sub', 'data-testid': 'runners-summary' }, `${runners.length} connected · ${busy} / ${slots} slots busy`)),
     runners.length ? h('table', { class: 'data' },
       h('thead', null, h('tr', null, h('th', { class: 'l' }, 'Runner'), h('th', null, 'Slots'), h('th', null, 'Busy'), h('th', null, 'Jobs done'), h('th', null, 'Last seen'))),
@@ -263,7 +274,7 @@
     crumbs([{ text: 'Sweeps', href: SNAP ? null : '#/' }, { text: sweep.name || sweep.id }]);
     const header = h('div');
     const body = h('div', { 'data-testid': sweep.kind === 'variant' ? 'variant-view' : 'optimization-view' });
-    view.replaceChildren(header, body);
+    fill(view, header, body);
     renderSweepHeader(header, sweep);
     let runs = await Data.runs(id);
     if (stale(seq)) return;
@@ -297,7 +308,7 @@
 
   function renderSweepHeader(el, s) {
     const c = s.counts;
-    el.replaceChildren(
+    fill(el, 
       h('div', { class: 'title' }, h('h1', { 'data-testid': 'sweep-name' }, s.name || s.id),
         h('span', { class: 'pill kind' }, s.kind), h('span', { class: 'pill ' + s.state, 'data-testid': 'sweep-state' }, s.state)),
       h('div', { class: 'meta' }, h('span', { class: 'mono' }, s.id), h('span', null, 'created ' + fmtTime(s.created)),
@@ -385,7 +396,7 @@
     parts.push(tableCard);
     if (sweep.failures && sweep.failures.length) parts.push(failuresCard(sweep));
     parts.push(planCard(sweep));
-    body.replaceChildren(...parts);
+    fill(body, ...parts);
 
     const clickRun = (p) => { const idx = p.data && (p.data.index ?? p.data[3]); if (idx != null) goRun(sweep.id, idx); };
     scatter(rr, done, 'max_drawdown', 'total_return', pm, clickRun);
@@ -454,7 +465,7 @@
   function renderHeatmapCard(card, el, sweep, runs, params, metrics, state) {
     const pm = (sweep.plan && sweep.plan.primary_metric) || 'sharpe_ratio';
     if (!params.length) {
-      card.replaceChildren(h('h2', null, 'Heatmap'), h('div', { class: 'empty' }, 'This sweep varies no parameter.'));
+      fill(card, h('h2', null, 'Heatmap'), h('div', { class: 'empty' }, 'This sweep varies no parameter.'));
       return;
     }
     const hm = state.heatmap || (state.heatmap = { x: params[0], y: params[1] || '', metric: metrics.includes(pm) ? pm : metrics[0], agg: 'mean' });
@@ -466,13 +477,14 @@
       if (old) { old.dispose(); charts = charts.filter((c) => c !== old); }
       const { xs, ys, data } = heatmapData(runs, hm.x, hm.y || null, hm.metric, hm.agg);
       const vals = data.map((d) => d[2]);
+      el.style.height = Math.max(280, Math.min(560, 110 + 44 * ys.length)) + 'px';
       const good = lowerIsBetter(hm.metric) && hm.agg !== 'count' ? ['#1f9d6b', '#f2c14e', '#d64545'] : ['#d64545', '#f2c14e', '#1f9d6b'];
       const c = chart(el, {
         grid: { left: 110, right: 90, top: 20, bottom: 70 },
         tooltip: { formatter: (p) => `${hm.x} = ${fmt(xs[p.data[0]])}<br>${hm.y ? hm.y + ' = ' + fmt(ys[p.data[1]]) + '<br>' : ''}${hm.agg} ${label(hm.metric)}: <b>${fmt(p.data[2])}</b><br>${p.data[3]} run(s)` },
         xAxis: Object.assign({ type: 'category', data: xs.map((v) => fmt(v)), splitArea: { show: true } }, axisName(hm.x), { nameGap: 34 }),
         yAxis: Object.assign({ type: 'category', data: ys.map((v) => (v == null ? 'all' : fmt(v))), splitArea: { show: true } }, axisName(hm.y || ''), { nameGap: 80 }),
-        visualMap: { min: vals.length ? Math.min(...vals) : 0, max: vals.length ? Math.max(...vals) : 1, calculable: true, right: 0, top: 'middle',
+        visualMap: { dimension: 2, min: vals.length ? Math.min(...vals) : 0, max: vals.length ? Math.max(...vals) : 1, calculable: true, right: 0, top: 'middle',
           text: [label(hm.metric), ''], textStyle: { fontSize: 11 }, inRange: { color: good } },
         series: [{ type: 'heatmap', data, label: { show: xs.length * ys.length <= 150, formatter: (p) => fmt(p.data[2]), fontSize: 11 },
           emphasis: { itemStyle: { borderColor: '#16213a', borderWidth: 1 } } }],
@@ -487,7 +499,7 @@
       });
     };
     const paramOpts = params.map((p) => [p, p]);
-    card.replaceChildren(
+    fill(card, 
       h('div', { class: 'head' }, h('h2', null, 'Heatmap'), h('span', { class: 'sub' }, 'any metric over any two varied parameters · click a cell to open its best run')),
       h('div', { class: 'toolbar' },
         h('label', { class: 'sel' }, 'X', select('heatmap-x', hm.x, paramOpts, (e) => { hm.x = e.target.value; draw(); })),
@@ -582,28 +594,28 @@
       const pages = Math.max(1, Math.ceil(rows.length / PAGE));
       state.page = Math.min(state.page, pages - 1);
       const slice = rows.slice(state.page * PAGE, state.page * PAGE + PAGE);
-      headRow.replaceChildren(...cols.map((c) => h('th', {
+      fill(headRow, ...cols.map((c) => h('th', {
         class: ['sortable', c.cls, c.cls === 'l' ? 'l' : '', state.sort === c.key ? 'sorted' : ''].join(' '),
         'data-col': c.key, title: 'sort by ' + c.title,
         onclick: () => { if (state.sort === c.key) state.dir = -state.dir; else { state.sort = c.key; state.dir = c.metric && !lowerIsBetter(c.key) ? -1 : 1; } state.page = 0; draw(); },
       }, c.title, state.sort === c.key ? h('span', { class: 'arrow' }, state.dir > 0 ? '▲' : '▼') : null)));
-      tbody.replaceChildren(...slice.map((r) => h('tr', { class: 'click', 'data-index': r.index, 'data-testid': 'run-row', onclick: () => goRun(sweep.id, r.index) },
+      fill(tbody, ...slice.map((r) => h('tr', { class: 'click', 'data-index': r.index, 'data-testid': 'run-row', onclick: () => goRun(sweep.id, r.index) },
         cols.map((c) => {
           const v = c.get(r);
           if (c.key === 'status') return h('td', { class: 'l' }, h('span', { class: 'pill ' + r.status }, r.status), r.failure ? h('span', { class: 'muted small', title: r.failure }, ' ' + r.failure.slice(0, 40)) : null);
           return h('td', { class: c.cls === 'l' ? 'l' : '', 'data-col': c.key }, fmt(v));
         }))));
-      if (!slice.length) tbody.replaceChildren(h('tr', null, h('td', { colspan: cols.length, class: 'l muted' }, 'No run matches the filter.')));
+      if (!slice.length) fill(tbody, h('tr', null, h('td', { colspan: cols.length, class: 'l muted' }, 'No run matches the filter.')));
       count.textContent = rows.length ? `showing ${state.page * PAGE + 1}–${state.page * PAGE + slice.length} of ${fmt(rows.length)}` +
         (rows.length !== runs.length ? ` (filtered from ${fmt(runs.length)})` : '') : `0 of ${fmt(runs.length)}`;
-      pager.replaceChildren(
+      fill(pager, 
         h('button', { disabled: state.page === 0, onclick: () => { state.page--; draw(); }, 'data-testid': 'page-prev' }, '‹ prev'),
         h('span', { class: 'muted small' }, `page ${state.page + 1} / ${pages}`),
         h('button', { disabled: state.page >= pages - 1, onclick: () => { state.page++; draw(); }, 'data-testid': 'page-next' }, 'next ›'));
     };
     let debounce = null;
     filterInput.addEventListener('input', () => { clearTimeout(debounce); debounce = setTimeout(() => { state.filter = filterInput.value; state.page = 0; draw(); }, 120); });
-    card.replaceChildren(h('div', { class: 'head' }, h('h2', null, 'All runs'), h('span', { class: 'sub' }, 'click a column to sort, a row to open the run')),
+    fill(card, h('div', { class: 'head' }, h('h2', null, 'All runs'), h('span', { class: 'sub' }, 'click a column to sort, a row to open the run')),
       h('div', { class: 'toolbar' }, filterInput, count, h('span', { style: 'flex:1' }), pager), h('div', { class: 'scroll' }, table));
     draw();
   }
@@ -646,7 +658,7 @@
     const cause = h('div', { class: 'chart', 'data-testid': 'chart-variant-causality' });
     const reasons = h('div', { class: 'chart', 'data-testid': 'chart-variant-reasons' });
 
-    body.replaceChildren(
+    fill(body, 
       h('div', { class: 'kpis' },
         kpi('Variants', String(runs.length)),
         kpi('Best Sharpe', best ? names(best.run) : '—', null, 'best-variant', best ? 'Sharpe ' + fmt(best.value) : null),
@@ -736,23 +748,49 @@
     });
   }
 
-  function monthlyReturns(equity) {
-    const months = new Map();
+  // Calendar months (UTC, "YYYY-MM") from the first to the last point of any curve.
+  function monthRange(curves) {
+    let lo = Infinity, hi = -Infinity;
+    for (const c of curves) for (const [ts] of c) { if (typeof ts === 'number') { lo = Math.min(lo, ts); hi = Math.max(hi, ts); } }
+    const out = [];
+    if (!isFinite(lo)) return out;
+    const d = new Date(lo);
+    let y = d.getUTCFullYear(), m = d.getUTCMonth();
+    const endKey = new Date(hi).toISOString().slice(0, 7);
+    for (;;) {
+      const key = y + '-' + String(m + 1).padStart(2, '0');
+      out.push(key);
+      if (key >= endKey) return out;
+      if (++m === 12) { m = 0; y++; }
+    }
+  }
+
+  // Return of each month: equity at the month's last point over the previous month's (the first
+  // month against the curve's first point). A month without a point carries the last value on
+  // (a flat month returns 0); months before the curve starts are left out.
+  function monthlyReturns(equity, months) {
+    const last = new Map();
     let first = null;
     for (const [ts, v] of equity) {
       if (typeof ts !== 'number' || typeof v !== 'number') continue;
       if (first == null) first = v;
-      months.set(new Date(ts).toISOString().slice(0, 7), v);
+      last.set(new Date(ts).toISOString().slice(0, 7), v);
     }
     const out = new Map();
-    let prev = first;
-    for (const [m, v] of months) { out.set(m, prev ? v / prev - 1 : 0); prev = v; }
+    let prev = first, started = false;
+    for (const m of months) {
+      if (last.has(m)) started = true;
+      if (!started) continue;
+      const v = last.has(m) ? last.get(m) : prev;
+      out.set(m, prev ? v / prev - 1 : 0);
+      prev = v;
+    }
     return out;
   }
 
   function monthlyHeatmap(el, series) {
-    const per = series.map((s) => monthlyReturns(s.equity));
-    const months = [...new Set(per.flatMap((m) => [...m.keys()]))].sort();
+    const months = monthRange(series.map((s) => s.equity));
+    const per = series.map((s) => monthlyReturns(s.equity, months));
     if (!months.length) { el.replaceWith(h('div', { class: 'empty' }, 'No equity data.')); return; }
     const data = [];
     per.forEach((m, y) => months.forEach((mon, x) => { if (m.has(mon)) data.push([x, y, +(m.get(mon) * 100).toFixed(2)]); }));
@@ -782,7 +820,7 @@
     const copyBtn = h('button', { 'data-testid': 'copy-reproduce', onclick: () => {
       navigator.clipboard && navigator.clipboard.writeText(run.reproduce).then(() => { copyBtn.textContent = 'copied'; }, () => {});
     } }, 'copy');
-    view.replaceChildren(
+    fill(view, 
       h('div', { class: 'title' }, h('h1', { 'data-testid': 'run-title' }, 'Run #' + index + (run.name ? ' · ' + run.name : '')),
         h('span', { class: 'pill ' + run.status, 'data-testid': 'run-status' }, run.status),
         h('span', { class: 'muted' }, 'of ', h('a', { href: '#/sweep/' + encodeURIComponent(id) }, sweep.name || id))),
@@ -820,7 +858,7 @@
     if (!c || !(run.trades || []).length || run.trades.length > 2000) return;
     const eqs = run.equity;
     const at = (ts) => { let lo = 0, hi = eqs.length - 1; while (lo < hi) { const mid = (lo + hi) >> 1; if (eqs[mid][0] < ts) lo = mid + 1; else hi = mid; } return eqs[lo][1]; };
-    const pts = run.trades.filter((t) => typeof t.exit_time === 'number').map((t) => ({ value: [t.exit_time, at(t.exit_time)], itemStyle: { color: t.pnl >= 0 ? '#1f9d6b' : '#d64545' } }));
+    const pts = run.trades.filter((t) => isFinite(toMs(t.exit_time))).map((t) => ({ value: [toMs(t.exit_time), at(toMs(t.exit_time))], itemStyle: { color: t.pnl >= 0 ? '#1f9d6b' : '#d64545' } }));
     c.setOption({ series: [{}, { name: 'trade exits', type: 'scatter', symbolSize: 5, data: pts, z: 3 }] });
   }
 
