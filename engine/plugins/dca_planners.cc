@@ -29,8 +29,6 @@ class SimpleDcaPlanner final : public PlanningWorker {
   int32_t tranches_, interval_;
 };
 
-// OnEvent has the signature proposed for PlanningWorker::OnEvent (/work/notes/plugins-needs.md);
-// it becomes the override once the engine delivers wired events to planning workers.
 class AdaptiveDcaPlanner final : public PlanningWorker {
  public:
   explicit AdaptiveDcaPlanner(const ParamSet& p)
@@ -46,7 +44,7 @@ class AdaptiveDcaPlanner final : public PlanningWorker {
   }
 
   // The wired events: remember what they carried and on which bar.
-  void OnEvent(const BarContext& bar, const Event& event) {
+  void OnEvent(const BarContext& bar, const Event& event) override {
     if (event.id == scored_) score_ = event.value, score_bar_ = bar.bar;
     if (event.id == assessed_) risk_ = event.value, risk_bar_ = bar.bar;
   }

@@ -283,7 +283,11 @@ void RollingPercentRank(std::span<const double> in, int window, int min_count,
       out[t] = kNaNValue;
       continue;
     }
-    out[t] = 100.0 * static_cast<double>(fw.Prefix(static_cast<size_t>(rank[t]))) /
+    // Mid-rank: values below count fully, values equal to this one half (ties rank 50).
+    const size_t r = static_cast<size_t>(rank[t]);
+    const int64_t below = r > 0 ? fw.Prefix(r - 1) : 0;
+    const int64_t equal = fw.Prefix(r) - below;
+    out[t] = 100.0 * (static_cast<double>(below) + 0.5 * static_cast<double>(equal)) /
              static_cast<double>(count);
   }
 }

@@ -85,8 +85,10 @@ struct Channel {
 void ComputePriorChannel(std::span<const double> high, std::span<const double> low, int period,
                          std::span<double> upper, std::span<double> lower);
 
-// Rolling percentile rank in percent: out[t] = 100 * (number of valid values among the last
-// `window` bars, t included, that are <= in[t]) / (number of valid values among them). NaN inputs
+// Rolling percentile rank in percent (mid-rank): out[t] = 100 * (B + E/2) / N over the valid
+// values among the last `window` bars (t included): B of them below in[t], E equal to it (in[t]
+// itself included), N in all. A constant series ranks 50; a new unique maximum of a full window of
+// 500 ranks 99.9. NaN inputs
 // are skipped; out[t] is NaN while fewer than `min_count` valid values are in the window or when
 // in[t] is NaN. O(n log n) (a Fenwick tree over the ranks of the values).
 void RollingPercentRank(std::span<const double> in, int window, int min_count,
