@@ -55,7 +55,7 @@ void BM_IctSmcBlueprint(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(f.bars->size()));
   state.counters["trades"] = static_cast<double>(trades);
 }
-BENCHMARK(BM_IctSmcBlueprint)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_IctSmcBlueprint)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace s1mple::engine

@@ -46,7 +46,9 @@ void RegisterMarketStructure(PluginRegistry& r) {
       "widened to the highest swing within `liquidity_tolerance_bps` of it (equal highs: one "
       "cluster); a swing is swept once a bar trades through it. Liquidity below mirrored. "
       "Columns are shared (by name) with fvg_entry_detector, liquidity_target_exit and "
-      "trailing_stop_manager using the same lookback.";
+      "trailing_stop_manager using the same lookback. Column key: the swing_lookback (e.g. "
+      "bos_5) with the other params at their defaults, else "
+      "<lookback>_<swings>_<tolerance>_<search>.";
   m.params = {plugin::Int("swing_lookback", 5, 1, 200, "bars on each side of a swing point"),
               plugin::Int("liquidity_swings", 10, 1, 50,
                           "unswept swing highs (lows) kept as liquidity candidates, newest first"),
@@ -54,17 +56,10 @@ void RegisterMarketStructure(PluginRegistry& r) {
                             "basis points within which swing levels form one liquidity cluster"),
               plugin::Int("order_block_search", 10, 1, 200,
                           "bars searched back from a break for the order-block candle")};
-  m.produces_columns = {"swing_high_<key>",
-                        "swing_low_<key>",
-                        "bos_<key>",
-                        "structure_trend_<key>",
-                        "ob_bull_low_<key>",
-                        "ob_bull_high_<key>",
-                        "ob_bear_low_<key>",
-                        "ob_bear_high_<key>",
-                        "liq_above_<key>",
-                        "liq_below_<key>   (key = swing_lookback with the other params at their "
-                        "defaults, else lookback_swings_tolerance_search)"};
+  m.produces_columns = {"swing_high_<key>",      "swing_low_<key>",    "bos_<key>",
+                        "structure_trend_<key>", "ob_bull_low_<key>",  "ob_bull_high_<key>",
+                        "ob_bear_low_<key>",     "ob_bear_high_<key>", "liq_above_<key>",
+                        "liq_below_<key>"};
   plugin::MustRegister(r, std::move(m), plugin::Make<MarketStructure>());
 }
 
