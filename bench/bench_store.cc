@@ -1,0 +1,195 @@
+// bench_store: the job store's durable throughput and the 1,000,000-job sweep.
+//
+//   build/bench/bench_store                                  everything (a few minutes)
+//   build/bench/bench_store --benchmark_filter=Submit        the 1M-job submission alone
+//                                                            (peak RSS is the process's)
+// The store lives in $S1MPLE_BENCH_DIR (default: the system temp dir), removed afterwards.
+// Every figure is with SyncPolicy::kFsync: a result counts only once its WAL sync returned.
+//
+//   Submit1M          CreateSweep + AddJobs in 10,000-job chunks + SealSweep for 1,000,000
+//                     jobs with ~150-byte JSON overrides: wall time, peak RSS, disk size.
+//   LeaseComplete/B   one thread, the broker's pattern: LeaseNext(B) then Apply(B completes)
+//                     with one sync per batch. transitions/s counts leases and completes.
+//   CompleteThreads/T T threads each Complete() one job at a time (group commit shares
+//                     syncs). Also T=1: one fsync per transition, the baseline.
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "store/job_store.h"
+
+namespace {
+
+using namespace s1mple::store;
+namespace fs = std::filesystem;
+
+fs::path BenchDir(const std::string& name) {
+  const char* base = std::getenv("S1MPLE_BENCH_DIR");
+  fs::path dir = fs::path(base ? base : fs::temp_directory_path().string()) /
+                 ("s1mple-bench-store-" + std::to_string(::getpid()) + "-" + name);
+  fs::remove_all(dir);
+  return dir;
+}
+
+std::unique_ptr<JobStore> OpenStore(const fs::path& dir) {
+  s1mple::Result<std::unique_ptr<JobStore>> s = JobStore::Open(dir.string());
+  if (!s.ok()) {
+    std::fprintf(stderr, "bench_store: %s\n", s.status().ToString().c_str());
+    std::exit(1);
+  }
+  return std::move(s).value();
+}
+
+void Check(const s1mple::Status& st, const char* what) {
+  if (!st.ok()) {
+    std::fprintf(stderr, "bench_store: %s: %s\n", what, st.ToString().c_str());
+    std::exit(1);
+  }
+}
+
+// A realistic override document: the parameters of one grid point (~150 bytes).
+std::string OverridesFor(std::uint64_t i) {
+  std::string s = "{\"workforce.opportunity_workers[0].params.fast_period\":";
+  s += std::to_string(5 + i % 20);
+  s += ",\"workforce.opportunity_workers[0].params.slow_period\":";
+  s += std::to_string(30 + (i / 20) % 50);
+  s += ",\"workforce.planning_workers.exit[0].params.atr_multiple\":";
+  s += std::to_string(1 + (i / 1000) % 10);
+  s += ".5}";
+  return s;
+}
+
+SweepId Submit(JobStore& store, std::uint64_t jobs, std::size_t chunk = 10'000) {
+  SweepSpec spec;
+  spec.name = "bench";
+  spec.kind = SweepKind::kDiag;
+  spec.plan_text = "bench plan";
+  s1mple::Result<SweepId> id = store.CreateSweep(spec);
+  Check(id.status(), "CreateSweep");
+  std::vector<std::string> batch;
+  for (std::uint64_t first = 0; first < jobs; first += chunk) {
+    batch.clear();
+    for (std::uint64_t i = first; i < std::min(jobs, first + chunk); ++i) {
+      batch.push_back(OverridesFor(i));
+    }
+    Check(store.AddJobs(*id, first, batch), "AddJobs");
+  }
+  Check(store.SealSweep(*id, jobs), "SealSweep");
+  return *id;
+}
+
+double PeakRssMiB() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+void BM_Submit1M(benchmark::State& state) {
+  const std::uint64_t jobs = static_cast<std::uint64_t>(state.range(0));
+  fs::path dir = BenchDir("submit");
+  double disk_mib = 0, disk_compacted_mib = 0;
+  for (auto _ : state) {
+    auto store = OpenStore(dir);
+    SweepId sw = Submit(*store, jobs);
+    state.PauseTiming();
+    disk_mib = static_cast<double>(store->ApproximateDiskBytes()) / (1 << 20);
+    Check(store->CompactAll(), "CompactAll");
+    disk_compacted_mib = static_cast<double>(store->ApproximateDiskBytes()) / (1 << 20);
+    state.ResumeTiming();
+  }
+  state.counters["jobs/s"] =
+      benchmark::Counter(static_cast<double>(jobs), benchmark::Counter::kIsRate);
+  state.counters["disk_MiB"] = disk_mib;
+  state.counters["disk_compacted_MiB"] = disk_compacted_mib;
+  state.counters["peak_rss_MiB"] = PeakRssMiB();
+  fs::remove_all(dir);
+}
+BENCHMARK(BM_Submit1M)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+
+void BM_LeaseComplete(benchmark::State& state) {
+  const std::size_t batch = static_cast<std::size_t>(state.range(0));
+  const std::uint64_t total = std::max<std::uint64_t>(20'000, batch * 200);
+  fs::path dir = BenchDir("lease-complete");
+  auto store = OpenStore(dir);
+  SweepId sw = Submit(*store, total);
+  std::vector<Transition> ops;
+  std::uint64_t completed = 0;
+  for (auto _ : state) {
+    s1mple::Result<std::vector<LeasedJob>> leased = store->LeaseNext(sw, "bench", batch, 600'000);
+    Check(leased.status(), "LeaseNext");
+    ops.clear();
+    for (const LeasedJob& j : *leased) {
+      ops.push_back(CompleteOp{sw, j.index, j.attempt, "bench", "{\"sharpe\":1.23,\"trades\":42}"});
+    }
+    s1mple::Result<std::vector<Outcome>> out = store->Apply(ops);
+    Check(out.status(), "Apply");
+    completed += ops.size();
+  }
+  state.counters["completes/s"] =
+      benchmark::Counter(static_cast<double>(completed), benchmark::Counter::kIsRate);
+  state.counters["transitions/s"] =
+      benchmark::Counter(static_cast<double>(2 * completed), benchmark::Counter::kIsRate);
+  store.reset();
+  fs::remove_all(dir);
+}
+BENCHMARK(BM_LeaseComplete)
+    ->Arg(1)
+    ->Arg(16)
+    ->Arg(256)
+    ->Arg(1024)
+    ->Iterations(100)  // fixed: every iteration consumes jobs
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
+void BM_CompleteThreads(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  const std::uint64_t per_thread = threads == 1 ? 2'000 : 4'000;
+  const std::uint64_t total = per_thread * static_cast<std::uint64_t>(threads);
+  fs::path dir = BenchDir("threads");
+  auto store = OpenStore(dir);
+  SweepId sw = Submit(*store, total);
+  for (std::uint64_t got = 0; got < total;) {
+    s1mple::Result<std::vector<LeasedJob>> l = store->LeaseNext(sw, "bench", 10'000, 600'000);
+    Check(l.status(), "LeaseNext");
+    got += l->size();
+  }
+  for (auto _ : state) {
+    auto start = std::chrono::steady_clock::now();
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([&, t] {
+        for (std::uint64_t i = static_cast<std::uint64_t>(t); i < total;
+             i += static_cast<std::uint64_t>(threads)) {
+          s1mple::Result<Outcome> o = store->Complete(sw, i, 1, "bench", "{\"sharpe\":1.23}");
+          Check(o.status(), "Complete");
+        }
+      });
+    }
+    for (auto& th : pool) th.join();
+    state.SetIterationTime(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  state.counters["completes/s"] =
+      benchmark::Counter(static_cast<double>(total), benchmark::Counter::kIsRate);
+  store.reset();
+  fs::remove_all(dir);
+}
+BENCHMARK(BM_CompleteThreads)
+    ->Arg(1)
+    ->Arg(4)
+    ->Arg(16)
+    ->Arg(64)
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
