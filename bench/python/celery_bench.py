@@ -190,8 +190,11 @@ def verify(redis_client_db1, ids, first):
     return ok
 
 
-def measure(jobs, slots, submitters=1, appendfsync="always", warmup=200, timeout_s=600):
-    workdir = tempfile.mkdtemp(prefix="s1mple-celery-bench-")
+def measure(jobs, slots, submitters=1, appendfsync="always", warmup=200, timeout_s=600,
+            parent_dir=None):
+    """Runs the whole measurement (Redis and the worker started and stopped here); returns the
+    figures as a dict. parent_dir: where the temp dir for Redis's files goes (default $TMPDIR)."""
+    workdir = tempfile.mkdtemp(prefix="s1mple-celery-bench-", dir=parent_dir)
     rds = worker = counter = None
     try:
         rds = Redis(workdir, appendfsync)

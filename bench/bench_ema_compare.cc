@@ -1,0 +1,212 @@
+// bench_ema_compare: the engine's bars/s on the plain EMA-crossover strategy of
+// bench/ema_compare.h, measured the way bench/python/ema_cross_numpy.py measures NumPy: the CSV
+// is parsed first (not timed), then RunBacktest on the loaded bars is timed `repeat` times (it
+// includes building and binding the workers, both EMAs, the bar loop, the equity curve and the
+// metrics). scripts/bench runs both on the same CSV and checks the two trade lists equal.
+//
+//   bench_ema_compare --export-csv FILE [--bars 1000000] [--seed 42] [--interval 1m]
+//   bench_ema_compare --csv FILE [--fast 12] [--slow 26] [--units 1] [--capital 1e6]
+//                     [--repeat 5] [--trades-out FILE] [--json]
+//
+// Exit codes: 0 ok, 2 bad arguments or input, 1 a failed run.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bench/ema_compare.h"
+#include "engine/data.h"
+#include "engine/operation.h"
+#include "engine/plugin_registry.h"
+
+namespace {
+
+using s1mple::Status;
+namespace engine = s1mple::engine;
+namespace bench = s1mple::bench;
+
+struct Args {
+  std::string export_csv;
+  int64_t bars = 1'000'000;
+  uint64_t seed = 42;
+  std::string interval = "1m";
+  std::string csv;
+  bench::EmaCompareOptions strategy;
+  int repeat = 5;
+  std::string trades_out;
+  bool json = false;
+};
+
+[[noreturn]] void Usage(const std::string& why) {
+  std::fprintf(
+      stderr,
+      "bench_ema_compare: %s\n"
+      "usage: bench_ema_compare --export-csv FILE [--bars N] [--seed S] [--interval 1m]\n"
+      "       bench_ema_compare --csv FILE [--fast 12] [--slow 26] [--units 1]\n"
+      "                         [--capital 1e6] [--repeat 5] [--trades-out FILE] [--json]\n",
+      why.c_str());
+  std::exit(2);
+}
+
+Args Parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view k = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) Usage(std::string(k) + " needs a value");
+      return argv[++i];
+    };
+    auto number = [&](double lo, double hi) -> double {
+      const std::string v = value();
+      char* end = nullptr;
+      const double d = std::strtod(v.c_str(), &end);
+      if (end == v.c_str() || *end != '\0' || !(d >= lo && d <= hi))
+        Usage(std::string(k) + ": '" + v + "' is not a number in [" + std::to_string(lo) + ", " +
+              std::to_string(hi) + "]");
+      return d;
+    };
+    if (k == "--export-csv")
+      a.export_csv = value();
+    else if (k == "--bars")
+      a.bars = static_cast<int64_t>(number(1, 50e6));
+    else if (k == "--seed")
+      a.seed = static_cast<uint64_t>(number(0, 1e15));
+    else if (k == "--interval")
+      a.interval = value();
+    else if (k == "--csv")
+      a.csv = value();
+    else if (k == "--fast")
+      a.strategy.fast = static_cast<int>(number(1, 2000));
+    else if (k == "--slow")
+      a.strategy.slow = static_cast<int>(number(2, 5000));
+    else if (k == "--units")
+      a.strategy.units = number(1e-9, 1e12);
+    else if (k == "--capital")
+      a.strategy.capital = number(1e-6, 1e15);
+    else if (k == "--repeat")
+      a.repeat = static_cast<int>(number(1, 1000));
+    else if (k == "--trades-out")
+      a.trades_out = value();
+    else if (k == "--json")
+      a.json = true;
+    else
+      Usage("unknown argument '" + std::string(k) + "'");
+  }
+  if (a.export_csv.empty() == a.csv.empty()) Usage("give exactly one of --export-csv, --csv");
+  return a;
+}
+
+bool WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  f << text;
+  return static_cast<bool>(f);
+}
+
+int ExportCsv(const Args& a) {
+  engine::DataSpec spec;
+  spec.source = engine::DataSpec::Source::kSynthetic;
+  spec.seed = a.seed;
+  spec.bars = a.bars;
+  auto interval = engine::ParseInterval(a.interval);
+  if (!interval) Usage("--interval: unknown interval '" + a.interval + "'");
+  spec.interval = *interval;
+  auto bars = engine::GenerateSyntheticBars(spec);
+  if (!bars.ok()) {
+    std::fprintf(stderr, "bench_ema_compare: %s\n", bars.status().ToString().c_str());
+    return 2;
+  }
+  if (!WriteFile(a.export_csv, bench::BarsToCsv(**bars))) {
+    std::fprintf(stderr, "bench_ema_compare: cannot write %s\n", a.export_csv.c_str());
+    return 2;
+  }
+  std::printf("wrote %zu bars to %s (%s)\n", (*bars)->size(), a.export_csv.c_str(),
+              spec.CacheKey().c_str());
+  return 0;
+}
+
+int RunCompare(const Args& a) {
+  using Clock = std::chrono::steady_clock;
+  const auto t_load = Clock::now();
+  std::ifstream f(a.csv, std::ios::binary);
+  if (!f) {
+    std::fprintf(stderr, "bench_ema_compare: cannot read %s\n", a.csv.c_str());
+    return 2;
+  }
+  std::stringstream ss;
+  ss << f.rdbuf();
+  auto bars = engine::ParseCsvBars(ss.str(), a.csv);
+  if (!bars.ok()) {
+    std::fprintf(stderr, "bench_ema_compare: %s\n", bars.status().ToString().c_str());
+    return 2;
+  }
+  const double load_s = std::chrono::duration<double>(Clock::now() - t_load).count();
+
+  engine::PluginRegistry registry = engine::MakeBuiltinRegistry();
+  auto added = bench::RegisterMissingBenchPlugins(registry);
+  if (!added.ok()) {
+    std::fprintf(stderr, "bench_ema_compare: %s\n", added.status().ToString().c_str());
+    return 1;
+  }
+  auto link = bench::MakeEmaCompareLink(a.strategy, registry);
+  if (!link.ok()) {
+    std::fprintf(stderr, "bench_ema_compare: %s\n", link.status().ToString().c_str());
+    return 2;
+  }
+  engine::RunOptions options;
+  options.registry = &registry;
+
+  std::vector<double> times;
+  engine::BacktestResult result;
+  for (int r = 0; r < a.repeat; ++r) {
+    const auto t0 = Clock::now();
+    auto run = engine::RunBacktest(*link, **bars, options);
+    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (!run.ok()) {
+      std::fprintf(stderr, "bench_ema_compare: %s\n", run.status().ToString().c_str());
+      return 1;
+    }
+    times.push_back(s);
+    result = std::move(*run);
+  }
+  std::sort(times.begin(), times.end());
+  const double median = times[times.size() / 2];
+  const auto n = static_cast<double>((*bars)->size());
+  if (!a.trades_out.empty() &&
+      !WriteFile(a.trades_out, bench::TradeRowsCsv(bench::TradeRows(result)))) {
+    std::fprintf(stderr, "bench_ema_compare: cannot write %s\n", a.trades_out.c_str());
+    return 2;
+  }
+  nlohmann::json out = {
+      {"bars", (*bars)->size()},
+      {"trades", result.trades.size()},
+      {"final_equity", result.equity.empty() ? 0.0 : result.equity.back().equity},
+      {"total_return_pct", result.metrics.total_return},
+      {"max_drawdown_pct", result.metrics.max_drawdown},
+      {"seconds_min", times.front()},
+      {"seconds_median", median},
+      {"bars_per_s", n / times.front()},
+      {"bars_per_s_median", n / median},
+      {"csv_load_seconds", load_s},
+      {"plugins", *added == 0 ? "built-in" : "bench-local"},
+  };
+  if (a.json) {
+    std::printf("%s\n", out.dump().c_str());
+  } else {
+    for (const auto& [k, v] : out.items()) std::printf("%s: %s\n", k.c_str(), v.dump().c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args a = Parse(argc, argv);
+  return a.export_csv.empty() ? RunCompare(a) : ExportCsv(a);
+}
