@@ -120,6 +120,9 @@ class ExplorerServer::Impl {
     Routes();
     const int threads = std::max(1, options_.threads);
     server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    // A connection holds a pool thread while it is kept alive; browsers keep several open, so
+    // keep idle ones briefly.
+    server_.set_keep_alive_timeout(1);
     // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would let a second
     // server share a port in use instead of failing to bind.
     server_.set_socket_options([](socket_t sock) {
@@ -192,6 +195,18 @@ class ExplorerServer::Impl {
                   }
                   SendJson(res, api_.Run(req.matches[1], index));
                 });
+    // httplib compresses responses with brotli at its slowest quality when a browser accepts
+    // it (seconds for the 1 MB page); gzip is fast and nearly as small. The request object is
+    // httplib's own non-const local, so dropping "br" from its Accept-Encoding is well defined.
+    server_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
+      auto& headers = const_cast<httplib::Request&>(req).headers;
+      auto [first, last] = headers.equal_range("Accept-Encoding");
+      for (auto it = first; it != last; ++it) {
+        std::string& v = it->second;
+        for (size_t at = v.find("br"); at != std::string::npos; at = v.find("br")) v.erase(at, 2);
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
     server_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
       if (res.status == 404 && req.path.rfind("/api/", 0) == 0) {
         SendJson(res, Status::NotFound("no API endpoint " + req.path + " (see docs/API.md)"));

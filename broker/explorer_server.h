@@ -27,8 +27,8 @@ struct ExplorerServerOptions {
   std::string address = "127.0.0.1:8080";
   // Allow a non-loopback HOST (e.g. 0.0.0.0). Off: Start refuses with InvalidArgument.
   bool allow_non_loopback = false;
-  // Request threads.
-  int threads = 4;
+  // Request threads. Each open (kept-alive) connection holds one while it lasts.
+  int threads = 8;
   // What the API shows (runner callback, page sizes, clock).
   ExplorerOptions api;
 };

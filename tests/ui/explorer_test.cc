@@ -445,6 +445,21 @@ TEST_F(ExplorerStoreTest, ServerServesPageAndApi) {
   EXPECT_FALSE(httplib::Client("127.0.0.1", server.port()).Get("/api/sweeps"));
 }
 
+// Brotli at httplib's quality takes seconds for the 1 MB page; the server answers gzip.
+TEST_F(ExplorerStoreTest, ServerCompressesWithGzipEvenWhenBrotliIsAccepted) {
+  ExplorerServerOptions opts;
+  opts.address = "127.0.0.1:0";
+  ExplorerServer server(*store_, opts);
+  ASSERT_TRUE(server.Start().ok());
+  httplib::Client cli("127.0.0.1", server.port());
+  cli.set_read_timeout(10, 0);
+  auto page = cli.Get("/", {{"Accept-Encoding", "gzip, deflate, br"}});
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_EQ(page->body, std::string(ExplorerPageHtml()));
+}
+
 TEST_F(ExplorerStoreTest, ServerReportsAPortInUse) {
   ExplorerServerOptions opts;
   opts.address = "127.0.0.1:0";
