@@ -31,6 +31,15 @@ const WAIT = 15000; // every single wait
 const TOTAL = 180000; // the whole test
 
 let fixture = null;
+let fixtureLines = null;
+// Runs n more jobs of the fixture's running sweep; resolves when it says so.
+function advance(n) {
+  return new Promise((res, rej) => {
+    const t = setTimeout(() => rej(new Error('fixture did not advance within 30 s')), 30000);
+    fixtureLines.once('line', (line) => { clearTimeout(t); line.startsWith('advanced') ? res() : rej(new Error(line)); });
+    fixture.stdin.write(`advance ${n}\n`);
+  });
+}
 let browserContext = null;
 let profileDir = null;
 let passed = 0;
@@ -66,6 +75,7 @@ async function startFixture() {
   fixture = spawn(fixtureBin, ['--store', join(work, 'store'), '--out', join(work, 'out'), '--serve'],
     { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, S1MPLE_ROOT: process.env.S1MPLE_ROOT || root } });
   const rl = createInterface({ input: fixture.stdout });
+  fixtureLines = rl;
   return await new Promise((res, rej) => {
     const t = setTimeout(() => rej(new Error('fixture printed nothing within 90 s')), 90000);
     rl.once('line', (line) => { clearTimeout(t); res(JSON.parse(line)); });
@@ -135,6 +145,17 @@ async function main() {
   const progress = await runningRow.locator('.progress-label').textContent();
   check(progress.includes(`${runningDoc.counts.done + runningDoc.counts.failed} / ${runningDoc.counts.total}`), `progress label "${progress}" matches the API counts`);
   check((await page.locator('[data-testid=runners-summary]').textContent()).startsWith('2 connected'), 'runners panel lists the two runners');
+  // Live progress: three more jobs finish; the page shows it on its next poll, with a rate.
+  const before = runningDoc.counts.done + runningDoc.counts.failed;
+  await advance(3);
+  const label = `${before + 3} / ${runningDoc.counts.total}`;
+  await runningRow.locator('.progress-label').filter({ hasText: label }).waitFor();
+  check(true, `progress updated live to "${label}"`);
+  await page.waitForFunction((id) => {
+    const td = document.querySelector(`[data-testid=sweep-row][data-id="${id}"] td[data-col=rate]`);
+    return td && td.textContent.endsWith('/s');
+  }, info.running);
+  check(true, 'rate shown once jobs finish between polls: ' + await runningRow.locator('td[data-col=rate]').textContent());
   await page.screenshot({ path: join(screens, 'sweeps.png'), fullPage: true });
 
   // ---- optimization ------------------------------------------------------------------------

@@ -13,7 +13,7 @@
 // JSON text. Writes OUT/report.html (optimization) and OUT/report-variant.html, then with
 // --serve starts the explorer on 127.0.0.1 (port 0 = a free one), prints one JSON line
 // {"url", "optimization", "variant", "running", "report", "report_variant"} and serves until
-// stdin closes or SIGTERM/SIGINT.
+// stdin closes or SIGTERM/SIGINT; "advance N" on stdin runs N more jobs of the running sweep.
 #include <poll.h>
 #include <unistd.h>
 
@@ -370,13 +370,25 @@ int main(int argc, char** argv) {
 
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
-  // Serve until stdin closes (the test's pipe) or a signal.
+  // Serve until stdin closes (the test's pipe) or a signal. A line "advance N" on stdin runs
+  // the next N jobs of the running sweep (as a runner would) and answers "advanced N".
+  std::string pending;
   while (!g_stop) {
     pollfd p{0, POLLIN, 0};
     int r = ::poll(&p, 1, 200);
-    if (r > 0) {
-      char buf[256];
-      if (::read(0, buf, sizeof buf) <= 0) break;
+    if (r <= 0) continue;
+    char buf[256];
+    const ssize_t n = ::read(0, buf, sizeof buf);
+    if (n <= 0) break;
+    pending.append(buf, static_cast<size_t>(n));
+    for (size_t nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
+      const std::string line = pending.substr(0, nl);
+      pending.erase(0, nl + 1);
+      if (line.rfind("advance ", 0) == 0) {
+        const size_t count = std::stoul(line.substr(8));
+        if (Status s = RunSome(st, *running, base, count); !s.ok()) return Die("advance", s);
+        std::cout << "advanced " << count << std::endl;
+      }
     }
   }
   server.Stop();

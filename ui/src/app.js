@@ -91,6 +91,12 @@
     opportunities_detected: 'Opportunities', opportunities_rejected: 'Rejected', threats_detected: 'Threats',
   };
   const label = (m) => METRIC_LABELS[m] || m;
+  // Units of the engine's metrics (docs/METRICS.md): percentages and hours.
+  const METRIC_UNITS = { total_return: '%', cagr: '%', max_drawdown: '%', win_rate: '%', avg_trade_duration: 'h' };
+  const unitLabel = (m) => label(m) + (METRIC_UNITS[m] ? ' ' + METRIC_UNITS[m] : '');
+  const METRIC_ORDER = ['sharpe_ratio', 'total_return', 'max_drawdown', 'win_rate', 'total_trades', 'profit_factor',
+    'sortino_ratio', 'cagr', 'calmar', 'avg_trade_duration'];
+  const byMetricOrder = (a, b) => ((METRIC_ORDER.indexOf(a) + 1 || 99) - (METRIC_ORDER.indexOf(b) + 1 || 99)) || a.localeCompare(b);
   // Metrics where a smaller value (or magnitude, for drawdowns) is better.
   const lowerIsBetter = (m) => /drawdown|duration/.test(m);
   const CAUSE_KEYS = ['opportunities_detected', 'opportunities_rejected', 'threats_detected'];
@@ -242,8 +248,8 @@
     h('td', { class: s.counts.failed ? 'neg' : '' }, fmt(s.counts.failed)),
     h('td', null, fmt(s.counts.leased)),
     h('td', null, fmt(s.counts.pending)),
-    h('td', null, s.rate_per_s ? fmt(s.rate_per_s, 1) + '/s' : '—'),
-    h('td', null, s.eta_s === 0 ? '—' : fmtDuration(s.eta_s)),
+    h('td', { 'data-col': 'rate' }, s.rate_per_s ? fmt(s.rate_per_s, 1) + '/s' : '—'),
+    h('td', { 'data-col': 'eta' }, s.eta_s === 0 ? '—' : fmtDuration(s.eta_s)),
     h('td', null, fmtTime(s.created))));
     fill(card, h('div', { class: 'scroll' }, h('table', { class: 'data', 'data-testid': 'sweeps-table' },
       h('thead', null, h('tr', null, ['Sweep', 'Kind', 'State', 'Progress'].map((t) => h('th', { class: 'l' }, t)),
@@ -331,11 +337,9 @@
   function metricNames(runs, sweep) {
     const set = new Set();
     for (const r of runs) if (r.metrics) Object.keys(r.metrics).forEach((k) => set.add(k));
-    const order = ['sharpe_ratio', 'total_return', 'max_drawdown', 'win_rate', 'total_trades', 'profit_factor',
-      'sortino_ratio', 'cagr', 'calmar', 'avg_trade_duration'];
     const pm = sweep.plan && sweep.plan.primary_metric;
     const list = [...set].filter((k) => typeof runs.find((r) => r.metrics && r.metrics[k] != null)?.metrics[k] !== 'object');
-    list.sort((a, b) => (a === pm ? -1 : b === pm ? 1 : 0) || ((order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99)) || a.localeCompare(b));
+    list.sort((a, b) => (a === pm ? -1 : b === pm ? 1 : 0) || byMetricOrder(a, b));
     return list;
   }
 
@@ -423,8 +427,8 @@
     const c = chart(el, {
       grid: Object.assign({}, grid, { right: 80 }),
       tooltip: { trigger: 'item', formatter: (p) => `run #${p.data[3]}<br>${label(xm)}: ${fmt(p.data[0])}<br>${label(ym)}: ${fmt(p.data[1])}<br>${label(cm)}: ${fmt(p.data[2])}` },
-      xAxis: Object.assign({ type: 'value', scale: true }, axisName(label(xm))),
-      yAxis: Object.assign({ type: 'value', scale: true }, axisName(label(ym)), { nameGap: 48 }),
+      xAxis: Object.assign({ type: 'value', scale: true }, axisName(unitLabel(xm))),
+      yAxis: Object.assign({ type: 'value', scale: true }, axisName(unitLabel(ym)), { nameGap: 48 }),
       visualMap: cv.length ? { dimension: 2, min: Math.min(...cv), max: Math.max(...cv), right: 0, top: 'middle', itemHeight: 120,
         text: [label(cm), ''], textStyle: { fontSize: 11 }, calculable: true, inRange: { color: ['#d64545', '#f2c14e', '#1f9d6b'] } } : undefined,
       series: [{ type: 'scatter', symbolSize: pts.length > 2000 ? 4 : 8, data: pts, itemStyle: { opacity: 0.85 } }],
@@ -577,7 +581,7 @@
     const cols = [{ key: '#', title: '#', get: (r) => r.index, cls: '' }]
       .concat(sweep.kind === 'variant' ? [{ key: 'name', title: 'variant', get: (r) => r.name, cls: 'l' }] : [])
       .concat(params.map((p) => ({ key: p, title: p, get: (r) => r.params[p], cls: 'grp-param' })))
-      .concat(metrics.map((m) => ({ key: m, title: label(m), get: (r) => metricOf(r, m), cls: 'grp-metric', metric: true })))
+      .concat(metrics.map((m) => ({ key: m, title: unitLabel(m), get: (r) => metricOf(r, m), cls: 'grp-metric', metric: true })))
       .concat(CAUSE_KEYS.map((k) => ({ key: k, title: label(k), get: (r) => (r.causality ? r.causality[k] : undefined), cls: 'grp-cause' })))
       .concat([{ key: 'status', title: 'status', get: (r) => r.status, cls: 'l' }]);
     const filterInput = h('input', { type: 'search', placeholder: 'filter: text, or e.g.  sharpe_ratio>1  min_gap_size=5  status=failed', value: state.filter, 'data-testid': 'runs-filter' });
@@ -708,7 +712,7 @@
     const bestIdx = {};
     for (const m of cols) { const b = bestRun(runs.filter((r) => r.metrics), m); if (b && !CAUSE_KEYS.includes(m)) bestIdx[m] = b.run.index; }
     return h('div', { class: 'scroll' }, h('table', { class: 'data', 'data-testid': 'variant-metrics' },
-      h('thead', null, h('tr', null, h('th', { class: 'l' }, 'Variant'), cols.map((m) => h('th', { class: CAUSE_KEYS.includes(m) ? 'grp-cause' : 'grp-metric' }, label(m))), h('th', { class: 'l' }, 'Status'))),
+      h('thead', null, h('tr', null, h('th', { class: 'l' }, 'Variant'), cols.map((m) => h('th', { class: CAUSE_KEYS.includes(m) ? 'grp-cause' : 'grp-metric' }, unitLabel(m))), h('th', { class: 'l' }, 'Status'))),
       h('tbody', null, runs.map((r, i) => h('tr', { class: 'click', 'data-index': r.index, 'data-testid': 'variant-row', onclick: () => goRun(sweep.id, r.index) },
         h('td', { class: 'l' }, h('span', { class: 'legend-dot', style: 'background:' + PALETTE[i % PALETTE.length] }), r.name || '#' + r.index),
         cols.map((m) => h('td', { class: bestIdx[m] === r.index ? 'best' : '', 'data-col': m }, fmt(metricOf(r, m)))),
@@ -813,7 +817,7 @@
     crumbs([{ text: 'Sweeps', href: SNAP ? null : '#/' }, { text: sweep.name || id, href: '#/sweep/' + encodeURIComponent(id) },
       { text: 'run #' + index + (run.name ? ' · ' + run.name : '') }]);
     const metrics = run.metrics || {};
-    const keys = Object.keys(metrics).filter((k) => typeof metrics[k] !== 'object' || metrics[k] == null);
+    const keys = Object.keys(metrics).filter((k) => typeof metrics[k] !== 'object' || metrics[k] == null).sort(byMetricOrder);
     const allParams = Object.assign({}, sweep.fixed_params || {}, run.params || {});
     const eq = h('div', { class: 'chart tall', 'data-testid': 'chart-run-equity' });
     const dd = h('div', { class: 'chart short', 'data-testid': 'chart-run-drawdown' });
@@ -833,7 +837,7 @@
         h('div', { class: 'cmd' }, h('code', { 'data-testid': 'reproduce' }, run.reproduce), copyBtn),
         h('div', { class: 'muted small', style: 'margin-top:6px' }, 'Writes the stripped operation.yaml and strategy_blueprint.yaml of this run and runs it alone; the metrics are identical.')),
       h('div', { class: 'kpis', 'data-testid': 'run-metrics' }, keys.map((k) => h('div', { class: 'kpi', 'data-metric': k },
-        h('div', { class: 'label' }, label(k)), h('div', { class: 'value', 'data-testid': 'metric-' + k }, fmt(metrics[k]))))),
+        h('div', { class: 'label' }, unitLabel(k)), h('div', { class: 'value', 'data-testid': 'metric-' + k }, fmt(metrics[k]))))),
       h('div', { class: 'card' }, h('div', { class: 'head' }, h('h2', null, 'Equity'), h('span', { class: 'sub' }, (run.equity || []).length + ' points')), eq),
       h('div', { class: 'card' }, h('h2', null, 'Drawdown'), dd),
       h('div', { class: 'grid2 row' },
