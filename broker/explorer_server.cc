@@ -114,7 +114,7 @@ class ExplorerServer::Impl {
       return Status::InvalidArgument(
           "HTTP address '" + options_.address +
           "' is not loopback; the Trade Explorer has no authentication, so serving it to the "
-          "network needs an explicit opt-in (--http-allow-remote)");
+          "network needs an explicit opt-in (--http-public)");
     }
     host_ = hp->host;
     Routes();
