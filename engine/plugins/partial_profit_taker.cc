@@ -28,8 +28,10 @@ class PartialProfitTaker final : public ExecutionWorker {
       tracked_ = OpportunityId{};
       return;
     }
-    if (p.opportunity != tracked_) {  // a new position: remember its initial risk
+    // A new position (another opportunity, or the same one re-entered): its initial risk.
+    if (p.opportunity != tracked_ || p.entry_bar != tracked_bar_) {
       tracked_ = p.opportunity;
+      tracked_bar_ = p.entry_bar;
       done_ = false;
       entry_ = p.entry_price;
       risk_ = std::fabs(p.entry_price - p.stop_loss);  // NaN without a stop: never triggers
@@ -54,7 +56,8 @@ class PartialProfitTaker final : public ExecutionWorker {
   double first_target_r_, buffer_;
   const double* high_ = nullptr;
   const double* low_ = nullptr;
-  OpportunityId tracked_;
+  OpportunityId tracked_;  // the position being managed: its opportunity and entry bar
+  uint32_t tracked_bar_ = 0;
   bool done_ = false;
   double entry_ = kNaN, risk_ = kNaN;
 };

@@ -46,8 +46,9 @@ class TrailingStopManager final : public ExecutionWorker {
       return;
     }
     const bool is_long = p.side == Side::kLong;
-    if (p.opportunity != tracked_) {
+    if (p.opportunity != tracked_ || p.entry_bar != tracked_bar_) {
       tracked_ = p.opportunity;
+      tracked_bar_ = p.entry_bar;
       armed_ = !after_first_target_;
       risk_ = std::fabs(p.entry_price - p.stop_loss);
       entry_ = p.entry_price;
@@ -92,7 +93,8 @@ class TrailingStopManager final : public ExecutionWorker {
   const double* atr_ = nullptr;
   const double* swing_high_ = nullptr;
   const double* swing_low_ = nullptr;
-  OpportunityId tracked_;
+  OpportunityId tracked_;  // the position being managed: its opportunity and entry bar
+  uint32_t tracked_bar_ = 0;
   bool armed_ = false;
   double risk_ = kNaN, entry_ = kNaN, extreme_ = kNaN;
   uint32_t seen_ = 0;

@@ -35,8 +35,6 @@ class TwapEntry final : public PlanningWorker {
     plan.slice_interval_bars = interval_bars_;
   }
 
-  int32_t slices() const { return slices_; }
-
  private:
   int64_t duration_ms_;
   int32_t max_slices_;
