@@ -111,6 +111,38 @@ TEST(CatalogOperations, Deterministic) {
   EXPECT_EQ(a.result.trades.size(), b.result.trades.size());
 }
 
+// A whole run: volatility spikes close open positions through emergency_exit_agent (the engine
+// records such exits as "close"); without the agent no position is ever closed that way.
+TEST(CatalogOperations, EmergencyExitClosesPositionsOnCriticalSpikes) {
+  auto op = LoadOperationFile("config/operations/ict_smc_backtest.yaml");
+  ASSERT_TRUE(op.ok()) << op.status().ToString();
+  const auto& link = op->links[0];
+  ConfigTexts base{Slurp(link.blueprint_path), Slurp(link.operators_path)};
+  auto bars = LoadData(link.environment.data);
+  ASSERT_TRUE(bars.ok());
+  auto closes = [&](const std::string& overrides) -> int64_t {
+    auto texts = ApplyOverrides(base, nlohmann::json::parse(overrides));
+    EXPECT_TRUE(texts.ok()) << texts.status().ToString();
+    auto cfg = ParseOperationTexts(Slurp("config/operations/ict_smc_backtest.yaml"),
+                                   texts->blueprint_yaml, texts->operators_yaml, "emergency");
+    EXPECT_TRUE(cfg.ok()) << cfg.status().ToString();
+    auto r = RunBacktest(cfg->links[0], **bars);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    int64_t n = 0;
+    for (const Trade& t : r->trades) n += t.exit_reason == "close";
+    return n;
+  };
+  const std::string spikes =
+      R"("threat_workers": [{"plugin": "max_drawdown_monitor"}, {"plugin":
+      "volatility_spike_detector", "params": {"volatility_threshold_percentile": 99,
+      "block_new_entries": false, "raise_market_risk": false, "critical_atr_multiple": 3}}])";
+  EXPECT_EQ(closes("{" + spikes + "}"), 0);
+  EXPECT_GT(closes("{" + spikes +
+                   R"(, "execution_workers": {"risk_safety": [{"plugin": "emergency_exit_agent",
+                   "params": {"exit_on_severity": ["CRITICAL"]}}]}})"),
+            0);
+}
+
 // Every variant of the seeds' variant plans whose base is one of these operations loads and
 // runs; variants that swap the workforce trade.
 TEST(CatalogOperations, EverySeedVariantRuns) {
