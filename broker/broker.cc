@@ -181,6 +181,8 @@ Status Broker::Run() {
       zmq::poll(items.data(), items.size(), std::chrono::milliseconds(wait));
       if (items[1].revents & ZMQ_POLLIN) break;
       HandleIncoming(options_.max_batch);
+      core_->Dispatch();  // runners get new work before we wait for the batch to be durable
+      SendOutbox();
       core_->Flush();
       core_->OnTick();
       SendOutbox();

@@ -179,8 +179,9 @@ void BrokerCore::OnReady(const std::string& peer, const pr::Ready& m) {
   }
   r.name = m.runner;
   r.slots = m.slots;
+  r.max_credit = m.slots + m.queue;
   r.credit = m.credit;
-  r.running = m.slots - m.credit;
+  r.running = m.credit >= m.slots ? 0 : m.slots - m.credit;
   r.last_seen_ms = now;
   peer_of_[m.runner] = peer;
 }
@@ -210,7 +211,7 @@ void BrokerCore::OnResult(const std::string& peer, pr::JobResult m) {
     DisconnectPeer(peer, "unknown runner: send READY first");
     return;
   }
-  r->credit = std::min(r->slots, r->credit + m.credit);
+  r->credit = std::min(r->max_credit, r->credit + m.credit);
   if (r->running > 0) r->running--;
   r->done++;
   if (m.outcome == pr::Outcome::kDone) {

@@ -65,6 +65,9 @@ class BrokerCore {
   // Ends a batch: applies the held results in one durable store batch and queues their ACKs,
   // then dispatches jobs against runners' credit.
   void Flush();
+  // Dispatches jobs against runners' credit now (credit comes back with each RESULT before
+  // it is durable, so the socket loop sends new JOBs before it waits for the sync).
+  void Dispatch();
   // Timers: expired leases, lost runners, heartbeats due. Call after waking up.
   void OnTick();
   // Milliseconds until OnTick has something to do (>= 0).
@@ -81,6 +84,7 @@ class BrokerCore {
   struct RunnerState {
     std::string name;
     uint32_t slots = 0;
+    uint32_t max_credit = 0;  // slots + queue from READY: credit never exceeds it
     uint32_t credit = 0;
     uint32_t running = 0;  // jobs sent, no result yet (as far as we know)
     int64_t connected_ms = 0;
@@ -118,7 +122,6 @@ class BrokerCore {
   void OnGet(const std::string& peer, const protocol::Get& m);
 
   void ApplyResults();
-  void Dispatch();
   // Leases up to n jobs of `sweep` to the runner at `peer` and sends them; returns how many.
   size_t LeaseTo(const std::string& peer, RunnerState& r, const store::DispatchableSweep& sweep,
                  size_t n);

@@ -167,10 +167,11 @@ void PackReply(Packer& p, const Reply& r) {
 struct BodyPacker {
   Packer& p;
   void operator()(const Ready& m) {
-    MapWriter w(p, 3);
+    MapWriter w(p, 4);
     w.Field("runner", m.runner);
     w.Field("slots", m.slots);
     w.Field("credit", m.credit);
+    w.Field("queue", m.queue);
   }
   void operator()(const Job& m) {
     MapWriter w(p, 7);
@@ -477,8 +478,10 @@ Result<Message> DecodeReady(const MapReader& r) {
   S1MPLE_RETURN_IF_ERROR(NonEmpty(r, "runner", m.runner));
   S1MPLE_RETURN_IF_ERROR(r.U32("slots", &m.slots));
   S1MPLE_RETURN_IF_ERROR(r.U32("credit", &m.credit));
+  S1MPLE_RETURN_IF_ERROR(r.U32("queue", &m.queue, true));
   if (m.slots == 0 || m.slots > 4096) return r.Field("slots", "must be between 1 and 4096");
-  if (m.credit > m.slots) return r.Field("credit", "must not exceed slots");
+  if (m.queue > 65536) return r.Field("queue", "must not exceed 65536");
+  if (m.credit > m.slots + m.queue) return r.Field("credit", "must not exceed slots + queue");
   return Message(m);
 }
 

@@ -42,7 +42,8 @@ inline constexpr uint32_t kMaxResultsPage = 10000;
 struct Ready {
   std::string runner;   // a stable, human-readable name, e.g. "host-1234"
   uint32_t slots = 0;   // how many jobs it runs at once (>= 1)
-  uint32_t credit = 0;  // how many jobs it accepts right now (<= slots)
+  uint32_t credit = 0;  // how many jobs it accepts right now (<= slots + queue)
+  uint32_t queue = 0;   // jobs it is willing to hold beyond its slots (prefetch; optional)
 };
 
 // broker -> runner: one leased job. The runner executes it and answers with a RESULT.

@@ -90,7 +90,8 @@ class Runner::Loop {
 uint32_t Runner::Loop::FreeCredit() const {
   if (draining_) return 0;
   size_t used = pool_->busy() + queue_.size();
-  return used >= o_.slots ? 0 : static_cast<uint32_t>(o_.slots - used);
+  size_t capacity = o_.slots + o_.prefetch;
+  return used >= capacity ? 0 : static_cast<uint32_t>(capacity - used);
 }
 
 void Runner::Loop::Send(const pr::Message& m) {
@@ -112,7 +113,7 @@ Status Runner::Loop::Connect() {
   }
   auto now = SteadyClock::now();
   last_recv_ = now;
-  Send(pr::Ready{o_.name, o_.slots, FreeCredit()});
+  Send(pr::Ready{o_.name, o_.slots, FreeCredit(), o_.prefetch});
   // Results not yet acknowledged go again; their slots are already in READY's credit.
   for (auto& [key, res] : unacked_) {
     res.credit = 0;
@@ -263,7 +264,7 @@ void Runner::Loop::BeginDrain() {
   drain_deadline_ = SteadyClock::now() + milliseconds(o_.shutdown_grace_ms);
   spdlog::info("runner {}: shutting down: handing back {} queued jobs, finishing {} running",
                o_.name, queue_.size(), pool_->busy());
-  Send(pr::Ready{o_.name, o_.slots, 0});  // no more credit
+  Send(pr::Ready{o_.name, o_.slots, 0, o_.prefetch});  // no more credit
   std::deque<pr::Job> q;
   q.swap(queue_);
   for (auto& job : q)

@@ -26,6 +26,8 @@ struct RunnerOptions {
   std::string endpoint;               // the broker, e.g. tcp://host:5555
   protocol::ClientSecurity security;  // NULL security by default
   uint32_t slots = 0;                 // 0: std::thread::hardware_concurrency()
+  uint32_t prefetch = 0;              // jobs held queued beyond the slots (hides the
+                                      // broker round trip for very short jobs)
   std::string name;                   // empty: "<hostname>-<pid>"
   // Worker process command line; empty: {"/proc/self/exe", "runner-worker"} (the s1mple binary).
   std::vector<std::string> worker_argv;

@@ -88,7 +88,7 @@ class BrokerCoreTest : public ::testing::Test {
     return v;
   }
   void Ready(const std::string& peer, uint32_t slots, uint32_t credit) {
-    core_->OnMessage(peer, pr::Ready{"runner-" + peer, slots, credit});
+    core_->OnMessage(peer, pr::Ready{"runner-" + peer, slots, credit, 0});
   }
   static pr::JobResult Done(const pr::Job& j, uint32_t credit = 1) {
     pr::JobResult r;
@@ -272,7 +272,7 @@ TEST_F(BrokerCoreTest, ReconnectedRunnerKeepsItsName) {
   auto jobs = Of<pr::Job>(Take());
   ASSERT_EQ(jobs.size(), 2u);
   // Same runner name, new connection: the old peer is dropped, its result goes through.
-  core_->OnMessage("a2", pr::Ready{"runner-a", 2, 0});
+  core_->OnMessage("a2", pr::Ready{"runner-a", 2, 0, 0});
   EXPECT_EQ(core_->runner_count(), 1u);
   core_->OnMessage("a2", Done(jobs[0], 1));
   core_->Flush();

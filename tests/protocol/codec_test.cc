@@ -40,7 +40,7 @@ TEST(Codec, Sha256OfKnownInput) {
 }
 
 TEST(Codec, RunnerMessagesRoundTrip) {
-  Ready ready{"host-1", 8, 6};
+  Ready ready{"host-1", 8, 6, 0};
   auto r = RoundTrip(ready);
   EXPECT_EQ(r.runner, "host-1");
   EXPECT_EQ(r.slots, 8u);
@@ -194,9 +194,10 @@ TEST(Codec, WrongTypeIsNamed) {
 }
 
 TEST(Codec, OutOfBoundValuesAreRefused) {
-  Ready ready{"r", 2, 3};  // credit > slots
+  Ready ready{"r", 2, 3, 0};  // credit > slots + queue
   EXPECT_NE(Decode(Encode(Message(ready))).status().message().find("'credit'"), std::string::npos);
-  ready = Ready{"r", 0, 0};
+  EXPECT_TRUE(Decode(Encode(Message(Ready{"r", 2, 3, 1}))).ok()) << "a queue allows more credit";
+  ready = Ready{"r", 0, 0, 0};
   EXPECT_NE(Decode(Encode(Message(ready))).status().message().find("'slots'"), std::string::npos);
   Job job{"sw", 1, 1, 0, "diag", {{"data", "not-a-hash"}}, "{}"};
   EXPECT_NE(Decode(Encode(Message(job))).status().message().find("artifacts.data"),
