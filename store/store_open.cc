@@ -3,6 +3,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/file_system.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
 #include <fcntl.h>
@@ -66,6 +67,11 @@ rocksdb::ColumnFamilyOptions CfOptions(Cf which, const Options& o,
     t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   }
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  if (which == kJobs || which == kDispatch || which == kLeases || which == kResults) {
+    // One batch touches runs of consecutive keys of one sweep: hinted memtable inserts.
+    cf.memtable_insert_with_hint_prefix_extractor.reset(
+        rocksdb::NewFixedPrefixTransform(codec::kSweepIdLength));
+  }
   return cf;
 }
 

@@ -1,7 +1,13 @@
 // A full disk: a clear IOError, nothing committed damaged, and the store usable after reopen.
-// The disk is simulated with Options::disk_budget (a RocksDB FileSystem wrapper that fails
-// appends with ENOSPC once the budget is spent), so the test needs no root or tmpfs.
+// Mostly simulated with Options::disk_budget (a RocksDB FileSystem wrapper that fails appends
+// with ENOSPC once the budget is spent), which needs no privileges; RealTmpfsFillsUp uses a
+// real 2 MiB tmpfs when the test runs as root and may mount (skipped otherwise).
 #include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "store/job_store.h"
 #include "tests/store/store_test_util.h"
@@ -89,6 +95,68 @@ TEST(StoreDiskFull, FullDiskDuringSubmissionLeavesAConsistentPrefix) {
   ExpectConsistent(*store, sw);
   ASSERT_TRUE(store->AddJobs(sw, added, testing::Overrides(10, added)).ok());
   ASSERT_TRUE(store->SealSweep(sw, added + 10).ok());
+}
+
+// A tmpfs of a given size, unmounted at scope end. ok() is false when mounting is not allowed.
+class Tmpfs {
+ public:
+  Tmpfs(const std::filesystem::path& at, std::size_t bytes) : at_(at) {
+    std::filesystem::create_directories(at_);
+    if (::geteuid() != 0) return;
+    ok_ = ::mount("tmpfs", at_.c_str(), "tmpfs", 0, ("size=" + std::to_string(bytes)).c_str()) == 0;
+  }
+  ~Tmpfs() {
+    if (ok_) ::umount2(at_.c_str(), MNT_DETACH);
+  }
+  bool ok() const { return ok_; }
+  bool Resize(std::size_t bytes) {
+    return ::mount("tmpfs", at_.c_str(), "tmpfs", MS_REMOUNT,
+                   ("size=" + std::to_string(bytes)).c_str()) == 0;
+  }
+
+ private:
+  std::filesystem::path at_;
+  bool ok_ = false;
+};
+
+TEST(StoreDiskFull, RealTmpfsFillsUp) {
+  TempDir dir;
+  Tmpfs fs(dir.path() / "mnt", 2 << 20);
+  if (!fs.ok()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root and mount rights)";
+  const std::string store_dir = (dir.path() / "mnt" / "store").string();
+  SweepId sw;
+  std::uint64_t added = 0;
+  Status full;
+  {
+    Options o;
+    o.write_buffer_mib = 1;
+    Result<std::unique_ptr<JobStore>> opened = JobStore::Open(store_dir, o);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    JobStore& store = **opened;
+    SweepSpec spec;
+    spec.name = "fills the disk";
+    sw = *store.CreateSweep(spec);
+    std::string pad(400, 'x');
+    for (int chunk = 0; chunk < 200 && full.ok(); ++chunk) {
+      std::vector<std::string> ov(200, pad);
+      for (std::size_t i = 0; i < ov.size(); ++i) ov[i] += std::to_string(added + i);  // distinct
+      full = store.AddJobs(sw, added, ov);
+      if (full.ok()) added += ov.size();
+    }
+    ASSERT_FALSE(full.ok()) << "2 MiB never filled up";
+    EXPECT_TRUE(full.IsIOError()) << full.ToString();
+    EXPECT_NE(full.message().find("No space left on device"), std::string::npos) << full.ToString();
+    EXPECT_EQ(store.GetSweep(sw)->job_count, added);  // memory did not move past the disk
+  }
+  ASSERT_TRUE(fs.Resize(64 << 20)) << std::strerror(errno);
+  Result<std::unique_ptr<JobStore>> reopened = JobStore::Open(store_dir);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  Result<SweepInfo> info = (*reopened)->GetSweep(sw);
+  ASSERT_TRUE(info.ok());
+  EXPECT_GE(info->job_count, added);  // every chunk reported committed is there
+  EXPECT_LE(info->job_count, added + 200);
+  ExpectConsistent(**reopened, sw);
+  std::cout << "tmpfs filled after " << added << " jobs: " << full.ToString() << std::endl;
 }
 
 }  // namespace
