@@ -1,18 +1,21 @@
-// s1mple variant: run a variant test.
-// Placeholder until issue #7 lands: the subcommand is listed in --help and says so when run.
+// s1mple variant PLAN.yaml: a head-to-head variant test (seed 9.3, the VariantTestService).
+// Same options and flow as `optimize` (cli/cmd_optimize.cc), for variant_config plans.
+#include <string>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "producer/plan.h"
 
 namespace s1mple::cli {
 
+// Defined in cmd_optimize.cc.
+void AddPlanSubcommand(CLI::App& app, CliContext& ctx, producer::PlanKind kind,
+                       const std::string& name, const std::string& description);
+
 void AddVariantCommand(CLI::App& app, CliContext& ctx) {
-  auto* sub = app.add_subcommand("variant", "Run a variant test: s1mple variant PLAN.yaml");
-  sub->allow_extras();
-  sub->callback([&ctx] {
-    PrintError("'variant' arrives with issue #7; this build does not have it yet");
-    ctx.exit_code = kExitFailure;
-  });
+  AddPlanSubcommand(app, ctx, producer::PlanKind::kVariant, "variant",
+                    "Run a variant comparison: s1mple variant PLAN.yaml [--dry-run]");
 }
 
 }  // namespace s1mple::cli

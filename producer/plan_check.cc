@@ -245,13 +245,41 @@ Result<engine::ConfigTexts> JobTexts(const BaseTexts& base, const json& override
   return engine::ApplyOverrides({base.blueprint_yaml, base.operators_yaml}, overrides);
 }
 
-Status ExportJob(const BaseTexts& base, const json& overrides, const fs::path& dir) {
+Result<std::string> WithDataPath(const std::string& operation_yaml, const std::string& path) {
+  try {
+    YAML::Node root = YAML::Load(operation_yaml);
+    YAML::Node links = root["strategy_links"];
+    std::vector<YAML::Node> holders;
+    if (links.IsSequence() && links.size() > 0) holders.push_back(links[0]);
+    holders.push_back(root);
+    for (YAML::Node holder : holders) {
+      YAML::Node env = holder["environment"];
+      if (env.IsMap() && env["data"].IsMap() && env["data"]["path"]) {
+        env["data"]["path"] = path;
+        return engine::EmitYaml(root);
+      }
+    }
+    return Status::InvalidArgument("operation: no environment.data.path to point at " + path);
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(std::string("operation: ") + e.what());
+  }
+}
+
+Status ExportJob(const BaseTexts& base, const json& overrides, const fs::path& dir,
+                 const std::optional<std::string>& data_csv) {
   auto texts = JobTexts(base, overrides);
   if (!texts.ok()) return texts.status();
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Status::IOError(dir.string() + ": " + ec.message());
-  S1MPLE_RETURN_IF_ERROR(WriteText(dir / kExportedOperationName, base.operation_yaml));
+  std::string operation = base.operation_yaml;
+  if (data_csv) {
+    auto rewritten = WithDataPath(operation, "data.csv");
+    if (!rewritten.ok()) return rewritten.status();
+    operation = rewritten.value();
+    S1MPLE_RETURN_IF_ERROR(WriteText(dir / "data.csv", *data_csv));
+  }
+  S1MPLE_RETURN_IF_ERROR(WriteText(dir / kExportedOperationName, operation));
   S1MPLE_RETURN_IF_ERROR(WriteText(dir / kExportedBlueprintName, texts->blueprint_yaml));
   S1MPLE_RETURN_IF_ERROR(WriteText(dir / kExportedOperatorsName, texts->operators_yaml));
   return WriteText(dir / "overrides.json", overrides.dump(2) + "\n");

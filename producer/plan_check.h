@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -60,7 +61,14 @@ struct CheckOptions {
 // Writes a job's stripped operation.yaml, strategy_blueprint.yaml and operators.yaml into
 // `dir` (created if needed), and the job's overrides.json for reference;
 // `s1mple run dir/operation.yaml` runs exactly that job.
+// With `data_csv` (the sweep's "data" artifact, when the exporting machine may not have the
+// original file) the bytes are written to dir/data.csv and the operation points there.
 [[nodiscard]] Status ExportJob(const BaseTexts& base, const nlohmann::json& overrides,
-                               const std::filesystem::path& dir);
+                               const std::filesystem::path& dir,
+                               const std::optional<std::string>& data_csv = std::nullopt);
+
+// The operation text with its (single) link's csv data path replaced by `path`.
+[[nodiscard]] Result<std::string> WithDataPath(const std::string& operation_yaml,
+                                               const std::string& path);
 
 }  // namespace s1mple::producer

@@ -1,0 +1,72 @@
+#include "producer/sweep_request.h"
+
+#include <sstream>
+
+namespace s1mple::producer {
+
+namespace fs = std::filesystem;
+
+Result<PreparedSweep> PrepareSweep(const fs::path& plan_file, PlanKind expected,
+                                   const PrepareOptions& options) {
+  const engine::PluginRegistry& registry =
+      options.registry ? *options.registry : engine::DefaultRegistry();
+  auto plan = LoadPlanFile(plan_file, options.load);
+  if (!plan.ok()) return plan.status();
+  if (plan->kind != expected) {
+    return Status::InvalidArgument(
+        plan_file.string() + ": is a " + PlanKindName(plan->kind) + " plan (" +
+        PlanKindName(plan->kind) + "_config); use `s1mple " +
+        (plan->kind == PlanKind::kOptimization ? "optimize" : "variant") + "` for it");
+  }
+  PreparedSweep sweep;
+  sweep.plan = std::make_shared<const Plan>(std::move(plan).value());
+  auto space = JobSpace::Make(sweep.plan);
+  if (!space.ok()) return space.status();
+  sweep.space = std::make_shared<const JobSpace>(std::move(space).value());
+  if (sweep.space->size() > options.max_jobs) {
+    return Status::InvalidArgument(
+        plan_file.string() + ": the plan has " + std::to_string(sweep.space->size()) +
+        " jobs, more than the limit of " + std::to_string(options.max_jobs) +
+        " (raise it with --max-jobs, or narrow the ranges)");
+  }
+  auto base = LoadBase(*sweep.plan, registry);
+  if (!base.ok()) return base.status();
+  sweep.base = std::move(base).value();
+  S1MPLE_RETURN_IF_ERROR(CheckPlan(*sweep.space, sweep.base, registry, options.check));
+  return sweep;
+}
+
+std::string DryRunReport(const PreparedSweep& sweep, uint64_t first_n, bool show_overrides) {
+  const Plan& plan = *sweep.plan;
+  const JobSpace& space = *sweep.space;
+  std::ostringstream out;
+  out << "plan: " << plan.file.string() << " (" << PlanKindName(plan.kind) << " \"" << plan.name
+      << "\")\n";
+  out << "base operation: " << plan.base_operation << " (strategy link '" << sweep.base.link_name
+      << "')\n";
+  out << "dimensions:";
+  if (plan.dimensions.empty()) out << " none (the base configuration once)";
+  out << "\n";
+  for (const auto& dim : plan.dimensions) {
+    out << "  " << dim.name << ": " << dim.size() << (dim.size() == 1 ? " value" : " values")
+        << "  (" << dim.yaml_path << ")\n";
+  }
+  out << "jobs: " << space.size() << "\n";
+  const uint64_t shown = std::min<uint64_t>(first_n, space.size());
+  if (shown > 0) {
+    out << (shown == space.size() ? "configurations:\n"
+                                  : "first " + std::to_string(shown) + " configurations:\n");
+  }
+  for (uint64_t i = 0; i < shown; ++i) {
+    out << "  #" << i << "  " << space.Describe(i) << "\n";
+    if (show_overrides) out << "      overrides: " << space.Overrides(i).dump() << "\n";
+  }
+  out << "nothing submitted (--dry-run)\n";
+  return out.str();
+}
+
+fs::path DefaultOutDir(const fs::path& plan_file) {
+  return fs::path("runs") / plan_file.stem();
+}
+
+}  // namespace s1mple::producer
