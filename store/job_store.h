@@ -264,7 +264,9 @@ struct Options {
   bool read_only = false;
   // RocksDB block cache for reads, in MiB.
   std::size_t block_cache_mib = 32;
-  // Memtable size per column family, in MiB (bounds memory while a big sweep is submitted).
+  // Memtable size of the jobs, results and artifacts column families, in MiB (the others use
+  // 4 MiB); all memtables together are capped at 3x this. Bounds memory while a big sweep is
+  // submitted.
   std::size_t write_buffer_mib = 32;
   // Test hook: a disk that fills up (see DiskBudget). nullptr = the real disk only.
   std::shared_ptr<DiskBudget> disk_budget;

@@ -78,7 +78,6 @@ rocksdb::ColumnFamilyOptions CfOptions(Cf which, const Options& o,
 rocksdb::DBOptions DbOptions(const Options& o, rocksdb::Env* env) {
   rocksdb::DBOptions db;
   if (env != nullptr) db.env = env;
-  db.create_if_missing = false;  // the directory checks in Open decide
   db.paranoid_checks = true;
   db.max_background_jobs = 2;
   // Memtables of all column families together; past it the biggest is flushed.
