@@ -25,7 +25,10 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   std::string msg = std::string(what) + ": " + s.ToString();
   if (s.IsNotFound()) return Status::NotFound(msg);
   if (s.IsCorruption()) return Status::Corruption(msg);
-  if (s.IsIOError() || s.IsNoSpace()) return Status::IOError(msg);
+  if (s.IsNoSpace() || msg.find("No space left on device") != std::string::npos) {
+    return Status::IOError(msg + " (free disk space, then reopen the store: restart the broker)");
+  }
+  if (s.IsIOError()) return Status::IOError(msg);
   if (s.IsInvalidArgument() || s.IsNotSupported()) return Status::InvalidArgument(msg);
   return Status::Internal(msg);
 }

@@ -48,7 +48,13 @@ TEST(StoreDiskFull, WriteOnFullDiskFailsClearlyAndCommittedDataSurvives) {
     // Further writes keep failing cleanly, also sweep-level ones.
     EXPECT_FALSE(store.AddJobs(sw, 20, testing::Overrides(1)).ok());
     EXPECT_FALSE(store.PutArtifact("blob").ok());
-    budget->Set(std::int64_t{1} << 40);  // space freed; the store is reopened
+    // Space is freed. RocksDB stays stopped after the failed WAL write (its background error),
+    // so the store keeps refusing writes -- clearly -- until it is reopened.
+    budget->Set(std::int64_t{1} << 40);
+    Result<Outcome> after = store.Complete(sw, 6, 1, "r", "still refused");
+    std::cout << "after freeing space: " << after.status().ToString() << std::endl;
+    EXPECT_FALSE(after.ok());
+    EXPECT_TRUE(after.status().IsIOError()) << after.status().ToString();
   }
   Result<std::unique_ptr<JobStore>> reopened = JobStore::Open(dir.str());
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
