@@ -1,8 +1,10 @@
 // Job transitions: every legal one, every illegal one, late results, leases and their expiry.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 #include <random>
+#include <thread>
 
 #include "store/job_store.h"
 #include "tests/store/store_test_util.h"
@@ -334,6 +336,55 @@ TEST_F(Transitions, LeaseNextRejectsBadArguments) {
   Result<std::vector<LeasedJob>> zero = store_->LeaseNext(sw, "r1", 0, 10);
   ASSERT_TRUE(zero.ok());
   EXPECT_TRUE(zero->empty());
+}
+
+// Group commit from many threads: every job's result is accepted exactly once even when
+// several threads deliver it at the same time, while a reader scans results concurrently.
+TEST_F(Transitions, ConcurrentCompletesAcceptExactlyOneResultPerJob) {
+  constexpr int kJobs = 300, kThreads = 8;
+  SweepId sw = MakeSweep(*store_, kJobs);
+  ASSERT_EQ(store_->LeaseNext(sw, "r", kJobs, 60'000)->size(), std::size_t{kJobs});
+  std::atomic<int> done{0}, duplicate{0}, other{0};
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {
+    while (!stop) {
+      JobIndex last = 0;
+      bool first = true;
+      Status st = store_->ScanResults(sw, 0, 0, [&](JobIndex i, std::string_view) {
+        EXPECT_TRUE(first || i > last);
+        first = false;
+        last = i;
+        return true;
+      });
+      EXPECT_TRUE(st.ok()) << st.ToString();
+    }
+  });
+  std::vector<std::thread> writers;
+  for (int t = 0; t < kThreads; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < kJobs; ++i) {
+        JobIndex index = static_cast<JobIndex>((i + t * 37) % kJobs);
+        Result<Outcome> o = store_->Complete(sw, index, 1, "r", testing::Named("by", t));
+        if (!o.ok()) {
+          ++other;
+        } else if (*o == Outcome::kDone) {
+          ++done;
+        } else if (*o == Outcome::kDuplicate) {
+          ++duplicate;
+        } else {
+          ++other;
+        }
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  stop = true;
+  reader.join();
+  EXPECT_EQ(done.load(), kJobs);
+  EXPECT_EQ(duplicate.load(), kJobs * (kThreads - 1));
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(store_->GetSweep(sw)->state, SweepState::kDone);
+  ExpectConsistent(*store_, sw);
 }
 
 // Random operations against a model-free check: after every step the counters equal a full
