@@ -83,6 +83,12 @@ TEST(CatalogOperations, SmartDcaBuysInTranchesAdaptedByEvents) {
   Ran ran = RunOperation("config/operations/smart_dca.yaml");
   ExpectMeaningful(ran.result, 30);
   Print("smart_dca", ran.result);
+  // The risk reaches the planner only through the dca_risk_assessed event (without it the
+  // planner assumes no risk): rejections for too much risk prove the wiring delivers.
+  int64_t too_risky = 0;
+  for (const auto& rc : ran.result.causality.top_rejection_reasons)
+    if (rc.threat_type == "DCA_RISK_TOO_HIGH") too_risky = rc.count;
+  EXPECT_GT(too_risky, 0);
   // The same operation with the StandardWorker planner (the seeds' implicit_chain variant)
   // trades differently: the events change the tranches.
   const auto& link = ran.config.links[0];
