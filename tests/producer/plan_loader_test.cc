@@ -132,10 +132,12 @@ TEST(PlanLoader, MissingBaseOperationIsRefused) {
 )");
   EXPECT_NE(e.find("optimization_config.base_operation: missing"), std::string::npos) << e;
   PlanLoadOptions strict;
-  auto p = ParseText(Optimization(""), strict);
+  auto p = ParseText(
+      "optimization_config:\n  name: t\n  base_operation: config/operations/no_such.yaml\n",
+      strict);
   ASSERT_FALSE(p.ok());
   EXPECT_NE(p.status().message().find("optimization_config.base_operation: "
-                                      "'config/operations/ict_smc_backtest.yaml' does not exist"),
+                                      "'config/operations/no_such.yaml' does not exist"),
             std::string::npos)
       << p.status().message();
 }
