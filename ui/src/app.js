@@ -284,7 +284,9 @@
     renderSweepHeader(header, sweep);
     let runs = await Data.runs(id);
     if (stale(seq)) return;
-    const state = { sort: null, dir: 1, filter: '', page: 0 };
+    // The table opens sorted by the plan's primary metric, best first.
+    const pm0 = (sweep.plan && sweep.plan.primary_metric) || 'sharpe_ratio';
+    const state = { sort: sweep.kind === 'variant' ? null : pm0, dir: lowerIsBetter(pm0) ? 1 : -1, filter: '', page: 0 };
     const render = async (s, r) => {
       if (s.kind === 'variant') await renderVariant(body, s, r, seq);
       else renderOptimization(body, s, r, state);
