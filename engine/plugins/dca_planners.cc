@@ -4,6 +4,8 @@
 // dca_opportunity_scorer and dca_risk_assessor) and adapts the tranches to them.
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <string>
 
 #include "engine/plugins/catalog.h"
 #include "engine/plugins/plugin_util.h"
@@ -115,7 +117,13 @@ void RegisterDcaPlanners(PluginRegistry& r) {
         plugin::Float("max_risk", 0.95, 0.0, 1.0, "risk at or above which it does not buy")};
     m.event_driven = true;
     m.wirings = {"dca_opportunity_scored", "dca_risk_assessed"};
-    plugin::MustRegister(r, std::move(m), plugin::Make<AdaptiveDcaPlanner>());
+    plugin::MustRegister(r, std::move(m), [](const ParamSet& p) -> Result<std::unique_ptr<Worker>> {
+      if (p.GetInt("base_tranches") > p.GetInt("max_tranches"))
+        return Status::InvalidArgument(
+            "base_tranches (" + std::to_string(p.GetInt("base_tranches")) +
+            ") must not exceed max_tranches (" + std::to_string(p.GetInt("max_tranches")) + ")");
+      return std::unique_ptr<Worker>(std::make_unique<AdaptiveDcaPlanner>(p));
+    });
   }
 }
 

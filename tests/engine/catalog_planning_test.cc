@@ -216,5 +216,18 @@ TEST(AdaptiveDcaPlanner, AdaptsToItsWiredEvents) {
   EXPECT_EQ(stale.slice_interval_bars, 12);
 }
 
+TEST(AdaptiveDcaPlanner, BaseTranchesAboveMaxIsRejectedAtLoad) {
+  auto cfg = DefaultRegistry().ParseWorker(
+      YAML::Load("{plugin: adaptive_dca_planner, params: {base_tranches: 9, max_tranches: 8}}"),
+      WorkerCategory::kPlanning, PlanningPhase::kEntry, "smart_dca.yaml",
+      "planning_workers.entry_planning[0]");
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_NE(cfg.status().message().find(
+                "smart_dca.yaml: planning_workers.entry_planning[0].params: base_tranches (9) must "
+                "not exceed max_tranches (8)"),
+            std::string::npos)
+      << cfg.status().message();
+}
+
 }  // namespace
 }  // namespace s1mple::engine::catalog_test
