@@ -63,31 +63,48 @@ class DcaRiskAssessor final : public ThreatWorker {
         lookback_(static_cast<int>(p.GetInt("lookback"))),
         high_risk_(p.GetFloat("high_risk_percentile")) {}
 
+  // Keeps the ATR in % of the close; the rank is taken only on the bars it runs (it runs on
+  // opportunities, not every bar), O(lookback) each, the same mid-rank as RollingPercentRank.
   Status Bind(BindContext& ctx) override {
     auto atr = ctx.frame.Atr(atr_period_);
     if (!atr.ok()) return atr.status();
     const auto a = ctx.frame.Column(*atr);
     const auto c = ctx.frame.Column(kCloseColumn);
-    std::vector<double> atr_pct(c.size(), kNaN);
+    atr_pct_.assign(c.size(), kNaN);
     for (size_t t = 0; t < c.size(); ++t)
-      if (a[t] > 0) atr_pct[t] = a[t] / c[t];
-    rank_.assign(c.size(), kNaN);
-    structure::RollingPercentRank(atr_pct, lookback_, std::max(2, lookback_ / 2), rank_);
+      if (a[t] > 0) atr_pct_[t] = a[t] / c[t];
     assessed_ = ctx.events.Intern("dca_risk_assessed");
     return Status::Ok();
   }
 
   void Assess(const BarContext& bar, ThreatSink& out) override {
-    const double rank = rank_[bar.bar];
+    const double rank = Rank(bar.bar);
     if (std::isnan(rank)) return;
     out.events().Publish(assessed_, rank / 100.0);
     if (rank >= high_risk_) out.Raise("MARKET_RISK_HIGH", Severity::kMedium, false, rank);
   }
 
  private:
+  double Rank(uint32_t t) const {
+    const double x = atr_pct_[t];
+    if (std::isnan(x)) return kNaN;
+    const size_t from = t + 1 >= static_cast<size_t>(lookback_) ? t + 1 - lookback_ : 0;
+    int64_t below = 0, equal = 0, count = 0;
+    for (size_t j = from; j <= t; ++j) {
+      const double v = atr_pct_[j];
+      if (std::isnan(v)) continue;
+      ++count;
+      below += v < x;
+      equal += v == x;
+    }
+    if (count < std::max(2, lookback_ / 2)) return kNaN;
+    return 100.0 * (static_cast<double>(below) + 0.5 * static_cast<double>(equal)) /
+           static_cast<double>(count);
+  }
+
   int atr_period_, lookback_;
   double high_risk_;
-  std::vector<double> rank_;
+  std::vector<double> atr_pct_;
   EventId assessed_ = 0;
 };
 
