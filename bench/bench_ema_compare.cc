@@ -3,12 +3,16 @@
 // is parsed first (not timed), then RunBacktest on the loaded bars is timed `repeat` times (it
 // includes building and binding the workers, both EMAs, the bar loop, the equity curve and the
 // metrics). scripts/bench runs both on the same CSV and checks the two trade lists equal.
+// Reported per run: wall time and CPU time of this (single-threaded) process; bars/s from the
+// fastest run, and the median.
 //
 //   bench_ema_compare --export-csv FILE [--bars 1000000] [--seed 42] [--interval 1m]
 //   bench_ema_compare --csv FILE [--fast 12] [--slow 26] [--units 1] [--capital 1e6]
 //                     [--repeat 5] [--trades-out FILE] [--json]
 //
 // Exit codes: 0 ok, 2 bad arguments or input, 1 a failed run.
+#include <time.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -103,6 +107,13 @@ Args Parse(int argc, char** argv) {
   return a;
 }
 
+// CPU seconds used by this process so far (the run is single-threaded: one core's work).
+double CpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
 bool WriteFile(const std::string& path, const std::string& text) {
   std::ofstream f(path, std::ios::binary);
   f << text;
@@ -162,12 +173,14 @@ int RunCompare(const Args& a) {
   engine::RunOptions options;
   options.registry = &registry;
 
-  std::vector<double> times;
+  std::vector<double> times, cpu_times;
   engine::BacktestResult result;
   for (int r = 0; r < a.repeat; ++r) {
+    const double c0 = CpuSeconds();
     const auto t0 = Clock::now();
     auto run = engine::RunBacktest(*link, **bars, options);
     const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    cpu_times.push_back(CpuSeconds() - c0);
     if (!run.ok()) {
       std::fprintf(stderr, "bench_ema_compare: %s\n", run.status().ToString().c_str());
       return 1;
@@ -176,6 +189,7 @@ int RunCompare(const Args& a) {
     result = std::move(*run);
   }
   std::sort(times.begin(), times.end());
+  std::sort(cpu_times.begin(), cpu_times.end());
   const double median = times[times.size() / 2];
   const auto n = static_cast<double>((*bars)->size());
   if (!a.trades_out.empty() &&
@@ -193,6 +207,9 @@ int RunCompare(const Args& a) {
       {"seconds_median", median},
       {"bars_per_s", n / times.front()},
       {"bars_per_s_median", n / median},
+      {"cpu_seconds_min", cpu_times.front()},
+      {"bars_per_cpu_s", n / cpu_times.front()},
+      {"bars_per_cpu_s_median", n / cpu_times[cpu_times.size() / 2]},
       {"csv_load_seconds", load_s},
       {"plugins", *added == 0 ? "built-in" : "bench-local"},
   };
