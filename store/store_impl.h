@@ -106,6 +106,9 @@ class JobStore::Impl::Txn {
   // The job's record as this Txn sees it; nullptr when the job does not exist (or the sweep
   // is unknown). Corruption when the stored record does not decode.
   Result<codec::JobRecord*> Job(const SweepId& sweep, JobIndex index);
+  // Reads the records of many jobs at once (one sorted MultiGet) so that the Job() calls that
+  // follow hit the overlay. Unknown sweeps and indexes are skipped.
+  Status Prefetch(std::vector<JobRef> refs);
   // Marks the job record as changed (written at Commit).
   void Touch(const SweepId& sweep, JobIndex index);
   // The sweep's info as this Txn sees it (a copy until Commit); nullptr if unknown.

@@ -94,6 +94,12 @@ Result<Outcome> DoFailImpl(Txn& txn, const FailOp& op, Impl& s) {
 Result<std::vector<Outcome>> Impl::ApplyLocked(std::span<const Transition> transitions) {
   S1MPLE_RETURN_IF_ERROR(CheckWritable());
   Txn txn(*this);
+  std::vector<JobRef> refs;
+  refs.reserve(transitions.size());
+  for (const Transition& t : transitions) {
+    std::visit([&](const auto& op) { refs.emplace_back(op.sweep, op.index); }, t);
+  }
+  S1MPLE_RETURN_IF_ERROR(txn.Prefetch(std::move(refs)));
   std::vector<Outcome> outcomes;
   outcomes.reserve(transitions.size());
   for (const Transition& t : transitions) {
@@ -163,6 +169,9 @@ Result<std::vector<LeasedJob>> JobStore::LeaseNext(const SweepId& sweep, const R
   }
 
   Txn txn(s);
+  std::vector<JobRef> refs;
+  for (JobIndex index : picks) refs.emplace_back(sweep, index);
+  S1MPLE_RETURN_IF_ERROR(txn.Prefetch(std::move(refs)));
   const UnixMillis deadline = s.Now() + lease_ms;
   std::vector<LeasedJob> leased;
   JobIndex scan_end = m.cursor;

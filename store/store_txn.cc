@@ -1,4 +1,6 @@
 // JobStore::Impl::Txn: collects one operation's changes and writes them as one WriteBatch.
+#include <algorithm>
+
 #include "store/store_impl.h"
 
 namespace s1mple::store {
@@ -26,6 +28,39 @@ Result<codec::JobRecord*> Txn::Job(const SweepId& sweep, JobIndex index) {
   auto [pos, inserted] = jobs_.emplace(ref, std::move(slot));
   (void)inserted;
   return pos->second.exists ? &pos->second.record : nullptr;
+}
+
+Status Txn::Prefetch(std::vector<JobRef> refs) {
+  std::sort(refs.begin(), refs.end());
+  refs.erase(std::unique(refs.begin(), refs.end()), refs.end());
+  std::vector<JobRef> wanted;
+  std::vector<std::string> keys;
+  for (const JobRef& ref : refs) {
+    const SweepInfo* info = Sweep(ref.first);
+    if (info == nullptr || ref.second >= info->job_count || jobs_.contains(ref)) continue;
+    wanted.push_back(ref);
+    keys.push_back(codec::JobKey(ref.first, ref.second));  // sorted: same order as refs
+  }
+  if (keys.empty()) return Status::Ok();
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  s_.db_->MultiGet(rocksdb::ReadOptions(), s_.cf(kJobs), keys.size(), slices.data(), values.data(),
+                   statuses.data(), /*sorted_input=*/true);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    JobSlot slot;
+    if (statuses[i].ok()) {
+      S1MPLE_RETURN_IF_ERROR(
+          codec::DecodeJob(std::string_view(values[i].data(), values[i].size()), &slot.record)
+              .WithContext("job " + wanted[i].first + "/" + std::to_string(wanted[i].second)));
+      slot.exists = true;
+    } else if (!statuses[i].IsNotFound()) {
+      return FromRocks(statuses[i],
+                       "reading job " + wanted[i].first + "/" + std::to_string(wanted[i].second));
+    }
+    jobs_.emplace(wanted[i], std::move(slot));
+  }
+  return Status::Ok();
 }
 
 void Txn::Touch(const SweepId& sweep, JobIndex index) {
