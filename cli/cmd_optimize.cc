@@ -50,8 +50,7 @@ int RunPlanCommand(const PlanCommandArgs& args, producer::PlanKind kind, CliCont
   request.kind = kind;
   request.plan_path = args.plan;
   request.sweep = std::make_shared<const producer::PreparedSweep>(std::move(sweep).value());
-  request.out_dir =
-      args.out.empty() ? producer::DefaultOutDir(args.plan) : std::filesystem::path(args.out);
+  request.out_dir = args.out;  // empty: the session writes to runs/<sweep-id>/
   request.max_jobs = args.max_jobs;
   request.broker = args.broker;
   request.store_dir = args.store;
@@ -74,7 +73,7 @@ void AddPlanSubcommand(CLI::App& app, CliContext& ctx, producer::PlanKind kind,
                 "submit nothing");
   sub->add_option("--max-jobs", args->max_jobs, "refuse plans with more jobs than this")
       ->capture_default_str();
-  sub->add_option("--out", args->out, "output directory (default runs/<plan name>)");
+  sub->add_option("--out", args->out, "output directory (default runs/<sweep-id>)");
   sub->add_option("--first", args->first, "configurations shown by --dry-run")
       ->capture_default_str();
   sub->add_flag("--show-overrides", args->show_overrides,
@@ -84,7 +83,8 @@ void AddPlanSubcommand(CLI::App& app, CliContext& ctx, producer::PlanKind kind,
   sub->add_option("--store", args->store, "job store directory of the embedded broker")
       ->capture_default_str();
   sub->add_option("--runners", args->runners,
-                  "local runner slots of the embedded broker (0: plan's max_workers or cores)")
+                  "local runner slots of the embedded broker (0: one per core, at most the plan's "
+                  "max_workers)")
       ->capture_default_str();
   AddSessionFlags(sub, args->session, /*with_detach=*/true);
   sub->callback([args, kind, &ctx] { ctx.exit_code = RunPlanCommand(*args, kind, ctx); });

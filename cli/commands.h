@@ -21,6 +21,7 @@ inline constexpr int kExitInterrupted = 130;
 
 struct CliContext {
   int exit_code = kExitOk;
+  bool log_level_given = false;  // --log-level was on the command line
 };
 
 // Prints "s1mple: error: <message>" on stderr.

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <limits>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -28,6 +29,15 @@ Result<std::unique_ptr<LocalCluster>> LocalCluster::Start(const LocalClusterOpti
   auto opened = store::JobStore::Open(options.store_dir.string(), store_options);
   if (!opened.ok()) return opened.status();
   c->store_ = std::move(opened).value();
+  // We hold the store's lock, so no runner of an earlier embedded session can still be working
+  // on a leased job: those leases are orphans of a crash (kill -9, power cut). Return them to
+  // PENDING now (attempt counted) instead of waiting out timeout_per_run.
+  for (;;) {
+    auto ended = c->store_->ExpireLeases(std::numeric_limits<store::UnixMillis>::max());
+    if (!ended.ok()) return ended.status().WithContext("recovering leases");
+    if (ended->empty()) break;
+    spdlog::info("recovered {} lease(s) left by an interrupted session", ended->size());
+  }
   c->context_ = std::make_unique<zmq::context_t>(1);
   c->endpoint_ = NextEndpoint();
 

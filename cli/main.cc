@@ -5,15 +5,17 @@
 #include <iostream>
 #include <string>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 
 namespace s1mple::cli {
 
-void PrintError(const std::string& message) { std::cerr << "s1mple: error: " << message << "\n"; }
+void PrintError(const std::string& message) {
+  std::cerr << "s1mple: error: " << message << "\n";
+}
 
 namespace {
 
@@ -36,16 +38,21 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::info);
 
-  CLI::App app{"s1mple: exhaustive, resumable, distributed backtest sweeps (S1mpleTrader)", "s1mple"};
+  CLI::App app{"s1mple: exhaustive, resumable, distributed backtest sweeps (S1mpleTrader)",
+               "s1mple"};
   app.set_version_flag("--version", std::string("s1mple ") + S1MPLE_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
   std::string log_level = "info";
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
-  app.parse_complete_callback([&] { SetLogLevel(log_level); });
-
+  auto* log_opt =
+      app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off")
+          ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   CliContext ctx;
+  app.parse_complete_callback([&] {
+    SetLogLevel(log_level);
+    ctx.log_level_given = log_opt->count() > 0;
+  });
+
   AddRunCommand(app, ctx);
   AddOptimizeCommand(app, ctx);
   AddVariantCommand(app, ctx);

@@ -111,9 +111,12 @@ struct Connection {
   bool local() const { return cluster != nullptr; }
 };
 
-Result<Connection> Connect(const SweepLocation& where, const SessionFlags& flags,
-                           bool start_runner) {
+Result<Connection> Connect(const SweepLocation& where, const SessionFlags& flags, bool start_runner,
+                           const CliContext& ctx) {
   Connection conn;
+  // The embedded broker and runner log their lifecycle at info; on the user's terminal that is
+  // noise next to the progress bar. --log-level info brings it back.
+  if (where.broker.empty() && !ctx.log_level_given) spdlog::set_level(spdlog::level::warn);
   protocol::ClientOptions copts;
   copts.timeout_ms = 60000;  // a SUBMIT batch waits for a synced store write
   if (where.broker.empty()) {
@@ -305,7 +308,8 @@ FollowEnd Follow(Connection& conn, const std::string& sweep, const producer::Job
       continue;
     }
     failures = 0;
-    if (Clock::now() - last_best >= std::chrono::seconds(2)) {
+    const bool about_done = st->pending + st->running == 0;
+    if (about_done || Clock::now() - last_best >= std::chrono::seconds(2)) {
       best.Poll(*conn.client, sweep);
       last_best = Clock::now();
     }
@@ -509,13 +513,8 @@ void AddSessionFlags(CLI::App* sub, SessionFlags& flags, bool with_detach) {
   sub->add_flag("--no-progress", flags.no_progress, "print no progress");
 }
 
-int RunSweepSession(const producer::SweepRequest& request, CliContext& ctx) {
-  return RunSweepSession(request, SessionFlags{}, ctx);
-}
-
 int RunSweepSession(const producer::SweepRequest& request, const SessionFlags& flags,
                     CliContext& ctx) {
-  (void)ctx;
   InterruptGuard guard;
   const producer::PreparedSweep& prepared = *request.sweep;
   const producer::Plan& plan = *prepared.plan;
@@ -545,9 +544,13 @@ int RunSweepSession(const producer::SweepRequest& request, const SessionFlags& f
   SweepLocation where;
   where.broker = request.broker;
   where.store_dir = request.store_dir;
-  where.local_runners =
-      request.local_runners > 0 ? request.local_runners : plan.parallel.max_workers;
-  auto conn = Connect(where, flags, /*start_runner=*/true);
+  // One local slot per core by default; the plan's max_workers caps it (the broker also caps
+  // the sweep's concurrent leases at max_workers, whoever the runners are).
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  where.local_runners = request.local_runners > 0 ? request.local_runners : cores;
+  if (plan.parallel.max_workers > 0 && request.local_runners <= 0)
+    where.local_runners = std::min(where.local_runners, plan.parallel.max_workers);
+  auto conn = Connect(where, flags, /*start_runner=*/true, ctx);
   if (!conn.ok()) {
     PrintError(conn.status().message());
     return ExitFor(conn.status());
@@ -608,9 +611,8 @@ int RunSweepSession(const producer::SweepRequest& request, const SessionFlags& f
 int ResumeSweep(const std::string& sweep_id, const SweepLocation& where,
                 const std::filesystem::path& out_dir, const std::filesystem::path& plan_file,
                 const SessionFlags& flags, CliContext& ctx) {
-  (void)ctx;
   InterruptGuard guard;
-  auto conn = Connect(where, flags, /*start_runner=*/true);
+  auto conn = Connect(where, flags, /*start_runner=*/true, ctx);
   if (!conn.ok()) {
     PrintError(conn.status().message());
     return ExitFor(conn.status());
@@ -631,8 +633,7 @@ int ResumeSweep(const std::string& sweep_id, const SweepLocation& where,
 int WriteSweepResults(const std::string& sweep_id, const SweepLocation& where,
                       const std::filesystem::path& out_dir, const std::filesystem::path& plan_file,
                       const SessionFlags& flags, CliContext& ctx) {
-  (void)ctx;
-  auto conn = Connect(where, flags, /*start_runner=*/false);
+  auto conn = Connect(where, flags, /*start_runner=*/false, ctx);
   if (!conn.ok()) {
     PrintError(conn.status().message());
     return ExitFor(conn.status());

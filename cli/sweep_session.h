@@ -40,7 +40,6 @@ void AddSessionFlags(CLI::App* sub, SessionFlags& flags, bool with_detach);
 // instead of starting over, and the session says so. Exit codes as in cli/commands.h.
 int RunSweepSession(const producer::SweepRequest& request, const SessionFlags& flags,
                     CliContext& ctx);
-int RunSweepSession(const producer::SweepRequest& request, CliContext& ctx);
 
 // Where a sweep lives: a local store (embedded broker) or a remote broker.
 struct SweepLocation {

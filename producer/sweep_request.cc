@@ -65,8 +65,4 @@ std::string DryRunReport(const PreparedSweep& sweep, uint64_t first_n, bool show
   return out.str();
 }
 
-fs::path DefaultOutDir(const fs::path& plan_file) {
-  return fs::path("runs") / plan_file.stem();
-}
-
 }  // namespace s1mple::producer

@@ -64,14 +64,11 @@ struct SweepRequest {
   PlanKind kind = PlanKind::kOptimization;
   std::filesystem::path plan_path;
   std::shared_ptr<const PreparedSweep> sweep;
-  std::filesystem::path out_dir;  // results.csv and the result JSON go here (created)
+  std::filesystem::path out_dir;  // outputs go here (created); empty: runs/<sweep-id>/
   uint64_t max_jobs = kDefaultMaxJobs;
   std::string broker;                           // --broker ADDRESS; empty: embedded broker
   std::filesystem::path store_dir = ".s1mple";  // --store DIR (embedded broker's store)
-  int local_runners = 0;  // --runners N for the embedded default; 0: plan's max_workers or cores
+  int local_runners = 0;  // --runners N (embedded); 0: one per core, capped by max_workers
 };
-
-// runs/<plan file stem>: the default --out of a plan.
-std::filesystem::path DefaultOutDir(const std::filesystem::path& plan_file);
 
 }  // namespace s1mple::producer
