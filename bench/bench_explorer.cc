@@ -4,6 +4,7 @@
 // document of three parameters and a result shaped like the engine's ToJson (metrics,
 // causality, a 200-point equity curve, 40 trades; ~9 KB of JSON). Measures:
 //   BM_RunsPage/N      GET /api/sweeps/{id}/runs with limit N (decode N results)
+//   BM_RunsPageCached  the same page again: finished rows from the api's row cache
 //   BM_SweepDocument   GET /api/sweeps/{id} on a fresh api (scans every overrides blob)
 //   BM_Report          the report.html snapshot + page for the whole sweep (bytes as counter)
 //   BM_RunDetail       GET /api/sweeps/{id}/runs/{index}
@@ -125,9 +126,12 @@ Fixture& Shared() {
   return f;
 }
 
+// Every iteration decodes every result (the row cache is off): the first load of a page.
 void BM_RunsPage(benchmark::State& state) {
   Fixture& f = Shared();
-  broker::ExplorerApi api(*f.source);
+  broker::ExplorerOptions opts;
+  opts.row_cache_bytes = 0;
+  broker::ExplorerApi api(*f.source, opts);
   const uint64_t n = static_cast<uint64_t>(state.range(0));
   size_t bytes = 0;
   for (auto _ : state) {
@@ -139,6 +143,20 @@ void BM_RunsPage(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(n));
 }
 BENCHMARK(BM_RunsPage)->Arg(1000)->Arg(5000)->Unit(benchmark::kMillisecond);
+
+// The same page read again (a page polling a running sweep): finished rows come from the cache.
+void BM_RunsPageCached(benchmark::State& state) {
+  Fixture& f = Shared();
+  broker::ExplorerApi api(*f.source);
+  const uint64_t n = static_cast<uint64_t>(state.range(0));
+  (void)api.Runs(f.sweep, 0, n);  // warm
+  for (auto _ : state) {
+    auto page = api.Runs(f.sweep, 0, n);
+    benchmark::DoNotOptimize(page);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(n));
+}
+BENCHMARK(BM_RunsPageCached)->Arg(5000)->Unit(benchmark::kMillisecond);
 
 void BM_SweepDocument(benchmark::State& state) {
   Fixture& f = Shared();

@@ -162,7 +162,9 @@ json ExplorerApi::RunRow(const ExplorerSweep& sweep, const std::vector<std::stri
     row["error"] = doc.status().message();
   }
   if (job.result) {
-    auto doc = DecodeBlob(*job.result, what + " result");
+    // The runs table needs only the summary; a run's page (engine_out) needs everything.
+    auto doc = engine_out ? DecodeBlob(*job.result, what + " result")
+                          : DecodeResultSummary(*job.result, what + " result");
     Result<json> engine = doc.ok() ? EngineResult(*doc, what) : Result<json>(doc.status());
     if (engine.ok()) {
       row["metrics"] = (*engine)["metrics"];
@@ -234,15 +236,34 @@ Result<json> ExplorerApi::Runs(const std::string& sweep_id, uint64_t offset, uin
   const std::set<std::string> varied(cols->varied.begin(), cols->varied.end());
   const std::vector<std::string> names = VariantNames(*sweep, ReadPlanInfo(sweep->plan_text));
 
+  // A finished run's row never changes once the sweep is sealed: keep its text, so a page
+  // polled while a big sweep runs decodes each result once instead of on every poll.
+  const bool cacheable = sweep->state != "submitting";
   json runs = json::array();
-  Status st = source_.ScanJobs(sweep_id, offset, limit, true, [&](const ExplorerJob& job) {
-    json row = RunRow(*sweep, names, job, nullptr);
+  Status st = source_.ScanJobs(sweep_id, offset, limit, false, [&](const ExplorerJob& job) {
+    const bool final_state = job.state == "done" || job.state == "failed";
+    if (cacheable && final_state) {
+      if (auto text = CachedRow(sweep_id, job.index)) {
+        runs.push_back(json::parse(*text));
+        return true;
+      }
+    }
+    json row;
+    if (job.state == "done") {
+      auto full = source_.GetJob(sweep_id, job.index);  // with its result
+      row = RunRow(*sweep, names, full.ok() ? *full : job, nullptr);
+      if (!full.ok()) row["error"] = full.status().ToString();
+    } else {
+      row = RunRow(*sweep, names, job, nullptr);
+    }
     // Only the varied columns: the fixed ones are in the sweep document once.
     json params = json::object();
     for (auto& [col, value] : row["params"].items()) {
       if (varied.count(col)) params[col] = value;
     }
     row["params"] = std::move(params);
+    if (cacheable && final_state && !row.contains("error"))
+      CacheRow(sweep_id, job.index, row.dump());
     runs.push_back(std::move(row));
     return true;
   });
@@ -255,6 +276,22 @@ Result<json> ExplorerApi::Runs(const std::string& sweep_id, uint64_t offset, uin
               {"limit", limit},
               {"next_offset", next < total && !runs.empty() ? json(next) : json()},
               {"runs", std::move(runs)}};
+}
+
+std::optional<std::string> ExplorerApi::CachedRow(const std::string& sweep_id, uint64_t index) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto s = rows_.find(sweep_id);
+  if (s == rows_.end()) return std::nullopt;
+  auto r = s->second.find(index);
+  if (r == s->second.end()) return std::nullopt;
+  return r->second;
+}
+
+void ExplorerApi::CacheRow(const std::string& sweep_id, uint64_t index, std::string text) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (row_bytes_ + text.size() > options_.row_cache_bytes) return;  // full: rows are re-read
+  row_bytes_ += text.size();
+  rows_[sweep_id].emplace(index, std::move(text));
 }
 
 Result<json> ExplorerApi::Run(const std::string& sweep_id, uint64_t index) {

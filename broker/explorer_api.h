@@ -2,7 +2,7 @@
 // ExplorerSource. The HTTP server serves them; the report writer embeds them in report.html.
 //
 // Every call only reads the source. Thread-safe: calls may come from several threads at once
-// (the rate samples and the per-sweep column cache are guarded by one mutex).
+// (the rate samples, the per-sweep column cache and the finished-row cache share one mutex).
 #pragma once
 
 #include <cstdint>
@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +36,9 @@ struct ExplorerOptions {
   int64_t rate_window_ms = 60'000;
   // Failed jobs listed with their reasons in the sweep document (the rest are counted).
   uint64_t max_failures_listed = 100;
+  // Memory for the rows of finished runs kept between /runs requests (~600 bytes a run, so the
+  // default holds ~100,000 runs); beyond it rows are decoded again on every request.
+  uint64_t row_cache_bytes = 64ull << 20;
 };
 
 class ExplorerApi {
@@ -70,14 +74,18 @@ class ExplorerApi {
   nlohmann::json RunRow(const ExplorerSweep& sweep, const std::vector<std::string>& variant_names,
                         const ExplorerJob& job, nlohmann::json* engine_out);
   double RatePerSecond(const std::string& sweep_id, uint64_t finished);
+  std::optional<std::string> CachedRow(const std::string& sweep_id, uint64_t index);
+  void CacheRow(const std::string& sweep_id, uint64_t index, std::string text);
   int64_t Now() const;
 
   ExplorerSource& source_;
   ExplorerOptions options_;
 
-  std::mutex mu_;  // guards samples_ and columns_
+  std::mutex mu_;  // guards samples_, columns_, rows_ and row_bytes_
   std::map<std::string, std::deque<std::pair<int64_t, uint64_t>>> samples_;  // (t_ms, finished)
   std::map<std::string, Columns> columns_;
+  std::map<std::string, std::map<uint64_t, std::string>> rows_;  // sweep -> index -> row JSON
+  uint64_t row_bytes_ = 0;
 };
 
 }  // namespace s1mple::broker

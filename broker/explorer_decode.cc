@@ -24,6 +24,38 @@ Result<json> DecodeBlob(std::string_view bytes, std::string_view what) {
   }
 }
 
+namespace {
+
+bool IsBulkKey(const json& key) {
+  return key == "equity" || key == "trades" || key == "opportunities";
+}
+
+}  // namespace
+
+Result<json> DecodeResultSummary(std::string_view bytes, std::string_view what) {
+  size_t first = 0;
+  while (first < bytes.size() && std::isspace(static_cast<unsigned char>(bytes[first]))) ++first;
+  if (first == bytes.size() || bytes[first] != '{') {
+    auto doc = DecodeBlob(bytes, what);  // msgpack (no parse callback): decode, then drop
+    if (doc.ok() && doc->is_object()) {
+      for (const char* k : {"equity", "trades", "opportunities"}) {
+        doc->erase(k);
+        if (doc->contains("result") && (*doc)["result"].is_object()) (*doc)["result"].erase(k);
+      }
+    }
+    return doc;
+  }
+  // Returning false for a key event drops that member: the bulk arrays are never built.
+  auto drop_bulk = [](int depth, json::parse_event_t event, json& parsed) {
+    return !(event == json::parse_event_t::key && (depth == 1 || depth == 2) && IsBulkKey(parsed));
+  };
+  try {
+    return json::parse(bytes.begin(), bytes.end(), drop_bulk);
+  } catch (const std::exception& e) {
+    return Status::Corruption(std::string(what) + ": neither JSON nor msgpack (" + e.what() + ")");
+  }
+}
+
 Result<json> EngineResult(const json& doc, std::string_view what) {
   const json* r = &doc;
   if (r->is_object() && !r->contains("metrics") && r->contains("result")) r = &(*r)["result"];

@@ -50,6 +50,25 @@ TEST(ExplorerDecode, GarbageBlobIsCorruptionNamingIt) {
   EXPECT_NE(bad.status().message().find("job sw-1/7 result"), std::string::npos);
 }
 
+TEST(ExplorerDecode, ResultSummaryDropsTheBulkArraysOnly) {
+  const json doc = {{"metrics", {{"sharpe_ratio", 1.5}}},
+                    {"causality", {{"top_rejection_reasons", json::array({{{"count", 2}}})}}},
+                    {"equity", {{1, 2.5}, {2, 3.5}}},
+                    {"trades", {{{"pnl", 1.0}}}},
+                    {"bars", 2}};
+  json expected = doc;
+  expected.erase("equity");
+  expected.erase("trades");
+  auto text = DecodeResultSummary(doc.dump(), "r");
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_EQ(*text, expected);
+  const std::vector<uint8_t> mp = json::to_msgpack(json{{"result", doc}});
+  auto wrapped = DecodeResultSummary(std::string(mp.begin(), mp.end()), "r");
+  ASSERT_TRUE(wrapped.ok());
+  EXPECT_EQ(*wrapped, json({{"result", expected}}));
+  EXPECT_TRUE(DecodeResultSummary("{\"metrics\": [", "r").status().IsCorruption());
+}
+
 TEST(ExplorerDecode, EngineResultUnwrapsAndRequiresMetrics) {
   const json inner = {{"metrics", {{"total_return", 3.0}}}};
   auto wrapped = EngineResult(json{{"result", inner}}, "r");
@@ -293,6 +312,28 @@ TEST_F(ExplorerStoreTest, RunsArePagedWithMetricsFromJsonAndMsgpackResults) {
   EXPECT_TRUE((*page3)["next_offset"].is_null());
   EXPECT_EQ((*page3)["runs"][0]["status"], "leased");
   EXPECT_TRUE((*page3)["runs"][0]["metrics"].is_null());
+}
+
+TEST_F(ExplorerStoreTest, CachedRowsOfFinishedRunsEqualFreshOnes) {
+  const std::string id = MakeSweep(6, 4, 5);
+  ExplorerApi cached(*source_);
+  ExplorerOptions no_cache;
+  no_cache.row_cache_bytes = 0;
+  ExplorerApi fresh(*source_, no_cache);
+  auto first = cached.Runs(id, 0, 0);
+  auto second = cached.Runs(id, 0, 0);  // finished rows now come from the cache
+  auto uncached = fresh.Runs(id, 0, 0);
+  ASSERT_TRUE(first.ok() && second.ok() && uncached.ok());
+  EXPECT_EQ(*first, *second);
+  EXPECT_EQ(*second, *uncached);
+  // A leased job finishing later shows up with its result.
+  auto job = store_->GetJob(id, 4);
+  ASSERT_TRUE(job.ok());
+  ASSERT_TRUE(store_->Complete(id, 4, job->attempt, "r1", Result(4).dump()).ok());
+  auto third = cached.Runs(id, 0, 0);
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ((*third)["runs"][4]["status"], "done");
+  EXPECT_DOUBLE_EQ((*third)["runs"][4]["metrics"]["sharpe_ratio"].get<double>(), 2.0);
 }
 
 TEST_F(ExplorerStoreTest, RunHasEquityDrawdownTradesAndReproduceCommand) {
