@@ -16,7 +16,7 @@ set(_explorer_cc ${CMAKE_BINARY_DIR}/ui/explorer_page.cc)
 set(_echarts ${S1MPLE_UI_DIR}/node_modules/echarts/dist/echarts.min.js)
 
 function(s1mple_explorer_attach target)
-  if(S1MPLE_NODE AND EXISTS ${_echarts})
+  if(S1MPLE_NODE AND EXISTS "${S1MPLE_NODE}" AND EXISTS ${_echarts})
     file(GLOB _ui_srcs CONFIGURE_DEPENDS ${S1MPLE_UI_DIR}/src/*)
     add_custom_command(
       OUTPUT ${S1MPLE_EXPLORER_HTML} ${_explorer_cc}
