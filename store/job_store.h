@@ -2,9 +2,9 @@
 //
 // One RocksDB database in one directory holds sweeps (plan, base artifacts, counters), jobs
 // (sweep id + index + opaque overrides, state, attempt, lease, attempt history), a dispatch
-// index of PENDING jobs, a lease index ordered by deadline, results, and content-addressed
-// artifacts. Every state change is one atomic WriteBatch that also rewrites the sweep's
-// per-state counters; a result and its DONE are one batch. Key layout and the durability
+// index of PENDING jobs, a lease index (mirrored in memory in deadline order), results, and
+// content-addressed artifacts. Every state change is one atomic WriteBatch that also rewrites the
+// sweep's per-state counters; a result and its DONE are one batch. Key layout and the durability
 // promise: docs/STORE.md.
 //
 // Job lifecycle (attempts are numbered from 1; each lease starts a new attempt):
@@ -179,7 +179,7 @@ enum class Outcome : std::uint8_t {
   kDuplicate,  // job already DONE: nothing written (ACK and drop)
   kRetry,      // lease ended, job PENDING again with the attempt counted
   kFailed,     // job FAILED (deterministic failure, or the last allowed attempt ended)
-  kStale,      // Fail/Reclaim/Extend for a lease that is not the job's current one: ignored
+  kStale,      // Fail for a lease that is not the job's current one: nothing written
   kRejected,   // result for a FAILED job, or no such sweep/job: nothing written
 };
 std::string_view ToString(Outcome outcome);
