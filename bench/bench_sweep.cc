@@ -9,6 +9,8 @@
 //               [--wait-runners N] [--timeout-s 900] [--verify] [--json]
 //
 // --wait-runners N: before the clock starts, wait until the broker reports N runners.
+// --submit-only: submit, report the submission time, and exit without waiting (the jobs stay
+// pending in the broker's store; used to see the broker's memory after a huge submission).
 //
 // Timed: from the first SUBMIT message to the STATUS that shows every job finished. --verify
 // then pages through RESULTS (not timed) and checks each job is done with the diag result
@@ -39,15 +41,18 @@ struct Args {
   int wait_runners = 0;
   int timeout_s = 900;
   bool verify = false;
+  bool submit_only = false;
   bool json = false;
 };
 
 [[noreturn]] void Usage(const std::string& why) {
-  std::fprintf(stderr,
-               "bench_sweep: %s\n"
-               "usage: bench_sweep --broker ENDPOINT [--jobs N] [--diag JSON] [--poll-ms 5]\n"
-               "                   [--wait-runners N] [--timeout-s 900] [--verify] [--json]\n",
-               why.c_str());
+  std::fprintf(
+      stderr,
+      "bench_sweep: %s\n"
+      "usage: bench_sweep --broker ENDPOINT [--jobs N] [--diag JSON] [--poll-ms 5]\n"
+      "                   [--wait-runners N] [--timeout-s 900] [--verify] [--submit-only]\n"
+      "                   [--json]\n",
+      why.c_str());
   std::exit(2);
 }
 
@@ -82,6 +87,8 @@ Args Parse(int argc, char** argv) {
       a.timeout_s = static_cast<int>(count(1, 86400));
     else if (k == "--verify")
       a.verify = true;
+    else if (k == "--submit-only")
+      a.submit_only = true;
     else if (k == "--json")
       a.json = true;
     else
@@ -159,6 +166,11 @@ int main(int argc, char** argv) {
   auto sweep = (*client)->SubmitSweep(spec, overrides);
   if (!sweep.ok()) return Fail("submit: " + sweep.status().ToString());
   const double submit_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (a.submit_only) {
+    const nlohmann::json out = {{"sweep", *sweep}, {"jobs", a.jobs}, {"submit_seconds", submit_s}};
+    std::printf("%s\n", out.dump().c_str());
+    return 0;
+  }
 
   const auto deadline = t0 + std::chrono::seconds(a.timeout_s);
   protocol::SweepStatus last;

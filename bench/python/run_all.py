@@ -193,10 +193,17 @@ class Bench:
                 self.fig[f"broker_rss_mb_{tag}_jobs"] = r["broker_rss_mb"]
                 self.fig[f"sweep_seconds_{tag}_jobs"] = r["seconds"]
                 self.fig[f"sweep_jobs_per_s_{tag}_jobs"] = r["jobs_per_s"]
+            if a.submit_only_jobs:
+                n = a.submit_only_jobs
+                log(f"broker memory after submitting {n} jobs (not run)")
+                r = self.broker_run(sweep_bin, n, verify=False, submit_only=True)
+                self.fig["broker_rss_mb_submitted_only"] = r["broker_rss_mb"]
+                self.fig["broker_submitted_only_jobs"] = n
+                self.fig["broker_submit_only_seconds"] = r["submit_seconds"]
         except (RuntimeError, subprocess.TimeoutExpired) as e:
             self.missing(keys, f"broker run failed: {e}")
 
-    def broker_run(self, sweep_bin, jobs, verify):
+    def broker_run(self, sweep_bin, jobs, verify, submit_only=False):
         d = tempfile.mkdtemp(prefix="broker-", dir=self.work)
         ep_file = os.path.join(d, "endpoint")
         blog = open(os.path.join(d, "broker.log"), "wb")
@@ -207,14 +214,16 @@ class Bench:
         runners = []
         try:
             endpoint = wait_endpoint(ep_file, broker)
-            for k in range(2):
+            n_runners = 0 if submit_only else 2  # submit-only: the jobs must stay pending
+            for k in range(n_runners):
                 rlog = open(os.path.join(d, f"runner{k}.log"), "wb")
                 runners.append(subprocess.Popen(
                     [self.s1mple, "runner", "--connect", endpoint, "--slots", "1", "--name",
                      f"bench-{k}"], stdout=rlog, stderr=rlog, stdin=subprocess.DEVNULL, cwd=ROOT))
             roots = [broker.pid] + [r.pid for r in runners]
-            cmd = [sweep_bin, "--broker", endpoint, "--jobs", str(jobs), "--wait-runners", "2",
-                   "--json"] + (["--verify"] if verify else [])
+            cmd = [sweep_bin, "--broker", endpoint, "--jobs", str(jobs), "--wait-runners", str(n_runners),
+                   "--json"] + (["--verify"] if verify else []) + \
+                (["--submit-only"] if submit_only else [])
             cpu0 = proc_util.tree_cpu_seconds(roots)
             out = last_json_line(run(cmd, timeout=3600))
             cpu1 = proc_util.tree_cpu_seconds(roots)
@@ -429,6 +438,9 @@ def table(f):
          " / ".join(fmt(f.get(f"broker_rss_mb_{k}_jobs")) for k in ("1k", "10k", "100k")),
          "sweep s: " + " / ".join(fmt(f.get(f"sweep_seconds_{k}_jobs")) for k in ("1k", "10k", "100k")),
          "target: flat"),
+        (f"Broker peak RSS after submitting {fmt(f.get('broker_submitted_only_jobs'))} jobs (MiB)",
+         fmt(f.get("broker_rss_mb_submitted_only")),
+         f"submit {fmt(f.get('broker_submit_only_seconds'), ' s')}", "not run, pending"),
         ("Engine, full ema_cross machinery (bars/s)", fmt(f.get("engine_ema_cross_full_bars_per_s")),
          "", "target >= 10M"),
         ("Engine, ict_smc blueprint (bars/s)", fmt(f.get("engine_ict_smc_bars_per_s")), "",
@@ -473,10 +485,14 @@ def main(argv):
     ap.add_argument("--broker-jobs", type=int, default=20_000)
     ap.add_argument("--celery-jobs", type=int, default=2_000)
     ap.add_argument("--sizes", default="1000,10000,100000")
+    ap.add_argument("--submit-only-jobs", type=int, default=1_000_000,
+                    help="also submit (not run) this many jobs to a fresh broker and read its "
+                         "peak RSS (0: skip)")
     args = ap.parse_args(argv)
     if args.quick:
         args.bars, args.repeat, args.broker_jobs, args.celery_jobs = 100_000, 2, 2_000, 300
         args.sizes = "1000,5000"
+        args.submit_only_jobs = 0
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
     only = [s.strip() for s in args.only.split(",") if s.strip()]
     bad = [s for s in only if s not in SECTIONS]
