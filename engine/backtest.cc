@@ -204,7 +204,7 @@ class Run {
 
   // ---- per bar ----------------------------------------------------------------------------------
   void Push(const Event& e) {
-    if (queue_.size() - queue_head_ >= options_.max_events_per_bar || storm_) {
+    if (queue_.size() >= options_.max_events_per_bar || storm_) {  // events this bar
       storm_ = true;
       return;
     }
@@ -735,7 +735,7 @@ void Run::DrainBus(uint32_t t) {
   Event e;
   e.id = kOnContextReady;
   Push(e);
-  while (queue_head_ < queue_.size()) {
+  while (queue_head_ < queue_.size() && !storm_) {
     const Event ev = queue_[queue_head_++];
     RunThreats(ev, t);
     RunOpportunities(ev, t);

@@ -236,11 +236,9 @@ Result<WorkerConfig> PluginRegistry::ParseWorker(const YAML::Node& entry, Worker
     wc.subtype = st.Scalar();
   }
   if (const auto tr = entry["triggers"]) {
-    if (category == WorkerCategory::kContext || category == WorkerCategory::kPlanning)
+    if (category == WorkerCategory::kContext)
       return yaml::Error(origin, yaml::Join(path, "triggers"), tr,
-                         std::string(CategoryKey(category)) +
-                             " take no triggers (context runs for every bar, planning for every "
-                             "opportunity)");
+                         "context_workers take no triggers (context is computed for every bar)");
     std::vector<YAML::Node> items;
     if (tr.IsScalar())
       items.push_back(tr);

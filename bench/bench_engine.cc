@@ -1,0 +1,113 @@
+// bench_engine: the engine's speed target (issue 3).
+//  - BM_EmaCrossBlueprint/1000000: config/operations/ema_cross.yaml's link (EMA 12/26 crossover
+//    via trend_follower, ema/atr/rsi context workers, max_drawdown_monitor, market entry, ATR
+//    stops, fixed R:R target, fixed-risk sizing: all five operators, the event bus, ledger,
+//    equity curve and metrics) through RunBacktest on 1,000,000 synthetic hourly bars
+//    (generated once, outside the timed loop). One iteration = one whole backtest including
+//    worker creation and Bind (every context column). Target: >= 10 million bars/s on one core
+//    (items_per_second; Google Benchmark reports it per CPU-second).
+//    Counters: trades, allocs_per_run (heap allocations of one run, counted by this program's
+//    operator new) and allocs_per_kbar; a per-bar allocation would make allocs_per_kbar >= 1000.
+//  - BM_ToJsonDownsampled: ToJson of that result with a 500-point equity curve (what a runner
+//    sends back per job).
+//
+// Run from the project root: build/bench/bench_engine
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+
+#include "engine/operation.h"
+
+namespace {
+std::atomic<int64_t> g_allocations{0};
+}  // namespace
+
+// Count every heap allocation in this program (the engine is single-threaded per run).
+void* operator new(std::size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+
+namespace s1mple::engine {
+namespace {
+
+struct Fixture {
+  StrategyLink link;
+  std::shared_ptr<const BarSeries> bars;
+};
+
+const Fixture& Get(int64_t n) {
+  static Fixture f = [n] {
+    auto op = LoadOperationFile("config/operations/ema_cross.yaml");
+    if (!op.ok()) {
+      std::fprintf(stderr, "bench_engine: %s (run from the project root)\n",
+                   op.status().ToString().c_str());
+      std::exit(2);
+    }
+    Fixture x;
+    x.link = op->links[0];
+    DataSpec spec = x.link.environment.data;
+    spec.bars = n;
+    auto bars = LoadData(spec);
+    if (!bars.ok()) std::exit(2);
+    x.bars = *bars;
+    return x;
+  }();
+  return f;
+}
+
+void BM_EmaCrossBlueprint(benchmark::State& state) {
+  const Fixture& f = Get(state.range(0));
+  int64_t trades = 0, allocs = 0;
+  for (auto _ : state) {
+    const int64_t before = g_allocations.load();
+    auto r = RunBacktest(f.link, *f.bars);
+    allocs = g_allocations.load() - before;
+    if (!r.ok()) {
+      state.SkipWithError(r.status().ToString().c_str());
+      return;
+    }
+    trades = r->metrics.total_trades;
+    benchmark::DoNotOptimize(r->metrics.total_return);
+  }
+  const auto n = static_cast<int64_t>(f.bars->size());
+  state.SetItemsProcessed(state.iterations() * n);
+  state.counters["trades"] = static_cast<double>(trades);
+  state.counters["allocs_per_run"] = static_cast<double>(allocs);
+  state.counters["allocs_per_kbar"] = 1000.0 * static_cast<double>(allocs) / static_cast<double>(n);
+}
+BENCHMARK(BM_EmaCrossBlueprint)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+
+void BM_ToJsonDownsampled(benchmark::State& state) {
+  const Fixture& f = Get(1'000'000);
+  auto r = RunBacktest(f.link, *f.bars);
+  if (!r.ok()) {
+    state.SkipWithError(r.status().ToString().c_str());
+    return;
+  }
+  JsonOptions o;
+  o.max_equity_points = 500;
+  size_t bytes = 0;
+  for (auto _ : state) {
+    std::string s = ToJson(*r, o).dump();
+    bytes = s.size();
+    benchmark::DoNotOptimize(s.data());
+  }
+  state.counters["json_bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_ToJsonDownsampled)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace s1mple::engine
+
+BENCHMARK_MAIN();

@@ -1,0 +1,360 @@
+// The bar loop: fills, intrabar rules, fees and slippage, operators, events, threats,
+// determinism.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <set>
+
+#include "engine/operation.h"
+#include "tests/engine/engine_test_util.h"
+#include "tests/engine/test_plugins.h"
+
+namespace s1mple::engine {
+namespace {
+
+using testing::MakeBars;
+using testing::Ohlc;
+
+struct Harness {
+  std::shared_ptr<testing::Probe> probe = std::make_shared<testing::Probe>();
+  PluginRegistry registry = testing::TestRegistry(probe);
+
+  Result<BacktestResult> Run(const std::string& blueprint, const BarSeries& bars,
+                             const std::string& operators = "", const std::string& env = "",
+                             bool capture = false) {
+    StrategyLink link = testing::Link(blueprint, operators, env, registry);
+    RunOptions o;
+    o.registry = &registry;
+    o.capture_context = capture;
+    return RunBacktest(link, bars, o);
+  }
+};
+
+std::string Blueprint(const std::string& signals, const std::string& plan,
+                      const std::string& extra = "") {
+  return "opportunity_workers:\n  - plugin: test_signal\n    params: {at: [" + signals +
+         "]}\nplanning_workers:\n  entry_planning:\n    - plugin: test_plan\n      params: {" +
+         plan + "}\n" + extra;
+}
+
+const std::string kCosts = "      fees_bps: 10\n      slippage_bps: 10\n";
+
+std::vector<Ohlc> Flat(size_t n, double p = 100) {
+  return std::vector<Ohlc>(n, Ohlc{p, p + 1, p - 1, p});
+}
+
+TEST(Exchange, MarketEntryAtNextOpenWithSlippageAndTargetAsLimit) {
+  auto rows = Flat(2);
+  rows.push_back({101, 103, 100.5, 102});
+  rows.push_back({102, 108, 101.5, 107});
+  rows.push_back({107, 107, 106, 106.5});
+  Harness h;
+  auto r = h.Run(Blueprint("'1:long:1'", "stop_offset: 5, target_offset: 6, size: 10"),
+                 MakeBars(rows), "", kCosts);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->trades.size(), 1u);
+  const Trade& t = r->trades[0];
+  EXPECT_DOUBLE_EQ(t.entry_price.v, 101 * 1.001);
+  EXPECT_DOUBLE_EQ(t.exit_price.v, 106);  // target 100 + 6, a limit: no slippage
+  EXPECT_EQ(t.exit_reason, "take_profit");
+  EXPECT_EQ(t.side, Side::kLong);
+  EXPECT_EQ(t.opportunity.v, 1u);
+  EXPECT_EQ(t.entry_bar, 2u);
+  EXPECT_EQ(t.exit_bar, 3u);
+  const double fees = 10 * 101.101 * 0.001 + 10 * 106 * 0.001;
+  EXPECT_NEAR(t.pnl.v, (106 - 101.101) * 10 - fees, 1e-9);
+  EXPECT_NEAR(r->equity.back().equity, 10000 + t.pnl.v, 1e-9);
+  // bar 2 marked at its close: cash after buying 10 at 101.101 plus the fee, plus 10 x 102
+  EXPECT_NEAR(r->equity[2].equity, 10000 - 10 * 101.101 - 10 * 101.101 * 0.001 + 10 * 102, 1e-9);
+}
+
+TEST(Exchange, StopAndTargetInOneBarFillsTheStopFirst) {
+  auto rows = Flat(2);
+  rows.push_back({101, 103, 100.5, 102});
+  rows.push_back({101, 107, 94, 100});  // touches 95 (stop) and 106 (target)
+  rows.push_back({100, 101, 99, 100});
+  Harness h;
+  auto r = h.Run(Blueprint("'1:long:1'", "stop_offset: 5, target_offset: 6, size: 10"),
+                 MakeBars(rows), "", kCosts);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->trades.size(), 1u);
+  EXPECT_EQ(r->trades[0].exit_reason, "stop_loss");
+  EXPECT_DOUBLE_EQ(r->trades[0].exit_price.v, 95 * 0.999);
+}
+
+TEST(Exchange, GapThroughTheStopFillsAtTheOpen) {
+  auto rows = Flat(2);
+  rows.push_back({101, 103, 100.5, 102});
+  rows.push_back({90, 91, 89, 90});
+  Harness h;
+  auto r = h.Run(Blueprint("'1:long:1'", "stop_offset: 5, size: 10"), MakeBars(rows), "", kCosts);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->trades.size(), 1u);
+  EXPECT_DOUBLE_EQ(r->trades[0].exit_price.v, 90 * 0.999);
+}
+
+TEST(Exchange, LimitEntryFillsWhenPriceTradesThroughIt) {
+  auto rows = Flat(3);                // bar 2 low 99: above the 98 limit
+  rows.push_back({99, 100, 97, 99});  // fills at 98
+  rows.push_back({99, 100, 98.5, 99.5});
+  Harness h;
+  auto r = h.Run(Blueprint("'1:long:1'", "entry: limit, entry_offset: -2, size: 10"),
+                 MakeBars(rows), "", kCosts);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->trades.size(), 1u);
+  EXPECT_EQ(r->trades[0].entry_bar, 3u);
+  EXPECT_DOUBLE_EQ(r->trades[0].entry_price.v, 98);  // limit: no slippage
+  EXPECT_EQ(r->trades[0].exit_reason, "end_of_data");
+}
+
+TEST(Exchange, StopEntryFillsOnTheBreakout) {
+  auto rows = Flat(3);
+  rows.push_back({100.5, 104, 100, 103});  // breaks 102
+  rows.push_back({103, 104, 102, 103});
+  Harness h;
+  auto r = h.Run(Blueprint("'1:long:1'", "entry: stop, entry_offset: 2, size: 10"), MakeBars(rows),
+                 "", kCosts);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->trades.size(), 1u);
+  EXPECT_EQ(r->trades[0].entry_bar, 3u);
+  EXPECT_DOUBLE_EQ(r->trades[0].entry_price.v, 102 * 1.001);
+}
+
+TEST(Exchange, ShortTradeProfitsWhenPriceFalls) {
+  auto rows = Flat(2);
+  rows.push_back({101, 101.5, 100, 100.5});
+  rows.push_back({100, 100, 93, 94});  // target 94
+  Harness h;
+  auto r = h.Run(Blueprint("'1:short:1'", "stop_offset: 5, target_offset: 6, size: 10"),
+                 MakeBars(rows), "", kCosts);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->trades.size(), 1u);
+  const Trade& t = r->trades[0];
+  EXPECT_EQ(t.side, Side::kShort);
+  EXPECT_DOUBLE_EQ(t.entry_price.v, 101 * 0.999);
+  EXPECT_DOUBLE_EQ(t.exit_price.v, 94);
+  EXPECT_NEAR(t.pnl.v, (100.899 - 94) * 10 - (10 * 100.899 + 10 * 94) * 0.001, 1e-9);
+  EXPECT_NEAR(r->equity.back().equity, 10000 + t.pnl.v, 1e-9);
+}
+
+TEST(Exchange, PartialExitIsATradeWithTheSameOpportunity) {
+  auto rows = Flat(2);
+  rows.push_back({101, 103, 100.5, 102});
+  rows.push_back({104, 105, 103, 104});
+  rows.push_back({105, 106, 104, 105});
+  Harness h;
+  auto r =
+      h.Run(Blueprint("'1:long:1'", "size: 10",
+                      "execution_workers:\n  position_management:\n    - plugin: test_manager\n"
+                      "      triggers: [on_context_ready]\n      params: {close_fraction: 0.5}\n"),
+            MakeBars(rows));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->trades.size(), 2u);
+  EXPECT_EQ(r->trades[0].exit_reason, "partial_exit");
+  EXPECT_DOUBLE_EQ(r->trades[0].size.v, 5);
+  EXPECT_DOUBLE_EQ(r->trades[0].exit_price.v, 104);  // next open after the decision on bar 2
+  EXPECT_EQ(r->trades[1].exit_reason, "end_of_data");
+  EXPECT_DOUBLE_EQ(r->trades[1].size.v, 5);
+  EXPECT_EQ(r->trades[0].opportunity, r->trades[1].opportunity);
+}
+
+TEST(Operators, CollectAllRanksOpportunitiesByScoreEventDrivenTakesThemAsTheyCome) {
+  const std::string bp =
+      "opportunity_workers:\n  - plugin: test_signal\n    params: {at: ['1:long:1']}\n"
+      "  - plugin: test_signal\n    params: {at: ['1:short:2']}\n"
+      "planning_workers:\n  entry_planning:\n    - plugin: test_plan\n      params: {size: 1}\n";
+  auto bars = MakeBars(Flat(5));
+  Harness h;
+  auto collect = h.Run(bp, bars);  // default: PARALLEL + COLLECT_ALL
+  ASSERT_TRUE(collect.ok());
+  ASSERT_EQ(collect->trades.size(), 1u);
+  EXPECT_EQ(collect->trades[0].side, Side::kShort);
+  EXPECT_EQ(collect->trades[0].opportunity.v, 2u);
+  auto events =
+      h.Run(bp, bars, "operators:\n  OpportunityOperator: {execution_strategy: EVENT_DRIVEN}\n");
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->trades.size(), 1u);
+  EXPECT_EQ(events->trades[0].side, Side::kLong);
+  EXPECT_EQ(events->causality.opportunities_rejected, 1);
+  EXPECT_EQ(events->causality.top_rejection_reasons.at(0).threat_type, "ENTRY_PENDING");
+}
+
+TEST(Events, EventDrivenWorkerRunsOnItsWiringOnly) {
+  const std::string bp =
+      "opportunity_workers:\n  - plugin: test_pinger\n    params: {at: ['10', '20', '30']}\n"
+      "execution_workers:\n  risk_safety:\n    - plugin: test_manager\n";
+  Harness h;
+  auto r = h.Run(bp, MakeBars(Flat(40)));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(h.probe->manager_bars, (std::vector<uint32_t>{10, 20, 30}));
+  for (EventId e : h.probe->manager_events) EXPECT_GE(e, kBuiltinEventCount);  // test_ping
+}
+
+TEST(Events, BlueprintTriggersReplaceTheWiring) {
+  const std::string bp =
+      "execution_workers:\n  risk_safety:\n    - plugin: test_manager\n"
+      "      triggers: [on_context_ready]\n";
+  Harness h;
+  auto r = h.Run(bp, MakeBars(Flat(7)));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(h.probe->manager_bars.size(), 7u);
+  for (EventId e : h.probe->manager_events) EXPECT_EQ(e, kOnContextReady);
+}
+
+TEST(Events, CycleIsAnEventStormError) {
+  const std::string bp =
+      "opportunity_workers:\n  - plugin: test_pinger\n    params: {at: ['5']}\n"
+      "execution_workers:\n  risk_safety:\n    - plugin: test_echo\n";
+  Harness h;
+  auto r = h.Run(bp, MakeBars(Flat(10)));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("event storm at bar 5"), std::string::npos)
+      << r.status().message();
+}
+
+TEST(Threats, DrawdownMonitorRejectsLaterEntriesWithItsThreat) {
+  auto rows = Flat(2);
+  rows.push_back({100, 101, 99.5, 100});
+  rows.push_back({100, 100, 95, 96});  // stop 99 hit: -1000 on 10000
+  for (int i = 0; i < 6; ++i) rows.push_back({96, 97, 95, 96});
+  Harness h;
+  auto r = h.Run(Blueprint("'1:long:1', '5:long:1', '7:long:1'", "stop_offset: 1, size: 1000",
+                           "threat_workers:\n  - plugin: max_drawdown_monitor\n"
+                           "    params: {max_drawdown_percent: 5}\n"),
+                 MakeBars(rows));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->trades.size(), 1u);
+  EXPECT_EQ(r->causality.opportunities_detected, 3);
+  EXPECT_EQ(r->causality.opportunities_rejected, 2);
+  EXPECT_EQ(r->causality.threats_detected, 1);  // one standing threat, one id
+  ASSERT_EQ(r->causality.top_rejection_reasons.size(), 1u);
+  EXPECT_EQ(r->causality.top_rejection_reasons[0].threat_type, "MAX_DRAWDOWN_BREACHED");
+  EXPECT_EQ(r->causality.top_rejection_reasons[0].count, 2);
+  ASSERT_EQ(r->opportunities.size(), 3u);
+  EXPECT_TRUE(r->opportunities[0].accepted);
+  EXPECT_EQ(r->opportunities[1].reject_reason, "MAX_DRAWDOWN_BREACHED");
+  EXPECT_EQ(r->opportunities[1].threat.v, 1u);
+  EXPECT_EQ(r->opportunities[2].threat.v, 1u);
+}
+
+TEST(Context, ChainThroughHandsColumnsOnParallelDoesNot) {
+  const std::string bp =
+      "context_workers:\n  - plugin: rsi\n    params: {period: 14}\n"
+      "  - plugin: ema\n    params: {period: 5, source: rsi_14}\n";
+  DataSpec spec;
+  spec.bars = 200;
+  auto bars = GenerateSyntheticBars(spec);
+  Harness h;
+  auto chained = h.Run(bp, **bars, "", "", /*capture=*/true);
+  ASSERT_TRUE(chained.ok()) << chained.status().ToString();
+  auto& names = chained->context_names;
+  EXPECT_NE(std::find(names.begin(), names.end(), "ema_5_rsi_14"), names.end());
+  auto parallel =
+      h.Run(bp, **bars, "operators:\n  ContextOperator: {execution_strategy: PARALLEL}\n");
+  ASSERT_FALSE(parallel.ok());
+  EXPECT_NE(
+      parallel.status().message().find("context_workers[1]: source column 'rsi_14' is not visible"),
+      std::string::npos)
+      << parallel.status().message();
+}
+
+// The example operation on its own data.
+struct Example {
+  OperationConfig op;
+  std::shared_ptr<const BarSeries> bars;
+  Example() {
+    auto o = LoadOperationFile("config/operations/ema_cross.yaml");
+    EXPECT_TRUE(o.ok()) << o.status().ToString();
+    op = *o;
+    auto b = LoadData(op.links[0].environment.data);
+    EXPECT_TRUE(b.ok());
+    bars = *b;
+  }
+};
+
+TEST(Backtest, TwoRunsAreBitIdentical) {
+  Example ex;
+  auto a = RunBacktest(ex.op.links[0], *ex.bars);
+  auto b = RunBacktest(ex.op.links[0], *ex.bars);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_EQ(a->equity.size(), b->equity.size());
+  EXPECT_EQ(std::memcmp(a->equity.data(), b->equity.data(), a->equity.size() * sizeof(EquityPoint)),
+            0);
+  EXPECT_EQ(ToJson(*a).dump(), ToJson(*b).dump());
+  EXPECT_GT(a->metrics.total_trades, 20);
+}
+
+TEST(Backtest, EveryTradeCarriesAnAcceptedOpportunity) {
+  Example ex;
+  auto r = RunBacktest(ex.op.links[0], *ex.bars);
+  ASSERT_TRUE(r.ok());
+  std::set<uint32_t> accepted;
+  int64_t rejected = 0;
+  for (const auto& o : r->opportunities) {
+    if (o.accepted)
+      accepted.insert(o.id.v);
+    else
+      ++rejected;
+  }
+  EXPECT_EQ(static_cast<int64_t>(r->opportunities.size()), r->causality.opportunities_detected);
+  EXPECT_EQ(rejected, r->causality.opportunities_rejected);
+  for (const auto& t : r->trades) EXPECT_TRUE(accepted.count(t.opportunity.v)) << t.opportunity.v;
+}
+
+TEST(Backtest, SequentialPlanningChainsTheStopIntoTheTargetParallelDoesNot) {
+  Example ex;
+  StrategyLink seq = ex.op.links[0], par = ex.op.links[0];
+  par.operators[OperatorId::kPlanning] = {ExecutionStrategy::kParallel,
+                                          AggregationStrategy::kCollectAll};
+  auto a = RunBacktest(seq, *ex.bars), b = RunBacktest(par, *ex.bars);
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto count = [](const BacktestResult& r, const char* reason) {
+    return std::count_if(r.trades.begin(), r.trades.end(),
+                         [&](const Trade& t) { return t.exit_reason == reason; });
+  };
+  // SEQUENTIAL + CHAIN_THROUGH: fixed_rr_exit sees atr_based_stops' stop and sets a target.
+  EXPECT_GT(count(*a, "take_profit"), 0);
+  // PARALLEL + COLLECT_ALL: it plans from the same input (no stop) and sets none.
+  EXPECT_EQ(count(*b, "take_profit"), 0);
+  EXPECT_GT(count(*b, "stop_loss"), 0);
+}
+
+TEST(Backtest, PeriodSelectsTradedBarsEarlierBarsWarmUp) {
+  Example ex;
+  StrategyLink link = ex.op.links[0];
+  link.environment.period.start = TimestampMs{ex.bars->ts_ms[1000]};
+  link.environment.period.end = TimestampMs{ex.bars->ts_ms[2999]};
+  RunOptions o;
+  o.capture_context = true;
+  auto r = RunBacktest(link, *ex.bars, o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->bars, 2000);
+  EXPECT_EQ(r->equity.size(), 2000u);
+  EXPECT_EQ(r->period_start.v, ex.bars->ts_ms[1000]);
+  auto it = std::find(r->context_names.begin(), r->context_names.end(), "ema_50");
+  ASSERT_NE(it, r->context_names.end());
+  EXPECT_FALSE(std::isnan(r->context_columns[it - r->context_names.begin()][0]));
+  EXPECT_DOUBLE_EQ(r->equity.front().equity, 10000);
+  for (const auto& t : r->trades) EXPECT_GE(t.entry_time.v, ex.bars->ts_ms[1000]);
+
+  link.environment.period.start = TimestampMs{ex.bars->ts_ms.back() + 1};
+  link.environment.period.end.reset();
+  auto none = RunBacktest(link, *ex.bars);
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("period selects no bars"), std::string::npos);
+}
+
+TEST(Backtest, FewerThanAThousandBarsWarns) {
+  Example ex;
+  DataSpec spec;
+  spec.bars = 500;
+  auto bars = GenerateSyntheticBars(spec);
+  auto r = RunBacktest(ex.op.links[0], **bars);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->warnings.size(), 1u);
+  EXPECT_NE(r->warnings[0].find("fewer than 1000"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace s1mple::engine

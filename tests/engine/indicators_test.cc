@@ -1,0 +1,93 @@
+// Indicators against textbook values computed by hand on short series.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "engine/context.h"
+#include "engine/data.h"
+#include "engine/indicators.h"
+
+namespace s1mple::engine {
+namespace {
+
+TEST(Indicators, EmaSeedsWithSmaThenSmooths) {
+  std::vector<double> in{10, 11, 12, 11, 10, 12}, out(6);
+  ComputeEma(in, 3, out);  // alpha = 0.5
+  EXPECT_TRUE(std::isnan(out[0]));
+  EXPECT_TRUE(std::isnan(out[1]));
+  EXPECT_DOUBLE_EQ(out[2], 11.0);   // (10 + 11 + 12) / 3
+  EXPECT_DOUBLE_EQ(out[3], 11.0);   // 11 + 0.5 * (11 - 11)
+  EXPECT_DOUBLE_EQ(out[4], 10.5);   // 11 + 0.5 * (10 - 11)
+  EXPECT_DOUBLE_EQ(out[5], 11.25);  // 10.5 + 0.5 * (12 - 10.5)
+}
+
+TEST(Indicators, SmaOverWindow) {
+  std::vector<double> in{1, 2, 3, 4, 5}, out(5);
+  ComputeSma(in, 2, out);
+  EXPECT_TRUE(std::isnan(out[0]));
+  EXPECT_DOUBLE_EQ(out[1], 1.5);
+  EXPECT_DOUBLE_EQ(out[4], 4.5);
+}
+
+TEST(Indicators, RsiIsWilders) {
+  // changes: +1, -1, +2, +1, -2
+  std::vector<double> in{44, 45, 44, 46, 47, 45}, out(6);
+  ComputeRsi(in, 3, out);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(std::isnan(out[i])) << i;
+  EXPECT_NEAR(out[3], 75.0, 1e-12);                 // gain 1, loss 1/3, RS 3
+  EXPECT_NEAR(out[4], 100.0 - 100.0 / 5.5, 1e-12);  // gain 1, loss 2/9, RS 4.5
+  EXPECT_NEAR(out[5], 45.0, 1e-12);                 // gain 2/3, loss 22/27, RS 9/11
+}
+
+TEST(Indicators, RsiOfFlatSeriesIsFifty) {
+  std::vector<double> in(10, 5.0), out(10);
+  ComputeRsi(in, 3, out);
+  EXPECT_DOUBLE_EQ(out[9], 50.0);
+}
+
+TEST(Indicators, AtrUsesTrueRangeAndWilderSmoothing) {
+  std::vector<double> high{10, 11, 13, 11}, low{8, 9, 10, 9}, close{9, 10, 11.5, 9.5}, out(4);
+  ComputeAtr(high, low, close, 2, out);
+  // TR: 2, 2, 3, max(2, 0.5, 2.5) = 2.5
+  EXPECT_TRUE(std::isnan(out[0]));
+  EXPECT_DOUBLE_EQ(out[1], 2.0);
+  EXPECT_DOUBLE_EQ(out[2], 2.5);  // (2 * 1 + 3) / 2
+  EXPECT_DOUBLE_EQ(out[3], 2.5);  // (2.5 * 1 + 2.5) / 2
+}
+
+// Context columns are causal: computing them on a prefix gives the same values on that prefix.
+TEST(Indicators, ColumnsAreCausal) {
+  DataSpec spec;
+  spec.bars = 600;
+  auto full = GenerateSyntheticBars(spec);
+  ASSERT_TRUE(full.ok());
+  BarSeries prefix;
+  for (size_t i = 0; i < 300; ++i)
+    prefix.Append((*full)->ts_ms[i], (*full)->open[i], (*full)->high[i], (*full)->low[i],
+                  (*full)->close[i], (*full)->volume[i]);
+  ContextFrame a(**full), b(prefix);
+  ColumnId ca[3] = {*a.Ema(20), *a.Rsi(14), *a.Atr(14)};
+  ColumnId cb[3] = {*b.Ema(20), *b.Rsi(14), *b.Atr(14)};
+  for (int k = 0; k < 3; ++k)
+    for (size_t i = 0; i < 300; ++i) {
+      const double x = a.Column(ca[k])[i], y = b.Column(cb[k])[i];
+      EXPECT_TRUE((std::isnan(x) && std::isnan(y)) || x == y) << k << " " << i;
+    }
+}
+
+TEST(ContextFrame, SharedIndicatorColumnIsComputedOnce) {
+  BarSeries bars;
+  for (int i = 0; i < 10; ++i) bars.Append(i * 1000, 10, 11, 9, 10, 1);
+  ContextFrame f(bars);
+  auto a = f.Ema(3);
+  auto b = f.Ema(3);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(*a, *b);
+  EXPECT_EQ(f.Name(*a), "ema_3");
+  EXPECT_EQ(f.column_count(), kBarColumnCount + 1);
+  EXPECT_FALSE(f.AddColumn("ema_3").ok());
+}
+
+}  // namespace
+}  // namespace s1mple::engine
