@@ -696,7 +696,7 @@
   }
 
   function comparative(done) {
-    const pick = (m, lower) => { const b = bestRun(done, m); return b ? b.run.name || '#' + b.run.index : '—'; };
+    const pick = (m) => { const b = bestRun(done, m); return b ? b.run.name || '#' + b.run.index : '—'; };
     const defensive = done.filter((r) => r.causality && r.causality.opportunities_detected > 0)
       .map((r) => ({ r, v: r.causality.opportunities_rejected / r.causality.opportunities_detected }))
       .sort((a, b) => b.v - a.v)[0];
