@@ -101,15 +101,15 @@ std::map<std::string, uint64_t> Broker::counters() const {
 }
 
 void Broker::PublishCounters() {
+  core_->SetCounter("handshake_failures", handshake_failures_);
+  core_->SetCounter("transport_disconnects", transport_disconnects_);
+  core_->SetCounter("runners", core_->runner_count());
+  if (zap_) {
+    core_->SetCounter("zap_accepted", zap_->accepted());
+    core_->SetCounter("zap_refused", zap_->refused());
+  }
   std::lock_guard<std::mutex> lock(counters_mu_);
   counters_ = core_->counters();
-  counters_["handshake_failures"] = handshake_failures_;
-  counters_["transport_disconnects"] = transport_disconnects_;
-  counters_["runners"] = core_->runner_count();
-  if (zap_) {
-    counters_["zap_accepted"] = zap_->accepted();
-    counters_["zap_refused"] = zap_->refused();
-  }
 }
 
 void Broker::HandleIncoming(size_t max) {
@@ -163,7 +163,7 @@ void Broker::DrainMonitor() {
       transport_disconnects_++;
     } else {
       handshake_failures_++;
-      spdlog::warn("broker: handshake failed from {} (refused key, NULL client or bad protocol)",
+      spdlog::warn("broker: a handshake on {} failed (unknown key, NULL client or bad protocol)",
                    address.to_string());
     }
   }

@@ -105,9 +105,10 @@ BrokerCore::RunnerState* BrokerCore::RunnerFor(const std::string& peer) {
 void BrokerCore::OnPeerGone(const std::string& peer) {
   auto it = runners_.find(peer);
   if (it == runners_.end()) return;
-  spdlog::info("broker: runner {} unreachable; waiting for it to reconnect", it->second.name);
-  peer_of_.erase(it->second.name);
-  runners_.erase(it);
+  // Keep it registered without credit: it either reconnects under its name (OnReady replaces
+  // this entry) or stays silent and is declared lost, which puts its leases back.
+  if (it->second.credit > 0) spdlog::info("broker: runner {} unreachable", it->second.name);
+  it->second.credit = 0;
 }
 
 void BrokerCore::OnBadMessage(const std::string& peer, const Status& why) {

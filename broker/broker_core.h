@@ -58,8 +58,8 @@ class BrokerCore {
   // A message from `peer` that failed to decode (`why` from protocol::Decode): counted,
   // logged, and the peer gets DISCONNECT.
   void OnBadMessage(const std::string& peer, const Status& why);
-  // The transport says `peer` is gone (unroutable): forget it as a runner (leases stay until
-  // it comes back under its name or they expire).
+  // The transport says `peer` is gone (unroutable): it gets no more jobs; it is lost (leases
+  // back) after the liveness period unless it reconnects under its name first.
   void OnPeerGone(const std::string& peer);
 
   // Ends a batch: applies the held results in one durable store batch and queues their ACKs,
@@ -77,6 +77,8 @@ class BrokerCore {
   std::vector<Outgoing>& outbox() { return outbox_; }
 
   const std::map<std::string, uint64_t>& counters() const { return counters_; }
+  // Sets a counter kept by the transport (handshake failures, ...) so STATUS reports it too.
+  void SetCounter(const std::string& name, uint64_t value) { counters_[name] = value; }
   protocol::StatusReply BuildStatus(const std::string& sweep) const;
   size_t runner_count() const { return runners_.size(); }
 

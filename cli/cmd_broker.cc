@@ -1,18 +1,121 @@
-// s1mple broker: start the broker daemon.
-// Placeholder until issue #6 lands: the subcommand is listed in --help and says so when run.
+// s1mple broker --bind ENDPOINT... --store DIR [--key FILE --authorized-keys FILE] [--insecure]
+// The broker daemon: owns the store, hands jobs to runners, records results (broker/broker.h).
+// Prints "listening on <endpoint>" lines on stdout once bound (and writes them to
+// --endpoint-file if given: handy with a wildcard port such as tcp://127.0.0.1:*).
+// SIGTERM/SIGINT: records the results already received, then exits 0.
+#include <fstream>
+#include <iostream>
+
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "broker/broker.h"
 #include "cli/commands.h"
+#include "cli/daemon_signals.h"
+#include "protocol/keys.h"
+#include "store/job_store.h"
 
 namespace s1mple::cli {
+namespace {
+
+struct BrokerArgs {
+  std::vector<std::string> bind = {"tcp://127.0.0.1:5555"};
+  std::string store_dir;
+  std::string key_file;
+  std::string authorized_keys;
+  bool insecure = false;
+  std::string endpoint_file;
+  int heartbeat_ms = 1000;
+  int liveness = 5;
+  int64_t lease_grace_ms = 5000;
+  int64_t default_timeout_ms = 300000;
+  std::string sync = "fsync";
+};
+
+int RunBroker(const BrokerArgs& a) {
+  broker::BrokerOptions o;
+  o.bind = a.bind;
+  o.insecure = a.insecure;
+  o.core.heartbeat_ms = a.heartbeat_ms;
+  o.core.liveness = a.liveness;
+  o.core.lease_grace_ms = a.lease_grace_ms;
+  o.core.default_timeout_ms = a.default_timeout_ms;
+  if (a.key_file.empty() != a.authorized_keys.empty()) {
+    PrintError("--key and --authorized-keys go together");
+    return kExitUsage;
+  }
+  if (!a.key_file.empty()) {
+    auto pair = protocol::LoadKeyPair(a.key_file);
+    if (!pair.ok()) {
+      PrintError(pair.status().WithContext("--key").ToString());
+      return kExitUsage;
+    }
+    o.security = {pair->public_key, pair->secret_key};
+    auto keys = protocol::LoadAuthorizedKeys(a.authorized_keys);
+    if (!keys.ok()) {
+      PrintError(keys.status().ToString());
+      return kExitUsage;
+    }
+    o.authorized_keys = std::move(*keys);
+  }
+  store::Options so;
+  so.sync = a.sync == "none" ? store::SyncPolicy::kNone : store::SyncPolicy::kFsync;
+  auto st = store::JobStore::Open(a.store_dir, so);
+  if (!st.ok()) {
+    PrintError(st.status().WithContext("--store " + a.store_dir).ToString());
+    return kExitFailure;
+  }
+  auto b = broker::Broker::Create(o, **st);
+  if (!b.ok()) {
+    PrintError(b.status().ToString());
+    return b.status().IsInvalidArgument() ? kExitUsage : kExitFailure;
+  }
+  std::string lines;
+  for (const auto& ep : (*b)->endpoints()) lines += "listening on " + ep + "\n";
+  std::cout << lines << std::flush;
+  if (!a.endpoint_file.empty()) {
+    std::string tmp = a.endpoint_file + ".tmp";
+    std::ofstream(tmp) << lines;
+    std::rename(tmp.c_str(), a.endpoint_file.c_str());
+  }
+  InstallStopSignals([](void* p) { static_cast<broker::Broker*>(p)->Stop(); }, b->get());
+  Status run = (*b)->Run();
+  InstallStopSignals(nullptr, nullptr);
+  if (!run.ok()) {
+    PrintError(run.ToString());
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace
 
 void AddBrokerCommand(CLI::App& app, CliContext& ctx) {
-  auto* sub = app.add_subcommand("broker", "Start the broker daemon");
-  sub->allow_extras();
-  sub->callback([&ctx] {
-    PrintError("'broker' arrives with issue #6; this build does not have it yet");
-    ctx.exit_code = kExitFailure;
-  });
+  auto args = std::make_shared<BrokerArgs>();
+  auto* sub = app.add_subcommand("broker", "Start the broker daemon (owns the job store)");
+  sub->add_option("--bind", args->bind, "endpoint(s) to bind; port * = any free port")
+      ->capture_default_str();
+  sub->add_option("--store", args->store_dir, "job store directory (created if missing)")
+      ->required();
+  sub->add_option("--key", args->key_file,
+                  "the broker's secret key file (s1mple keygen): CurveZMQ on");
+  sub->add_option("--authorized-keys", args->authorized_keys,
+                  "file of public keys admitted (one Z85 key or .pub path per line)");
+  sub->add_flag("--insecure", args->insecure, "allow a non-loopback bind without CurveZMQ");
+  sub->add_option("--endpoint-file", args->endpoint_file, "also write the bound endpoints here");
+  sub->add_option("--heartbeat-ms", args->heartbeat_ms, "heartbeat interval")
+      ->capture_default_str();
+  sub->add_option("--liveness", args->liveness, "missed beats before a runner is lost")
+      ->capture_default_str();
+  sub->add_option("--lease-grace-ms", args->lease_grace_ms, "lease = timeout_per_run + this")
+      ->capture_default_str();
+  sub->add_option("--default-timeout-ms", args->default_timeout_ms,
+                  "timeout_per_run of sweeps that give none")
+      ->capture_default_str();
+  sub->add_option("--sync", args->sync, "fsync (durable on power loss) or none (survives kill -9)")
+      ->check(CLI::IsMember({"fsync", "none"}))
+      ->capture_default_str();
+  sub->callback([args, &ctx] { ctx.exit_code = RunBroker(*args); });
 }
 
 }  // namespace s1mple::cli

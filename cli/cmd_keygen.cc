@@ -1,17 +1,33 @@
-// s1mple keygen: write a curvezmq key pair.
-// Placeholder until issue #6 lands: the subcommand is listed in --help and says so when run.
+// s1mple keygen NAME: writes NAME.key (secret, mode 0600) and NAME.pub (public), a CurveZMQ
+// key pair in Z85, and prints the public key. Never overwrites.
+#include <iostream>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "protocol/keys.h"
 
 namespace s1mple::cli {
 
 void AddKeygenCommand(CLI::App& app, CliContext& ctx) {
-  auto* sub = app.add_subcommand("keygen", "Write a CurveZMQ key pair");
-  sub->allow_extras();
-  sub->callback([&ctx] {
-    PrintError("'keygen' arrives with issue #6; this build does not have it yet");
-    ctx.exit_code = kExitFailure;
+  auto name = std::make_shared<std::string>();
+  auto* sub =
+      app.add_subcommand("keygen", "Write a CurveZMQ key pair: NAME.key (secret) and NAME.pub");
+  sub->add_option("NAME", *name, "path prefix of the two files")->required();
+  sub->callback([name, &ctx] {
+    auto pair = protocol::GenerateKeyPair();
+    if (!pair.ok()) {
+      PrintError(pair.status().ToString());
+      ctx.exit_code = kExitFailure;
+      return;
+    }
+    Status st = protocol::WriteKeyPair(*name, *pair);
+    if (!st.ok()) {
+      PrintError(st.ToString());
+      ctx.exit_code = kExitFailure;
+      return;
+    }
+    std::cout << pair->public_key << "\n";
   });
 }
 

@@ -1,18 +1,104 @@
-// s1mple runner: start a runner daemon.
-// Placeholder until issue #6 lands: the subcommand is listed in --help and says so when run.
+// s1mple runner --connect ENDPOINT [--slots N] [--server-key KEY --key FILE]
+// A runner daemon (runner/runner.h): runs the broker's jobs in a pool of worker processes.
+// SIGTERM/SIGINT: hands back queued jobs, finishes running ones (up to --grace-ms), exits 0.
+//
+// Also the hidden `s1mple runner-worker`: one pool worker process (stdin/stdout pipes to its
+// runner); not for people.
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/daemon_signals.h"
+#include "runner/runner.h"
+#include "runner/worker_protocol.h"
+
+#if __has_include("runner/backtest/backtest_executor.h")
+#include "runner/backtest/backtest_executor.h"
+#define S1MPLE_HAS_BACKTEST_EXECUTOR 1
+#endif
 
 namespace s1mple::cli {
+namespace {
+
+struct RunnerArgs {
+  std::string connect = "tcp://127.0.0.1:5555";
+  uint32_t slots = 0;
+  uint32_t prefetch = 0;
+  std::string name;
+  std::string server_key;
+  std::string key_file;
+  std::string cache_dir;
+  int heartbeat_ms = 1000;
+  int liveness = 5;
+  int grace_ms = 30000;
+};
+
+int RunRunner(const RunnerArgs& a) {
+  auto sec = protocol::LoadClientSecurity(a.server_key, a.key_file);
+  if (!sec.ok()) {
+    PrintError(sec.status().ToString());
+    return kExitUsage;
+  }
+  runner::RunnerOptions o;
+  o.endpoint = a.connect;
+  o.security = *sec;
+  o.slots = a.slots;
+  o.prefetch = a.prefetch;
+  o.name = a.name;
+  o.cache_dir = a.cache_dir;
+  o.heartbeat_ms = a.heartbeat_ms;
+  o.liveness = a.liveness;
+  o.shutdown_grace_ms = a.grace_ms;
+  runner::Runner r(o);
+  InstallStopSignals([](void* p) { static_cast<runner::Runner*>(p)->Stop(); }, &r);
+  Status st = r.Run();
+  InstallStopSignals(nullptr, nullptr);
+  if (!st.ok()) {
+    PrintError(st.ToString());
+    return st.IsInvalidArgument() ? kExitUsage : kExitFailure;
+  }
+  return kExitOk;
+}
+
+int RunWorker() {
+  // Our stdout is the pipe to the runner: keep it for protocol frames and send anything else
+  // the engine might print to stderr.
+  int pipe_fd = ::dup(1);
+  ::dup2(2, 1);
+#ifdef S1MPLE_HAS_BACKTEST_EXECUTOR
+  runner::KindDispatcher executor(runner::MakeBacktestExecutor());
+#else
+  runner::KindDispatcher executor;
+#endif
+  return runner::RunWorkerProcess(0, pipe_fd, executor);
+}
+
+}  // namespace
 
 void AddRunnerCommand(CLI::App& app, CliContext& ctx) {
-  auto* sub = app.add_subcommand("runner", "Start a runner daemon");
-  sub->allow_extras();
-  sub->callback([&ctx] {
-    PrintError("'runner' arrives with issue #6; this build does not have it yet");
-    ctx.exit_code = kExitFailure;
-  });
+  auto args = std::make_shared<RunnerArgs>();
+  auto* sub = app.add_subcommand("runner", "Start a runner daemon that runs the broker's jobs");
+  sub->add_option("--connect", args->connect, "the broker's endpoint")->capture_default_str();
+  sub->add_option("--slots", args->slots, "jobs at once (default: the number of cores)");
+  sub->add_option("--prefetch", args->prefetch, "jobs to hold queued beyond the slots (short jobs)")
+      ->capture_default_str();
+  sub->add_option("--name", args->name, "runner name (default: HOST-PID)");
+  sub->add_option("--server-key", args->server_key, "the broker's public key (Z85 or .pub file)");
+  sub->add_option("--key", args->key_file, "this runner's secret key file (s1mple keygen)");
+  sub->add_option("--cache-dir", args->cache_dir, "keep fetched artifacts here too");
+  sub->add_option("--heartbeat-ms", args->heartbeat_ms, "heartbeat interval")
+      ->capture_default_str();
+  sub->add_option("--liveness", args->liveness, "missed beats before the broker is presumed gone")
+      ->capture_default_str();
+  sub->add_option("--grace-ms", args->grace_ms, "on SIGTERM, wait this long for running jobs")
+      ->capture_default_str();
+  sub->callback([args, &ctx] { ctx.exit_code = RunRunner(*args); });
+
+  auto* worker = app.add_subcommand("runner-worker", "");  // hidden: empty description
+  worker->group("");
+  worker->callback([&ctx] { ctx.exit_code = RunWorker(); });
 }
 
 }  // namespace s1mple::cli

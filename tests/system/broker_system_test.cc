@@ -1,0 +1,402 @@
+// System tests of issue 6 with real processes on loopback: `s1mple broker` and `s1mple runner`
+// daemons, killed, stopped and continued mid-sweep; a client library in this process submits
+// and checks. Every wait is bounded; every child is killed when its test ends.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "protocol/client.h"
+#include "protocol/keys.h"
+#include "tests/support/process.h"
+#include "tests/system/daemon_process.h"
+
+namespace s1mple {
+namespace {
+
+namespace pr = s1mple::protocol;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using testing::DaemonProcess;
+
+class BrokerSystem : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("s1mple-sys-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    if (HasFailure()) {
+      if (broker_) std::cerr << "---- broker log\n" << broker_->Log();
+      for (size_t i = 0; i < runners_.size(); ++i)
+        std::cerr << "---- runner " << i << " log\n" << runners_[i]->Log();
+    }
+    runners_.clear();
+    broker_.reset();
+    fs::remove_all(dir_);
+  }
+
+  void StartBroker(std::vector<std::string> extra = {}) {
+    fs::path ep = dir_ / "endpoint";
+    std::vector<std::string> argv = {testing::S1mpleBin(),
+                                     "broker",
+                                     "--bind",
+                                     "tcp://127.0.0.1:*",
+                                     "--store",
+                                     (dir_ / "store").string(),
+                                     "--endpoint-file",
+                                     ep.string(),
+                                     "--heartbeat-ms",
+                                     "200",
+                                     "--liveness",
+                                     "5",
+                                     "--lease-grace-ms",
+                                     "1000"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    broker_ = std::make_unique<DaemonProcess>(argv, dir_ / "broker.log");
+    auto end = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < end && !fs::exists(ep))
+      std::this_thread::sleep_for(20ms);
+    std::ifstream f(ep);
+    std::string listening, on;
+    f >> listening >> on >> endpoint_;
+    ASSERT_FALSE(endpoint_.empty()) << "broker did not start:\n" << broker_->Log();
+  }
+  DaemonProcess& StartRunner(const std::string& name, int slots,
+                             std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {testing::S1mpleBin(),
+                                     "runner",
+                                     "--connect",
+                                     endpoint_,
+                                     "--slots",
+                                     std::to_string(slots),
+                                     "--name",
+                                     name,
+                                     "--heartbeat-ms",
+                                     "200",
+                                     "--liveness",
+                                     "5",
+                                     "--grace-ms",
+                                     "5000"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    runners_.push_back(std::make_unique<DaemonProcess>(argv, dir_ / (name + ".log")));
+    return *runners_.back();
+  }
+  std::unique_ptr<pr::Client> Connect(pr::ClientSecurity sec = {}, int timeout_ms = 5000) {
+    pr::ClientOptions co;
+    co.endpoint = endpoint_;
+    co.security = sec;
+    co.timeout_ms = timeout_ms;
+    return std::move(pr::Client::Connect(co).value());
+  }
+  static std::string Submit(pr::Client& c, const std::vector<std::string>& overrides,
+                            uint64_t timeout_ms = 0, uint32_t max_attempts = 0) {
+    pr::SweepSpec spec;
+    spec.name = "system";
+    spec.kind = "diag";
+    spec.timeout_ms = timeout_ms;
+    spec.max_attempts = max_attempts;
+    auto id = c.SubmitSweep(spec, overrides);
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    return id.ok() ? *id : "";
+  }
+  // Polls STATUS until `pred` holds (true) or `limit` passes (false).
+  static bool WaitFor(pr::Client& c, const std::string& sweep,
+                      const std::function<bool(const pr::StatusReply&)>& pred,
+                      std::chrono::seconds limit = 60s) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      auto st = c.GetStatus(sweep);
+      if (st.ok() && pred(*st)) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+  static bool Complete(const pr::StatusReply& s) {
+    return !s.sweeps.empty() && s.sweeps[0].state == "complete";
+  }
+  static std::vector<pr::ResultItem> AllResults(pr::Client& c, const std::string& sweep) {
+    std::vector<pr::ResultItem> all;
+    uint64_t after = 0;
+    while (true) {
+      auto page = c.GetResults(sweep, after, 97, true);
+      EXPECT_TRUE(page.ok()) << page.status().ToString();
+      if (!page.ok()) break;
+      for (auto& i : page->items) all.push_back(std::move(i));
+      after = page->next;
+      if (page->end) break;
+    }
+    return all;
+  }
+  static uint64_t Counter(pr::Client& c, const std::string& name) {
+    auto st = c.GetStatus();
+    return st.ok() && st->counters.count(name) ? st->counters.at(name) : 0;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<DaemonProcess> broker_;
+  std::vector<std::unique_ptr<DaemonProcess>> runners_;
+  std::string endpoint_;
+};
+
+TEST_F(BrokerSystem, RunnerKilledMidSweepLosesNoResultAndDuplicatesNone) {
+  StartBroker();
+  auto& a = StartRunner("a", 2);
+  StartRunner("b", 2);
+  auto c = Connect();
+  const size_t n = 300;
+  std::vector<std::string> jobs;
+  for (size_t i = 0; i < n; ++i) jobs.push_back(R"({"sleep_ms":15})");
+  std::string sweep = Submit(*c, jobs);
+  ASSERT_TRUE(WaitFor(*c, sweep, [](const pr::StatusReply& s) { return s.sweeps[0].done >= 60; }));
+  a.Signal(SIGKILL);
+  ASSERT_TRUE(WaitFor(*c, sweep, Complete)) << "the sweep finishes on the surviving runner";
+  auto results = AllResults(*c, sweep);
+  ASSERT_EQ(results.size(), n);
+  std::set<uint64_t> seen;
+  for (const auto& r : results) {
+    EXPECT_EQ(r.state, "done") << "job " << r.index << ": " << r.error;
+    EXPECT_EQ(nlohmann::json::parse(r.result)["index"], r.index);
+    seen.insert(r.index);
+  }
+  EXPECT_EQ(seen.size(), n);
+  EXPECT_EQ(Counter(*c, "results_recorded"), n) << "each job's result recorded exactly once";
+  EXPECT_EQ(Counter(*c, "runners_lost"), 1u);
+}
+
+TEST_F(BrokerSystem, RunnerAddedMidSweepGetsWorkAndLeavesCleanlyOnSigterm) {
+  StartBroker();
+  StartRunner("first", 1);
+  auto c = Connect();
+  std::string sweep = Submit(*c, std::vector<std::string>(120, R"({"sleep_ms":20})"));
+  ASSERT_TRUE(WaitFor(*c, sweep, [](const pr::StatusReply& s) { return s.sweeps[0].done >= 10; }));
+  auto& late = StartRunner("late", 2);
+  ASSERT_TRUE(WaitFor(*c, "", [](const pr::StatusReply& s) {
+    for (const auto& r : s.runners)
+      if (r.runner == "late" && r.done >= 5) return true;
+    return false;
+  })) << "the runner that joined mid-sweep got work";
+  ASSERT_TRUE(WaitFor(*c, sweep, Complete));
+  late.Signal(SIGTERM);
+  EXPECT_EQ(late.Wait(10s), 0) << "SIGTERM: clean exit";
+  EXPECT_EQ(AllResults(*c, sweep).size(), 120u);
+  broker_->Signal(SIGTERM);
+  EXPECT_EQ(broker_->Wait(10s), 0);
+}
+
+TEST_F(BrokerSystem, StoppedRunnerLateResultIsDroppedAsDuplicate) {
+  StartBroker();
+  auto& slow = StartRunner("slow", 1);
+  auto c = Connect();
+  std::string sweep = Submit(*c, {R"({"sleep_ms":1500})"}, /*timeout_ms=*/20000);
+  ASSERT_TRUE(
+      WaitFor(*c, sweep, [](const pr::StatusReply& s) { return s.sweeps[0].running == 1; }));
+  slow.Signal(SIGSTOP);
+  StartRunner("rescuer", 1);
+  // The stopped runner goes silent: lost after 5 beats, its lease goes to the rescuer.
+  ASSERT_TRUE(WaitFor(*c, sweep, Complete, 30s));
+  slow.Signal(SIGCONT);
+  // Its worker finished long ago; the runner sends the result late, it is a duplicate.
+  ASSERT_TRUE(WaitFor(
+      *c, "", [&](const pr::StatusReply& s) { return s.counters.at("results_duplicate") >= 1; },
+      20s));
+  auto results = AllResults(*c, sweep);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].state, "done");
+  EXPECT_EQ(results[0].attempts, 2u);
+  EXPECT_EQ(Counter(*c, "results_recorded"), 1u);
+}
+
+TEST_F(BrokerSystem, CrashHangAndBadConfigFailWithReasonAndAttempts) {
+  StartBroker();
+  StartRunner("a", 2);
+  StartRunner("b", 2);
+  auto c = Connect();
+  std::vector<std::string> jobs(20, R"({"sleep_ms":5})");
+  jobs[3] = R"({"crash":true})";
+  jobs[7] = R"({"hang":true})";
+  jobs[11] = R"({"fail":"bad config: fast_period must be >= 1"})";
+  jobs[13] = R"({"abort":true})";
+  jobs[17] = R"({"crash_attempts":1})";  // crashes once, then succeeds
+  std::string sweep = Submit(*c, jobs, /*timeout_ms=*/600, /*max_attempts=*/2);
+  ASSERT_TRUE(WaitFor(*c, sweep, Complete, 60s));
+  auto results = AllResults(*c, sweep);
+  ASSERT_EQ(results.size(), 20u);
+  for (const auto& r : results) {
+    switch (r.index) {
+      case 3:
+        EXPECT_EQ(r.state, "failed");
+        EXPECT_EQ(r.attempts, 2u);
+        EXPECT_NE(r.error.find("worker crashed (signal 11"), std::string::npos) << r.error;
+        break;
+      case 7:
+        EXPECT_EQ(r.state, "failed");
+        EXPECT_EQ(r.attempts, 2u);
+        EXPECT_NE(r.error.find("timeout after 600 ms"), std::string::npos) << r.error;
+        break;
+      case 11:
+        EXPECT_EQ(r.state, "failed");
+        EXPECT_EQ(r.attempts, 1u) << "a deterministic failure is not retried";
+        EXPECT_NE(r.error.find("bad config: fast_period must be >= 1"), std::string::npos)
+            << r.error;
+        break;
+      case 13:
+        EXPECT_EQ(r.state, "failed");
+        EXPECT_NE(r.error.find("signal 6"), std::string::npos) << r.error;
+        break;
+      case 17:
+        EXPECT_EQ(r.state, "done");
+        EXPECT_EQ(r.attempts, 2u);
+        break;
+      default:
+        EXPECT_EQ(r.state, "done") << r.index << ": " << r.error;
+    }
+  }
+  EXPECT_EQ(broker_->Wait(0ms), std::nullopt) << "the broker is still up";
+  for (auto& r : runners_) EXPECT_EQ(r->Wait(0ms), std::nullopt) << "runners survive their jobs";
+}
+
+TEST_F(BrokerSystem, UnknownKeyAndNullClientAreRefused) {
+  for (const char* who : {"broker", "runner", "stranger"}) {
+    auto r = testing::RunS1mple({"keygen", (dir_ / who).string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  std::ofstream(dir_ / "authorized") << "# who may connect\n"
+                                     << (dir_ / "runner.pub").string() << "\n";
+  // A non-loopback bind without keys is refused outright.
+  auto open = testing::RunS1mple(
+      {"broker", "--bind", "tcp://0.0.0.0:*", "--store", (dir_ / "s0").string()});
+  EXPECT_EQ(open.exit_code, 2);
+  EXPECT_NE(open.err.find("--insecure"), std::string::npos) << open.err;
+
+  StartBroker({"--key", (dir_ / "broker.key").string(), "--authorized-keys",
+               (dir_ / "authorized").string()});
+  StartRunner(
+      "keyed", 2,
+      {"--server-key", (dir_ / "broker.pub").string(), "--key", (dir_ / "runner.key").string()});
+  auto sec = pr::LoadClientSecurity((dir_ / "broker.pub").string(), (dir_ / "runner.key").string());
+  ASSERT_TRUE(sec.ok());
+  auto c = Connect(*sec);
+  std::string sweep = Submit(*c, std::vector<std::string>(10, "{}"));
+  ASSERT_TRUE(WaitFor(*c, sweep, Complete, 30s)) << "an authorized runner works";
+
+  auto stranger = testing::RunS1mple({"status", "--broker", endpoint_, "--server-key",
+                                      (dir_ / "broker.pub").string(), "--key",
+                                      (dir_ / "stranger.key").string(), "--timeout-ms", "1000"});
+  EXPECT_EQ(stranger.exit_code, 1);
+  EXPECT_NE(stranger.err.find("no reply"), std::string::npos) << stranger.err;
+  auto plain = testing::RunS1mple({"status", "--broker", endpoint_, "--timeout-ms", "1000"});
+  EXPECT_EQ(plain.exit_code, 1);
+  auto ok =
+      testing::RunS1mple({"status", "--broker", endpoint_, "--server-key",
+                          (dir_ / "broker.pub").string(), "--key", (dir_ / "runner.key").string()});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find(sweep), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("keyed"), std::string::npos) << ok.out;
+  EXPECT_GE(Counter(*c, "handshake_failures"), 2u);
+}
+
+TEST_F(BrokerSystem, GarbageAndOversizedFramesDoNotDisturbARunningSweep) {
+  StartBroker();
+  StartRunner("a", 2);
+  auto c = Connect();
+  std::string sweep = Submit(*c, std::vector<std::string>(150, R"({"sleep_ms":10})"));
+  zmq::context_t ctx;
+  for (int round = 0; round < 3; ++round) {
+    zmq::socket_t raw(ctx, zmq::socket_type::dealer);
+    raw.set(zmq::sockopt::linger, 2000);
+    raw.connect(endpoint_);
+    for (int i = 0; i < 10; ++i) {
+      raw.send(zmq::str_buffer("\x01\x02garbage"), zmq::send_flags::none);
+      raw.send(zmq::str_buffer("s1mple/1"), zmq::send_flags::sndmore);
+      raw.send(zmq::str_buffer("RESULT"), zmq::send_flags::sndmore);
+      raw.send(zmq::str_buffer("\x81\xa5sweep\xcc"), zmq::send_flags::none);  // truncated msgpack
+      raw.send(zmq::str_buffer("s1mple/7"), zmq::send_flags::sndmore);
+      raw.send(zmq::str_buffer("READY"), zmq::send_flags::sndmore);
+      raw.send(zmq::str_buffer("\x80"), zmq::send_flags::none);
+    }
+    // One frame over the broker's ZMQ_MAXMSGSIZE: libzmq drops that connection.
+    std::string huge(pr::kMaxMessageBytes + (1u << 20), 'x');
+    raw.send(zmq::buffer(huge), zmq::send_flags::none);
+    std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_TRUE(WaitFor(*c, sweep, Complete, 60s));
+  auto results = AllResults(*c, sweep);
+  ASSERT_EQ(results.size(), 150u);
+  for (const auto& r : results) EXPECT_EQ(r.state, "done");
+  EXPECT_GE(Counter(*c, "dropped_malformed"), 3u);
+  EXPECT_GE(Counter(*c, "dropped_version"), 1u);
+  EXPECT_GE(Counter(*c, "transport_disconnects"), 1u);
+  EXPECT_EQ(broker_->Wait(0ms), std::nullopt);
+}
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream f(p);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// The engine behind the "backtest" kind: artifacts by hash, overrides per job, and a bad
+// config among them failing at once (no retry) with the engine's message.
+TEST_F(BrokerSystem, BacktestSweepRunsTheEngineAndFailsABadConfigOnce) {
+  StartBroker();
+  StartRunner("a", 2);
+  auto c = Connect();
+  std::string operation = ReadFile(testing::ProjectRoot() / "config/operations/ema_cross.yaml");
+  auto bars = operation.find("bars: 20000");
+  ASSERT_NE(bars, std::string::npos);
+  operation.replace(bars, 11, "bars: 3000");
+  pr::SweepSpec spec;
+  spec.name = "ema grid";
+  spec.kind = "optimization";
+  spec.max_attempts = 3;
+  spec.artifacts["operation"] = *c->PutArtifact(operation);
+  spec.artifacts["blueprint"] =
+      *c->PutArtifact(ReadFile(testing::ProjectRoot() / "config/strategies/ema_cross.yaml"));
+  spec.artifacts["operators"] =
+      *c->PutArtifact(ReadFile(testing::ProjectRoot() / "config/operators.yaml"));
+  std::vector<std::string> jobs;
+  for (int fast : {5, 8, 12, 16, 20, -3}) {
+    jobs.push_back(R"({"opportunity_workers":{"trend_follower":{"params":{"fast_period":)" +
+                   std::to_string(fast) + "}}}}");
+  }
+  auto sweep = c->SubmitSweep(spec, jobs);
+  ASSERT_TRUE(sweep.ok()) << sweep.status().ToString();
+  ASSERT_TRUE(WaitFor(*c, *sweep, Complete, 120s));
+  auto results = AllResults(*c, *sweep);
+  ASSERT_EQ(results.size(), 6u);
+  for (size_t i = 0; i < 5; ++i) {
+    ASSERT_EQ(results[i].state, "done") << results[i].error;
+    auto j = nlohmann::json::parse(results[i].result);
+    EXPECT_TRUE(j.contains("metrics")) << results[i].result.substr(0, 200);
+  }
+  EXPECT_NE(results[0].result, results[4].result) << "the overrides changed the runs";
+  EXPECT_EQ(results[5].state, "failed");
+  EXPECT_EQ(results[5].attempts, 1u);
+  EXPECT_NE(results[5].error.find("bad config"), std::string::npos) << results[5].error;
+  EXPECT_NE(results[5].error.find("fast_period"), std::string::npos) << results[5].error;
+}
+
+TEST_F(BrokerSystem, PythonClientAndRunnerSpeakTheProtocol) {
+  if (::access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/python3";
+  auto probe = testing::Run({"/usr/bin/python3", "-c", "import zmq, msgpack"});
+  if (probe.exit_code != 0) GTEST_SKIP() << "python3-zmq / python3-msgpack not installed";
+  StartBroker();
+  auto r = testing::Run({"/usr/bin/python3", S1MPLE_PYTHON_CLIENT, endpoint_, "25"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("python: 25 results, all verified"), std::string::npos) << r.out << r.err;
+}
+
+}  // namespace
+}  // namespace s1mple

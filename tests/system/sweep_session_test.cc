@@ -1,0 +1,255 @@
+// Whole sweeps through the real `s1mple` binary (issue 8): the embedded default killed with
+// SIGKILL and resumed, SIGINT then resume, a separate broker killed and restarted while runners
+// stay up, and a second runner joining late. Every scenario's final results.csv must equal an
+// uninterrupted run's, row for row (run ids aside: they carry the sweep id).
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "store/job_store.h"
+#include "tests/support/process.h"
+#include "tests/system/daemon_process.h"
+
+namespace s1mple::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+CommandResult Exec(const std::vector<std::string>& argv) {
+  return ::s1mple::testing::Run(argv);
+}
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream f(p);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// A fresh directory per test with a small plan: 96 jobs of a short EMA-crossover backtest.
+class SweepSessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("s1mple-sweep-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    const fs::path root = ProjectRoot();
+    std::ofstream(dir_ / "operation.yaml")
+        << "name: sweep_test\n"
+        << "operators: " << (root / "config/operators.yaml").string() << "\n"
+        << "strategy_links:\n"
+        << "  - name: ema_cross\n"
+        << "    strategy_blueprint: " << (root / "config/strategies/ema_cross.yaml").string()
+        << "\n"
+        << "    environment:\n"
+        << "      data: {source: synthetic, seed: 7, bars: 30000, interval: 1h, start: "
+           "2020-01-01}\n"
+        << "      initial_capital: 10000\n"
+        << "      fees_bps: 5\n"
+        << "      slippage_bps: 2\n";
+    std::ofstream(dir_ / "plan.yaml")
+        << "optimization_config:\n"
+        << "  name: \"session test\"\n"
+        << "  base_operation: \"" << (dir_ / "operation.yaml").string() << "\"\n"
+        << "  parameter_space:\n"
+        << "    - worker_category: \"opportunity_workers\"\n"
+        << "      worker_plugin: \"trend_follower\"\n"
+        << "      parameters:\n"
+        << "        fast_period: {start: 5, end: 20, step: 1}\n"
+        << "        slow_period: {values: [30, 40, 60]}\n"
+        << "    - worker_category: \"planning_workers\"\n"
+        << "      worker_phase: \"exit_planning\"\n"
+        << "      worker_plugin: \"atr_based_stops\"\n"
+        << "      parameters:\n"
+        << "        atr_multiplier: {start: 1.5, end: 2.0, step: 0.5}\n"
+        << "  optimization_targets: {primary_metric: \"sharpe_ratio\"}\n";
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+
+  std::vector<std::string> Optimize(const std::string& store, const std::string& out) {
+    return {S1mpleBin(),
+            "optimize",
+            (dir_ / "plan.yaml").string(),
+            "--store",
+            store,
+            "--out",
+            out,
+            "--runners",
+            "2",
+            "--no-progress"};
+  }
+
+  // results.csv with the sweep id taken out of the run ids.
+  static std::vector<std::string> Rows(const fs::path& csv) {
+    std::vector<std::string> rows;
+    std::istringstream in(Slurp(csv));
+    std::string line;
+    const std::regex id("sw-[0-9a-f]{12}");
+    while (std::getline(in, line)) rows.push_back(std::regex_replace(line, id, "SWEEP"));
+    return rows;
+  }
+
+  // The reference: one uninterrupted run (computed once per test binary).
+  const std::vector<std::string>& Reference() {
+    static std::vector<std::string> rows;
+    if (rows.empty()) {
+      auto r = Exec(Optimize((dir_ / "ref-store").string(), (dir_ / "ref-out").string()));
+      EXPECT_EQ(r.exit_code, 0) << r.err;
+      rows = Rows(dir_ / "ref-out/results.csv");
+      EXPECT_EQ(rows.size(), 97u) << "header + 96 runs";
+    }
+    return rows;
+  }
+
+  // (index -> attempt) of every DONE job of every sweep in the store.
+  static std::map<uint64_t, uint32_t> DoneAttempts(const fs::path& store_dir) {
+    std::map<uint64_t, uint32_t> done;
+    store::Options o;
+    o.read_only = true;
+    auto st = store::JobStore::Open(store_dir.string(), o);
+    if (!st.ok()) return done;
+    for (const auto& s : (*st)->ListSweeps()) {
+      Status scan = (*st)->ScanJobs(s.id, 0, 0, [&](const store::JobInfo& j) {
+        if (j.state == store::JobState::kDone) done[j.index] = j.attempt;
+        return true;
+      });
+      EXPECT_TRUE(scan.ok()) << scan.ToString();
+    }
+    return done;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(SweepSessionTest, KilledWithSigkillAndRerunResumesToTheSameResults) {
+  const auto& reference = Reference();
+  const std::string store = (dir_ / "store").string();
+  std::mt19937 rng(12345);
+  std::uniform_int_distribution<int> delay_ms(300, 1500);
+  for (int kill = 0; kill < 3; ++kill) {
+    DaemonProcess p(Optimize(store, (dir_ / "out").string()), dir_ / "run.log");
+    std::this_thread::sleep_for(milliseconds(delay_ms(rng)));
+    p.Signal(SIGKILL);
+    p.Wait(milliseconds(5000));
+  }
+  // The identical plan again: it notices the unfinished sweep and resumes it.
+  auto r = Exec(Optimize(store, (dir_ / "out").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Rows(dir_ / "out/results.csv"), reference);
+  EXPECT_EQ(store::JobStore::Open(store, {}).ok(), true);
+}
+
+TEST_F(SweepSessionTest, SigintStopsCleanlyAndResumeRepeatsNothingRecorded) {
+  const auto& reference = Reference();
+  const std::string store = (dir_ / "store").string();
+  DaemonProcess p(Optimize(store, (dir_ / "out").string()), dir_ / "run.log");
+  std::this_thread::sleep_for(milliseconds(1200));
+  p.Signal(SIGINT);
+  auto code = p.Wait(milliseconds(30000));
+  ASSERT_TRUE(code.has_value()) << "SIGINT did not stop the session\n" << p.Log();
+  if (*code == 0) GTEST_SKIP() << "the sweep finished before SIGINT; nothing to resume";
+  EXPECT_EQ(*code, 130) << p.Log();
+  std::smatch m;
+  const std::string log = p.Log();
+  ASSERT_TRUE(std::regex_search(log, m, std::regex("s1mple resume (sw-[0-9a-f]{12})"))) << log;
+  const auto before = DoneAttempts(store);
+
+  auto r = Exec({S1mpleBin(), "resume", m[1].str(), "--store", store, "--out",
+                 (dir_ / "out").string(), "--runners", "2", "--no-progress"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Rows(dir_ / "out/results.csv"), reference);
+  const auto after = DoneAttempts(store);
+  for (const auto& [index, attempt] : before) {
+    ASSERT_TRUE(after.count(index)) << index;
+    EXPECT_EQ(after.at(index), attempt) << "job " << index << " ran again after being recorded";
+  }
+}
+
+TEST_F(SweepSessionTest, ResultsWritesTheOutputsOfAnUnfinishedSweep) {
+  const std::string store = (dir_ / "store").string();
+  DaemonProcess p(Optimize(store, (dir_ / "out").string()), dir_ / "run.log");
+  std::this_thread::sleep_for(milliseconds(1200));
+  p.Signal(SIGKILL);
+  p.Wait(milliseconds(5000));
+  const auto done = DoneAttempts(store);
+  store::Options o;
+  o.read_only = true;
+  std::string sweep;
+  {
+    auto st = store::JobStore::Open(store, o);
+    ASSERT_TRUE(st.ok()) << st.status().ToString();
+    auto sweeps = (*st)->ListSweeps();
+    if (sweeps.empty()) GTEST_SKIP() << "killed before the sweep was created";
+    sweep = sweeps.front().id;
+  }
+  auto r =
+      Exec({S1mpleBin(), "results", sweep, "--store", store, "--out", (dir_ / "partial").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Rows(dir_ / "partial/results.csv").size(), 1 + done.size()) << r.out;
+  EXPECT_TRUE(fs::exists(dir_ / "partial/optimization_result.json"));
+  EXPECT_TRUE(fs::exists(dir_ / "partial/report.html"));
+}
+
+// The distributed mode: a broker process and two runner processes; the broker is killed with
+// SIGKILL mid-sweep and restarted on the same store while the runners stay up; a second runner
+// joins late. The producer follows with --broker and writes the same results.
+TEST_F(SweepSessionTest, BrokerKilledAndRestartedWhileRunnersStayUp) {
+  const auto& reference = Reference();
+  const std::string store = (dir_ / "bstore").string();
+  const int port = 20000 + static_cast<int>(::getpid() % 20000);
+  const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(port);
+  auto broker_argv = std::vector<std::string>{
+      S1mpleBin(), "broker", "--bind",         endpoint, "--store",          store,
+      "--sync",    "none",   "--heartbeat-ms", "200",    "--lease-grace-ms", "1000"};
+  auto broker = std::make_unique<DaemonProcess>(broker_argv, dir_ / "broker1.log");
+  std::this_thread::sleep_for(milliseconds(500));
+  DaemonProcess runner1({S1mpleBin(), "runner", "--connect", endpoint, "--slots", "1", "--name",
+                         "r1", "--heartbeat-ms", "200"},
+                        dir_ / "runner1.log");
+  auto detach = Exec(
+      {S1mpleBin(), "optimize", (dir_ / "plan.yaml").string(), "--broker", endpoint, "--detach"});
+  ASSERT_EQ(detach.exit_code, 0) << detach.err;
+  const std::string sweep = detach.out.substr(0, detach.out.find('\n'));
+  ASSERT_TRUE(std::regex_match(sweep, std::regex("sw-[0-9a-f]{12}"))) << detach.out;
+
+  std::this_thread::sleep_for(milliseconds(800));
+  broker->Signal(SIGKILL);
+  broker->Wait(milliseconds(5000));
+  broker = std::make_unique<DaemonProcess>(broker_argv, dir_ / "broker2.log");
+  DaemonProcess runner2({S1mpleBin(), "runner", "--connect", endpoint, "--slots", "1", "--name",
+                         "r2", "--heartbeat-ms", "200"},
+                        dir_ / "runner2.log");
+  auto follow =
+      Exec({S1mpleBin(), "resume", sweep, "--broker", endpoint, "--plan",
+            (dir_ / "plan.yaml").string(), "--out", (dir_ / "out").string(), "--no-progress"});
+  ASSERT_EQ(follow.exit_code, 0) << follow.err << "\n" << broker->Log();
+  EXPECT_EQ(Rows(dir_ / "out/results.csv"), reference);
+  // The runner that joined late took a share of the work.
+  auto st = Exec({S1mpleBin(), "status", "--broker", endpoint, "--json"});
+  auto status = nlohmann::json::parse(st.out, nullptr, false);
+  ASSERT_FALSE(status.is_discarded()) << st.out << st.err;
+  uint64_t r2_done = 0;
+  for (const auto& r : status.value("runners", nlohmann::json::array()))
+    if (r.value("runner", "") == "r2") r2_done = r.value("done", uint64_t{0});
+  EXPECT_GT(r2_done, 0u) << "the late runner got no work\n" << st.out;
+}
+
+}  // namespace
+}  // namespace s1mple::testing
