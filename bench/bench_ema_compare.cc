@@ -165,7 +165,7 @@ int RunCompare(const Args& a) {
     std::fprintf(stderr, "bench_ema_compare: %s\n", added.status().ToString().c_str());
     return 1;
   }
-  auto link = bench::MakeEmaCompareLink(a.strategy, registry);
+  auto link = bench::MakeEmaCompareLink(a.strategy, *added, registry);
   if (!link.ok()) {
     std::fprintf(stderr, "bench_ema_compare: %s\n", link.status().ToString().c_str());
     return 2;
@@ -211,7 +211,7 @@ int RunCompare(const Args& a) {
       {"bars_per_cpu_s", n / cpu_times.front()},
       {"bars_per_cpu_s_median", n / cpu_times[cpu_times.size() / 2]},
       {"csv_load_seconds", load_s},
-      {"plugins", *added == 0 ? "built-in" : "bench-local"},
+      {"plugins", added->bench_local == 0 ? "built-in" : "bench-local"},
   };
   if (a.json) {
     std::printf("%s\n", out.dump().c_str());

@@ -9,8 +9,8 @@
 //   fees 0, slippage 0; still open at the end -> closed at the last close ("end_of_data").
 // A vectorised implementation can express exactly this (no path-dependent stops or sizing).
 //
-// The exit worker and the fixed sizer are asked of the engine in /work/notes/bench-needs.md.
-// Until the built-in registry has plugins named `ema_cross_exit` and `fixed_size_sizer`,
+// The exit worker and the fixed sizer were asked of the engine (issue 3). Until the built-in
+// registry has `ema_cross_exit` (fast_period, slow_period) and `fixed_size_sizer` (units),
 // RegisterMissingBenchPlugins adds the bench-local versions below (same contract); the
 // equality test then covers whichever is used.
 #pragma once
@@ -18,6 +18,7 @@
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -89,14 +90,34 @@ class BenchFixedSizeSizer final : public engine::PlanningWorker {
 
 }  // namespace detail
 
-// Adds the bench-local `ema_cross_exit` / `fixed_size_sizer` when `registry` has none of that
-// name. Returns how many it added (0 once the engine ships its own).
-inline Result<int> RegisterMissingBenchPlugins(engine::PluginRegistry& registry) {
+// The plugin names the comparison's blueprint uses.
+struct EmaComparePlugins {
+  std::string exit = "ema_cross_exit";
+  std::string sizer = "fixed_size_sizer";
+  int bench_local = 0;  // how many of the two are the bench-local versions
+};
+
+// Uses the registry's `ema_cross_exit` (params fast_period, slow_period) and `fixed_size_sizer`
+// (param units) when it has them with those params; otherwise adds the bench-local versions,
+// under those names or, when the name is taken by a plugin with other params, under
+// "bench_<name>".
+inline Result<EmaComparePlugins> RegisterMissingBenchPlugins(engine::PluginRegistry& registry) {
   namespace plugin = engine::plugin;
-  int added = 0;
-  if (registry.Find("ema_cross_exit") == nullptr) {
+  EmaComparePlugins names;
+  auto usable = [&](const std::string& name, engine::WorkerCategory category,
+                    std::initializer_list<const char*> params) {
+    const engine::PluginManifest* m = registry.Find(name);
+    if (m == nullptr || m->category != category) return false;
+    for (const char* p : params)
+      if (m->FindParam(p) == nullptr) return false;
+    return true;
+  };
+  auto free_name = [&](const std::string& name) {
+    return registry.Find(name) == nullptr ? name : "bench_" + name;
+  };
+  if (!usable(names.exit, engine::WorkerCategory::kExecution, {"fast_period", "slow_period"})) {
     engine::PluginManifest m;
-    m.name = "ema_cross_exit";
+    m.name = names.exit = free_name(names.exit);
     m.category = engine::WorkerCategory::kExecution;
     m.subtype = "position_management";
     m.description = "bench-local: close the position when the fast EMA crosses against it";
@@ -105,11 +126,11 @@ inline Result<int> RegisterMissingBenchPlugins(engine::PluginRegistry& registry)
     m.default_triggers = {"on_context_ready"};
     Status s = registry.Register(std::move(m), plugin::Make<detail::BenchEmaCrossExit>());
     if (!s.ok()) return s;
-    ++added;
+    ++names.bench_local;
   }
-  if (registry.Find("fixed_size_sizer") == nullptr) {
+  if (!usable(names.sizer, engine::WorkerCategory::kPlanning, {"units"})) {
     engine::PluginManifest m;
-    m.name = "fixed_size_sizer";
+    m.name = names.sizer = free_name(names.sizer);
     m.category = engine::WorkerCategory::kPlanning;
     m.subtype = "size_planning";
     m.description = "bench-local: a fixed number of units per trade";
@@ -117,9 +138,9 @@ inline Result<int> RegisterMissingBenchPlugins(engine::PluginRegistry& registry)
     m.params = {plugin::Float("units", 1.0, 1e-9, 1e12, "units per trade")};
     Status s = registry.Register(std::move(m), plugin::Make<detail::BenchFixedSizeSizer>());
     if (!s.ok()) return s;
-    ++added;
+    ++names.bench_local;
   }
-  return added;
+  return names;
 }
 
 // The operation, blueprint and operators texts of the strategy (data: the csv the caller loads).
@@ -139,7 +160,8 @@ inline std::string EmaCompareOperationYaml(const EmaCompareOptions& o) {
   return buf;
 }
 
-inline std::string EmaCompareBlueprintYaml(const EmaCompareOptions& o) {
+inline std::string EmaCompareBlueprintYaml(const EmaCompareOptions& o,
+                                           const EmaComparePlugins& plugins = {}) {
   char buf[1024];
   std::snprintf(buf, sizeof buf,
                 "name: ema_cross_plain\n"
@@ -153,21 +175,23 @@ inline std::string EmaCompareBlueprintYaml(const EmaCompareOptions& o) {
                 "  entry_planning:\n"
                 "    - plugin: market_entry_immediate\n"
                 "  size_planning:\n"
-                "    - plugin: fixed_size_sizer\n"
+                "    - plugin: %s\n"
                 "      params: {units: %.17g}\n"
                 "execution_workers:\n"
                 "  position_management:\n"
-                "    - plugin: ema_cross_exit\n"
+                "    - plugin: %s\n"
                 "      params: {fast_period: %d, slow_period: %d}\n",
-                o.fast, o.slow, o.fast, o.slow, o.units, o.fast, o.slow);
+                o.fast, o.slow, o.fast, o.slow, plugins.sizer.c_str(), o.units,
+                plugins.exit.c_str(), o.fast, o.slow);
   return buf;
 }
 
 // The strategy link to run on bars loaded by the caller.
 inline Result<engine::StrategyLink> MakeEmaCompareLink(const EmaCompareOptions& o,
+                                                       const EmaComparePlugins& plugins,
                                                        const engine::PluginRegistry& registry) {
-  auto op = engine::ParseOperationTexts(EmaCompareOperationYaml(o), EmaCompareBlueprintYaml(o), "",
-                                        "ema_compare", registry);
+  auto op = engine::ParseOperationTexts(
+      EmaCompareOperationYaml(o), EmaCompareBlueprintYaml(o, plugins), "", "ema_compare", registry);
   if (!op.ok()) return op.status();
   return std::move(op->links.front());
 }

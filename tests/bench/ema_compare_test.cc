@@ -15,6 +15,7 @@
 #include "bench/ema_compare.h"
 #include "engine/data.h"
 #include "engine/operation.h"
+#include "engine/plugins/builtin.h"
 #include "tests/support/process.h"
 
 namespace s1mple::bench {
@@ -67,7 +68,7 @@ Outcome RunEngine(const engine::BarSeries& bars, const EmaCompareOptions& o) {
   engine::PluginRegistry registry = engine::MakeBuiltinRegistry();
   auto added = RegisterMissingBenchPlugins(registry);
   EXPECT_TRUE(added.ok()) << added.status().ToString();
-  auto link = MakeEmaCompareLink(o, registry);
+  auto link = MakeEmaCompareLink(o, *added, registry);
   EXPECT_TRUE(link.ok()) << link.status().ToString();
   engine::RunOptions options;
   options.registry = &registry;
@@ -184,6 +185,35 @@ TEST(EmaCompare, HandMadeCrossesFillAtNextOpenAndCloseAtEnd) {
     EXPECT_DOUBLE_EQ(t.pnl, t.exit_price - t.entry_price);
   }
   fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace s1mple::bench
+
+namespace s1mple::bench {
+namespace {
+
+// When the engine ships a plugin of the same name with other params, the bench-local one steps
+// aside under "bench_<name>" and the comparison's blueprint still validates.
+TEST(EmaCompare, BenchPluginsStepAsideForBuiltinsWithOtherParams) {
+  engine::PluginRegistry registry;  // just what the blueprint needs, plus the clash
+  engine::RegisterTrendFollower(registry);
+  engine::RegisterMarketEntryImmediate(registry);
+  engine::PluginManifest m;
+  m.name = "fixed_size_sizer";
+  m.category = engine::WorkerCategory::kPlanning;
+  m.subtype = "size_planning";
+  m.phases = {engine::PlanningPhase::kSize};
+  m.params = {engine::plugin::Float("quantity", 1.0, 0.0, 1e9, "a differently named param")};
+  ASSERT_TRUE(
+      registry.Register(std::move(m), engine::plugin::Make<detail::BenchFixedSizeSizer>()).ok());
+  auto names = RegisterMissingBenchPlugins(registry);
+  ASSERT_TRUE(names.ok()) << names.status().ToString();
+  EXPECT_EQ(names->sizer, "bench_fixed_size_sizer");
+  EXPECT_EQ(names->exit, "ema_cross_exit");
+  EXPECT_EQ(names->bench_local, 2);
+  auto link = MakeEmaCompareLink(EmaCompareOptions{}, *names, registry);
+  EXPECT_TRUE(link.ok()) << link.status().ToString();
 }
 
 }  // namespace
