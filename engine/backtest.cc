@@ -295,7 +295,8 @@ class Run {
   // Output.
   uint32_t next_opp_id_ = 1, next_threat_id_ = 1;
   BacktestResult result_;
-  std::map<std::string, int64_t> rejections_;
+  // Keyed by the reason's view: reasons are literals or threat types that outlive the run.
+  std::map<std::string_view, int64_t> rejections_;
 };
 
 Status Run::CreateWorkers() {
@@ -657,7 +658,8 @@ void Run::RunOpportunities(const Event& e, uint32_t t) {
     opp_sink_.worker = w;
     opportunity_[w]->Detect(bar, opp_sink_);
   }
-  if (op.aggregation == AggregationStrategy::kCollectAll)  // best first, ties in emission order
+  if (op.aggregation == AggregationStrategy::kCollectAll &&
+      bar_opps_.size() - start > 1)  // best first, ties in emission order
     std::stable_sort(bar_opps_.begin() + static_cast<std::ptrdiff_t>(start), bar_opps_.end(),
                      [](const Opportunity& a, const Opportunity& b) { return a.score > b.score; });
 }
@@ -764,7 +766,7 @@ void Run::Reject(const Opportunity& opp, std::string_view reason, ThreatId threa
   rec.threat = threat;
   result_.opportunities.push_back(std::move(rec));
   ++result_.causality.opportunities_rejected;
-  ++rejections_[std::string(reason)];
+  ++rejections_[reason];
 }
 
 namespace {
@@ -910,7 +912,7 @@ void Run::Finish(BacktestResult& r) {
   r.period_end = TimestampMs{bars_.ts_ms[last]};
   r.metrics = ComputeMetrics(r.equity, r.trades, env_.periods_per_year);
   std::vector<RejectionCount> reasons;
-  for (const auto& [reason, count] : rejections_) reasons.push_back({reason, count});
+  for (const auto& [reason, count] : rejections_) reasons.push_back({std::string(reason), count});
   std::stable_sort(reasons.begin(), reasons.end(),
                    [](const auto& a, const auto& b) { return a.count > b.count; });
   r.causality.top_rejection_reasons = std::move(reasons);
