@@ -189,6 +189,7 @@ Status Broker::Run() {
       DrainMonitor();
     } catch (const zmq::error_t& e) {
       if (e.num() == ETERM) break;
+      if (e.num() == EINTR) continue;  // a signal (SIGTERM sets the stop flag): check and go on
       spdlog::error("broker: socket error: {}", e.what());
       return Status::IOError(std::string("broker socket: ") + e.what());
     } catch (const std::exception& e) {
