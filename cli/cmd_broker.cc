@@ -10,8 +10,10 @@
 #include <CLI/CLI.hpp>
 
 #include "broker/broker.h"
+#include "broker/explorer_server.h"
 #include "cli/commands.h"
 #include "cli/daemon_signals.h"
+#include "cli/explorer_runners.h"
 #include "protocol/keys.h"
 #include "store/job_store.h"
 
@@ -30,7 +32,13 @@ struct BrokerArgs {
   int64_t lease_grace_ms = 5000;
   int64_t default_timeout_ms = 300000;
   std::string sync = "fsync";
+  std::string http;  // HOST:PORT of the Trade Explorer; empty: none
+  bool http_public = false;
 };
+
+// The broker's own in-process endpoint for the HTTP server's runner panel (NULL security:
+// inproc never leaves the process).
+constexpr const char* kStatusEndpoint = "inproc://s1mple-broker-status";
 
 int RunBroker(const BrokerArgs& a) {
   broker::BrokerOptions o;
@@ -65,22 +73,44 @@ int RunBroker(const BrokerArgs& a) {
     PrintError(st.status().WithContext("--store " + a.store_dir).ToString());
     return kExitFailure;
   }
+  // One context for the broker and, with --http, the runner panel's in-process client. The
+  // in-process endpoint is bound only without CurveZMQ (with keys the panel stays empty).
+  zmq::context_t context(1);
+  o.context = &context;
+  const bool status_endpoint = !a.http.empty() && a.key_file.empty();
+  if (status_endpoint) o.bind.push_back(kStatusEndpoint);
   auto b = broker::Broker::Create(o, **st);
   if (!b.ok()) {
     PrintError(b.status().ToString());
     return b.status().IsInvalidArgument() ? kExitUsage : kExitFailure;
   }
   std::string lines;
-  for (const auto& ep : (*b)->endpoints()) lines += "listening on " + ep + "\n";
+  for (const auto& ep : (*b)->endpoints())
+    if (ep != kStatusEndpoint) lines += "listening on " + ep + "\n";
   std::cout << lines << std::flush;
   if (!a.endpoint_file.empty()) {
     std::string tmp = a.endpoint_file + ".tmp";
     std::ofstream(tmp) << lines;
     std::rename(tmp.c_str(), a.endpoint_file.c_str());
   }
+  std::unique_ptr<broker::ExplorerServer> http;
+  if (!a.http.empty()) {
+    broker::ExplorerServerOptions ho;
+    ho.address = a.http;
+    ho.allow_non_loopback = a.http_public;
+    if (status_endpoint) ho.api.runners = MakeRunnersProvider(context, kStatusEndpoint);
+    http = std::make_unique<broker::ExplorerServer>(**st, ho);
+    Status hs = http->Start();
+    if (!hs.ok()) {
+      PrintError(hs.WithContext("--http " + a.http).ToString());
+      return hs.IsInvalidArgument() ? kExitUsage : kExitFailure;
+    }
+    std::cout << "Trade Explorer on " << http->url() << "\n" << std::flush;
+  }
   InstallStopSignals([](void* p) { static_cast<broker::Broker*>(p)->Stop(); }, b->get());
   Status run = (*b)->Run();
   InstallStopSignals(nullptr, nullptr);
+  if (http) http->Stop();
   if (!run.ok()) {
     PrintError(run.ToString());
     return kExitFailure;
@@ -115,6 +145,10 @@ void AddBrokerCommand(CLI::App& app, CliContext& ctx) {
   sub->add_option("--sync", args->sync, "fsync (durable on power loss) or none (survives kill -9)")
       ->check(CLI::IsMember({"fsync", "none"}))
       ->capture_default_str();
+  sub->add_option("--http", args->http,
+                  "serve the Trade Explorer page and JSON API at HOST:PORT (e.g. 127.0.0.1:8080)");
+  sub->add_flag("--http-public", args->http_public,
+                "allow --http on a non-loopback address (the page has no authentication)");
   sub->callback([args, &ctx] { ctx.exit_code = RunBroker(*args); });
 }
 

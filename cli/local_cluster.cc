@@ -10,6 +10,7 @@
 
 #include "broker/broker.h"
 #include "broker/explorer_server.h"
+#include "cli/explorer_runners.h"
 #include "runner/runner.h"
 #include "store/job_store.h"
 
@@ -71,6 +72,7 @@ Result<std::unique_ptr<LocalCluster>> LocalCluster::Start(const LocalClusterOpti
     broker::ExplorerServerOptions hopts;
     hopts.address = options.http;
     hopts.allow_non_loopback = options.http_allow_non_loopback;
+    hopts.api.runners = MakeRunnersProvider(*c->context_, c->endpoint_);
     c->http_ = std::make_unique<broker::ExplorerServer>(*c->store_, hopts);
     Status s = c->http_->Start();
     if (!s.ok()) return s.WithContext("--http " + options.http);

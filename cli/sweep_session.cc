@@ -437,6 +437,13 @@ int FollowAndWrite(Connection& conn, const SweepLocation& where, const std::stri
     return kExitFailure;
   }
   PrintOutcome(sweep, dir, space, summary.value(), conn.local());
+  // Some failed runs are data (a plan may hold configurations that cannot trade); a sweep in
+  // which nothing succeeded is a failure of the command.
+  if (summary->value("successful_runs", 0) == 0 && summary->value("failed_runs", 0) > 0) {
+    PrintError("every run of " + sweep + " failed; see the reasons in " +
+               (dir / "results.csv").string());
+    return kExitFailure;
+  }
   return kExitOk;
 }
 

@@ -22,7 +22,7 @@
 namespace s1mple::runner {
 
 struct BacktestExecutorOptions {
-  size_t max_equity_points = 1000;  // equity curve points kept in the result (0: all)
+  size_t max_equity_points = 500;  // equity curve points kept in the result (0: all)
   bool include_trades = true;
 };
 
