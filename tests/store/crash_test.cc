@@ -31,11 +31,11 @@ namespace {
 #ifdef S1MPLE_CRASH_LONG
 #define S1MPLE_CRASH_SUITE StoreCrashLong
 constexpr int kKills = 150;
-constexpr std::uint64_t kJobs = 40'000;
+constexpr std::uint64_t kJobs = 400'000;
 #else
 #define S1MPLE_CRASH_SUITE StoreCrash
 constexpr int kKills = 25;
-constexpr std::uint64_t kJobs = 6'000;
+constexpr std::uint64_t kJobs = 100'000;
 #endif
 
 struct Committed {
