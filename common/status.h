@@ -18,19 +18,21 @@ class [[nodiscard]] Status {
  public:
   enum class Code {
     kOk = 0,
-    kInvalidArgument,   // bad input from a user: config, CSV, CLI, a message field
-    kNotFound,          // a file, sweep, job or artifact that does not exist
+    kInvalidArgument,  // bad input from a user: config, CSV, CLI, a message field
+    kNotFound,         // a file, sweep, job or artifact that does not exist
     kAlreadyExists,
-    kFailedPrecondition,// an illegal state transition, a store opened twice, ...
-    kCorruption,        // stored or received data that fails its checks
-    kIOError,           // the disk or the network said no (full disk, permission, ...)
-    kUnavailable,       // try again later (peer gone, timeout)
-    kInternal,          // a bug or an exception caught at a boundary
+    kFailedPrecondition,  // an illegal state transition, a store opened twice, ...
+    kCorruption,          // stored or received data that fails its checks
+    kIOError,             // the disk or the network said no (full disk, permission, ...)
+    kUnavailable,         // try again later (peer gone, timeout)
+    kInternal,            // a bug or an exception caught at a boundary
   };
 
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string msg) { return {Code::kInvalidArgument, std::move(msg)}; }
+  static Status InvalidArgument(std::string msg) {
+    return {Code::kInvalidArgument, std::move(msg)};
+  }
   static Status NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
   static Status AlreadyExists(std::string msg) { return {Code::kAlreadyExists, std::move(msg)}; }
   static Status FailedPrecondition(std::string msg) {
@@ -58,15 +60,24 @@ class [[nodiscard]] Status {
 
   static std::string_view CodeName(Code c) {
     switch (c) {
-      case Code::kOk: return "OK";
-      case Code::kInvalidArgument: return "invalid argument";
-      case Code::kNotFound: return "not found";
-      case Code::kAlreadyExists: return "already exists";
-      case Code::kFailedPrecondition: return "failed precondition";
-      case Code::kCorruption: return "corruption";
-      case Code::kIOError: return "I/O error";
-      case Code::kUnavailable: return "unavailable";
-      case Code::kInternal: return "internal error";
+      case Code::kOk:
+        return "OK";
+      case Code::kInvalidArgument:
+        return "invalid argument";
+      case Code::kNotFound:
+        return "not found";
+      case Code::kAlreadyExists:
+        return "already exists";
+      case Code::kFailedPrecondition:
+        return "failed precondition";
+      case Code::kCorruption:
+        return "corruption";
+      case Code::kIOError:
+        return "I/O error";
+      case Code::kUnavailable:
+        return "unavailable";
+      case Code::kInternal:
+        return "internal error";
     }
     return "unknown";
   }
@@ -84,7 +95,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}                        // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) { assert(!std::get<Status>(v_).ok()); }  // NOLINT
 
   bool ok() const { return std::holds_alternative<T>(v_); }
@@ -108,8 +119,8 @@ class [[nodiscard]] Result {
 }  // namespace s1mple
 
 // Return early from a function returning Status or Result<U> when `expr` is not OK.
-#define S1MPLE_RETURN_IF_ERROR(expr)              \
-  do {                                            \
-    ::s1mple::Status _s1mple_st = (expr);         \
-    if (!_s1mple_st.ok()) return _s1mple_st;      \
+#define S1MPLE_RETURN_IF_ERROR(expr)         \
+  do {                                       \
+    ::s1mple::Status _s1mple_st = (expr);    \
+    if (!_s1mple_st.ok()) return _s1mple_st; \
   } while (0)

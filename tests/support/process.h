@@ -17,9 +17,9 @@
 namespace s1mple::testing {
 
 struct CommandResult {
-  int exit_code = -1;   // the exit status, or 128+signal when killed by a signal
-  std::string out;      // stdout
-  std::string err;      // stderr
+  int exit_code = -1;  // the exit status, or 128+signal when killed by a signal
+  std::string out;     // stdout
+  std::string err;     // stderr
 };
 
 // Path of the s1mple binary under test (set by ctest through S1MPLE_BIN).
@@ -37,8 +37,10 @@ inline std::filesystem::path ProjectRoot() {
 inline std::string ShellQuote(const std::string& s) {
   std::string q = "'";
   for (char c : s) {
-    if (c == '\'') q += "'\\''";
-    else q += c;
+    if (c == '\'')
+      q += "'\\''";
+    else
+      q += c;
   }
   return q + "'";
 }
@@ -57,8 +59,10 @@ inline CommandResult Run(const std::vector<std::string>& argv) {
          ShellQuote((dir / "err").string());
   int status = std::system(cmd.c_str());
   CommandResult r;
-  if (status != -1 && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  else if (status != -1 && WIFSIGNALED(status)) r.exit_code = 128 + WTERMSIG(status);
+  if (status != -1 && WIFEXITED(status))
+    r.exit_code = WEXITSTATUS(status);
+  else if (status != -1 && WIFSIGNALED(status))
+    r.exit_code = 128 + WTERMSIG(status);
   auto slurp = [](const fs::path& p) {
     std::ifstream f(p);
     std::stringstream ss;
