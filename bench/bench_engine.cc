@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <new>
 
 #include "engine/operation.h"
@@ -47,7 +48,10 @@ struct Fixture {
 };
 
 const Fixture& Get(int64_t n) {
-  static Fixture f = [n] {
+  static std::map<int64_t, Fixture> cache;
+  if (auto it = cache.find(n); it != cache.end()) return it->second;
+  Fixture& f = cache[n];
+  f = [n] {
     auto op = LoadOperationFile("config/operations/ema_cross.yaml");
     if (!op.ok()) {
       std::fprintf(stderr, "bench_engine: %s (run from the project root)\n",
@@ -86,7 +90,38 @@ void BM_EmaCrossBlueprint(benchmark::State& state) {
   state.counters["allocs_per_run"] = static_cast<double>(allocs);
   state.counters["allocs_per_kbar"] = 1000.0 * static_cast<double>(allocs) / static_cast<double>(n);
 }
-BENCHMARK(BM_EmaCrossBlueprint)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EmaCrossBlueprint)->Arg(1'000'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
+
+// The same blueprint with the drawdown guard at 100% (it never blocks), so the strategy trades
+// through all 1,000,000 bars: a position is open most of the time, the ledger changes every bar
+// and the threat worker runs on every on_ledger_update.
+void BM_EmaCrossTradingThroughout(benchmark::State& state) {
+  static const StrategyLink link = [] {
+    StrategyLink l = Get(1'000'000).link;
+    for (auto& w : l.blueprint.threat_workers)
+      if (w.plugin == "max_drawdown_monitor") w.params.Set("max_drawdown_percent", 100.0);
+    return l;
+  }();
+  const Fixture& f = Get(1'000'000);
+  int64_t trades = 0, allocs = 0;
+  for (auto _ : state) {
+    const int64_t before = g_allocations.load();
+    auto r = RunBacktest(link, *f.bars);
+    allocs = g_allocations.load() - before;
+    if (!r.ok()) {
+      state.SkipWithError(r.status().ToString().c_str());
+      return;
+    }
+    trades = r->metrics.total_trades;
+    benchmark::DoNotOptimize(r->metrics.total_return);
+  }
+  const auto n = static_cast<int64_t>(f.bars->size());
+  state.SetItemsProcessed(state.iterations() * n);
+  state.counters["trades"] = static_cast<double>(trades);
+  state.counters["allocs_per_run"] = static_cast<double>(allocs);
+  state.counters["allocs_per_kbar"] = 1000.0 * static_cast<double>(allocs) / static_cast<double>(n);
+}
+BENCHMARK(BM_EmaCrossTradingThroughout)->Unit(benchmark::kMillisecond);
 
 void BM_ToJsonDownsampled(benchmark::State& state) {
   const Fixture& f = Get(1'000'000);

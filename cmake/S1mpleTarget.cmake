@@ -9,7 +9,10 @@ function(s1mple_target target)
   target_compile_features(${target} PUBLIC cxx_std_20)
   target_compile_options(${target} PRIVATE
     -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align -Woverloaded-virtual
-    -Wimplicit-fallthrough -Wformat=2 -Wmisleading-indentation)
+    -Wimplicit-fallthrough -Wformat=2 -Wmisleading-indentation
+    # Determinism: never fuse a*b+c into one FMA (it rounds once, not twice), so a backtest gives
+    # the same bits on x86-64, on aarch64 (where FMA is baseline) and with any compiler.
+    -ffp-contract=off)
   if(S1MPLE_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

@@ -3,7 +3,6 @@
 // "Operators", "Fills").
 #include <algorithm>
 #include <cmath>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -118,12 +117,7 @@ class Run {
   class Publisher final : public EventPublisher {
    public:
     explicit Publisher(Run* r) : r_(r) {}
-    void Publish(EventId id, double value) override {
-      Event e;
-      e.id = id;
-      e.value = value;
-      r_->Push(e);
-    }
+    void Publish(EventId id, double value) override { r_->Push(id, value); }
 
    private:
     Run* r_;
@@ -203,13 +197,22 @@ class Run {
                    std::vector<std::vector<uint16_t>>& subs);
 
   // ---- per bar ----------------------------------------------------------------------------------
-  void Push(const Event& e) {
-    if (queue_.size() >= options_.max_events_per_bar || storm_) {  // events this bar
+  // Queues an event for this bar's bus. An event no worker listens to is dropped here: draining
+  // it would run nothing.
+  [[gnu::always_inline]] void Push(EventId id, double value, OpportunityId opportunity = {},
+                                   ThreatId threat = {}) {
+    if (id >= listeners_.size() || listeners_[id] == 0) return;
+    if (queue_size_ >= options_.max_events_per_bar || storm_) {  // events this bar
       storm_ = true;
       return;
     }
-    queue_.push_back(e);
+    Event& e = queue_[queue_size_++];  // fields written in place: no Event copied through memory
+    e.id = id;
+    e.opportunity = opportunity;
+    e.threat = threat;
+    e.value = value;
   }
+  void Dispatch(const Event& e, uint32_t t);
   void ProcessExchange(uint32_t t);
   void FillEntry(Order& o, double price, uint32_t t);
   void FillExit(double size, double price, std::string_view reason, uint32_t t);
@@ -269,9 +272,14 @@ class Run {
   // Per event id: event-driven planners it triggers, as (phase, index in that phase).
   std::vector<std::vector<std::pair<uint8_t, uint16_t>>> plan_subs_;
 
+  // Per event id: which kinds of worker it triggers (kListens* bits); 0 = nobody listens.
+  static constexpr uint8_t kListensThreat = 1, kListensOpportunity = 2, kListensExecution = 4,
+                           kListensPlanning = 8;
+  std::vector<uint8_t> listeners_;
+
   // Bus (cleared every bar; capacity kept).
-  std::vector<Event> queue_;
-  size_t queue_head_ = 0;
+  std::unique_ptr<Event[]> queue_;  // max_events_per_bar slots
+  uint32_t queue_size_ = 0, queue_head_ = 0;
   bool storm_ = false;
 
   // Bar state.
@@ -296,7 +304,8 @@ class Run {
   uint32_t next_opp_id_ = 1, next_threat_id_ = 1;
   BacktestResult result_;
   // Keyed by the reason's view: reasons are literals or threat types that outlive the run.
-  std::map<std::string_view, int64_t> rejections_;
+  // Few distinct reasons per run: a flat list, sorted by name in Finish.
+  std::vector<std::pair<std::string_view, int64_t>> rejections_;
 };
 
 Status Run::CreateWorkers() {
@@ -420,6 +429,12 @@ Status Run::BindWorkers() {
   exec_subs_.resize(n);
   standing_.resize(threat_.size());
   for (auto& s : standing_) s.reserve(8);
+  listeners_.assign(n, 0);
+  for (size_t id = 0; id < n; ++id)
+    listeners_[id] = static_cast<uint8_t>((threat_subs_[id].empty() ? 0 : kListensThreat) |
+                                          (opp_subs_[id].empty() ? 0 : kListensOpportunity) |
+                                          (exec_subs_[id].empty() ? 0 : kListensExecution) |
+                                          (plan_subs_[id].empty() ? 0 : kListensPlanning));
   return Status::Ok();
 }
 
@@ -448,11 +463,7 @@ void Run::FillEntry(Order& o, double price, uint32_t t) {
   if (!std::isnan(o.take_profit)) p.take_profit = o.take_profit;
   entry_fees_open_ += fee;
   ledger_.cash -= Sign(o.side) * o.size * price + fee;
-  Event e;
-  e.id = kOnOrderFilled;
-  e.opportunity = o.opportunity;
-  e.value = price;
-  Push(e);
+  Push(kOnOrderFilled, price, o.opportunity);
 }
 
 void Run::FillExit(double size, double price, std::string_view reason, uint32_t t) {
@@ -481,14 +492,9 @@ void Run::FillExit(double size, double price, std::string_view reason, uint32_t 
   result_.trades.push_back(std::move(tr));
   ++ledger_.closed_trades;
   p.size -= size;
-  Event e;
-  e.id = kOnOrderFilled;
-  e.opportunity = p.opportunity;
-  e.value = price;
-  Push(e);
+  Push(kOnOrderFilled, price, p.opportunity);
   if (p.size <= p.initial_size * 1e-12) {
-    e.id = kOnPositionClosed;
-    Push(e);
+    Push(kOnPositionClosed, price, p.opportunity);
     p = PositionView{};
     entry_fees_open_ = 0;
   } else if (reason == "partial_exit") {
@@ -497,6 +503,7 @@ void Run::FillExit(double size, double price, std::string_view reason, uint32_t 
 }
 
 void Run::ProcessExchange(uint32_t t) {
+  if (orders_.empty() && !ledger_.position.open) return;  // most bars of a waiting strategy
   const double open = bars_.open[t], high = bars_.high[t], low = bars_.low[t];
   // 1. Orders in submission order: exits (market, at the open), then entries.
   size_t keep = 0;
@@ -564,12 +571,9 @@ void Run::MarkToMarket(uint32_t t, bool fills) {
   ledger_.peak_equity = std::max(ledger_.peak_equity, equity);
   ledger_.pending_orders = static_cast<uint32_t>(orders_.size());
   last_equity_ = equity;
-  result_.equity[t - begin_] = EquityPoint{TimestampMs{bars_.ts_ms[t]}, equity};
+  result_.equity.push_back(EquityPoint{TimestampMs{bars_.ts_ms[t]}, equity});  // reserved
   if (changed) {
-    Event e;
-    e.id = kOnLedgerUpdate;
-    e.value = equity;
-    Push(e);
+    Push(kOnLedgerUpdate, equity);
   }
 }
 
@@ -589,11 +593,7 @@ void Run::EmitOpportunity(uint16_t worker, Side side, double score, std::string_
   o.worker = worker;
   bar_opps_.push_back(o);
   ++result_.causality.opportunities_detected;
-  Event e;
-  e.id = kOnOpportunityDetected;
-  e.opportunity = o.id;
-  e.value = score;
-  Push(e);
+  Push(kOnOpportunityDetected, score, o.id);
 }
 
 void Run::RaiseThreat(uint16_t worker, std::string_view type, Severity sev, bool blocks,
@@ -615,11 +615,7 @@ void Run::RaiseThreat(uint16_t worker, std::string_view type, Severity sev, bool
   if (th.id.v == 0) {
     th.id = ThreatId{next_threat_id_++};
     ++result_.causality.threats_detected;
-    Event e;
-    e.id = kOnThreatDetected;
-    e.threat = th.id;
-    e.value = static_cast<double>(static_cast<int>(sev));
-    Push(e);
+    Push(kOnThreatDetected, static_cast<double>(static_cast<int>(sev)), {}, th.id);
   }
   standing_[worker].push_back(th);
   group_threats_.push_back(th);
@@ -637,13 +633,15 @@ void Run::RunThreats(const Event& e, uint32_t t) {
   const BarContext bar = MakeBar(t, &e);
   group_threats_.clear();
   threat_sink_.chain = op.aggregation == AggregationStrategy::kChainThrough;
+  bool standing = !active_threats_.empty();  // anything stood before, or stands now
   for (uint16_t w : subs) {
     prev_standing_.assign(standing_[w].begin(), standing_[w].end());
     standing_[w].clear();
     threat_sink_.worker = w;
     threat_[w]->Assess(bar, threat_sink_);
+    standing = standing || !standing_[w].empty();
   }
-  RebuildActiveThreats();
+  if (standing) RebuildActiveThreats();
 }
 
 void Run::RunOpportunities(const Event& e, uint32_t t) {
@@ -733,16 +731,21 @@ void Run::RunExecution(const Event& e, uint32_t t) {
   }
 }
 
+void Run::Dispatch(const Event& e, uint32_t t) {
+  const uint8_t who = listeners_[e.id];
+  if (who & kListensThreat) RunThreats(e, t);
+  if (who & kListensOpportunity) RunOpportunities(e, t);
+  if (who & kListensExecution) RunExecution(e, t);
+  if (who & kListensPlanning) RunPlanningEvents(e, t);
+}
+
 void Run::DrainBus(uint32_t t) {
-  Event e;
-  e.id = kOnContextReady;
-  Push(e);
-  while (queue_head_ < queue_.size() && !storm_) {
-    const Event ev = queue_[queue_head_++];
-    RunThreats(ev, t);
-    RunOpportunities(ev, t);
-    RunExecution(ev, t);
-    RunPlanningEvents(ev, t);
+  Push(kOnContextReady, kNaN);
+  while (queue_head_ < queue_size_ && !storm_) {
+    // By reference: the queue is a fixed array (Push never moves it), and copying a just-written
+    // Event as a whole would stall on store forwarding.
+    const Event& ev = queue_[queue_head_++];
+    Dispatch(ev, t);
   }
 }
 
@@ -766,7 +769,12 @@ void Run::Reject(const Opportunity& opp, std::string_view reason, ThreatId threa
   rec.threat = threat;
   result_.opportunities.push_back(std::move(rec));
   ++result_.causality.opportunities_rejected;
-  ++rejections_[reason];
+  auto it = std::find_if(rejections_.begin(), rejections_.end(),
+                         [&](const auto& r) { return r.first == reason; });
+  if (it == rejections_.end())
+    rejections_.emplace_back(reason, 1);
+  else
+    ++it->second;
 }
 
 namespace {
@@ -911,6 +919,7 @@ void Run::Finish(BacktestResult& r) {
   r.period_start = TimestampMs{bars_.ts_ms[begin_]};
   r.period_end = TimestampMs{bars_.ts_ms[last]};
   r.metrics = ComputeMetrics(r.equity, r.trades, env_.periods_per_year);
+  std::sort(rejections_.begin(), rejections_.end());  // by name, as ties are documented
   std::vector<RejectionCount> reasons;
   for (const auto& [reason, count] : rejections_) reasons.push_back({std::string(reason), count});
   std::stable_sort(reasons.begin(), reasons.end(),
@@ -948,8 +957,8 @@ Result<BacktestResult> Run::Execute() {
   S1MPLE_RETURN_IF_ERROR(BindWorkers());
 
   // Preallocate everything the loop touches.
-  result_.equity.resize(end_ - begin_);
-  queue_.reserve(options_.max_events_per_bar + 1);
+  result_.equity.reserve(end_ - begin_);
+  queue_ = std::make_unique<Event[]>(std::max<uint32_t>(1, options_.max_events_per_bar));
   bar_opps_.reserve(64);
   group_threats_.reserve(64);
   prev_standing_.reserve(16);
@@ -965,8 +974,7 @@ Result<BacktestResult> Run::Execute() {
 
   for (uint32_t t = begin_; t < end_; ++t) {
     current_bar_ = t;
-    queue_.clear();
-    queue_head_ = 0;
+    queue_size_ = queue_head_ = 0;
     bar_opps_.clear();
     const size_t trades_before = result_.trades.size();
     const uint32_t orders_before = static_cast<uint32_t>(orders_.size());

@@ -2,13 +2,60 @@
 #include "engine/context.h"
 
 #include <limits>
+#include <utility>
 
 #include "engine/indicators.h"
 
 namespace s1mple::engine {
 
+namespace {
+// Column buffers of finished frames, reused by the next frames on this thread.
+class ColumnPool {
+ public:
+  static constexpr size_t kMaxBytes = size_t{512} << 20;
+
+  std::vector<double> Take(size_t n) {
+    // The smallest buffer that fits; buffers are few (columns of a handful of frames).
+    size_t best = free_.size();
+    for (size_t i = 0; i < free_.size(); ++i)
+      if (free_[i].capacity() >= n &&
+          (best == free_.size() || free_[i].capacity() < free_[best].capacity()))
+        best = i;
+    if (best == free_.size()) return {};
+    std::vector<double> v = std::move(free_[best]);
+    free_[best] = std::move(free_.back());
+    free_.pop_back();
+    bytes_ -= v.capacity() * sizeof(double);
+    return v;
+  }
+  void Give(std::vector<double>&& v) {
+    const size_t b = v.capacity() * sizeof(double);
+    if (b == 0 || b > kMaxBytes) return;
+    while (bytes_ + b > kMaxBytes && !free_.empty()) {  // drop the oldest
+      bytes_ -= free_.front().capacity() * sizeof(double);
+      free_.erase(free_.begin());
+    }
+    bytes_ += b;
+    free_.push_back(std::move(v));
+  }
+
+ private:
+  std::vector<std::vector<double>> free_;
+  size_t bytes_ = 0;
+};
+
+ColumnPool& Pool() {
+  thread_local ColumnPool pool;
+  return pool;
+}
+}  // namespace
+
 ContextFrame::ContextFrame(const BarSeries& bars)
     : bars_(&bars), names_{"open", "high", "low", "close", "volume"} {}
+
+ContextFrame::~ContextFrame() {
+  for (auto& column : owned_) Pool().Give(std::move(column));
+}
 
 std::optional<ColumnId> ContextFrame::Find(std::string_view name) const {
   for (size_t i = 0; i < names_.size(); ++i)
@@ -38,9 +85,18 @@ std::span<double> ContextFrame::MutableColumn(ColumnId id) {
 }
 
 Result<ColumnId> ContextFrame::AddColumn(std::string name) {
+  return NewColumn(std::move(name), true);
+}
+
+Result<ColumnId> ContextFrame::NewColumn(std::string name, bool fill_nan) {
   if (Find(name)) return Status::InvalidArgument("context column '" + name + "' already exists");
   names_.push_back(std::move(name));
-  owned_.emplace_back(size(), std::numeric_limits<double>::quiet_NaN());
+  std::vector<double> column = Pool().Take(size());
+  if (fill_nan)
+    column.assign(size(), std::numeric_limits<double>::quiet_NaN());
+  else
+    column.resize(size());  // a pooled buffer of this length keeps its values: no pass over it
+  owned_.push_back(std::move(column));
   return static_cast<ColumnId>(names_.size() - 1);
 }
 
@@ -63,17 +119,38 @@ Result<ColumnId> ContextFrame::Ema(int period, ColumnId source) {
   S1MPLE_RETURN_IF_ERROR(CheckPeriod(period, source, names_.size()));
   std::string name = IndicatorName("ema", period, source, *this);
   if (auto id = Find(name)) return *id;
-  auto id = AddColumn(std::move(name));
+  auto id = NewColumn(std::move(name), false);  // the indicator writes every bar
   if (!id.ok()) return id.status();
   ComputeEma(Column(source), period, MutableColumn(*id));
   return *id;
+}
+
+Result<std::pair<ColumnId, ColumnId>> ContextFrame::EmaPair(int period_a, int period_b,
+                                                            ColumnId source) {
+  S1MPLE_RETURN_IF_ERROR(CheckPeriod(period_a, source, names_.size()));
+  S1MPLE_RETURN_IF_ERROR(CheckPeriod(period_b, source, names_.size()));
+  std::string name_a = IndicatorName("ema", period_a, source, *this);
+  std::string name_b = IndicatorName("ema", period_b, source, *this);
+  if (period_a == period_b || Find(name_a) || Find(name_b)) {  // at most one to compute
+    auto a = Ema(period_a, source);
+    if (!a.ok()) return a.status();
+    auto b = Ema(period_b, source);
+    if (!b.ok()) return b.status();
+    return std::pair{*a, *b};
+  }
+  auto a = NewColumn(std::move(name_a), false);
+  if (!a.ok()) return a.status();
+  auto b = NewColumn(std::move(name_b), false);
+  if (!b.ok()) return b.status();
+  ComputeEma2(Column(source), period_a, MutableColumn(*a), period_b, MutableColumn(*b));
+  return std::pair{*a, *b};
 }
 
 Result<ColumnId> ContextFrame::Rsi(int period, ColumnId source) {
   S1MPLE_RETURN_IF_ERROR(CheckPeriod(period, source, names_.size()));
   std::string name = IndicatorName("rsi", period, source, *this);
   if (auto id = Find(name)) return *id;
-  auto id = AddColumn(std::move(name));
+  auto id = NewColumn(std::move(name), false);  // the indicator writes every bar
   if (!id.ok()) return id.status();
   ComputeRsi(Column(source), period, MutableColumn(*id));
   return *id;
@@ -83,7 +160,7 @@ Result<ColumnId> ContextFrame::Atr(int period) {
   S1MPLE_RETURN_IF_ERROR(CheckPeriod(period, kCloseColumn, names_.size()));
   std::string name = "atr_" + std::to_string(period);
   if (auto id = Find(name)) return *id;
-  auto id = AddColumn(std::move(name));
+  auto id = NewColumn(std::move(name), false);  // the indicator writes every bar
   if (!id.ok()) return id.status();
   ComputeAtr(bars_->high, bars_->low, bars_->close, period, MutableColumn(*id));
   return *id;

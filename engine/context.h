@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -36,6 +37,10 @@ class ContextFrame {
  public:
   // Borrows `bars`, which must outlive the frame.
   explicit ContextFrame(const BarSeries& bars);
+  // Hands its column buffers to this thread's column pool (see AddColumn).
+  ~ContextFrame();
+  ContextFrame(const ContextFrame&) = delete;
+  ContextFrame& operator=(const ContextFrame&) = delete;
 
   const BarSeries& bars() const { return *bars_; }
   size_t size() const { return bars_->size(); }
@@ -47,16 +52,25 @@ class ContextFrame {
   const double* Data(ColumnId id) const { return Column(id).data(); }
 
   // Adds a column of NaNs. Fails (InvalidArgument, naming the column) if the name is taken.
+  // The buffer comes from a per-thread pool of the buffers of frames that ended on this thread
+  // (a runner slot runs backtest after backtest on series of one length), so a run does not
+  // page-fault its columns in afresh; the pool keeps at most 512 MiB.
   [[nodiscard]] Result<ColumnId> AddColumn(std::string name);
   std::span<double> MutableColumn(ColumnId id);
 
   // Shared indicators (see indicators.h for the formulas). Names: "ema_<p>" / "rsi_<p>" of close,
   // "ema_<p>_<source>" / "rsi_<p>_<source>" of another column, "atr_<p>".
   [[nodiscard]] Result<ColumnId> Ema(int period, ColumnId source = kCloseColumn);
+  // Both EMAs (e.g. a crossover's fast and slow), computed in one pass when neither exists yet.
+  [[nodiscard]] Result<std::pair<ColumnId, ColumnId>> EmaPair(int period_a, int period_b,
+                                                              ColumnId source = kCloseColumn);
   [[nodiscard]] Result<ColumnId> Rsi(int period, ColumnId source = kCloseColumn);
   [[nodiscard]] Result<ColumnId> Atr(int period);
 
  private:
+  // AddColumn; without `fill_nan` the buffer's old values stay (the caller overwrites every bar).
+  Result<ColumnId> NewColumn(std::string name, bool fill_nan);
+
   const BarSeries* bars_;
   std::vector<std::string> names_;
   std::vector<std::vector<double>> owned_;  // indicator columns (index id - kBarColumnCount)

@@ -32,32 +32,47 @@ void ComputeSma(std::span<const double> in, int period, std::span<double> out) {
   }
 }
 
+namespace {
+// One EMA recurrence, stepped bar by bar (see ComputeEma).
+class EmaStep {
+ public:
+  explicit EmaStep(int period) : period_(period), alpha_(2.0 / (period + 1.0)) {}
+  double operator()(double x) {
+    if (std::isnan(x)) {  // restart after a gap
+      seen_ = 0;
+      seed_sum_ = 0;
+      return kNan;
+    }
+    if (seen_ < period_) {
+      seed_sum_ += x;
+      if (++seen_ < period_) return kNan;
+      ema_ = seed_sum_ / period_;
+      return ema_;
+    }
+    ema_ += alpha_ * (x - ema_);
+    return ema_;
+  }
+
+ private:
+  int period_;
+  double alpha_;
+  double ema_ = 0, seed_sum_ = 0;
+  int seen_ = 0;
+};
+}  // namespace
+
 void ComputeEma(std::span<const double> in, int period, std::span<double> out) {
-  const size_t n = in.size();
-  const double alpha = 2.0 / (period + 1.0);
-  double ema = 0, seed_sum = 0;
-  int seen = 0;
-  for (size_t t = 0; t < n; ++t) {
+  EmaStep step(period);
+  for (size_t t = 0; t < in.size(); ++t) out[t] = step(in[t]);
+}
+
+void ComputeEma2(std::span<const double> in, int period_a, std::span<double> out_a, int period_b,
+                 std::span<double> out_b) {
+  EmaStep a(period_a), b(period_b);
+  for (size_t t = 0; t < in.size(); ++t) {
     const double x = in[t];
-    if (std::isnan(x)) {
-      seen = 0;
-      seed_sum = 0;
-      out[t] = kNan;
-      continue;
-    }
-    if (seen < period) {
-      seed_sum += x;
-      ++seen;
-      if (seen == period) {
-        ema = seed_sum / period;
-        out[t] = ema;
-      } else {
-        out[t] = kNan;
-      }
-      continue;
-    }
-    ema += alpha * (x - ema);
-    out[t] = ema;
+    out_a[t] = a(x);
+    out_b[t] = b(x);
   }
 }
 

@@ -11,6 +11,11 @@ namespace s1mple::engine {
 // first `period` values (so out[period-1] = SMA, NaN before).
 void ComputeEma(std::span<const double> in, int period, std::span<double> out);
 
+// Two EMAs of one input in one pass: the same values, bit for bit, as two ComputeEma calls, in
+// about the time of one (the two recurrences overlap in the CPU).
+void ComputeEma2(std::span<const double> in, int period_a, std::span<double> out_a, int period_b,
+                 std::span<double> out_b);
+
 // Simple moving average over `period` values.
 void ComputeSma(std::span<const double> in, int period, std::span<double> out);
 

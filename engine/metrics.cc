@@ -46,7 +46,11 @@ Metrics ComputeMetrics(std::span<const EquityPoint> equity, std::span<const Trad
   double peak = equity.front().equity, mdd = 0;
   for (const auto& p : equity) {
     peak = std::max(peak, p.equity);
-    if (peak > 0) mdd = std::max(mdd, (peak - p.equity) / peak);
+    // The division only where the fall may be a new maximum (the margin covers the rounding of
+    // the multiplication), so the result is exactly max((peak - e) / peak) at a fraction of the
+    // cost.
+    if (peak > 0 && peak - p.equity > mdd * peak * (1 - 1e-9))
+      mdd = std::max(mdd, (peak - p.equity) / peak);
   }
   m.max_drawdown = mdd * 100.0;
   if (m.cagr && m.max_drawdown > 0) m.calmar = *m.cagr / m.max_drawdown;

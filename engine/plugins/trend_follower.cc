@@ -17,12 +17,10 @@ class TrendFollower final : public OpportunityWorker {
         shorts_(p.GetString("direction") != "long_only") {}
 
   Status Bind(BindContext& ctx) override {
-    auto fast = ctx.frame.Ema(fast_period_);
-    if (!fast.ok()) return fast.status();
-    auto slow = ctx.frame.Ema(slow_period_);
-    if (!slow.ok()) return slow.status();
-    fast_ = ctx.frame.Data(*fast);
-    slow_ = ctx.frame.Data(*slow);
+    auto emas = ctx.frame.EmaPair(fast_period_, slow_period_);
+    if (!emas.ok()) return emas.status();
+    fast_ = ctx.frame.Data(emas->first);
+    slow_ = ctx.frame.Data(emas->second);
     return Status::Ok();
   }
 
@@ -31,11 +29,14 @@ class TrendFollower final : public OpportunityWorker {
     if (t == 0) return;
     const double now = fast_[t] - slow_[t];
     const double before = fast_[t - 1] - slow_[t - 1];
-    if (std::isnan(now) || std::isnan(before)) return;
+    // Comparisons with NaN (EMAs warming up) are false: no cross.
+    const bool up = longs_ && before <= 0 && now > 0;
+    const bool down = shorts_ && before >= 0 && now < 0;
+    if (!up && !down) return;  // most bars
     const double close = bar.Close();
     const double score = std::fabs(now) / close * 100.0;  // separation in % of price
-    if (longs_ && before <= 0 && now > 0) out.Emit(Side::kLong, score, "EMA_CROSS_UP", close);
-    if (shorts_ && before >= 0 && now < 0) out.Emit(Side::kShort, score, "EMA_CROSS_DOWN", close);
+    if (up) out.Emit(Side::kLong, score, "EMA_CROSS_UP", close);
+    if (down) out.Emit(Side::kShort, score, "EMA_CROSS_DOWN", close);
   }
 
  private:

@@ -22,6 +22,54 @@ TEST(Indicators, EmaSeedsWithSmaThenSmooths) {
   EXPECT_DOUBLE_EQ(out[5], 11.25);  // 10.5 + 0.5 * (12 - 10.5)
 }
 
+TEST(Indicators, EmaPairIsBitForBitTwoEmas) {
+  // A series with a gap (NaN) so both recurrences restart and re-seed.
+  std::vector<double> in;
+  for (int i = 0; i < 200; ++i) in.push_back(100.0 + std::sin(i * 0.37) * 5.0 + i * 0.01);
+  in[90] = std::nan("");
+  std::vector<double> a(in.size()), b(in.size()), a2(in.size()), b2(in.size());
+  ComputeEma(in, 12, a);
+  ComputeEma(in, 26, b);
+  ComputeEma2(in, 12, a2, 26, b2);
+  for (size_t t = 0; t < in.size(); ++t) {
+    if (std::isnan(a[t])) {
+      EXPECT_TRUE(std::isnan(a2[t])) << t;
+    } else {
+      EXPECT_EQ(a[t], a2[t]) << t;
+    }
+    if (std::isnan(b[t])) {
+      EXPECT_TRUE(std::isnan(b2[t])) << t;
+    } else {
+      EXPECT_EQ(b[t], b2[t]) << t;
+    }
+  }
+  EXPECT_TRUE(std::isnan(a2[101]));  // re-seeding over the 12 bars after the gap (91..102)
+  EXPECT_FALSE(std::isnan(a2[102]));
+
+  // Through the frame: one pass for both, and the shared cache still finds each by name.
+  BarSeries bars;
+  for (size_t t = 0; t < 200; ++t) {
+    bars.ts_ms.push_back(static_cast<int64_t>(t) * 60'000);
+    const double c = 100.0 + std::sin(static_cast<double>(t) * 0.37) * 5.0;
+    bars.open.push_back(c);
+    bars.high.push_back(c + 1);
+    bars.low.push_back(c - 1);
+    bars.close.push_back(c);
+    bars.volume.push_back(1);
+  }
+  ContextFrame frame(bars);
+  auto pair = frame.EmaPair(12, 26);
+  ASSERT_TRUE(pair.ok());
+  EXPECT_EQ(frame.Find("ema_12"), pair->first);
+  EXPECT_EQ(frame.Find("ema_26"), pair->second);
+  auto again = frame.Ema(26);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, pair->second);
+  std::vector<double> ref(200);
+  ComputeEma(bars.close, 26, ref);
+  EXPECT_EQ(frame.Column(pair->second)[150], ref[150]);
+}
+
 TEST(Indicators, SmaOverWindow) {
   std::vector<double> in{1, 2, 3, 4, 5}, out(5);
   ComputeSma(in, 2, out);
