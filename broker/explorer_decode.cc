@@ -6,6 +6,9 @@
 #include <cctype>
 #include <ctime>
 #include <exception>
+#include <string>
+
+#include "protocol/json_slice.h"
 
 namespace s1mple::broker {
 
@@ -45,7 +48,36 @@ Result<json> DecodeResultSummary(std::string_view bytes, std::string_view what) 
     }
     return doc;
   }
-  // Returning false for a key event drops that member: the bulk arrays are never built.
+  // Fast path: slice the members and parse all but the bulk ones (one level down too, for a
+  // document that wraps the engine result in "result").
+  if (auto members = protocol::SliceJsonObject(bytes.substr(first))) {
+    json out = json::object();
+    bool ok = true;
+    for (const auto& [key, raw] : *members) {
+      if (key.find('\\') != std::string_view::npos) ok = false;  // escaped key: slow path
+      const std::string k(key);
+      if (IsBulkKey(k)) continue;
+      if (k == "result" && !raw.empty() && raw.front() == '{') {
+        if (auto inner = protocol::SliceJsonObject(raw)) {
+          json r = json::object();
+          for (const auto& [ikey, iraw] : *inner) {
+            if (ikey.find('\\') != std::string_view::npos) ok = false;
+            const std::string ik(ikey);
+            if (IsBulkKey(ik)) continue;
+            r[ik] = json::parse(iraw, nullptr, false);
+            ok = ok && !r[ik].is_discarded();
+          }
+          out[k] = std::move(r);
+          continue;
+        }
+      }
+      out[k] = json::parse(raw, nullptr, false);
+      ok = ok && !out[k].is_discarded();
+    }
+    if (ok) return out;
+  }
+  // Slow path (keys with escapes, or text the slicer refuses): a parse whose callback drops the
+  // bulk members, which also reports where the text is malformed.
   auto drop_bulk = [](int depth, json::parse_event_t event, json& parsed) {
     return !(event == json::parse_event_t::key && (depth == 1 || depth == 2) && IsBulkKey(parsed));
   };

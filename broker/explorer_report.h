@@ -22,7 +22,7 @@ struct ReportOptions {
   // Runs whose equity curve, drawdown and trades are embedded (the table, scatter plots and
   // heatmap always have every run). All runs when the sweep has at most this many; otherwise
   // the best by the plan's primary metric. Each costs a few KB to ~100 KB.
-  uint64_t max_detailed_runs = 200;
+  uint64_t max_detailed_runs = 50;
 };
 
 // The snapshot document: {"generated", "sweep_id", "sweeps", "sweep", "runs", "details"}

@@ -23,6 +23,7 @@
 #include "cli/local_cluster.h"
 #include "producer/analysis.h"
 #include "producer/plan_loader.h"
+#include "producer/result_fields.h"
 #include "protocol/client.h"
 #include "protocol/sha256.h"
 #include "protocol/transport.h"
@@ -218,7 +219,8 @@ class BestSoFar {
 
  private:
   void Consider(const protocol::ResultItem& item) {
-    auto result = nlohmann::json::parse(item.result, nullptr, false);
+    // Only the small blocks MetricValue reads; the equity curve and trades are skipped unparsed.
+    auto result = producer::ParseResultFields(item.result, {"metrics", "causality"});
     if (result.is_discarded()) return;
     auto v = producer::MetricValue(result, space_.plan().targets.primary_metric);
     if (!v || !std::isfinite(*v)) return;
@@ -355,7 +357,12 @@ Result<nlohmann::json> WriteOutputs(Connection& conn, const std::string& sweep,
       outcome.attempts = static_cast<int>(std::max<uint32_t>(1, item.attempts));
       if (item.state == "done") {
         outcome.ok = true;
-        outcome.result = nlohmann::json::parse(item.result, nullptr, false);
+        // An optimization's outputs use the metrics, causality and period of each run; a
+        // variant test's also its equity curve.
+        outcome.result = space.plan().kind == producer::PlanKind::kOptimization
+                             ? producer::ParseResultFields(
+                                   item.result, {"metrics", "causality", "period", "bars"})
+                             : nlohmann::json::parse(item.result, nullptr, false);
         if (outcome.result.is_discarded()) {
           outcome.ok = false;
           outcome.failure_reason = "stored result is not JSON";

@@ -1,6 +1,7 @@
 // Loading an Operation: operation.yaml, strategy_blueprint.yaml and operators.yaml, validated
 // once into the config model (engine/config.h). Formats: docs/CONFIGURATION.md.
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -480,18 +481,39 @@ Result<OperationConfig> ParseOperationTexts(std::string_view operation_yaml,
                                             std::string_view origin,
                                             const PluginRegistry& registry) {
   const std::string o(origin);
-  YAML::Node root;
-  S1MPLE_RETURN_IF_ERROR(yaml::Parse(operation_yaml, o + " operation", root));
-  auto raw = ParseOperationNode(root, o + " operation", /*need_blueprint_path=*/false);
-  if (!raw.ok()) return raw.status();
+  // A runner parses the same operation and operators texts for every job of a sweep: the last
+  // successful parse of each is remembered per thread (it does not depend on `origin`; errors are
+  // never remembered, so they always name this call's origin).
+  struct Memo {
+    std::string operation_yaml, operators_yaml;
+    std::optional<RawOperation> operation;
+    std::optional<OperatorsConfig> operators;
+  };
+  thread_local Memo memo;
+  if (!memo.operation || memo.operation_yaml != operation_yaml) {
+    memo.operation.reset();
+    YAML::Node root;
+    S1MPLE_RETURN_IF_ERROR(yaml::Parse(operation_yaml, o + " operation", root));
+    auto parsed = ParseOperationNode(root, o + " operation", /*need_blueprint_path=*/false);
+    if (!parsed.ok()) return parsed.status();
+    memo.operation = std::move(parsed).value();
+    memo.operation_yaml = operation_yaml;
+  }
+  const RawOperation* raw = &*memo.operation;
   if (raw->links.size() != 1)
     return Status::InvalidArgument(o +
                                    " operation: strategy_links: expected exactly one link, found " +
                                    std::to_string(raw->links.size()));
   auto bp = ParseBlueprintText(blueprint_yaml, o + " blueprint", registry);
   if (!bp.ok()) return bp.status();
-  auto ops = ParseOperatorsText(operators_yaml, o + " operators");
-  if (!ops.ok()) return ops.status();
+  if (!memo.operators || memo.operators_yaml != operators_yaml) {
+    memo.operators.reset();
+    auto parsed = ParseOperatorsText(operators_yaml, o + " operators");
+    if (!parsed.ok()) return parsed.status();
+    memo.operators = *parsed;
+    memo.operators_yaml = operators_yaml;
+  }
+  const OperatorsConfig* ops = &*memo.operators;
   OperationConfig op;
   op.name = raw->name;
   StrategyLink link;

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -335,9 +336,26 @@ Result<ConfigTexts> ApplyOverrides(const ConfigTexts& base, const nlohmann::json
     return Status::InvalidArgument("overrides: expected a map of worker categories");
   }
   try {
-    auto blueprint = ParseYaml(base.blueprint_yaml, "blueprint");
+    // A runner applies every job's overrides to the same base texts: the last successfully parsed
+    // base of each is remembered per thread and deep-copied (YAML::Clone) for this call.
+    struct Memo {
+      std::string text;
+      std::optional<YAML::Node> node;
+    };
+    thread_local Memo blueprint_memo, operators_memo;
+    auto parse = [](Memo& memo, const std::string& text, const char* what) -> Result<YAML::Node> {
+      if (!memo.node || memo.text != text) {
+        memo.node.reset();
+        auto n = ParseYaml(text, what);
+        if (!n.ok()) return n.status();
+        memo.node = std::move(n).value();
+        memo.text = text;
+      }
+      return YAML::Clone(*memo.node);
+    };
+    auto blueprint = parse(blueprint_memo, base.blueprint_yaml, "blueprint");
     if (!blueprint.ok()) return blueprint.status();
-    auto operators = ParseYaml(base.operators_yaml, "operators");
+    auto operators = parse(operators_memo, base.operators_yaml, "operators");
     if (!operators.ok()) return operators.status();
     bool blueprint_changed = false;
     bool operators_changed = false;
