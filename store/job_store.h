@@ -262,12 +262,13 @@ struct Options {
   // running broker. Every mutation then returns FailedPrecondition; reads see the state as of
   // Open.
   bool read_only = false;
-  // RocksDB block cache for reads, in MiB.
-  std::size_t block_cache_mib = 32;
+  // RocksDB's memory, in MiB: one LRU block cache that the memtables are charged to as well (a
+  // WriteBufferManager; memtables flush once they hold half of it). Whatever the sweep size,
+  // the store's caches stay within this.
+  std::size_t memory_mib = 48;
   // Memtable size of the jobs, results and artifacts column families, in MiB (the others use
-  // 4 MiB); all memtables together are capped at 3x this. Bounds memory while a big sweep is
-  // submitted.
-  std::size_t write_buffer_mib = 32;
+  // 4 MiB).
+  std::size_t write_buffer_mib = 16;
   // Test hook: a disk that fills up (see DiskBudget). nullptr = the real disk only.
   std::shared_ptr<DiskBudget> disk_budget;
 };

@@ -5,6 +5,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
+#include <rocksdb/write_buffer_manager.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -83,8 +84,6 @@ rocksdb::DBOptions DbOptions(const Options& o, rocksdb::Env* env) {
   if (env != nullptr) db.env = env;
   db.paranoid_checks = true;
   db.max_background_jobs = 2;
-  // Memtables of all column families together; past it the biggest is flushed.
-  db.db_write_buffer_size = 3 * (o.write_buffer_mib << 20);
   // Forces flushes of rarely written column families so old WAL files can go.
   db.max_total_wal_size = 4 * (o.write_buffer_mib << 20);
   db.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
@@ -167,8 +166,12 @@ Status JobStore::Impl::OpenDb() {
     env_ = rocksdb::NewCompositeEnv(
         NewDiskBudgetFileSystem(rocksdb::FileSystem::Default(), options_.disk_budget));
   }
-  block_cache_ = rocksdb::NewLRUCache(options_.block_cache_mib << 20);
+  block_cache_ = rocksdb::NewLRUCache(options_.memory_mib << 20);
   rocksdb::DBOptions dbo = DbOptions(options_, env_.get());
+  // Memtables of all column families together are charged to the block cache and flushed past
+  // half of it: one memory bound for the whole store.
+  dbo.write_buffer_manager =
+      std::make_shared<rocksdb::WriteBufferManager>((options_.memory_mib << 20) / 2, block_cache_);
   dbo.create_if_missing = true;
   dbo.create_missing_column_families = true;  // completes an interrupted creation
   if (has_db) {
