@@ -554,7 +554,16 @@ void BrokerCore::OnStatus(const std::string& peer, const pr::StatusRequest& m) {
       return;
     }
   }
-  Reply(peer, m.req, "STATUS", Status::Ok(), BuildStatus(m.sweep));
+  pr::StatusReply reply = BuildStatus(m.sweep);
+  if (m.include_plan && !m.sweep.empty() && reply.sweeps.size() == 1) {
+    auto plan = store_.GetPlan(m.sweep);
+    if (!plan.ok()) {
+      Reply(peer, m.req, "STATUS", plan.status());
+      return;
+    }
+    reply.sweeps[0].plan = std::move(plan).value();
+  }
+  Reply(peer, m.req, "STATUS", Status::Ok(), reply);
 }
 
 void BrokerCore::OnResults(const std::string& peer, const pr::ResultsRequest& m) {

@@ -28,7 +28,8 @@ void AddResultsCommand(CLI::App& app, CliContext& ctx) {
   auto* store = sub->add_option("--store", args->store, "local job store")->capture_default_str();
   sub->add_option("--broker", args->broker, "a remote broker, tcp://HOST:PORT")->excludes(store);
   sub->add_option("--out", args->out, "output directory (default runs/<sweep-id>)");
-  sub->add_option("--plan", args->plan, "the plan file (needed with --broker)");
+  sub->add_option("--plan", args->plan,
+                  "the plan file (default: the plan the sweep was submitted with)");
   sub->add_option("--key", args->flags.key, "our secret key file for a CurveZMQ broker");
   sub->add_option("--server-key", args->flags.server_key, "the broker's public key");
   sub->callback([args, &ctx] {

@@ -30,7 +30,8 @@ void AddResumeCommand(CLI::App& app, CliContext& ctx) {
                     ->capture_default_str();
   sub->add_option("--broker", args->broker, "a remote broker, tcp://HOST:PORT")->excludes(store);
   sub->add_option("--out", args->out, "output directory (default runs/<sweep-id>)");
-  sub->add_option("--plan", args->plan, "the plan file (needed with --broker for the outputs)");
+  sub->add_option("--plan", args->plan,
+                  "the plan file (default: the plan the sweep was submitted with)");
   sub->add_option("--runners", args->runners, "local runner slots (0: one per core)")
       ->capture_default_str();
   AddSessionFlags(sub, args->flags, /*with_detach=*/false);

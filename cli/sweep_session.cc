@@ -175,9 +175,10 @@ Result<std::shared_ptr<const producer::JobSpace>> SpaceOf(Connection& conn,
     auto text = conn.cluster->store().GetPlan(sweep);
     if (!text.ok()) return text.status();
     plan = producer::ParsePlanText(text.value(), "sweep " + sweep + " plan", load);
-  } else {
-    return Status::InvalidArgument(
-        "a remote sweep's outputs need its plan file: add --plan PLAN.yaml");
+  } else {  // the broker keeps the plan text the sweep was submitted with
+    auto text = conn.client->GetPlan(sweep);
+    if (!text.ok()) return text.status();
+    plan = producer::ParsePlanText(text.value(), "sweep " + sweep + " plan", load);
   }
   if (!plan.ok()) return plan.status();
   auto space =

@@ -140,6 +140,20 @@ Result<StatusReply> Client::GetStatus(const std::string& sweep) {
   return std::move(*p);
 }
 
+Result<std::string> Client::GetPlan(const std::string& sweep) {
+  StatusRequest s;
+  s.sweep = sweep;
+  s.include_plan = true;
+  auto r = Call(s);
+  if (!r.ok()) return r.status();
+  auto* p = std::get_if<StatusReply>(&r->payload);
+  if (!p || p->sweeps.size() != 1) return Status::Corruption("STATUS reply without the sweep");
+  if (p->sweeps[0].plan.empty())
+    return Status::NotFound("the broker did not return the plan of sweep " + sweep +
+                            " (an older broker?): add --plan PLAN.yaml");
+  return std::move(p->sweeps[0].plan);
+}
+
 Result<ResultsReply> Client::GetResults(const std::string& sweep, uint64_t after, uint32_t limit,
                                         bool include_pending) {
   ResultsRequest q;

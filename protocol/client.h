@@ -51,6 +51,8 @@ class Client {
   Result<std::string> SubmitSweep(const SweepSpec& spec, const std::vector<std::string>& overrides);
 
   Result<StatusReply> GetStatus(const std::string& sweep = "");
+  // The plan text the sweep was submitted with (STATUS with include_plan).
+  Result<std::string> GetPlan(const std::string& sweep);
   Result<ResultsReply> GetResults(const std::string& sweep, uint64_t after, uint32_t limit,
                                   bool include_pending = false);
   Status Control(const std::string& sweep, ControlAction action);

@@ -95,7 +95,7 @@ void PackSpec(MapWriter& w, const SweepSpec& s) {
 }
 
 void PackSweepStatus(Packer& p, const SweepStatus& s) {
-  MapWriter w(p, 11);
+  MapWriter w(p, s.plan.empty() ? 11 : 12);
   w.Field("sweep", s.sweep);
   w.Field("name", s.name);
   w.Field("state", s.state);
@@ -107,6 +107,7 @@ void PackSweepStatus(Packer& p, const SweepStatus& s) {
   w.Field("rate", s.rate);
   w.Field("eta_s", s.eta_s);
   w.Field("max_workers", s.max_workers);
+  if (!s.plan.empty()) w.Field("plan", s.plan);
 }
 
 void PackRunnerStatus(Packer& p, const RunnerStatus& r) {
@@ -229,9 +230,10 @@ struct BodyPacker {
     w.Field("total", m.total);
   }
   void operator()(const StatusRequest& m) {
-    MapWriter w(p, 2);
+    MapWriter w(p, m.include_plan ? 3 : 2);
     w.Field("req", m.req);
     w.Field("sweep", m.sweep);
+    if (m.include_plan) w.Field("include_plan", m.include_plan);
   }
   void operator()(const ResultsRequest& m) {
     MapWriter w(p, 5);
@@ -590,6 +592,7 @@ Result<Message> DecodeStatus(const MapReader& r) {
   StatusRequest m;
   S1MPLE_RETURN_IF_ERROR(r.U64("req", &m.req));
   S1MPLE_RETURN_IF_ERROR(r.Str("sweep", &m.sweep, kMaxNameBytes, true));
+  S1MPLE_RETURN_IF_ERROR(r.Bool("include_plan", &m.include_plan, true));
   return Message(m);
 }
 
@@ -646,6 +649,7 @@ Status DecodeSweepStatus(const msgpack::object& o, const std::string& where, Swe
   S1MPLE_RETURN_IF_ERROR(r.Double("rate", &s->rate));
   S1MPLE_RETURN_IF_ERROR(r.Double("eta_s", &s->eta_s));
   S1MPLE_RETURN_IF_ERROR(r.U32("max_workers", &s->max_workers, true));
+  S1MPLE_RETURN_IF_ERROR(r.Str("plan", &s->plan, kMaxTextBytes, true));
   return Status::Ok();
 }
 

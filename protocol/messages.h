@@ -128,7 +128,8 @@ struct SubmitCommit {
 
 struct StatusRequest {
   uint64_t req = 0;
-  std::string sweep;  // empty: all sweeps
+  std::string sweep;          // empty: all sweeps
+  bool include_plan = false;  // with a sweep: its plan text in SweepStatus::plan
 };
 
 struct ResultsRequest {
@@ -172,6 +173,7 @@ struct SweepStatus {
   double rate = 0;    // finished jobs per second, recent
   double eta_s = -1;  // seconds to completion at that rate (-1: unknown)
   uint32_t max_workers = 0;
+  std::string plan;  // the plan text, only when the request asked for it (include_plan)
 };
 
 struct RunnerStatus {

@@ -106,7 +106,7 @@ TEST(Codec, RepliesRoundTripWithPayload) {
   r.req = 3;
   r.command = "STATUS";
   StatusReply s;
-  s.sweeps.push_back({"sw-0123456789ab", "n", "running", 10, 5, 2, 2, 1, 1.5, 3.0, 4});
+  s.sweeps.push_back({"sw-0123456789ab", "n", "running", 10, 5, 2, 2, 1, 1.5, 3.0, 4, ""});
   s.runners.push_back({"r1", 4, 1, 3, 99, 2.5, 10});
   s.counters["dropped_malformed"] = 2;
   r.payload = s;
@@ -117,6 +117,15 @@ TEST(Codec, RepliesRoundTripWithPayload) {
   EXPECT_DOUBLE_EQ(st.sweeps[0].rate, 1.5);
   EXPECT_EQ(st.runners[0].done, 99u);
   EXPECT_EQ(st.counters.at("dropped_malformed"), 2u);
+  EXPECT_TRUE(st.sweeps[0].plan.empty());  // sent only when asked for
+
+  // STATUS with include_plan: the plan text comes back in the sweep's entry.
+  StatusRequest ask{7, "sw-0123456789ab", true};
+  EXPECT_TRUE(RoundTrip(ask).include_plan);
+  EXPECT_FALSE(RoundTrip(StatusRequest{8, "", false}).include_plan);
+  s.sweeps[0].plan = "optimization_config:\n  name: x\n";
+  r.payload = s;
+  EXPECT_EQ(std::get<StatusReply>(RoundTrip(r).payload).sweeps[0].plan, s.sweeps[0].plan);
 
   Reply e;
   e.req = 4;

@@ -265,6 +265,13 @@ TEST_F(SweepSessionTest, BrokerKilledAndRestartedWhileRunnersStayUp) {
   for (const auto& r : status.value("runners", nlohmann::json::array()))
     if (r.value("runner", "") == "r2") r2_done = r.value("done", uint64_t{0});
   EXPECT_GT(r2_done, 0u) << "the late runner got no work\n" << st.out;
+
+  // The next morning, from another directory: the outputs again, without the plan file (the
+  // broker returns the plan the sweep was submitted with).
+  auto again = Exec(
+      {S1mpleBin(), "results", sweep, "--broker", endpoint, "--out", (dir_ / "again").string()});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(Rows(dir_ / "again/results.csv"), reference);
 }
 
 }  // namespace
