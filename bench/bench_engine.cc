@@ -8,6 +8,10 @@
 //    (items_per_second; Google Benchmark reports it per CPU-second).
 //    Counters: trades, allocs_per_run (heap allocations of one run, counted by this program's
 //    operator new) and allocs_per_kbar; a per-bar allocation would make allocs_per_kbar >= 1000.
+//    BM_EmaCrossBlueprint/100000: the same on 100,000 bars.
+//  - BM_EmaCrossTradingThroughout: the same blueprint with its drawdown guard off (it trips
+//    after 56 trades on this data and then blocks every entry), so it trades through the whole
+//    series (~20,700 trades): the heavier case.
 //  - BM_ToJsonDownsampled: ToJson of that result with a 500-point equity curve (what a runner
 //    sends back per job).
 //
@@ -70,12 +74,12 @@ const Fixture& Get(int64_t n) {
   return f;
 }
 
-void BM_EmaCrossBlueprint(benchmark::State& state) {
-  const Fixture& f = Get(state.range(0));
+// Times RunBacktest(link, bars) per iteration; counters: trades and heap allocations per run.
+void TimeBacktests(benchmark::State& state, const StrategyLink& link, const BarSeries& bars) {
   int64_t trades = 0, allocs = 0;
   for (auto _ : state) {
     const int64_t before = g_allocations.load();
-    auto r = RunBacktest(f.link, *f.bars);
+    auto r = RunBacktest(link, bars);
     allocs = g_allocations.load() - before;
     if (!r.ok()) {
       state.SkipWithError(r.status().ToString().c_str());
@@ -84,11 +88,16 @@ void BM_EmaCrossBlueprint(benchmark::State& state) {
     trades = r->metrics.total_trades;
     benchmark::DoNotOptimize(r->metrics.total_return);
   }
-  const auto n = static_cast<int64_t>(f.bars->size());
+  const auto n = static_cast<int64_t>(bars.size());
   state.SetItemsProcessed(state.iterations() * n);
   state.counters["trades"] = static_cast<double>(trades);
   state.counters["allocs_per_run"] = static_cast<double>(allocs);
   state.counters["allocs_per_kbar"] = 1000.0 * static_cast<double>(allocs) / static_cast<double>(n);
+}
+
+void BM_EmaCrossBlueprint(benchmark::State& state) {
+  const Fixture& f = Get(state.range(0));
+  TimeBacktests(state, f.link, *f.bars);
 }
 BENCHMARK(BM_EmaCrossBlueprint)->Arg(1'000'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
 
@@ -102,24 +111,7 @@ void BM_EmaCrossTradingThroughout(benchmark::State& state) {
       if (w.plugin == "max_drawdown_monitor") w.params.Set("max_drawdown_percent", 100.0);
     return l;
   }();
-  const Fixture& f = Get(1'000'000);
-  int64_t trades = 0, allocs = 0;
-  for (auto _ : state) {
-    const int64_t before = g_allocations.load();
-    auto r = RunBacktest(link, *f.bars);
-    allocs = g_allocations.load() - before;
-    if (!r.ok()) {
-      state.SkipWithError(r.status().ToString().c_str());
-      return;
-    }
-    trades = r->metrics.total_trades;
-    benchmark::DoNotOptimize(r->metrics.total_return);
-  }
-  const auto n = static_cast<int64_t>(f.bars->size());
-  state.SetItemsProcessed(state.iterations() * n);
-  state.counters["trades"] = static_cast<double>(trades);
-  state.counters["allocs_per_run"] = static_cast<double>(allocs);
-  state.counters["allocs_per_kbar"] = 1000.0 * static_cast<double>(allocs) / static_cast<double>(n);
+  TimeBacktests(state, link, *Get(1'000'000).bars);
 }
 BENCHMARK(BM_EmaCrossTradingThroughout)->Unit(benchmark::kMillisecond);
 
