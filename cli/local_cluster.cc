@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <limits>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -32,12 +31,12 @@ Result<std::unique_ptr<LocalCluster>> LocalCluster::Start(const LocalClusterOpti
   c->store_ = std::move(opened).value();
   // We hold the store's lock, so no runner of an earlier embedded session can still be working
   // on a leased job: those leases are orphans of a crash (kill -9, power cut). Return them to
-  // PENDING now (attempt counted) instead of waiting out timeout_per_run.
-  for (;;) {
-    auto ended = c->store_->ExpireLeases(std::numeric_limits<store::UnixMillis>::max());
-    if (!ended.ok()) return ended.status().WithContext("recovering leases");
-    if (ended->empty()) break;
-    spdlog::info("recovered {} lease(s) left by an interrupted session", ended->size());
+  // PENDING now instead of waiting out timeout_per_run, without counting the attempt: the job
+  // did not fail, our session did (a sweep that crashed max_attempts times must not fail it).
+  auto returned = c->store_->ReturnOrphanLeases("returned after an interrupted session");
+  if (!returned.ok()) return returned.status().WithContext("recovering leases");
+  if (!returned->empty()) {
+    spdlog::info("recovered {} lease(s) left by an interrupted session", returned->size());
   }
   c->context_ = std::make_unique<zmq::context_t>(1);
   c->endpoint_ = NextEndpoint();

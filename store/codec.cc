@@ -6,6 +6,11 @@ namespace s1mple::store::codec {
 namespace {
 
 constexpr char kRecordVersion = 1;
+// A job record with attempts that did not count (JobRecord::uncounted_attempts != 0): version 1
+// plus one trailing varint. Records without such attempts stay version 1, byte for byte, so
+// stores written before the field existed read unchanged; a build that predates it refuses a
+// version-2 job record ("unknown version byte") instead of misreading it.
+constexpr char kJobVersionUncounted = 2;
 
 void PutVarint(std::string* out, std::uint64_t v) {
   while (v >= 0x80) {
@@ -223,7 +228,8 @@ Status DecodeLease(std::string_view bytes, Lease* lease) {
 }
 
 std::string EncodeJob(const JobRecord& job) {
-  std::string out(1, kRecordVersion);
+  const bool uncounted = job.uncounted_attempts != 0;
+  std::string out(1, uncounted ? kJobVersionUncounted : kRecordVersion);
   out.push_back(static_cast<char>(job.state));
   PutVarint(&out, job.attempt);
   out.push_back(job.lease ? 1 : 0);
@@ -241,12 +247,16 @@ std::string EncodeJob(const JobRecord& job) {
   }
   PutString(&out, job.failure_reason);
   PutString(&out, job.overrides);
+  if (uncounted) PutVarint(&out, job.uncounted_attempts);
   return out;
 }
 
 Status DecodeJob(std::string_view bytes, JobRecord* job) {
   Reader r(bytes);
-  S1MPLE_RETURN_IF_ERROR(CheckVersion(r, "job"));
+  const std::uint8_t version = r.Byte();
+  if (version != kRecordVersion && version != kJobVersionUncounted) {
+    return Status::Corruption("job record has an unknown version byte");
+  }
   std::uint8_t state = r.Byte();
   job->attempt = static_cast<Attempt>(r.Varint());
   job->lease.reset();
@@ -269,6 +279,8 @@ Status DecodeJob(std::string_view bytes, JobRecord* job) {
   }
   job->failure_reason = r.String();
   job->overrides = r.String();
+  job->uncounted_attempts =
+      version == kJobVersionUncounted ? static_cast<Attempt>(r.Varint()) : Attempt{0};
   S1MPLE_RETURN_IF_ERROR(Finish(r, "job"));
   if (state > static_cast<std::uint8_t>(JobState::kFailed)) {
     return Status::Corruption("job record has an unknown state");

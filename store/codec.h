@@ -47,6 +47,13 @@ struct JobRecord {
   std::vector<AttemptRecord> history;
   std::string failure_reason;
   std::string overrides;
+  // Attempts ended by ReturnOrphanLeases: started (numbered) but not counted against
+  // max_attempts. <= attempt.
+  Attempt uncounted_attempts = 0;
+  // Attempts counted against the sweep's max_attempts.
+  Attempt counted_attempts() const {
+    return attempt >= uncounted_attempts ? attempt - uncounted_attempts : 0;
+  }
 };
 std::string EncodeJob(const JobRecord& job);
 Status DecodeJob(std::string_view bytes, JobRecord* job);

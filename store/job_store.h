@@ -12,8 +12,10 @@
 //   PENDING --LeaseNext--> LEASED(runner, attempt, deadline) --Complete--> DONE (+ result)
 //                            |  --Fail(deterministic)-----------------> FAILED(reason)
 //                            |  --Fail(retryable) / expiry / runner lost:
-//                            |        attempt < max_attempts  -> PENDING (attempt counted)
-//                            |        attempt >= max_attempts -> FAILED (attempt history)
+//                            |        counted < max_attempts  -> PENDING (attempt counted)
+//                            |        counted >= max_attempts -> FAILED (attempt history)
+//                            |  --ReturnOrphanLeases --------> PENDING (attempt not counted)
+//   (counted = attempts started - attempts returned by ReturnOrphanLeases)
 //   DONE and FAILED are final. DONE -> LEASED, FAILED -> DONE, etc. are refused.
 //
 // Late results. Results are deterministic, so the FIRST complete result for a job wins,
@@ -158,9 +160,12 @@ struct JobInfo {
   JobState state = JobState::kPending;
   Attempt attempt = 0;                 // attempts started so far (= the current lease's attempt)
   std::optional<Lease> lease;          // set iff LEASED
-  std::vector<AttemptRecord> history;  // failed/expired attempts, oldest first
+  std::vector<AttemptRecord> history;  // failed/expired/returned attempts, oldest first
   std::string failure_reason;          // set iff FAILED
   std::string overrides;               // opaque bytes from AddJobs
+  // Attempts ended by ReturnOrphanLeases: started (they keep their numbers) but not counted
+  // against max_attempts. Attempts counted so far: attempt - uncounted_attempts.
+  Attempt uncounted_attempts = 0;
 };
 
 // A job handed out by LeaseNext: what the broker sends to the runner.
@@ -177,7 +182,7 @@ enum class Outcome : std::uint8_t {
   kDone,       // result recorded from the job's current lease; job DONE
   kDoneLate,   // result recorded although its lease was no longer current (see top)
   kDuplicate,  // job already DONE: nothing written (ACK and drop)
-  kRetry,      // lease ended, job PENDING again with the attempt counted
+  kRetry,      // lease ended, job PENDING again (attempt counted, except by ReturnOrphanLeases)
   kFailed,     // job FAILED (deterministic failure, or the last allowed attempt ended)
   kStale,      // Fail for a lease that is not the job's current one: nothing written
   kRejected,   // result for a FAILED job, or no such sweep/job: nothing written
@@ -202,7 +207,7 @@ struct FailOp {
 };
 using Transition = std::variant<CompleteOp, FailOp>;
 
-// A lease that ExpireLeases or ReleaseLeases ended.
+// A lease that ExpireLeases, ReleaseLeases or ReturnOrphanLeases ended.
 struct EndedLease {
   SweepId sweep;
   JobIndex index = 0;
@@ -364,6 +369,16 @@ class JobStore {
   // Applied. Returns what it did (oldest deadline first), at most `max` leases per call.
   [[nodiscard]] Result<std::vector<EndedLease>> ExpireLeases(UnixMillis now,
                                                              std::size_t max = 10'000);
+  // Returns EVERY leased job to PENDING without counting its attempt against max_attempts,
+  // recording the attempt in its history with `reason`. Only for a caller that knows no runner
+  // can still hold any lease: the embedded sweep session, which holds the store's LOCK, so
+  // every lease it finds on open was left by a crashed earlier session (kill -9, power cut).
+  // A broker must not use it (its runners may reconnect and Reclaim): it uses ExpireLeases.
+  // The attempt keeps its number (the next lease is attempt+1), so a result of the orphaned
+  // attempt that still arrives is a late result (kDoneLate, see top) and its Fail is kStale.
+  // One WriteBatch per chunk of `chunk` leases. Applied. Returns what it did (outcome kRetry).
+  [[nodiscard]] Result<std::vector<EndedLease>> ReturnOrphanLeases(std::string_view reason,
+                                                                   std::size_t chunk = 10'000);
   // The earliest lease deadline, or nullopt when no job is LEASED (broker poll timeout).
   std::optional<UnixMillis> NextLeaseDeadline() const;
   // Moves the deadline of the current lease (sweep, index, attempt) held by `runner` to

@@ -69,8 +69,10 @@ class JobStore::Impl {
 
   // Transitions, used by the public methods and Apply (store_jobs.cc). Need mu_ held.
   Result<std::vector<Outcome>> ApplyLocked(std::span<const Transition> transitions);
+  // Ends the leases of refs as retryable failures: counted against max_attempts (expiry,
+  // runner lost) or not (orphans of a crashed session).
   Result<std::vector<EndedLease>> EndLeasesLocked(const std::vector<JobRef>& refs,
-                                                  std::string_view reason);
+                                                  std::string_view reason, bool counted);
 
   Result<SweepMem*> FindSweep(const SweepId& id);
   Result<const SweepMem*> FindSweep(const SweepId& id) const;

@@ -11,27 +11,37 @@ using Txn = JobStore::Impl::Txn;
 
 namespace {
 
-// Ends the current lease of a LEASED job without a result: PENDING again while attempts
-// remain and the failure is retryable, FAILED otherwise. Returns kRetry or kFailed.
+// How an ended lease's attempt is judged.
+enum class LeaseEnd : std::uint8_t {
+  kDeterministic,  // the job failed for good: FAILED
+  kRetryable,      // counted: PENDING again while counted attempts < max_attempts, else FAILED
+  kUncounted,      // an orphan of a crashed session: PENDING again, attempt not counted
+};
+
+// Ends the current lease of a LEASED job without a result (see LeaseEnd). The attempt goes
+// into the history either way and keeps its number. Returns kRetry or kFailed.
 Outcome EndLease(Txn& txn, const SweepId& sweep, JobIndex index, codec::JobRecord& job,
-                 std::string_view reason, bool retryable, UnixMillis now) {
+                 std::string_view reason, LeaseEnd how, UnixMillis now) {
   const Lease lease = *job.lease;
   job.history.push_back(AttemptRecord{lease.attempt, lease.runner, std::string(reason), now});
   job.lease.reset();
   txn.RemoveLease(sweep, index);
   txn.Touch(sweep, index);
+  if (how == LeaseEnd::kUncounted) ++job.uncounted_attempts;
   const SweepInfo* info = txn.Sweep(sweep);
   const Attempt max_attempts = info != nullptr ? info->max_attempts : 1;
-  if (retryable && job.attempt < max_attempts) {
+  if (how == LeaseEnd::kUncounted ||
+      (how == LeaseEnd::kRetryable && job.counted_attempts() < max_attempts)) {
     job.state = JobState::kPending;
     txn.AddPending(sweep, index);
     txn.Count(sweep, JobState::kLeased, JobState::kPending);
     return Outcome::kRetry;
   }
   job.state = JobState::kFailed;
-  job.failure_reason = retryable ? "gave up after " + std::to_string(job.attempt) +
-                                       " attempts; last: " + std::string(reason)
-                                 : std::string(reason);
+  job.failure_reason = how == LeaseEnd::kRetryable
+                           ? "gave up after " + std::to_string(job.counted_attempts()) +
+                                 " attempts; last: " + std::string(reason)
+                           : std::string(reason);
   txn.Count(sweep, JobState::kLeased, JobState::kFailed);
   return Outcome::kFailed;
 }
@@ -86,7 +96,8 @@ Result<Outcome> DoFailImpl(Txn& txn, const FailOp& op, Impl& s) {
   Result<codec::JobRecord*> job = CurrentLease(txn, op.sweep, op.index, op.attempt, &op.runner);
   if (!job.ok()) return job.status();
   if (*job == nullptr) return Outcome::kStale;
-  return EndLease(txn, op.sweep, op.index, **job, op.reason, op.retryable, s.Now());
+  return EndLease(txn, op.sweep, op.index, **job, op.reason,
+                  op.retryable ? LeaseEnd::kRetryable : LeaseEnd::kDeterministic, s.Now());
 }
 
 }  // namespace
@@ -114,7 +125,7 @@ Result<std::vector<Outcome>> Impl::ApplyLocked(std::span<const Transition> trans
 }
 
 Result<std::vector<EndedLease>> Impl::EndLeasesLocked(const std::vector<JobRef>& refs,
-                                                      std::string_view reason) {
+                                                      std::string_view reason, bool counted) {
   S1MPLE_RETURN_IF_ERROR(CheckWritable());
   Txn txn(*this);
   std::vector<EndedLease> ended;
@@ -126,7 +137,8 @@ Result<std::vector<EndedLease>> Impl::EndLeasesLocked(const std::vector<JobRef>&
       continue;
     }
     EndedLease e{sweep, index, (*job)->lease->attempt, (*job)->lease->runner, Outcome::kRetry};
-    e.outcome = EndLease(txn, sweep, index, **job, reason, /*retryable=*/true, Now());
+    e.outcome = EndLease(txn, sweep, index, **job, reason,
+                         counted ? LeaseEnd::kRetryable : LeaseEnd::kUncounted, Now());
     ended.push_back(std::move(e));
   }
   S1MPLE_RETURN_IF_ERROR(txn.Commit());
@@ -246,7 +258,7 @@ Result<std::vector<EndedLease>> JobStore::ReleaseLeases(const RunnerId& runner,
   for (const auto& [ref, lease] : impl_->leases_) {
     if (lease.runner == runner) refs.push_back(ref);
   }
-  return impl_->EndLeasesLocked(refs, reason);
+  return impl_->EndLeasesLocked(refs, reason, /*counted=*/true);
 }
 
 Result<std::vector<EndedLease>> JobStore::ExpireLeases(UnixMillis now, std::size_t max) {
@@ -257,7 +269,28 @@ Result<std::vector<EndedLease>> JobStore::ExpireLeases(UnixMillis now, std::size
     refs.emplace_back(sweep, index);
   }
   if (refs.empty()) return std::vector<EndedLease>{};
-  return impl_->EndLeasesLocked(refs, "lease expired");
+  return impl_->EndLeasesLocked(refs, "lease expired", /*counted=*/true);
+}
+
+Result<std::vector<EndedLease>> JobStore::ReturnOrphanLeases(std::string_view reason,
+                                                             std::size_t chunk) {
+  chunk = std::max<std::size_t>(chunk, 1);
+  std::vector<EndedLease> all;
+  for (;;) {
+    std::lock_guard lock(impl_->mu_);
+    // Every chunk removes its leases from leases_ (also entries without a leased job), so the
+    // loop ends.
+    std::vector<JobRef> refs;
+    for (auto it = impl_->leases_.begin(); it != impl_->leases_.end() && refs.size() < chunk;
+         ++it) {
+      refs.push_back(it->first);
+    }
+    if (refs.empty()) return all;
+    Result<std::vector<EndedLease>> ended = impl_->EndLeasesLocked(refs, reason, /*counted=*/false);
+    if (!ended.ok()) return ended.status();
+    all.insert(all.end(), std::make_move_iterator(ended->begin()),
+               std::make_move_iterator(ended->end()));
+  }
 }
 
 std::optional<UnixMillis> JobStore::NextLeaseDeadline() const {

@@ -51,6 +51,18 @@ Status ScanSweepRange(const Impl& s, Cf cf, const SweepId& sweep, JobIndex from_
   return FromRocks(it->status(), "scanning sweep " + sweep);
 }
 
+JobInfo ToJobInfo(const SweepId& sweep, JobIndex index, codec::JobRecord rec) {
+  return JobInfo{sweep,
+                 index,
+                 rec.state,
+                 rec.attempt,
+                 std::move(rec.lease),
+                 std::move(rec.history),
+                 std::move(rec.failure_reason),
+                 std::move(rec.overrides),
+                 rec.uncounted_attempts};
+}
+
 }  // namespace
 
 Result<JobInfo> JobStore::GetJob(const SweepId& sweep, JobIndex index) const {
@@ -64,8 +76,7 @@ Result<JobInfo> JobStore::GetJob(const SweepId& sweep, JobIndex index) const {
   S1MPLE_RETURN_IF_ERROR(FromRocks(st, "reading job " + JobName(sweep, index)));
   codec::JobRecord rec;
   S1MPLE_RETURN_IF_ERROR(codec::DecodeJob(bytes, &rec).WithContext("job " + JobName(sweep, index)));
-  return JobInfo{sweep,     index,       rec.state,          rec.attempt,
-                 rec.lease, rec.history, rec.failure_reason, rec.overrides};
+  return ToJobInfo(sweep, index, std::move(rec));
 }
 
 Status JobStore::ScanJobs(const SweepId& sweep, JobIndex from_index, std::size_t limit,
@@ -77,8 +88,7 @@ Status JobStore::ScanJobs(const SweepId& sweep, JobIndex from_index, std::size_t
         codec::JobRecord rec;
         inner = codec::DecodeJob(value, &rec).WithContext("job " + JobName(sweep, index));
         if (!inner.ok()) return false;
-        JobInfo info{sweep,     index,       rec.state,          rec.attempt,
-                     rec.lease, rec.history, rec.failure_reason, rec.overrides};
+        JobInfo info = ToJobInfo(sweep, index, std::move(rec));
         return fn(info) && (limit == 0 || ++seen < limit);
       });
   S1MPLE_RETURN_IF_ERROR(st);
@@ -203,6 +213,19 @@ Result<RecountReport> JobStore::Recount(const SweepId& sweep) const {
     if (rec.attempt < rec.history.size() || (leased && rec.lease->attempt != rec.attempt)) {
       problem(name + ": attempt " + std::to_string(rec.attempt) +
               " inconsistent with history/lease");
+    }
+    // Every uncounted attempt ended with a history entry; a PENDING job has a counted attempt
+    // left (else it would be FAILED), a LEASED one is within max_attempts.
+    if (rec.uncounted_attempts > rec.history.size()) {
+      problem(name + ": " + std::to_string(rec.uncounted_attempts) +
+              " uncounted attempts but history holds " + std::to_string(rec.history.size()));
+    }
+    const Attempt counted = rec.counted_attempts();
+    if ((rec.state == JobState::kPending && counted >= info.max_attempts) ||
+        (leased && counted > info.max_attempts)) {
+      problem(name + " is " + std::string(ToString(rec.state)) + " after " +
+              std::to_string(counted) + " counted attempts of max_attempts " +
+              std::to_string(info.max_attempts));
     }
   }));
   for (JobIndex i : pending) problem("dispatch entry without a job: " + JobName(sweep, i));

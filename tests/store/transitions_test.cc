@@ -295,6 +295,120 @@ TEST_F(Transitions, LeasesSurviveReopenAndExpireAfterTheirDeadline) {
   ExpectConsistent(*store_, sw);
 }
 
+// ReturnOrphanLeases (the embedded session's crash recovery): the attempt keeps its number but
+// is not counted against max_attempts.
+TEST_F(Transitions, ReturnedOrphanLeaseKeepsTheJobsAttempts) {
+  SweepId sw = MakeSweep(*store_, 2, /*max_attempts=*/1);
+  ASSERT_EQ(store_->LeaseNext(sw, "local", 2, 60'000)->size(), 2u);
+  Reopen();  // the session that held the leases crashed
+  Result<std::vector<EndedLease>> returned = store_->ReturnOrphanLeases("session crashed");
+  ASSERT_TRUE(returned.ok()) << returned.status().ToString();
+  ASSERT_EQ(returned->size(), 2u);
+  EXPECT_EQ((*returned)[0].outcome, Outcome::kRetry);
+  EXPECT_EQ((*returned)[0].attempt, 1u);
+  EXPECT_EQ((*returned)[0].runner, "local");
+  EXPECT_FALSE(store_->NextLeaseDeadline().has_value());
+  EXPECT_EQ(*store_->Counts(sw), (JobCounts{2, 0, 0, 0}));
+  ExpectConsistent(*store_, sw);
+  Result<JobInfo> j = store_->GetJob(sw, 0);
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ(j->state, JobState::kPending);
+  EXPECT_EQ(j->attempt, 1u);
+  EXPECT_EQ(j->uncounted_attempts, 1u);
+  ASSERT_EQ(j->history.size(), 1u);
+  EXPECT_EQ(j->history[0].attempt, 1u);
+  EXPECT_EQ(j->history[0].reason, "session crashed");
+  Reopen();  // the uncounted attempt is stored, not only in memory
+  EXPECT_EQ(store_->GetJob(sw, 0)->uncounted_attempts, 1u);
+
+  // max_attempts 1 and one attempt started: both jobs may still run (attempt 2) and finish.
+  Result<std::vector<LeasedJob>> again = store_->LeaseNext(sw, "local", 2, 60'000);
+  ASSERT_EQ(again->size(), 2u);
+  EXPECT_EQ((*again)[0].attempt, 2u);
+  EXPECT_EQ(*store_->Complete(sw, 0, 2, "local", "ok"), Outcome::kDone);
+  // ... and the one counted attempt is still the only one: its retryable failure is final.
+  EXPECT_EQ(*store_->Fail(sw, 1, 2, "local", "worker crashed", true), Outcome::kFailed);
+  Result<JobInfo> failed = store_->GetJob(sw, 1);
+  EXPECT_NE(failed->failure_reason.find("gave up after 1 attempts"), std::string::npos)
+      << failed->failure_reason;
+  EXPECT_EQ(failed->history.size(), 2u);
+  EXPECT_EQ(store_->GetSweep(sw)->state, SweepState::kDone);
+  ExpectConsistent(*store_, sw);
+}
+
+TEST_F(Transitions, RepeatedCrashesNeverUseUpAttemptsButFailuresStillDo) {
+  SweepId sw = MakeSweep(*store_, 1, /*max_attempts=*/3);
+  for (Attempt a = 1; a <= 5; ++a) {  // five sessions crash while the job runs
+    ASSERT_EQ(LeaseOne(sw, "local").attempt, a);
+    Reopen();
+    ASSERT_EQ(store_->ReturnOrphanLeases("session crashed")->size(), 1u);
+    ExpectConsistent(*store_, sw);
+  }
+  // Expiry (a broker's timeout) still counts: attempts 6 and 7 retry, 8 is the third counted.
+  for (Attempt a = 6; a <= 8; ++a) {
+    LeasedJob job = LeaseOne(sw, "r1", 100);
+    ASSERT_EQ(job.attempt, a);
+    clock_->Advance(101);
+    Result<std::vector<EndedLease>> ended = store_->ExpireLeases(clock_->NowMs());
+    ASSERT_EQ(ended->size(), 1u);
+    EXPECT_EQ(ended->front().outcome, a < 8 ? Outcome::kRetry : Outcome::kFailed);
+    ExpectConsistent(*store_, sw);
+  }
+  Result<JobInfo> j = store_->GetJob(sw, 0);
+  EXPECT_EQ(j->state, JobState::kFailed);
+  EXPECT_EQ(j->attempt, 8u);
+  EXPECT_EQ(j->uncounted_attempts, 5u);
+  EXPECT_EQ(j->history.size(), 8u);
+  EXPECT_NE(j->failure_reason.find("gave up after 3 attempts"), std::string::npos)
+      << j->failure_reason;
+}
+
+TEST_F(Transitions, LateResultOfAReturnedAttemptFollowsTheLateResultRule) {
+  SweepId sw = MakeSweep(*store_, 2, /*max_attempts=*/1);
+  ASSERT_EQ(store_->LeaseNext(sw, "old", 2, 60'000)->size(), 2u);
+  ASSERT_EQ(store_->ReturnOrphanLeases("session crashed")->size(), 2u);
+  // Job 0: the returned attempt's Fail is stale, its result (while PENDING) wins.
+  EXPECT_EQ(*store_->Fail(sw, 0, 1, "old", "x", true), Outcome::kStale);
+  EXPECT_EQ(*store_->Complete(sw, 0, 1, "old", "old-0"), Outcome::kDoneLate);
+  // Job 1: leased again (attempt 2); the returned attempt's result still wins, the new lease
+  // is dropped and its own result is a duplicate.
+  LeasedJob second = LeaseOne(sw, "new");
+  ASSERT_EQ(second.index, 1u);
+  ASSERT_EQ(second.attempt, 2u);
+  EXPECT_EQ(*store_->Complete(sw, 1, 1, "old", "old-1"), Outcome::kDoneLate);
+  EXPECT_FALSE(store_->NextLeaseDeadline().has_value());
+  EXPECT_EQ(*store_->Complete(sw, 1, 2, "new", "new-1"), Outcome::kDuplicate);
+  EXPECT_EQ(*store_->GetResult(sw, 0), "old-0");
+  EXPECT_EQ(*store_->GetResult(sw, 1), "old-1");
+  EXPECT_EQ(store_->GetSweep(sw)->state, SweepState::kDone);
+  ExpectConsistent(*store_, sw);
+}
+
+TEST_F(Transitions, ReturnOrphanLeasesTakesEveryLeaseOfEverySweepInChunks) {
+  SweepId a = MakeSweep(*store_, 10, /*max_attempts=*/2);
+  SweepId b = MakeSweep(*store_, 5, /*max_attempts=*/2);
+  ASSERT_EQ(store_->LeaseNext(a, "r1", 7, 100)->size(), 7u);
+  ASSERT_EQ(store_->LeaseNext(b, "r2", 5, 999'999)->size(), 5u);  // deadlines do not matter
+  ASSERT_EQ(*store_->Complete(b, 4, 1, "r2", "ok"), Outcome::kDone);
+  Reopen();
+  Result<std::vector<EndedLease>> returned = store_->ReturnOrphanLeases("crash", /*chunk=*/3);
+  ASSERT_TRUE(returned.ok()) << returned.status().ToString();
+  EXPECT_EQ(returned->size(), 11u);
+  EXPECT_FALSE(store_->NextLeaseDeadline().has_value());
+  EXPECT_EQ(*store_->Counts(a), (JobCounts{10, 0, 0, 0}));
+  EXPECT_EQ(*store_->Counts(b), (JobCounts{4, 0, 1, 0}));
+  ExpectConsistent(*store_, a);
+  ExpectConsistent(*store_, b);
+  EXPECT_TRUE(store_->ReturnOrphanLeases("crash")->empty());  // nothing left
+  // The returned jobs are leased again first, in index order, with new attempt numbers.
+  Result<std::vector<LeasedJob>> next = store_->LeaseNext(a, "r1", 10, 100);
+  ASSERT_EQ(next->size(), 10u);
+  EXPECT_EQ((*next)[0].index, 0u);
+  EXPECT_EQ((*next)[0].attempt, 2u);
+  EXPECT_EQ((*next)[7].attempt, 1u);  // job 7 was never leased
+  ExpectConsistent(*store_, a);
+}
+
 TEST_F(Transitions, ApplyBatchSeesEarlierTransitionsOfTheSameBatch) {
   SweepId sw = MakeSweep(*store_, 3, /*max_attempts=*/2);
   Result<std::vector<LeasedJob>> got = store_->LeaseNext(sw, "r1", 3, 1000);
@@ -394,7 +508,7 @@ TEST_F(Transitions, RandomOperationsKeepCountersEqualToRecount) {
   std::mt19937 rng(12345);
   std::vector<LeasedJob> out;
   for (int step = 0; step < 400; ++step) {
-    int op = static_cast<int>(rng() % 6);
+    int op = static_cast<int>(rng() % 7);
     if (op == 0 || out.empty()) {
       Result<std::vector<LeasedJob>> got =
           store_->LeaseNext(sw, testing::Named("r", rng() % 3), rng() % 4 + 1, 50 + rng() % 100);
@@ -412,6 +526,8 @@ TEST_F(Transitions, RandomOperationsKeepCountersEqualToRecount) {
       } else if (op == 4) {
         clock_->Advance(40);
         ASSERT_TRUE(store_->ExpireLeases(clock_->NowMs()).ok());
+      } else if (op == 5) {
+        ASSERT_TRUE(store_->ReturnOrphanLeases("crash", 1 + rng() % 3).ok());
       } else {
         ASSERT_TRUE(store_->ReleaseLeases(runner, "lost").ok());
       }
