@@ -43,8 +43,9 @@
 // makes every earlier write durable (one WAL, written in order).
 //
 // Errors: IOError when the disk says no (full disk: "No space left on device"); after a
-// failed write RocksDB stops accepting writes and every further mutation returns that error
-// until the store is reopened. Nothing already committed is damaged.
+// failed write the store stops writing and every further mutation (and every wait for
+// durability) returns that error until the store is reopened. Nothing already committed is
+// damaged. The process never aborts for it (store/info_log.h, store/wal_guard.h).
 #pragma once
 
 #include <atomic>
@@ -422,7 +423,8 @@ class JobStore {
   // ---- Maintenance -----------------------------------------------------------------------
   // Live SST files + WAL size in bytes (RocksDB's estimate).
   std::uint64_t ApproximateDiskBytes() const;
-  // Flushes memtables and compacts everything (tests, after big deletes).
+  // Flushes memtables and compacts everything (tests, after big deletes). Mutations wait
+  // until it is done.
   [[nodiscard]] Status CompactAll();
   const std::string& dir() const;
 

@@ -25,6 +25,8 @@
 
 namespace s1mple::store {
 
+class WalGuard;
+
 // Column families, in the order they are opened (docs/STORE.md).
 enum Cf : std::size_t { kMeta, kSweeps, kJobs, kDispatch, kLeases, kResults, kArtifacts, kNumCf };
 inline constexpr std::array<const char*, kNumCf> kCfNames = {
@@ -80,8 +82,10 @@ class JobStore::Impl {
   const std::string dir_;
   const Options options_;
   std::shared_ptr<const Clock> clock_;
-  std::unique_ptr<rocksdb::Env> env_;  // set when a disk budget wraps the file system
+  std::unique_ptr<rocksdb::Env> env_;    // our file system: WAL guard (+ disk budget in tests)
+  std::shared_ptr<WalGuard> wal_guard_;  // store/wal_guard.h
   std::shared_ptr<rocksdb::Cache> block_cache_;
+  std::shared_ptr<rocksdb::Logger> info_log_;  // RocksDB's LOG (store/info_log.h)
   std::unique_ptr<rocksdb::DB> db_;
   std::array<rocksdb::ColumnFamilyHandle*, kNumCf> handles_{};
 

@@ -16,7 +16,9 @@
 #include <future>
 
 #include "store/disk_budget_fs.h"
+#include "store/info_log.h"
 #include "store/store_impl.h"
+#include "store/wal_guard.h"
 
 namespace s1mple::store {
 namespace fs = std::filesystem;
@@ -52,6 +54,7 @@ JobStore::Impl::~Impl() {
     }
     (void)db_->Close();
   }
+  if (info_log_) (void)info_log_->Close();
 }
 
 namespace {
@@ -87,8 +90,6 @@ rocksdb::DBOptions DbOptions(const Options& o, rocksdb::Env* env) {
   // Forces flushes of rarely written column families so old WAL files can go.
   db.max_total_wal_size = 4 * (o.write_buffer_mib << 20);
   db.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
-  db.keep_log_file_num = 3;
-  db.max_log_file_size = 4 << 20;
   db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   return db;
 }
@@ -130,6 +131,12 @@ Status JobStore::Impl::CheckWritable() const {
   if (options_.read_only) {
     return Status::FailedPrecondition("store " + dir_ + " was opened read-only");
   }
+  // After a failed WAL write nothing more is written (RocksDB's own recovery paths, e.g. a
+  // memtable switch for CompactRange, would trip over the failed WAL writer too): the store
+  // refuses with that error until it is reopened.
+  if (wal_guard_) {
+    if (std::optional<Status> failed = wal_guard_->failure()) return *failed;
+  }
   return Status::Ok();
 }
 
@@ -162,12 +169,18 @@ Status JobStore::Impl::OpenDb() {
     S1MPLE_RETURN_IF_ERROR(WriteMarker(marker));
   }
 
-  if (options_.disk_budget) {
-    env_ = rocksdb::NewCompositeEnv(
-        NewDiskBudgetFileSystem(rocksdb::FileSystem::Default(), options_.disk_budget));
-  }
+  std::shared_ptr<rocksdb::FileSystem> fs = rocksdb::FileSystem::Default();
+  if (options_.disk_budget) fs = NewDiskBudgetFileSystem(std::move(fs), options_.disk_budget);
+  // Outermost, so that it also sees the disk budget's failures (store/wal_guard.h).
+  wal_guard_ = std::make_shared<WalGuard>(dir_);
+  env_ = rocksdb::NewCompositeEnv(NewWalGuardFileSystem(std::move(fs), wal_guard_));
   block_cache_ = rocksdb::NewLRUCache(options_.memory_mib << 20);
   rocksdb::DBOptions dbo = DbOptions(options_, env_.get());
+  // RocksDB's LOG written by us, so that a full disk cannot abort the process through it
+  // (store/info_log.h). A read-only open appends to the writer's LOG and never rotates it.
+  info_log_ = NewInfoLog(InfoLogOptions{(dir / "LOG").string(), dbo.info_log_level,
+                                        options_.read_only ? std::size_t{0} : 4 << 20});
+  dbo.info_log = info_log_;
   // Memtables of all column families together are charged to the block cache and flushed past
   // half of it: one memory bound for the whole store.
   dbo.write_buffer_manager =
@@ -247,8 +260,13 @@ void JobStore::Impl::StartCommitter() {
         batch.swap(waiters_);
       }
       // Every write made before its waiter was queued is in the WAL file: one fsync covers
-      // all of them.
-      Status st = FromRocks(db_->SyncWAL(), "syncing the store's write-ahead log");
+      // all of them. Never after a failed WAL write (store/wal_guard.h): the waiters get that
+      // failure, as their writes cannot be made durable any more.
+      Status st = wal_guard_->BeginSync();
+      if (st.ok()) {
+        st = FromRocks(db_->SyncWAL(), "syncing the store's write-ahead log");
+        wal_guard_->EndSync();
+      }
       for (auto& fn : batch) fn(st);
     }
   });

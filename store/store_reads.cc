@@ -317,6 +317,9 @@ std::uint64_t JobStore::ApproximateDiskBytes() const {
 }
 
 Status JobStore::CompactAll() {
+  // Under mu_: the memtable switches of these compactions never run next to a failing write
+  // (store/wal_guard.h). Blocks mutations meanwhile; CompactAll is for tests and maintenance.
+  std::lock_guard lock(impl_->mu_);
   S1MPLE_RETURN_IF_ERROR(impl_->CheckWritable());
   rocksdb::CompactRangeOptions co;
   co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;

@@ -227,6 +227,18 @@ Status JobStore::DeleteSweep(const SweepId& sweep) {
     }
   }
   S1MPLE_RETURN_IF_ERROR(s.WaitDurable());
+  {
+    // The memtables (holding the range tombstones) are switched and flushed here, under mu_, so
+    // that no write of ours can fail next to the switch (store/wal_guard.h); the compactions
+    // below then find nothing of the sweep in a memtable and switch none.
+    std::lock_guard lock(s.mu_);
+    S1MPLE_RETURN_IF_ERROR(s.CheckWritable());
+    std::vector<rocksdb::ColumnFamilyHandle*> cfs;
+    for (Cf cf : {kJobs, kDispatch, kLeases, kResults, kSweeps, kArtifacts})
+      cfs.push_back(s.cf(cf));
+    S1MPLE_RETURN_IF_ERROR(FromRocks(s.db_->Flush(rocksdb::FlushOptions(), cfs),
+                                     "flushing the deleted sweep " + sweep));
+  }
   // Free the space now: compact the deleted ranges down to the last level.
   rocksdb::CompactRangeOptions co;
   co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
