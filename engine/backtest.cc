@@ -80,7 +80,8 @@ struct Order {
   OpportunityId opportunity;
   uint32_t active_from = 0;    // first bar it may fill on
   uint32_t expires_after = 0;  // last bar it may fill on (UINT32_MAX: never)
-  std::string_view reason;     // exits: why
+  std::string_view reason;     // exits: the trade's exit_reason (outlives the run)
+  bool partial = false;        // exits: a partial close (counts in PositionView::partial_exits)
 };
 
 // The execution actions one worker (or, merged, an operator step) asked for.
@@ -88,7 +89,7 @@ struct ActionSet {
   bool set_stop = false, set_target = false, cancel_entries = false;
   double stop = kNaN, target = kNaN;
   double close_fraction = 0;  // 0 .. 1 of the current size
-  std::string_view reason;
+  std::string_view reason;    // the worker's reason for the close ("" = none given)
 };
 
 struct StandingThreat {
@@ -174,9 +175,10 @@ class Run {
       set.set_target = true;
       set.target = price;
     }
+    // Several closes in one Manage: the largest fraction and its reason (the first on a tie).
     void ClosePartial(double fraction, std::string_view reason) override {
-      if (!(fraction > 0)) return;
-      set.close_fraction = std::min(1.0, std::max(set.close_fraction, fraction));
+      if (!(fraction > 0) || fraction <= set.close_fraction) return;
+      set.close_fraction = std::min(1.0, fraction);
       set.reason = reason;
     }
     void CloseAll(std::string_view reason) override { ClosePartial(1.0, reason); }
@@ -214,8 +216,11 @@ class Run {
   }
   void Dispatch(const Event& e, uint32_t t);
   void ProcessExchange(uint32_t t);
-  void FillEntry(Order& o, double price, uint32_t t);
-  void FillExit(double size, double price, std::string_view reason, uint32_t t);
+  bool FillOrders(uint32_t t);
+  void FillStopAndTarget(uint32_t t, bool entered_intrabar);
+  bool FillEntry(const Order& o, double price, uint32_t t);
+  void FillExit(double size, double price, std::string_view reason, bool partial, uint32_t t);
+  void CancelEntriesOf(OpportunityId opportunity);
   void MarkToMarket(uint32_t t, bool fills);
   void DrainBus(uint32_t t);
   void RunThreats(const Event& e, uint32_t t);
@@ -294,7 +299,9 @@ class Run {
   double entry_fees_open_ = 0;  // entry fees of the open position not yet charged to trades
   int64_t entry_ts_ = 0;
   std::vector<Order> orders_;
-  std::vector<Order> new_orders_;
+  // The opportunity whose position closed completely in this ProcessExchange (0: none): its
+  // still-queued entries are cancelled.
+  OpportunityId closed_opportunity_;
   int64_t current_day_ = 0;
   double last_equity_ = 0;
   uint32_t begin_ = 0, end_ = 0;  // traded bars [begin_, end_)
@@ -440,10 +447,12 @@ Status Run::BindWorkers() {
 
 // ---- exchange ---------------------------------------------------------------------------------
 
-void Run::FillEntry(Order& o, double price, uint32_t t) {
+// Opens or adds to the position. False when the order is against the open position (dropped:
+// the gate never plans against it).
+bool Run::FillEntry(const Order& o, double price, uint32_t t) {
   PositionView& p = ledger_.position;
   const double fee = Fee(o.size * price);
-  if (p.open && p.side != o.side) return;  // the gate never plans against the position
+  if (p.open && p.side != o.side) return false;
   if (!p.open) {
     p = PositionView{};
     p.open = true;
@@ -464,9 +473,13 @@ void Run::FillEntry(Order& o, double price, uint32_t t) {
   entry_fees_open_ += fee;
   ledger_.cash -= Sign(o.side) * o.size * price + fee;
   Push(kOnOrderFilled, price, o.opportunity);
+  return true;
 }
 
-void Run::FillExit(double size, double price, std::string_view reason, uint32_t t) {
+// Reduces the position; `reason` becomes the trade's exit_reason. A complete close records the
+// position's opportunity in closed_opportunity_ (its queued entries are cancelled by the caller:
+// this may run inside the order loop).
+void Run::FillExit(double size, double price, std::string_view reason, bool partial, uint32_t t) {
   PositionView& p = ledger_.position;
   if (!p.open || size <= 0) return;
   size = std::min(size, p.size);
@@ -495,30 +508,61 @@ void Run::FillExit(double size, double price, std::string_view reason, uint32_t 
   Push(kOnOrderFilled, price, p.opportunity);
   if (p.size <= p.initial_size * 1e-12) {
     Push(kOnPositionClosed, price, p.opportunity);
+    closed_opportunity_ = p.opportunity;
     p = PositionView{};
     entry_fees_open_ = 0;
-  } else if (reason == "partial_exit") {
+  } else if (partial) {
     ++p.partial_exits;
   }
 }
 
+// Entry orders of other opportunities stay. (While a position is open the gate plans no other
+// opportunity, so today only the closed one's slices can be queued.)
+void Run::CancelEntriesOf(OpportunityId opportunity) {
+  orders_.erase(
+      std::remove_if(orders_.begin(), orders_.end(),
+                     [&](const Order& o) { return o.entry && o.opportunity == opportunity; }),
+      orders_.end());
+}
+
 void Run::ProcessExchange(uint32_t t) {
   if (orders_.empty() && !ledger_.position.open) return;  // most bars of a waiting strategy
+  const bool entered_intrabar = !orders_.empty() && FillOrders(t);
+  if (ledger_.position.open) FillStopAndTarget(t, entered_intrabar);
+  if (closed_opportunity_.v != 0) {
+    CancelEntriesOf(closed_opportunity_);
+    closed_opportunity_ = OpportunityId{};
+  }
+}
+
+// 1. The orders due on bar t: exits first (market, at the open), then entries, each in
+// submission order. Entries of an opportunity whose position the exits closed are dropped.
+// Returns whether a limit or stop entry filled (intrabar).
+bool Run::FillOrders(uint32_t t) {
   const double open = bars_.open[t], high = bars_.high[t], low = bars_.low[t];
-  // 1. Orders in submission order: exits (market, at the open), then entries.
   size_t keep = 0;
   for (size_t i = 0; i < orders_.size(); ++i) {
-    Order& o = orders_[i];
-    if (o.active_from > t) {
-      orders_[keep++] = o;
+    const Order& o = orders_[i];
+    if (o.entry || o.active_from > t) {
+      if (keep != i) orders_[keep] = o;
+      ++keep;
       continue;
     }
-    if (o.expires_after < t) continue;  // expired unfilled
-    const bool buy = o.entry ? o.side == Side::kLong : o.side == Side::kShort;
-    if (!o.entry) {
-      FillExit(o.size, Slip(open, buy), o.reason, t);
+    FillExit(o.size, Slip(open, o.side == Side::kShort), o.reason, o.partial, t);
+  }
+  orders_.resize(keep);
+  bool entered_intrabar = false;
+  keep = 0;
+  for (size_t i = 0; i < orders_.size(); ++i) {
+    const Order& o = orders_[i];
+    if (!o.entry || o.active_from > t) {
+      if (keep != i) orders_[keep] = o;
+      ++keep;
       continue;
     }
+    if (o.expires_after < t) continue;                   // expired unfilled
+    if (o.opportunity == closed_opportunity_) continue;  // its position closed this bar
+    const bool buy = o.side == Side::kLong;
     double fill = kNaN;
     switch (o.type) {
       case OrderType::kMarket:
@@ -534,26 +578,33 @@ void Run::ProcessExchange(uint32_t t) {
         break;
     }
     if (std::isnan(fill)) {
-      orders_[keep++] = o;
+      if (keep != i) orders_[keep] = o;
+      ++keep;
       continue;
     }
-    FillEntry(o, fill, t);
+    if (FillEntry(o, fill, t) && o.type != OrderType::kMarket) entered_intrabar = true;
   }
   orders_.resize(keep);
-  // 2. The position's stop and target, intrabar; both touched: the stop (adverse) first.
-  PositionView& p = ledger_.position;
-  if (!p.open) return;
+  return entered_intrabar;
+}
+
+// 2. The open position's stop and target, intrabar; both touched: the stop (adverse) first. On
+// a bar where a limit or stop entry filled intrabar only the stop is checked: whether the
+// target's price came after the entry's is unknown.
+void Run::FillStopAndTarget(uint32_t t, bool entered_intrabar) {
+  const PositionView& p = ledger_.position;
+  const double open = bars_.open[t], high = bars_.high[t], low = bars_.low[t];
   const bool is_long = p.side == Side::kLong;
   const bool stop_hit =
       !std::isnan(p.stop_loss) && (is_long ? low <= p.stop_loss : high >= p.stop_loss);
-  const bool target_hit =
-      !std::isnan(p.take_profit) && (is_long ? high >= p.take_profit : low <= p.take_profit);
+  const bool target_hit = !entered_intrabar && !std::isnan(p.take_profit) &&
+                          (is_long ? high >= p.take_profit : low <= p.take_profit);
   if (stop_hit) {
     const double px = is_long ? std::min(open, p.stop_loss) : std::max(open, p.stop_loss);
-    FillExit(p.size, Slip(px, !is_long), "stop_loss", t);
+    FillExit(p.size, Slip(px, !is_long), "stop_loss", false, t);
   } else if (target_hit) {
     const double px = is_long ? std::max(open, p.take_profit) : std::min(open, p.take_profit);
-    FillExit(p.size, px, "take_profit", t);
+    FillExit(p.size, px, "take_profit", false, t);
   }
 }
 
@@ -683,8 +734,11 @@ void Run::ApplyActions(const ActionSet& a, uint32_t t) {
       o.size = size;
       o.active_from = t + 1;
       o.expires_after = UINT32_MAX;
-      o.reason =
-          a.close_fraction >= 1.0 ? std::string_view("close") : std::string_view("partial_exit");
+      o.partial = a.close_fraction < 1.0;
+      // The worker's reason (a literal or a string it owns: it outlives the run), else ours.
+      o.reason = !a.reason.empty() ? a.reason
+                 : o.partial       ? std::string_view("partial_exit")
+                                   : std::string_view("close");
       orders_.push_back(o);
     }
   }
@@ -911,7 +965,7 @@ void Run::Finish(BacktestResult& r) {
   // Close what is still open at the last traded close (fee, no slippage) and re-mark that bar.
   const uint32_t last = end_ - 1;
   if (ledger_.position.open) {
-    FillExit(ledger_.position.size, bars_.close[last], "end_of_data", last);
+    FillExit(ledger_.position.size, bars_.close[last], "end_of_data", false, last);
     r.equity.back().equity = ledger_.cash;
   }
   r.name = link_.name;

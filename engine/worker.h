@@ -10,8 +10,9 @@
 // and emit into sinks that write into preallocated buffers.
 //
 // The per-bar order (docs/CONFIGURATION.md, "The bar loop"):
-//   1. the exchange fills pending orders on bar t (entries at the open, then stops/targets
-//      intrabar, adverse first) and publishes on_order_filled / on_position_closed;
+//   1. the exchange fills pending orders on bar t (exits, then entries, at the open or
+//      intrabar; then stops/targets intrabar, adverse first, only the stop on a bar where a
+//      limit/stop entry filled) and publishes on_order_filled / on_position_closed;
 //   2. the ledger marks to market at the close; on_ledger_update when anything changed;
 //   3. on_context_ready (context columns were computed for all bars before the loop);
 //   4. the event bus drains FIFO: each event runs the threat, opportunity and execution workers
@@ -188,7 +189,10 @@ class ThreatSink {
 };
 
 // What execution workers may do to the open position. Effects: stop/target changes apply from
-// the next bar on; closes are market orders filled at the next bar's open (with slippage).
+// the next bar on; closes are market orders filled at the next bar's open (with slippage),
+// before any entry due on that bar. A close's `reason` becomes the trade's exit_reason ("" =
+// "close" for all, "partial_exit" for part); it must outlive the run (a literal or a string the
+// worker owns). A close that empties the position cancels its opportunity's queued entries.
 class PositionActions {
  public:
   virtual ~PositionActions() = default;

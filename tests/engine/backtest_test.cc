@@ -159,6 +159,166 @@ TEST(Exchange, PartialExitIsATradeWithTheSameOpportunity) {
   EXPECT_EQ(r->trades[0].opportunity, r->trades[1].opportunity);
 }
 
+// ---- the fill bar of an intrabar entry: its stop, not its target ----------------------------
+
+TEST(Exchange, LimitEntryTakesNoTargetOnItsFillBar) {
+  auto rows = Flat(3);                      // signal on bar 1 (close 100): buy limit 98
+  rows.push_back({99, 100.5, 97, 99});      // fills at 98; the target 100 is touched too
+  rows.push_back({99, 100.2, 98.5, 99.5});  // the target, on the next bar
+  Harness h;
+  auto r = h.Run(Blueprint("'1:long:1'",
+                           "entry: limit, entry_offset: -2, stop_offset: 3, target_offset: 2, "
+                           "size: 10"),
+                 MakeBars(rows));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->trades.size(), 1u);
+  EXPECT_EQ(r->trades[0].entry_bar, 3u);
+  EXPECT_DOUBLE_EQ(r->trades[0].entry_price.v, 98);
+  EXPECT_EQ(r->trades[0].exit_reason, "take_profit");
+  EXPECT_EQ(r->trades[0].exit_bar, 4u);
+  EXPECT_DOUBLE_EQ(r->trades[0].exit_price.v, 100);
+}
+
+TEST(Exchange, ShortStopEntryTakesNoTargetOnItsFillBar) {
+  auto rows = Flat(3);                     // signal on bar 1: sell stop 98, target 97
+  rows.push_back({99.5, 100, 96.5, 97});   // fills at 98; the target is touched too
+  rows.push_back({97.2, 97.5, 96.8, 97});  // the target, on the next bar
+  Harness h;
+  auto r =
+      h.Run(Blueprint("'1:short:1'", "entry: stop, entry_offset: -2, target_offset: 1, size: 10"),
+            MakeBars(rows));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->trades.size(), 1u);
+  EXPECT_EQ(r->trades[0].entry_bar, 3u);
+  EXPECT_DOUBLE_EQ(r->trades[0].entry_price.v, 98);
+  EXPECT_EQ(r->trades[0].exit_reason, "take_profit");
+  EXPECT_EQ(r->trades[0].exit_bar, 4u);
+  EXPECT_DOUBLE_EQ(r->trades[0].exit_price.v, 97);
+}
+
+TEST(Exchange, LimitEntryCanStopOutOnItsFillBar) {
+  auto rows = Flat(3);                  // buy limit 98, stop 96, target 100
+  rows.push_back({99, 100.5, 95, 96});  // fills at 98, then touches both: the stop
+  rows.push_back({96, 97, 95, 96});
+  Harness h;
+  auto r = h.Run(Blueprint("'1:long:1'",
+                           "entry: limit, entry_offset: -2, stop_offset: 2, target_offset: 2, "
+                           "size: 10"),
+                 MakeBars(rows), "", kCosts);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->trades.size(), 1u);
+  EXPECT_EQ(r->trades[0].entry_bar, 3u);
+  EXPECT_EQ(r->trades[0].exit_bar, 3u);
+  EXPECT_EQ(r->trades[0].exit_reason, "stop_loss");
+  EXPECT_DOUBLE_EQ(r->trades[0].exit_price.v, 96 * 0.999);
+}
+
+TEST(Exchange, MarketEntryCanTakeItsTargetOnItsFillBar) {
+  auto rows = Flat(2);                     // signal on bar 1 (close 100): stop 95, target 106
+  rows.push_back({101, 107, 100.5, 106});  // enters at the open, reaches the target
+  rows.push_back({106, 107, 105, 106});
+  Harness h;
+  auto r =
+      h.Run(Blueprint("'1:long:1'", "stop_offset: 5, target_offset: 6, size: 10"), MakeBars(rows));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->trades.size(), 1u);
+  EXPECT_EQ(r->trades[0].entry_bar, 2u);
+  EXPECT_EQ(r->trades[0].exit_bar, 2u);
+  EXPECT_EQ(r->trades[0].exit_reason, "take_profit");
+  EXPECT_DOUBLE_EQ(r->trades[0].exit_price.v, 106);
+}
+
+// ---- slices of an opportunity whose position closed ---------------------------------------
+
+TEST(Exchange, StopLossCancelsTheOpportunitysRemainingSlices) {
+  auto rows = Flat(3);                   // 3 slices of 10 at bars 2, 4, 6; stop 97
+  rows.push_back({100, 100.5, 96, 97});  // bar 3: stopped out after the first slice
+  for (int i = 0; i < 5; ++i) rows.push_back({97, 98, 96.5, 97});
+  Harness h;
+  auto r = h.Run(Blueprint("'1:long:1'", "stop_offset: 3, size: 30, slices: 3, slice_interval: 2"),
+                 MakeBars(rows));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->trades.size(), 1u);  // the slices due on bars 4 and 6 never fill
+  EXPECT_EQ(r->trades[0].exit_reason, "stop_loss");
+  EXPECT_DOUBLE_EQ(r->trades[0].size.v, 10);
+  EXPECT_EQ(r->trades[0].exit_bar, 3u);
+  for (size_t t = 3; t < r->equity.size(); ++t)  // flat from the stop on
+    EXPECT_DOUBLE_EQ(r->equity[t].equity, r->equity[3].equity) << t;
+}
+
+TEST(Exchange, CloseFillsBeforeADueSliceAndCancelsTheRemainingSlices) {
+  // Slices of 10 at bars 2, 3, 4; the worker closes on bar 2: the exit at bar 3's open comes
+  // before that bar's slice and closes the position, so the slices of bars 3 and 4 are dropped.
+  auto rows = Flat(2);
+  rows.push_back({100, 101, 99, 100});
+  rows.push_back({102, 103, 101, 102});
+  for (int i = 0; i < 3; ++i) rows.push_back({102, 103, 101, 102});
+  Harness h;
+  auto r =
+      h.Run(Blueprint("'1:long:1'", "size: 30, slices: 3",
+                      "execution_workers:\n  position_management:\n    - plugin: test_manager\n"
+                      "      triggers: [on_context_ready]\n      params: {close_fraction: 1}\n"),
+            MakeBars(rows));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->trades.size(), 1u);
+  EXPECT_EQ(r->trades[0].exit_reason, "close");  // CloseAll without a reason
+  EXPECT_DOUBLE_EQ(r->trades[0].size.v, 10);
+  EXPECT_EQ(r->trades[0].exit_bar, 3u);
+  EXPECT_DOUBLE_EQ(r->trades[0].exit_price.v, 102);
+  EXPECT_DOUBLE_EQ(r->equity.back().equity, 10000 + 10 * (102 - 100));
+}
+
+TEST(Exchange, PartialExitKeepsTheRemainingSlices) {
+  auto rows = Flat(2);  // slices of 10 at bars 2, 3, 4; half of the first closed on bar 3
+  for (int i = 0; i < 4; ++i) rows.push_back({100, 101, 99, 100});
+  Harness h;
+  auto r =
+      h.Run(Blueprint("'1:long:1'", "size: 30, slices: 3",
+                      "execution_workers:\n  position_management:\n    - plugin: test_manager\n"
+                      "      triggers: [on_context_ready]\n      params: {close_fraction: 0.5}\n"),
+            MakeBars(rows));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->trades.size(), 2u);
+  EXPECT_EQ(r->trades[0].exit_reason, "partial_exit");
+  EXPECT_DOUBLE_EQ(r->trades[0].size.v, 5);
+  EXPECT_EQ(r->trades[1].exit_reason, "end_of_data");
+  EXPECT_DOUBLE_EQ(r->trades[1].size.v, 25);  // 5 + the slices of bars 3 and 4
+}
+
+// ---- the worker's reason for a close --------------------------------------------------------
+
+TEST(Exchange, WorkerCloseReasonBecomesTheExitReason) {
+  auto rows = Flat(2);
+  for (int i = 0; i < 4; ++i) rows.push_back({100, 101, 99, 100});
+  auto manager = [](const std::string& params) {
+    return "execution_workers:\n  risk_safety:\n    - plugin: test_manager\n"
+           "      triggers: [on_context_ready]\n      params: {" +
+           params + "}\n";
+  };
+  Harness all;
+  auto r = all.Run(
+      Blueprint("'1:long:1'", "size: 10", manager("close_fraction: 1, reason: emergency_exit")),
+      MakeBars(rows));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->trades.size(), 1u);
+  EXPECT_EQ(r->trades[0].exit_reason, "emergency_exit");
+  EXPECT_EQ(r->trades[0].exit_bar, 3u);
+
+  Harness part;  // a partial close with a reason of its own still counts as a partial exit
+  r = part.Run(
+      Blueprint("'1:long:1'", "size: 10", manager("close_fraction: 0.5, reason: first_target")),
+      MakeBars(rows));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->trades.size(), 2u);
+  EXPECT_EQ(r->trades[0].exit_reason, "first_target");
+  EXPECT_DOUBLE_EQ(r->trades[0].size.v, 5);
+  EXPECT_EQ(r->trades[1].exit_reason, "end_of_data");
+  ASSERT_EQ(part.probe->partial_exits.size(), rows.size());
+  EXPECT_EQ(part.probe->partial_exits[2], 0);  // decided on bar 2, filled at bar 3's open
+  EXPECT_EQ(part.probe->partial_exits[3], 1);
+  EXPECT_EQ(part.probe->partial_exits.back(), 1);
+}
+
 TEST(Operators, CollectAllRanksOpportunitiesByScoreEventDrivenTakesThemAsTheyCome) {
   const std::string bp =
       "opportunity_workers:\n  - plugin: test_signal\n    params: {at: ['1:long:1']}\n"

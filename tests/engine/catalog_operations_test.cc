@@ -117,8 +117,8 @@ TEST(CatalogOperations, Deterministic) {
   EXPECT_EQ(a.result.trades.size(), b.result.trades.size());
 }
 
-// A whole run: volatility spikes close open positions through emergency_exit_agent (the engine
-// records such exits as "close"); without the agent no position is ever closed that way.
+// A whole run: volatility spikes close open positions through emergency_exit_agent (the trades
+// carry its reason, "emergency_exit"); without the agent no position is ever closed that way.
 TEST(CatalogOperations, EmergencyExitClosesPositionsOnCriticalSpikes) {
   auto op = LoadOperationFile("config/operations/ict_smc_backtest.yaml");
   ASSERT_TRUE(op.ok()) << op.status().ToString();
@@ -135,7 +135,7 @@ TEST(CatalogOperations, EmergencyExitClosesPositionsOnCriticalSpikes) {
     auto r = RunBacktest(cfg->links[0], **bars);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     int64_t n = 0;
-    for (const Trade& t : r->trades) n += t.exit_reason == "close";
+    for (const Trade& t : r->trades) n += t.exit_reason == "emergency_exit";
     return n;
   };
   const std::string spikes =

@@ -1,9 +1,11 @@
 // Plugins for tests only, registered on a test's own registry next to the built-ins:
 //   test_signal  (opportunity) emits at fixed bars: at: ["5:long:1.0", ...]
 //   test_pinger  (opportunity) publishes the custom event test_ping at fixed bars
-//   test_plan    (planning)    sets entry type/price, stop, target and size from params
+//   test_plan    (planning)    sets entry type/price, stop, target, size and slices from params
 //   test_manager (execution)   EventDrivenWorker wired to test_ping; records the bars it runs
-//                              on, optionally closes a fraction of the position once
+//                              on and the position's partial_exits, optionally closes a
+//                              fraction of the position once (ClosePartial, or CloseAll for 1)
+//                              with the given reason
 //   test_echo    (execution)   EventDrivenWorker wired to test_ping that publishes test_ping
 #pragma once
 
@@ -19,6 +21,7 @@ namespace s1mple::engine::testing {
 struct Probe {
   std::vector<uint32_t> manager_bars;   // bars test_manager ran on
   std::vector<EventId> manager_events;  // the events that triggered it
+  std::vector<int32_t> partial_exits;   // the position's partial_exits each time it ran
 };
 
 class TestSignal final : public OpportunityWorker {
@@ -71,7 +74,9 @@ class TestPlan final : public PlanningWorker {
         entry_offset_(p.GetFloat("entry_offset")),
         stop_(p.GetFloat("stop_offset")),
         target_(p.GetFloat("target_offset")),
-        size_(p.GetFloat("size")) {}
+        size_(p.GetFloat("size")),
+        slices_(static_cast<int32_t>(p.GetInt("slices"))),
+        slice_interval_(static_cast<int32_t>(p.GetInt("slice_interval"))) {}
   void Plan(const PlanningInput& in, TradePlan& plan) override {
     const double ref = in.bar->Close();
     const double s = Sign(plan.side);
@@ -84,28 +89,40 @@ class TestPlan final : public PlanningWorker {
     if (stop_ > 0) plan.stop_loss = r - s * stop_;
     if (target_ > 0) plan.take_profit = r + s * target_;
     if (size_ > 0) plan.size = size_;
+    plan.slices = slices_;
+    plan.slice_interval_bars = slice_interval_;
   }
 
  private:
   std::string entry_;
   double entry_offset_, stop_, target_, size_;
+  int32_t slices_, slice_interval_;
 };
 
 class TestManager final : public ExecutionWorker {
  public:
   TestManager(const ParamSet& p, std::shared_ptr<Probe> probe)
-      : fraction_(p.GetFloat("close_fraction")), probe_(std::move(probe)) {}
+      : fraction_(p.GetFloat("close_fraction")),
+        close_after_(static_cast<uint32_t>(p.GetInt("close_after_bar"))),
+        reason_(p.GetString("reason")),
+        probe_(std::move(probe)) {}
   void Manage(const BarContext& bar, PositionActions& actions) override {
     probe_->manager_bars.push_back(bar.bar);
     probe_->manager_events.push_back(bar.event->id);
-    if (fraction_ > 0 && bar.ledger->position.open && !done_) {
-      actions.ClosePartial(fraction_, "partial_exit");
+    probe_->partial_exits.push_back(bar.ledger->position.partial_exits);
+    if (fraction_ > 0 && bar.ledger->position.open && bar.bar >= close_after_ && !done_) {
+      if (fraction_ >= 1)
+        actions.CloseAll(reason_);  // a view of the worker's own string: outlives the run
+      else
+        actions.ClosePartial(fraction_, reason_);
       done_ = true;
     }
   }
 
  private:
   double fraction_;
+  uint32_t close_after_;
+  std::string reason_;
   bool done_ = false;
   std::shared_ptr<Probe> probe_;
 };
@@ -144,15 +161,20 @@ inline PluginRegistry TestRegistry(std::shared_ptr<Probe> probe) {
   plan.name = "test_plan";
   plan.category = WorkerCategory::kPlanning;
   plan.params = {Enum("entry", "market", {"market", "limit", "stop"}, ""),
-                 Float("entry_offset", 0, -1e9, 1e9, ""), Float("stop_offset", 0, 0, 1e9, ""),
-                 Float("target_offset", 0, 0, 1e9, ""), Float("size", 0, 0, 1e12, "")};
+                 Float("entry_offset", 0, -1e9, 1e9, ""),
+                 Float("stop_offset", 0, 0, 1e9, ""),
+                 Float("target_offset", 0, 0, 1e9, ""),
+                 Float("size", 0, 0, 1e12, ""),
+                 Int("slices", 1, 1, 100, ""),
+                 Int("slice_interval", 1, 1, 100, "")};
   MustRegister(r, plan, Make<TestPlan>());
   PluginManifest mgr;
   mgr.name = "test_manager";
   mgr.category = WorkerCategory::kExecution;
   mgr.event_driven = true;
   mgr.wirings = {"test_ping"};
-  mgr.params = {Float("close_fraction", 0, 0, 1, "")};
+  mgr.params = {Float("close_fraction", 0, 0, 1, ""), Int("close_after_bar", 0, 0, 1000000, ""),
+                String("reason", "", "")};
   MustRegister(r, mgr, [probe](const ParamSet& p) -> Result<std::unique_ptr<Worker>> {
     return std::unique_ptr<Worker>(std::make_unique<TestManager>(p, probe));
   });
