@@ -435,7 +435,4 @@ class JobStore {
   std::unique_ptr<Impl> impl_;
 };
 
-// SHA-256 of bytes as 64 lowercase hex digits (OpenSSL EVP).
-std::string Sha256Hex(std::string_view bytes);
-
 }  // namespace s1mple::store

@@ -3,6 +3,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "protocol/codec.h"
+#include "protocol/sha256.h"
 #include "store/store_impl.h"
 
 namespace s1mple::store {
@@ -17,14 +19,6 @@ std::string JobName(const SweepId& sweep, JobIndex index) {
 
 std::string_view View(const rocksdb::Slice& s) {
   return {s.data(), s.size()};
-}
-
-bool IsHexHash(std::string_view h) {
-  if (h.size() != 64) return false;
-  for (char c : h) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
 }
 
 // Visits the keys of one sweep in `cf` from from_index in index order; fn returns false to stop.
@@ -265,7 +259,7 @@ Result<RecountReport> JobStore::Recount(const SweepId& sweep) const {
 }
 
 Result<ArtifactHash> JobStore::PutArtifact(std::string_view bytes, std::string_view expected_hash) {
-  const ArtifactHash hash = Sha256Hex(bytes);
+  const ArtifactHash hash = protocol::Sha256Hex(bytes);
   if (!expected_hash.empty() && expected_hash != hash) {
     return Status::Corruption("artifact bytes hash to " + hash + ", not the expected " +
                               std::string(expected_hash));
@@ -287,7 +281,7 @@ Result<ArtifactHash> JobStore::PutArtifact(std::string_view bytes, std::string_v
 }
 
 Result<std::string> JobStore::GetArtifact(const ArtifactHash& hash) const {
-  if (!IsHexHash(hash)) {
+  if (!protocol::IsSha256Hex(hash)) {
     return Status::InvalidArgument("artifact hash '" + hash + "' is not 64 lowercase hex digits");
   }
   std::string bytes;
@@ -295,14 +289,14 @@ Result<std::string> JobStore::GetArtifact(const ArtifactHash& hash) const {
   if (st.IsNotFound()) return Status::NotFound("artifact " + hash + " is not in the store");
   S1MPLE_RETURN_IF_ERROR(FromRocks(st, "reading artifact " + hash));
   // Content addressing doubles as a checksum: never hand out bytes that are not the hash.
-  if (Sha256Hex(bytes) != hash) {
+  if (protocol::Sha256Hex(bytes) != hash) {
     return Status::Corruption("artifact " + hash + " in the store does not match its hash");
   }
   return bytes;
 }
 
 bool JobStore::HasArtifact(const ArtifactHash& hash) const {
-  if (!IsHexHash(hash)) return false;
+  if (!protocol::IsSha256Hex(hash)) return false;
   rocksdb::PinnableSlice value;
   return impl_->db_->Get(rocksdb::ReadOptions(), impl_->cf(kArtifacts), hash, &value).ok();
 }

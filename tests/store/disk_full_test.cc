@@ -97,16 +97,18 @@ TEST(StoreDiskFull, SyncAfterAFailedWalWriteReportsTheFailureInsteadOfAborting) 
     sw = testing::MakeSweep(store, 4);
     ASSERT_EQ(store.LeaseNext(sw, "r", 4, 60'000)->size(), 4u);
 
-    std::promise<void> release_committer;
+    std::promise<void> committer_held, release_committer;
     std::promise<Result<std::vector<Outcome>>> batch0, batch1;
     std::vector<Transition> t0{CompleteOp{sw, 0, 1, "r", "ok0"}};
     ASSERT_TRUE(store
                     .ApplyAsync(t0,
                                 [&](Result<std::vector<Outcome>> r) {
+                                  committer_held.set_value();
                                   release_committer.get_future().wait();
                                   batch0.set_value(std::move(r));
                                 })
                     .ok());
+    committer_held.get_future().wait();  // batch 0 is synced; the committer waits in its callback
     std::vector<Transition> t1{CompleteOp{sw, 1, 1, "r", "ok1"}};
     ASSERT_TRUE(
         store

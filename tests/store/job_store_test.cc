@@ -4,6 +4,7 @@
 #include <fstream>
 #include <random>
 
+#include "protocol/sha256.h"
 #include "store/job_store.h"
 #include "tests/store/store_test_util.h"
 #include "tests/support/process.h"
@@ -15,6 +16,7 @@
 namespace s1mple::store {
 namespace {
 
+using protocol::Sha256Hex;
 using testing::ExpectConsistent;
 using testing::MakeSweep;
 using testing::Overrides;
