@@ -1,6 +1,6 @@
 // RunBacktest: the per-bar loop, the operators, the event bus, the simulated exchange and the
-// ledger of one strategy link. Rules documented in docs/CONFIGURATION.md ("The bar loop",
-// "Operators", "Fills").
+// ledger of one strategy link. Rules documented in docs/CONFIGURATION.md ("operators.yaml",
+// "The bar loop" with its fill rules, "Positions").
 #include <algorithm>
 #include <cmath>
 #include <string>

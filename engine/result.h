@@ -25,7 +25,9 @@ struct Trade {
   Money pnl;  // net of the fees of both fills (entry fee pro rata for partial exits)
   Money fees;
   OpportunityId opportunity;
-  std::string exit_reason;  // "stop_loss", "take_profit", "partial_exit", "close", "end_of_data"
+  // "stop_loss", "take_profit", "end_of_data", or an execution worker's close reason (e.g.
+  // "emergency_exit"; "close" / "partial_exit" when it gave none).
+  std::string exit_reason;
   uint32_t entry_bar = 0;
   uint32_t exit_bar = 0;
 };

@@ -16,6 +16,8 @@ void RegisterBuiltinPlugins(PluginRegistry& r) {
   RegisterAtrBasedStops(r);
   RegisterFixedRrExit(r);
   RegisterFixedRiskSizer(r);
+  RegisterFixedSizeSizer(r);
+  RegisterEmaCrossExit(r);
   RegisterCatalogPlugins(r);  // engine/plugins/catalog.cc
 }
 

@@ -22,5 +22,8 @@ void RegisterMarketEntryImmediate(PluginRegistry& registry);
 void RegisterAtrBasedStops(PluginRegistry& registry);
 void RegisterFixedRrExit(PluginRegistry& registry);
 void RegisterFixedRiskSizer(PluginRegistry& registry);
+void RegisterFixedSizeSizer(PluginRegistry& registry);
+// execution
+void RegisterEmaCrossExit(PluginRegistry& registry);
 
 }  // namespace s1mple::engine

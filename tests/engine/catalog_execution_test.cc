@@ -193,5 +193,49 @@ TEST(EmergencyExitAgent, DefaultSeverityIsCriticalOnly) {
   EXPECT_TRUE(a.closes.empty());
 }
 
+TEST(EmaCrossExit, ClosesOnTheCrossAgainstThePositionOnly) {
+  // Closes 10, 10, 10, 14, 14, 6, 6, 12: with EMA 1/2 (alpha 1 and 2/3) the fast line is the
+  // close itself; fast - slow is 0, 0, 1.33, 0.44, -2.52, -0.84, 1.72 from bar 1 on: crosses
+  // up at bars 3 (from 0) and 7, down at bar 5.
+  std::vector<Bar> bars;
+  for (double c : {10.0, 10.0, 10.0, 14.0, 14.0, 6.0, 6.0, 12.0}) bars.push_back({c, c, c, c});
+  Harness h(MakeBars(bars));
+  auto w = Exec("{plugin: ema_cross_exit, params: {fast_period: 1, slow_period: 2}}");
+  h.Bind(*w);
+  OpenLong(h, 14, kNaN, 3);
+  std::vector<int> closed_long;
+  for (uint32_t t = 0; t < bars.size(); ++t) {
+    ActionRecorder a;
+    w->Manage(h.At(t), a);
+    if (!a.closes.empty()) closed_long.push_back(static_cast<int>(t));
+  }
+  EXPECT_EQ(closed_long, std::vector<int>{5});  // the cross down, not the cross up
+  h.ledger.position.side = Side::kShort;
+  std::vector<int> closed_short;
+  for (uint32_t t = 0; t < bars.size(); ++t) {
+    ActionRecorder a;
+    w->Manage(h.At(t), a);
+    if (!a.closes.empty()) {
+      closed_short.push_back(static_cast<int>(t));
+      EXPECT_EQ(a.closes, std::vector<double>{1.0});
+    }
+  }
+  EXPECT_EQ(closed_short, (std::vector<int>{3, 7}));
+  h.ledger.position = PositionView{};  // flat: nothing to close
+  ActionRecorder flat;
+  w->Manage(h.At(5), flat);
+  EXPECT_TRUE(flat.closes.empty());
+}
+
+TEST(EmaCrossExit, FastMustBeBelowSlow) {
+  auto cfg = DefaultRegistry().ParseWorker(
+      YAML::Load("{plugin: ema_cross_exit, params: {fast_period: 30, slow_period: 20}}"),
+      WorkerCategory::kExecution, std::nullopt, "test", "worker");
+  ASSERT_FALSE(cfg.ok());  // refused while the blueprint is validated, naming the params
+  EXPECT_NE(cfg.status().message().find("fast_period (30) must be below slow_period (20)"),
+            std::string::npos)
+      << cfg.status().ToString();
+}
+
 }  // namespace
 }  // namespace s1mple::engine::catalog_test

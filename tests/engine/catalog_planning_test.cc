@@ -229,5 +229,17 @@ TEST(AdaptiveDcaPlanner, BaseTranchesAboveMaxIsRejectedAtLoad) {
       << cfg.status().message();
 }
 
+TEST(FixedSizeSizer, SameUnitsWhateverTheStopOrEquity) {
+  Harness h(MakeBars(Flat(3)));
+  auto w = Planner("{plugin: fixed_size_sizer, params: {units: 2.5}}", PlanningPhase::kSize);
+  TradePlan no_stop = RunPlan(h, *w, Opp(Side::kLong, 100), 1);
+  EXPECT_FALSE(no_stop.rejected);
+  EXPECT_DOUBLE_EQ(no_stop.size, 2.5);
+  h.ledger.equity = 10;
+  TradePlan with_stop;
+  with_stop.stop_loss = 90;
+  EXPECT_DOUBLE_EQ(RunPlan(h, *w, Opp(Side::kShort, 100), 2, with_stop).size, 2.5);
+}
+
 }  // namespace
 }  // namespace s1mple::engine::catalog_test

@@ -1,0 +1,67 @@
+// ema_cross_exit (ExecutionWorker, position_management): closes the position when the fast EMA
+// crosses back against it: the exit that mirrors trend_follower's entry.
+#include <cmath>
+
+#include "engine/plugins/builtin.h"
+#include "engine/plugins/plugin_util.h"
+
+namespace s1mple::engine {
+namespace {
+
+class EmaCrossExit final : public ExecutionWorker {
+ public:
+  explicit EmaCrossExit(const ParamSet& p)
+      : fast_period_(static_cast<int>(p.GetInt("fast_period"))),
+        slow_period_(static_cast<int>(p.GetInt("slow_period"))) {}
+
+  Status Bind(BindContext& ctx) override {
+    auto emas = ctx.frame.EmaPair(fast_period_, slow_period_);
+    if (!emas.ok()) return emas.status();
+    fast_ = ctx.frame.Data(emas->first);
+    slow_ = ctx.frame.Data(emas->second);
+    return Status::Ok();
+  }
+
+  void Manage(const BarContext& bar, PositionActions& actions) override {
+    const PositionView& p = bar.ledger->position;
+    const uint32_t t = bar.bar;
+    if (!p.open || t == 0) return;
+    const double now = fast_[t] - slow_[t];
+    const double before = fast_[t - 1] - slow_[t - 1];
+    // Comparisons with NaN (EMAs warming up) are false: no cross.
+    const bool against =
+        p.side == Side::kLong ? (before >= 0 && now < 0) : (before <= 0 && now > 0);
+    if (against) actions.CloseAll("signal_exit");
+  }
+
+ private:
+  int fast_period_, slow_period_;
+  const double* fast_ = nullptr;
+  const double* slow_ = nullptr;
+};
+
+}  // namespace
+
+void RegisterEmaCrossExit(PluginRegistry& r) {
+  PluginManifest m;
+  m.name = "ema_cross_exit";
+  m.category = WorkerCategory::kExecution;
+  m.subtype = "position_management";
+  m.description =
+      "Closes the whole position (market, at the next open; exit reason `signal_exit`) when the "
+      "fast EMA of the close crosses against it: a long when it crosses below the slow EMA, a "
+      "short when it crosses above. The mirror of trend_follower's entry, on the same shared "
+      "columns ema_<fast_period> and ema_<slow_period>.";
+  m.params = {plugin::Int("fast_period", 12, 1, 2000, "fast EMA period (< slow_period)"),
+              plugin::Int("slow_period", 26, 2, 5000, "slow EMA period")};
+  m.default_triggers = {"on_context_ready"};
+  plugin::MustRegister(r, std::move(m), [](const ParamSet& p) -> Result<std::unique_ptr<Worker>> {
+    if (p.GetInt("fast_period") >= p.GetInt("slow_period"))
+      return Status::InvalidArgument("fast_period (" + std::to_string(p.GetInt("fast_period")) +
+                                     ") must be below slow_period (" +
+                                     std::to_string(p.GetInt("slow_period")) + ")");
+    return std::unique_ptr<Worker>(std::make_unique<EmaCrossExit>(p));
+  });
+}
+
+}  // namespace s1mple::engine
