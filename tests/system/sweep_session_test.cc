@@ -28,8 +28,12 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
+// Runs a command to completion; one that hangs is killed after 150 s (exit code 124) so the
+// test fails with its output instead of hanging until ctest's timeout.
 CommandResult Exec(const std::vector<std::string>& argv) {
-  return ::s1mple::testing::Run(argv);
+  std::vector<std::string> bounded{"timeout", "-k", "5", "150"};
+  bounded.insert(bounded.end(), argv.begin(), argv.end());
+  return ::s1mple::testing::Run(bounded);
 }
 
 std::string Slurp(const fs::path& p) {
@@ -229,13 +233,29 @@ TEST_F(SweepSessionTest, ResultsWritesTheOutputsOfAnUnfinishedSweep) {
 TEST_F(SweepSessionTest, BrokerKilledAndRestartedWhileRunnersStayUp) {
   const auto& reference = Reference();
   const std::string store = (dir_ / "bstore").string();
-  const int port = 20000 + static_cast<int>(::getpid() % 20000);
-  const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(port);
-  auto broker_argv = std::vector<std::string>{
-      S1mpleBin(), "broker", "--bind",         endpoint, "--store",          store,
-      "--sync",    "none",   "--heartbeat-ms", "200",    "--lease-grace-ms", "1000"};
-  auto broker = std::make_unique<DaemonProcess>(broker_argv, dir_ / "broker1.log");
-  std::this_thread::sleep_for(milliseconds(500));
+  // The first broker binds a port the kernel picks (a fixed guess can collide with another
+  // test's or an ephemeral port); the restarted one binds that same endpoint.
+  const fs::path endpoint_file = dir_ / "endpoint";
+  auto broker_argv = [&](const std::string& bind) {
+    return std::vector<std::string>{S1mpleBin(),        "broker",
+                                    "--bind",           bind,
+                                    "--store",          store,
+                                    "--sync",           "none",
+                                    "--heartbeat-ms",   "200",
+                                    "--lease-grace-ms", "1000",
+                                    "--endpoint-file",  endpoint_file.string()};
+  };
+  auto broker =
+      std::make_unique<DaemonProcess>(broker_argv("tcp://127.0.0.1:*"), dir_ / "broker1.log");
+  std::string endpoint;
+  for (int i = 0; i < 200 && endpoint.empty(); ++i) {
+    std::this_thread::sleep_for(milliseconds(50));
+    std::istringstream lines(Slurp(endpoint_file));  // "listening on tcp://127.0.0.1:PORT"
+    std::string line;
+    if (std::getline(lines, line) && line.rfind("listening on ", 0) == 0)
+      endpoint = line.substr(13);
+  }
+  ASSERT_TRUE(endpoint.rfind("tcp://127.0.0.1:", 0) == 0) << endpoint << "\n" << broker->Log();
   DaemonProcess runner1({S1mpleBin(), "runner", "--connect", endpoint, "--slots", "1", "--name",
                          "r1", "--heartbeat-ms", "200"},
                         dir_ / "runner1.log");
@@ -248,7 +268,8 @@ TEST_F(SweepSessionTest, BrokerKilledAndRestartedWhileRunnersStayUp) {
   std::this_thread::sleep_for(milliseconds(400));
   broker->Signal(SIGKILL);
   broker->Wait(milliseconds(5000));
-  broker = std::make_unique<DaemonProcess>(broker_argv, dir_ / "broker2.log");
+  fs::remove(endpoint_file);
+  broker = std::make_unique<DaemonProcess>(broker_argv(endpoint), dir_ / "broker2.log");
   DaemonProcess runner2({S1mpleBin(), "runner", "--connect", endpoint, "--slots", "1", "--name",
                          "r2", "--heartbeat-ms", "200"},
                         dir_ / "runner2.log");
