@@ -9,6 +9,7 @@
 #include <csignal>
 #include <ctime>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -346,8 +347,17 @@ Result<nlohmann::json> WriteOutputs(Connection& conn, const std::string& sweep,
   }
   producer::AnalysisOptions aopts;
   aopts.out_dir = out_dir;
-  auto analyzer = producer::SweepAnalyzer::Open(space, info, aopts);
+  auto analyzer = producer::SweepAnalyzer::Open(space, info, aopts);  // creates out_dir
   if (!analyzer.ok()) return analyzer.status();
+  // report.html is built from the store on a second thread while the analyzer reads the
+  // results (the store is thread-safe; after a sweep both cores are free). Waited for below, or
+  // by the future's destructor on an early return.
+  std::future<Status> report;
+  if (conn.local()) {
+    report = std::async(std::launch::async, [&conn, &sweep, &out_dir] {
+      return broker::WriteReportHtml(conn.cluster->store(), sweep, out_dir / "report.html");
+    });
+  }
   uint64_t after = 0;
   while (true) {
     auto page = conn.client->GetResults(sweep, after, 1000, false);
@@ -380,8 +390,8 @@ Result<nlohmann::json> WriteOutputs(Connection& conn, const std::string& sweep,
   }
   auto summary = (*analyzer)->Finish();
   if (!summary.ok()) return summary.status();
-  if (conn.local()) {
-    Status s = broker::WriteReportHtml(conn.cluster->store(), sweep, out_dir / "report.html");
+  if (report.valid()) {
+    Status s = report.get();
     if (!s.ok()) spdlog::warn("report.html not written: {}", s.ToString());
   }
   return summary;
