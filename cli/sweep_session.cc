@@ -262,8 +262,19 @@ class Progress {
     }
     char pct[16];
     std::snprintf(pct, sizeof pct, "%5.1f%%", frac * 100);
+    // The broker's rate is over its recent samples; before the first sample (or for a sweep
+    // that finished within one) it is 0: then the rate this session saw is shown instead.
+    if (!seen_any_) {
+      seen_any_ = true;
+      first_seen_ = now;
+      first_finished_ = finished;
+    }
+    double jobs_per_s = s.rate;
+    const double seen_s = std::chrono::duration<double>(now - first_seen_).count();
+    if (jobs_per_s <= 0 && seen_s > 0.2 && finished > first_finished_)
+      jobs_per_s = static_cast<double>(finished - first_finished_) / seen_s;
     char rate[32];
-    std::snprintf(rate, sizeof rate, "%.1f jobs/s", s.rate);
+    std::snprintf(rate, sizeof rate, "%.1f jobs/s", jobs_per_s);
     line << finished << "/" << s.total << " " << pct << "  " << rate << "  ETA "
          << Duration(s.eta_s) << "  failed " << s.failed;
     if (s.state == "paused") line << "  (paused)";
@@ -285,6 +296,9 @@ class Progress {
   bool tty_;
   bool drawn_ = false;
   Clock::time_point last_line_{};
+  bool seen_any_ = false;  // the first update: when, and how many jobs had finished by then
+  Clock::time_point first_seen_{};
+  uint64_t first_finished_ = 0;
 };
 
 enum class FollowEnd { kFinished, kInterrupted, kLost };
