@@ -55,13 +55,8 @@ void RegisterEmaCrossExit(PluginRegistry& r) {
   m.params = {plugin::Int("fast_period", 12, 1, 2000, "fast EMA period (< slow_period)"),
               plugin::Int("slow_period", 26, 2, 5000, "slow EMA period")};
   m.default_triggers = {"on_context_ready"};
-  plugin::MustRegister(r, std::move(m), [](const ParamSet& p) -> Result<std::unique_ptr<Worker>> {
-    if (p.GetInt("fast_period") >= p.GetInt("slow_period"))
-      return Status::InvalidArgument("fast_period (" + std::to_string(p.GetInt("fast_period")) +
-                                     ") must be below slow_period (" +
-                                     std::to_string(p.GetInt("slow_period")) + ")");
-    return std::unique_ptr<Worker>(std::make_unique<EmaCrossExit>(p));
-  });
+  plugin::MustRegister(r, std::move(m),
+                       plugin::MakeOrdered<EmaCrossExit>("fast_period", "slow_period"));
 }
 
 }  // namespace s1mple::engine

@@ -53,4 +53,17 @@ WorkerFactory Make() {
   };
 }
 
+// A factory for a worker type whose int param `lower` must be below its int param `upper` (e.g.
+// an EMA crossover's fast_period and slow_period); refuses otherwise, naming both values.
+template <typename W>
+WorkerFactory MakeOrdered(std::string lower, std::string upper) {
+  return [lower, upper](const ParamSet& p) -> Result<std::unique_ptr<Worker>> {
+    if (p.GetInt(lower) >= p.GetInt(upper))
+      return Status::InvalidArgument(lower + " (" + std::to_string(p.GetInt(lower)) +
+                                     ") must be below " + upper + " (" +
+                                     std::to_string(p.GetInt(upper)) + ")");
+    return std::unique_ptr<Worker>(std::make_unique<W>(p));
+  };
+}
+
 }  // namespace s1mple::engine::plugin

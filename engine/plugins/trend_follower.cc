@@ -62,13 +62,8 @@ void RegisterTrendFollower(PluginRegistry& r) {
               plugin::Enum("direction", "both", {"both", "long_only", "short_only"},
                            "which crossings become opportunities")};
   m.default_triggers = {"on_context_ready"};
-  plugin::MustRegister(r, std::move(m), [](const ParamSet& p) -> Result<std::unique_ptr<Worker>> {
-    if (p.GetInt("fast_period") >= p.GetInt("slow_period"))
-      return Status::InvalidArgument("fast_period (" + std::to_string(p.GetInt("fast_period")) +
-                                     ") must be below slow_period (" +
-                                     std::to_string(p.GetInt("slow_period")) + ")");
-    return std::unique_ptr<Worker>(std::make_unique<TrendFollower>(p));
-  });
+  plugin::MustRegister(r, std::move(m),
+                       plugin::MakeOrdered<TrendFollower>("fast_period", "slow_period"));
 }
 
 }  // namespace s1mple::engine
