@@ -15,38 +15,14 @@
 #include <map>
 #include <string>
 
+#include "bench/backtest_fixture.h"
 #include "engine/operation.h"
 
 namespace s1mple::engine {
 namespace {
 
-struct Fixture {
-  StrategyLink link;
-  std::shared_ptr<const BarSeries> bars;
-};
-
-const Fixture& Get(const std::string& operation, int64_t n) {
-  static std::map<std::string, Fixture> cache;
-  auto it = cache.find(operation);
-  if (it != cache.end()) return it->second;
-  auto op = LoadOperationFile(operation);
-  if (!op.ok()) {
-    std::fprintf(stderr, "bench_catalog: %s (run from the project root)\n",
-                 op.status().ToString().c_str());
-    std::exit(2);
-  }
-  Fixture f;
-  f.link = op->links[0];
-  DataSpec spec = f.link.environment.data;
-  spec.bars = n;
-  auto bars = LoadData(spec);
-  if (!bars.ok()) std::exit(2);
-  f.bars = *bars;
-  return cache.emplace(operation, std::move(f)).first->second;
-}
-
 void RunBlueprint(benchmark::State& state, const std::string& operation) {
-  const Fixture& f = Get(operation, state.range(0));
+  const auto& f = bench::LoadBacktestFixture(operation, state.range(0), "bench_catalog");
   int64_t trades = 0;
   for (auto _ : state) {
     auto r = RunBacktest(f.link, *f.bars);

@@ -18,78 +18,28 @@
 // Run from the project root: build/bench/bench_engine
 #include <benchmark/benchmark.h>
 
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
-#include <new>
 
+#include "bench/backtest_fixture.h"
+#include "bench/count_allocations.h"
 #include "engine/operation.h"
-
-namespace {
-std::atomic<int64_t> g_allocations{0};
-}  // namespace
-
-// Count every heap allocation in this program (the engine is single-threaded per run).
-__attribute__((noinline)) void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-__attribute__((noinline)) void operator delete(void* p) noexcept {
-  std::free(p);
-}
-__attribute__((noinline)) void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-// The nothrow forms too (std::stable_sort's temporary buffer uses them), so that under a
-// sanitizer that replaces the others every allocation and release goes through one pair.
-__attribute__((noinline)) void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(n ? n : 1);
-}
-__attribute__((noinline)) void operator delete(void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
 
 namespace s1mple::engine {
 namespace {
 
-struct Fixture {
-  StrategyLink link;
-  std::shared_ptr<const BarSeries> bars;
-};
-
-const Fixture& Get(int64_t n) {
-  static std::map<int64_t, Fixture> cache;
-  if (auto it = cache.find(n); it != cache.end()) return it->second;
-  Fixture& f = cache[n];
-  f = [n] {
-    auto op = LoadOperationFile("config/operations/ema_cross.yaml");
-    if (!op.ok()) {
-      std::fprintf(stderr, "bench_engine: %s (run from the project root)\n",
-                   op.status().ToString().c_str());
-      std::exit(2);
-    }
-    Fixture x;
-    x.link = op->links[0];
-    DataSpec spec = x.link.environment.data;
-    spec.bars = n;
-    auto bars = LoadData(spec);
-    if (!bars.ok()) std::exit(2);
-    x.bars = *bars;
-    return x;
-  }();
-  return f;
+const bench::BacktestFixture& Get(int64_t n) {
+  return bench::LoadBacktestFixture("config/operations/ema_cross.yaml", n, "bench_engine");
 }
 
 // Times RunBacktest(link, bars) per iteration; counters: trades and heap allocations per run.
 void TimeBacktests(benchmark::State& state, const StrategyLink& link, const BarSeries& bars) {
   int64_t trades = 0, allocs = 0;
   for (auto _ : state) {
-    const int64_t before = g_allocations.load();
+    const int64_t before = bench::HeapAllocations();
     auto r = RunBacktest(link, bars);
-    allocs = g_allocations.load() - before;
+    allocs = bench::HeapAllocations() - before;
     if (!r.ok()) {
       state.SkipWithError(r.status().ToString().c_str());
       return;
@@ -105,7 +55,7 @@ void TimeBacktests(benchmark::State& state, const StrategyLink& link, const BarS
 }
 
 void BM_EmaCrossBlueprint(benchmark::State& state) {
-  const Fixture& f = Get(state.range(0));
+  const auto& f = Get(state.range(0));
   TimeBacktests(state, f.link, *f.bars);
 }
 BENCHMARK(BM_EmaCrossBlueprint)->Arg(1'000'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
@@ -125,7 +75,7 @@ void BM_EmaCrossTradingThroughout(benchmark::State& state) {
 BENCHMARK(BM_EmaCrossTradingThroughout)->Unit(benchmark::kMillisecond);
 
 void BM_ToJsonDownsampled(benchmark::State& state) {
-  const Fixture& f = Get(1'000'000);
+  const auto& f = Get(1'000'000);
   auto r = RunBacktest(f.link, *f.bars);
   if (!r.ok()) {
     state.SkipWithError(r.status().ToString().c_str());

@@ -11,33 +11,23 @@ namespace {
 class EmaCrossExit final : public ExecutionWorker {
  public:
   explicit EmaCrossExit(const ParamSet& p)
-      : fast_period_(static_cast<int>(p.GetInt("fast_period"))),
-        slow_period_(static_cast<int>(p.GetInt("slow_period"))) {}
+      : spread_(static_cast<int>(p.GetInt("fast_period")),
+                static_cast<int>(p.GetInt("slow_period"))) {}
 
-  Status Bind(BindContext& ctx) override {
-    auto emas = ctx.frame.EmaPair(fast_period_, slow_period_);
-    if (!emas.ok()) return emas.status();
-    fast_ = ctx.frame.Data(emas->first);
-    slow_ = ctx.frame.Data(emas->second);
-    return Status::Ok();
-  }
+  Status Bind(BindContext& ctx) override { return spread_.Bind(ctx); }
 
   void Manage(const BarContext& bar, PositionActions& actions) override {
     const PositionView& p = bar.ledger->position;
     const uint32_t t = bar.bar;
     if (!p.open || t == 0) return;
-    const double now = fast_[t] - slow_[t];
-    const double before = fast_[t - 1] - slow_[t - 1];
-    // Comparisons with NaN (EMAs warming up) are false: no cross.
+    const double now = spread_.Now(t), before = spread_.Before(t);
     const bool against =
         p.side == Side::kLong ? (before >= 0 && now < 0) : (before <= 0 && now > 0);
     if (against) actions.CloseAll("signal_exit");
   }
 
  private:
-  int fast_period_, slow_period_;
-  const double* fast_ = nullptr;
-  const double* slow_ = nullptr;
+  plugin::EmaSpread spread_;
 };
 
 }  // namespace

@@ -53,6 +53,30 @@ WorkerFactory Make() {
   };
 }
 
+// The spread fast EMA - slow EMA of the close on the frame's shared columns (both computed in
+// one pass when new): what an EMA-crossover worker (trend_follower, ema_cross_exit) reads.
+class EmaSpread {
+ public:
+  EmaSpread(int fast_period, int slow_period)
+      : fast_period_(fast_period), slow_period_(slow_period) {}
+  Status Bind(BindContext& ctx) {
+    auto emas = ctx.frame.EmaPair(fast_period_, slow_period_);
+    if (!emas.ok()) return emas.status();
+    fast_ = ctx.frame.Data(emas->first);
+    slow_ = ctx.frame.Data(emas->second);
+    return Status::Ok();
+  }
+  // The spread on bar t (t >= 1) and on bar t - 1; NaN while an EMA warms up, so every
+  // comparison a cross test makes with it is false.
+  double Now(uint32_t t) const { return fast_[t] - slow_[t]; }
+  double Before(uint32_t t) const { return fast_[t - 1] - slow_[t - 1]; }
+
+ private:
+  int fast_period_, slow_period_;
+  const double* fast_ = nullptr;
+  const double* slow_ = nullptr;
+};
+
 // A factory for a worker type whose int param `lower` must be below its int param `upper` (e.g.
 // an EMA crossover's fast_period and slow_period); refuses otherwise, naming both values.
 template <typename W>

@@ -11,25 +11,17 @@ namespace {
 class TrendFollower final : public OpportunityWorker {
  public:
   explicit TrendFollower(const ParamSet& p)
-      : fast_period_(static_cast<int>(p.GetInt("fast_period"))),
-        slow_period_(static_cast<int>(p.GetInt("slow_period"))),
+      : spread_(static_cast<int>(p.GetInt("fast_period")),
+                static_cast<int>(p.GetInt("slow_period"))),
         longs_(p.GetString("direction") != "short_only"),
         shorts_(p.GetString("direction") != "long_only") {}
 
-  Status Bind(BindContext& ctx) override {
-    auto emas = ctx.frame.EmaPair(fast_period_, slow_period_);
-    if (!emas.ok()) return emas.status();
-    fast_ = ctx.frame.Data(emas->first);
-    slow_ = ctx.frame.Data(emas->second);
-    return Status::Ok();
-  }
+  Status Bind(BindContext& ctx) override { return spread_.Bind(ctx); }
 
   void Detect(const BarContext& bar, OpportunitySink& out) override {
     const uint32_t t = bar.bar;
     if (t == 0) return;
-    const double now = fast_[t] - slow_[t];
-    const double before = fast_[t - 1] - slow_[t - 1];
-    // Comparisons with NaN (EMAs warming up) are false: no cross.
+    const double now = spread_.Now(t), before = spread_.Before(t);  // NaN compares false
     const bool up = longs_ && before <= 0 && now > 0;
     const bool down = shorts_ && before >= 0 && now < 0;
     if (!up && !down) return;  // most bars
@@ -40,10 +32,8 @@ class TrendFollower final : public OpportunityWorker {
   }
 
  private:
-  int fast_period_, slow_period_;
+  plugin::EmaSpread spread_;
   bool longs_, shorts_;
-  const double* fast_ = nullptr;
-  const double* slow_ = nullptr;
 };
 
 }  // namespace

@@ -2,36 +2,8 @@
 // (only with opportunities and trades, amortised). This binary counts every operator new.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
+#include "bench/count_allocations.h"
 #include "engine/operation.h"
-
-namespace {
-std::atomic<int64_t> g_allocations{0};
-}  // namespace
-
-__attribute__((noinline)) void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-__attribute__((noinline)) void operator delete(void* p) noexcept {
-  std::free(p);
-}
-__attribute__((noinline)) void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-// The nothrow forms too (std::stable_sort's temporary buffer uses them), so that under a
-// sanitizer that replaces the others every allocation and release goes through one pair.
-__attribute__((noinline)) void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(n ? n : 1);
-}
-__attribute__((noinline)) void operator delete(void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
 
 namespace s1mple::engine {
 namespace {
@@ -51,9 +23,9 @@ int64_t AllocationsFor(int64_t bars, int64_t* trades) {
   spec.bars = bars;
   auto data = GenerateSyntheticBars(spec);
   EXPECT_TRUE(data.ok());
-  const int64_t before = g_allocations.load();
+  const int64_t before = bench::HeapAllocations();
   auto r = RunBacktest(op->links[0], **data);
-  const int64_t n = g_allocations.load() - before;
+  const int64_t n = bench::HeapAllocations() - before;
   EXPECT_TRUE(r.ok());
   *trades = r->metrics.total_trades;
   return n;
