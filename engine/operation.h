@@ -51,12 +51,16 @@ struct RunOptions {
   // A bar whose event bus handles more events than this fails the run ("event storm": workers
   // that trigger each other in a cycle).
   uint32_t max_events_per_bar = 1024;
+  // Time every worker's entry calls (engine/worker.h) into BacktestResult::worker_timings.
+  // Off by default; off costs one never-taken branch per worker call and no clock read.
+  bool time_workers = false;
 };
 
 // Runs one strategy link on `bars` (the data its environment names, already loaded; the
 // link's period selects the traded bars, earlier bars only warm up indicators). Deterministic:
 // the same link and bars give a bit-identical result. Errors: InvalidArgument when the period
-// selects no bars; Internal when a worker fails.
+// selects no bars; Internal when a worker fails or throws (the message names the worker's file,
+// YAML path and plugin).
 [[nodiscard]] Result<BacktestResult> RunBacktest(const StrategyLink& link, const BarSeries& bars,
                                                  const RunOptions& options = {});
 

@@ -11,13 +11,13 @@ class Ema final : public ContextWorker {
   explicit Ema(const ParamSet& p)
       : period_(static_cast<int>(p.GetInt("period"))), source_name_(p.GetString("source")) {}
 
-  Status Bind(BindContext& ctx) override {
+  Status OnBind(BindContext& ctx) override {
     auto src = ctx.ResolveSource(source_name_);
     if (!src.ok()) return src.status();
     source_ = *src;
     return Status::Ok();
   }
-  Status Compute(ContextFrame& frame) override { return frame.Ema(period_, source_).status(); }
+  Status OnCompute(ContextFrame& frame) override { return frame.Ema(period_, source_).status(); }
 
  private:
   int period_;

@@ -1,9 +1,12 @@
 // Small helpers for writing plugin manifests and registering built-ins.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -76,6 +79,23 @@ class EmaSpread {
   const double* fast_ = nullptr;
   const double* slow_ = nullptr;
 };
+
+// Fixed-fractional risk sizing (fixed_risk_sizer, adaptive_risk_sizer): the size that loses
+// `risk_fraction` of `equity` when the stop is hit, capped so that the notional stays within
+// `max_leverage` x equity:
+//   size = min(equity x risk_fraction / |reference - stop|, equity x max_leverage / reference).
+// The NaN rule: no size (nullopt; the sizers reject with SIZE_ZERO) unless equity, the stop
+// distance |reference - stop| and the reference are positive numbers (NaN is none of them) and
+// the size comes out a positive, finite number.
+inline std::optional<Quantity> RiskSizedQuantity(Money equity, double risk_fraction,
+                                                 Price reference, Price stop, double max_leverage) {
+  const double distance = std::fabs(reference.v - stop.v);
+  if (!(distance > 0) || !(equity.v > 0) || !(reference.v > 0)) return std::nullopt;
+  const double size =
+      std::min(equity.v * risk_fraction / distance, equity.v * max_leverage / reference.v);
+  if (!(size > 0) || !std::isfinite(size)) return std::nullopt;
+  return Quantity{size};
+}
 
 // A factory for a worker type whose int param `lower` must be below its int param `upper` (e.g.
 // an EMA crossover's fast_period and slow_period); refuses otherwise, naming both values.

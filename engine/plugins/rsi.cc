@@ -10,13 +10,13 @@ class Rsi final : public ContextWorker {
   explicit Rsi(const ParamSet& p)
       : period_(static_cast<int>(p.GetInt("period"))), source_name_(p.GetString("source")) {}
 
-  Status Bind(BindContext& ctx) override {
+  Status OnBind(BindContext& ctx) override {
     auto src = ctx.ResolveSource(source_name_);
     if (!src.ok()) return src.status();
     source_ = *src;
     return Status::Ok();
   }
-  Status Compute(ContextFrame& frame) override { return frame.Rsi(period_, source_).status(); }
+  Status OnCompute(ContextFrame& frame) override { return frame.Rsi(period_, source_).status(); }
 
  private:
   int period_;

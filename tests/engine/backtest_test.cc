@@ -337,7 +337,8 @@ TEST(Operators, CollectAllRanksOpportunitiesByScoreEventDrivenTakesThemAsTheyCom
   ASSERT_EQ(events->trades.size(), 1u);
   EXPECT_EQ(events->trades[0].side, Side::kLong);
   EXPECT_EQ(events->causality.opportunities_rejected, 1);
-  EXPECT_EQ(events->causality.top_rejection_reasons.at(0).threat_type, "ENTRY_PENDING");
+  EXPECT_EQ(events->causality.top_rejection_reasons.at(0).reason, "ENTRY_PENDING");
+  EXPECT_FALSE(events->causality.top_rejection_reasons.at(0).by_threat);
 }
 
 TEST(Events, EventDrivenWorkerRunsOnItsWiringOnly) {
@@ -389,7 +390,8 @@ TEST(Threats, DrawdownMonitorRejectsLaterEntriesWithItsThreat) {
   EXPECT_EQ(r->causality.opportunities_rejected, 2);
   EXPECT_EQ(r->causality.threats_detected, 1);  // one standing threat, one id
   ASSERT_EQ(r->causality.top_rejection_reasons.size(), 1u);
-  EXPECT_EQ(r->causality.top_rejection_reasons[0].threat_type, "MAX_DRAWDOWN_BREACHED");
+  EXPECT_EQ(r->causality.top_rejection_reasons[0].reason, "MAX_DRAWDOWN_BREACHED");
+  EXPECT_TRUE(r->causality.top_rejection_reasons[0].by_threat);
   EXPECT_EQ(r->causality.top_rejection_reasons[0].count, 2);
   ASSERT_EQ(r->opportunities.size(), 3u);
   EXPECT_TRUE(r->opportunities[0].accepted);
