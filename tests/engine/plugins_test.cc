@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "engine/plugin_registry.h"
+#include "engine/plugins/plugin_util.h"
 #include "tests/engine/engine_test_util.h"
 
 namespace s1mple::engine {
@@ -214,6 +215,23 @@ TEST_F(PlanFixture, FixedRiskSizerRisksAPercentOfEquityCappedByLeverage) {
   TradePlan r = Run(y, PlanningPhase::kSize, in);
   EXPECT_TRUE(r.rejected);
   EXPECT_EQ(r.reject_reason, "NO_STOP_FOR_RISK_SIZING");
+}
+
+// The one risk-sizing helper of fixed_risk_sizer and adaptive_risk_sizer, and its NaN rule.
+TEST(RiskSizedQuantity, RisksTheFractionCappedByLeverageElseNoSize) {
+  using plugin::RiskSizedQuantity;
+  EXPECT_DOUBLE_EQ(RiskSizedQuantity(Money{10000}, 0.01, Price{100}, Price{95}, 1)->v, 20);
+  EXPECT_NEAR(RiskSizedQuantity(Money{10000}, 0.01, Price{100}, Price{99.9}, 1)->v, 100, 1e-9);
+  EXPECT_NEAR(RiskSizedQuantity(Money{10000}, 0.01, Price{100}, Price{105}, 1)->v, 20, 1e-9);
+  EXPECT_FALSE(RiskSizedQuantity(Money{10000}, 0.01, Price{100}, Price{100}, 1));  // no distance
+  EXPECT_FALSE(RiskSizedQuantity(Money{0}, 0.01, Price{100}, Price{95}, 1));
+  EXPECT_FALSE(RiskSizedQuantity(Money{-5}, 0.01, Price{100}, Price{95}, 1));
+  EXPECT_FALSE(RiskSizedQuantity(Money{10000}, 0.0, Price{100}, Price{95}, 1));  // risk 0
+  EXPECT_FALSE(RiskSizedQuantity(Money{kNaN}, 0.01, Price{100}, Price{95}, 1));
+  EXPECT_FALSE(RiskSizedQuantity(Money{10000}, 0.01, Price{kNaN}, Price{95}, 1));
+  EXPECT_FALSE(RiskSizedQuantity(Money{10000}, 0.01, Price{100}, Price{kNaN}, 1));
+  EXPECT_FALSE(RiskSizedQuantity(Money{10000}, kNaN, Price{100}, Price{95}, 1));
+  EXPECT_FALSE(RiskSizedQuantity(Money{10000}, 0.01, Price{0}, Price{5}, 1));  // no reference
 }
 
 TEST(ContextPlugins, ProduceTheirNamedColumns) {
