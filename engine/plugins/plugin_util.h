@@ -56,6 +56,33 @@ WorkerFactory Make() {
   };
 }
 
+// The skeleton of a context worker that makes one shared indicator column of a source column
+// (ema, rsi): params `period` and `source`; Bind resolves `source` among the columns visible to it
+// (BindContext::ResolveSource), Compute asks the frame's indicator cache (ContextFrame::Ema,
+// ContextFrame::Rsi), so a worker and a plugin that ask for the same indicator share the column.
+template <Result<ColumnId> (ContextFrame::*kIndicator)(int, ColumnId)>
+class SourcedIndicator final : public ContextWorker {
+ public:
+  explicit SourcedIndicator(const ParamSet& p)
+      : period_(static_cast<int>(p.GetInt("period"))), source_name_(p.GetString("source")) {}
+
+ protected:
+  Status OnBind(BindContext& ctx) override {
+    auto src = ctx.ResolveSource(source_name_);
+    if (!src.ok()) return src.status();
+    source_ = *src;
+    return Status::Ok();
+  }
+  Status OnCompute(ContextFrame& frame) override {
+    return (frame.*kIndicator)(period_, source_).status();
+  }
+
+ private:
+  int period_;
+  std::string source_name_;
+  ColumnId source_ = kCloseColumn;
+};
+
 // The spread fast EMA - slow EMA of the close on the frame's shared columns (both computed in
 // one pass when new): what an EMA-crossover worker (trend_follower, ema_cross_exit) reads.
 class EmaSpread {

@@ -47,8 +47,8 @@ TEST(JobRunner, WithoutOverridesTheJobIsTheOperationRunFromItsFiles) {
 TEST(JobRunner, TheJobsOverridesChangeItsConfiguration) {
   Base base;
   JobRunner jobs;
-  const json overrides = json::parse(
-      R"({"opportunity_workers": {"trend_follower": {"params": {"fast_period": 6, "slow_period": 40}}}})");
+  const json overrides = json::parse(R"({"opportunity_workers": {"trend_follower": )"
+                                     R"({"params": {"fast_period": 6, "slow_period": 40}}}})");
   JobResult plain = jobs.Run(base.Spec());
   JobResult varied = jobs.Run(base.Spec(&overrides));
   ASSERT_TRUE(plain.ok() && varied.ok()) << varied.status.ToString();
