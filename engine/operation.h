@@ -1,7 +1,11 @@
 // The Operations-service: load an Operation (operation.yaml + blueprints + operators.yaml), load
 // its data, run its backtests. The engine's public entry points; knows nothing of jobs or
 // networks. Thread-safe: every function works on its arguments only (a runner may run one
-// backtest per thread, each with its own StrategyLink and a shared const BarSeries).
+// backtest per thread, each with its own StrategyLink and a shared const BarSeries). Inside one
+// run everything is single-threaded and owned by that run, so the engine holds no mutex and
+// clang's thread-safety annotations (GUARDED_BY) have nothing to check here; what is shared
+// between threads is immutable (a filled PluginRegistry, BarSeries) or per thread (the parse
+// memos of ParseOperationTexts and ApplyOverrides, the context column pool).
 //
 // Paths: relative paths inside an operation.yaml (strategy_blueprint, operators, data.path)
 // resolve against the directory of the operation.yaml that names them; relative paths inside a
