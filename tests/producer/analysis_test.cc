@@ -278,8 +278,8 @@ TEST(Analysis, SweepWithNoFinishedRunWritesEmptyOutputs) {
     EXPECT_EQ((*s)["missing_runs"], space.size());
     EXPECT_EQ((*s)["successful_runs"], 0);
     EXPECT_EQ(ReadCsv(Slurp(dir / "results.csv")).size(), 1u) << "the header alone";
-    auto full = json::parse(Slurp(dir / (variant ? "variant_comparison.json"
-                                                 : "optimization_result.json")));
+    auto full = json::parse(
+        Slurp(dir / (variant ? "variant_comparison.json" : "optimization_result.json")));
     EXPECT_TRUE(full["results"].is_array());
     EXPECT_TRUE(full["results"].empty());
     for (const auto& e : fs::directory_iterator(dir))
