@@ -249,7 +249,9 @@ Result<json> ExplorerApi::Runs(const std::string& sweep_id, uint64_t offset, uin
       }
     }
     json row;
-    if (job.state == "done") {
+    if (job.state == "done" && job.result) {
+      row = RunRow(*sweep, names, job, nullptr);  // the source sent (part of) its result along
+    } else if (job.state == "done") {
       auto full = source_.GetJob(sweep_id, job.index);  // with its result
       row = RunRow(*sweep, names, full.ok() ? *full : job, nullptr);
       if (!full.ok()) row["error"] = full.status().ToString();
