@@ -531,53 +531,6 @@ Result<nlohmann::json> WriteOutputs(Connection& conn, const std::string& sweep,
   return (*analyzer)->Finish();
 }
 
-// Whether `dir` holds the finished outputs of `sweep`: its result JSON (always the last output
-// written, by a rename) names the sweep and lists no missing run. Reads only the JSON's leading
-// members (a SAX parse stopped early): the JSON of a 100,000-run sweep is ~80 MB.
-bool OutputsWritten(const std::filesystem::path& dir, const std::string& sweep) {
-  struct Head : nlohmann::json_sax<nlohmann::json> {
-    int depth = 0;
-    std::string member;  // the current top-level key
-    std::string id;
-    std::optional<int64_t> missing;
-    bool null() override { return true; }
-    bool boolean(bool) override { return true; }
-    bool number_integer(number_integer_t v) override { return Int(v); }
-    bool number_unsigned(number_unsigned_t v) override { return Int(static_cast<int64_t>(v)); }
-    bool number_float(number_float_t, const string_t&) override { return true; }
-    bool string(string_t& v) override {
-      if (depth == 1 && (member == "optimization_id" || member == "test_id")) id = v;
-      return true;
-    }
-    bool binary(binary_t&) override { return true; }
-    bool start_object(std::size_t) override { return ++depth, true; }
-    bool end_object() override { return --depth, true; }
-    bool start_array(std::size_t) override { return ++depth, true; }
-    bool end_array() override { return --depth, true; }
-    // The summary comes first; stop at the per-run list.
-    bool key(string_t& k) override {
-      if (depth == 1) member = k;
-      return !(depth == 1 && (k == "results" || k == "parameters"));
-    }
-    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
-      return false;
-    }
-    bool Int(int64_t v) {
-      if (depth == 1 && member == "missing_runs") missing = v;
-      return true;
-    }
-  };
-  for (const char* name : {producer::SweepAnalyzer::kOptimizationJsonName,
-                           producer::SweepAnalyzer::kVariantJsonName}) {
-    std::ifstream f(dir / name, std::ios::binary);
-    if (!f) continue;
-    Head head;
-    (void)nlohmann::json::sax_parse(f, &head, nlohmann::json::input_format_t::json, false);
-    if (head.id == sweep && head.missing == 0) return true;
-  }
-  return false;
-}
-
 void PrintOutcome(const std::string& sweep, const std::filesystem::path& out_dir,
                   const producer::JobSpace& space, const nlohmann::json& summary) {
   const bool variant = space.plan().kind == producer::PlanKind::kVariant;
@@ -701,24 +654,15 @@ int SubmissionFailed(Connection& conn, const SweepLocation& where, const std::st
   return kExitFailure;
 }
 
-// The sweep of this plan (same plan text and base artifacts) in the local store to carry on
-// with, newest first: an unfinished one (submitting, running or paused), or a finished one whose
-// outputs were never written to `out_dir` (its session was killed between its last result and
-// its outputs). A finished sweep whose outputs were written is done with: the plan runs afresh.
+// The newest sweep of this plan (same plan text and base artifacts) in the local store that is
+// not cancelled: an unfinished one to carry on with, or a finished one whose results stand
+// (results are deterministic: running it again would repeat every recorded job, DESIGN decision
+// 7). Reusing the finished one also covers a session killed between its last result and its
+// outputs.
 std::optional<store::SweepInfo> FindPrevious(store::JobStore& store, const std::string& plan_text,
-                                             const std::map<std::string, std::string>& artifacts,
-                                             const std::filesystem::path& out_dir) {
-  bool finished_one_seen = false;
+                                             const std::map<std::string, std::string>& artifacts) {
   for (const auto& s : store.FindSweepsByPlanHash(protocol::Sha256Hex(plan_text))) {
-    if (s.base_artifacts != artifacts) continue;
-    const bool unfinished = s.state == store::SweepState::kSubmitting ||
-                            s.state == store::SweepState::kActive ||
-                            s.state == store::SweepState::kPaused;
-    if (unfinished) return s;
-    if (s.state == store::SweepState::kDone && !finished_one_seen) {
-      if (!OutputsWritten(OutDirFor(out_dir, s.id), s.id)) return s;
-      finished_one_seen = true;
-    }
+    if (s.base_artifacts == artifacts && s.state != store::SweepState::kCancelled) return s;
   }
   return std::nullopt;
 }
@@ -757,9 +701,13 @@ void AddSessionFlags(CLI::App* sub, SessionFlags& flags, bool with_detach) {
   sub->add_option("--key", flags.key, "our secret key file (NAME.key) for a CurveZMQ broker");
   sub->add_option("--server-key", flags.server_key,
                   "the broker's public key (Z85 text or a .pub file)");
-  if (with_detach)
+  if (with_detach) {
     sub->add_flag("--detach", flags.detach,
                   "with --broker: submit, print the sweep id alone on stdout, and exit");
+    sub->add_flag("--fresh", flags.fresh,
+                  "embedded: run the plan as a new sweep even if the store holds a sweep of the "
+                  "identical plan (default: resume it, or write the outputs of the finished one)");
+  }
   sub->add_option("--http", flags.http,
                   "embedded mode: serve the Trade Explorer at HOST:PORT while the sweep runs");
   sub->add_flag("--http-public", flags.http_public, "allow a non-loopback --http address");
@@ -815,15 +763,15 @@ int RunSweepSession(const producer::SweepRequest& request, const SessionFlags& f
   }
   const auto space = prepared.space;
 
-  // The identical plan already in this store: resume it rather than start over (DESIGN
-  // decision 7: nothing recorded is run again), also when it finished but its session was
-  // killed before writing the outputs.
-  if (conn->local()) {
-    if (auto found = FindPrevious(conn->cluster->store(), plan.text, artifacts, request.out_dir)) {
+  // The identical plan already in this store: resume it, or take the results of its finished
+  // sweep, rather than start over (DESIGN decision 7: nothing recorded is run again). --fresh
+  // runs it again as a new sweep.
+  if (conn->local() && !flags.fresh) {
+    if (auto found = FindPrevious(conn->cluster->store(), plan.text, artifacts)) {
       if (found->state == store::SweepState::kDone) {
-        std::cerr << "sweep " << found->id
-                  << " of this plan finished, but its session stopped before writing the "
-                     "outputs; writing them now\n";
+        std::cerr << "sweep " << found->id << " of this plan finished on "
+                  << IsoUtc(found->created_ms) << " (created); writing its outputs (--fresh "
+                  << "runs the plan again as a new sweep)\n";
       } else {
         std::cerr << "resuming unfinished sweep " << found->id << " of this plan ("
                   << found->counts.done + found->counts.failed << "/" << space->size()
