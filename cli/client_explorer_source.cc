@@ -81,13 +81,17 @@ Status ClientExplorerSource::ScanJobs(const std::string& sweep_id, uint64_t from
                                       uint64_t limit, bool with_results,
                                       const std::function<bool(const broker::ExplorerJob&)>& fn) {
   if (sweep_id != sweep_id_) return Status::NotFound("no sweep " + sweep_id + " in this report");
-  (void)with_results;  // a RESULTS page carries the results either way
+  // Without with_results only the small members travel: the runs table needs the metrics and
+  // causality of each done job, the column scan only the overrides.
+  const std::vector<std::string> fields =
+      with_results ? std::vector<std::string>{}
+                   : std::vector<std::string>{"metrics", "causality", "period", "bars"};
   std::lock_guard<std::mutex> lock(mu_);
   uint64_t after = from_index;
   uint64_t seen = 0;
   while (limit == 0 || seen < limit) {
     const uint64_t want = limit == 0 ? 1000 : std::min<uint64_t>(1000, limit - seen);
-    auto page = client_->GetResults(sweep_id_, after, static_cast<uint32_t>(want), true);
+    auto page = client_->GetResults(sweep_id_, after, static_cast<uint32_t>(want), true, fields);
     if (!page.ok()) return page.status().WithContext("results of " + sweep_id_);
     for (auto& item : page->items) {
       ++seen;

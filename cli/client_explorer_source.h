@@ -27,9 +27,9 @@ class ClientExplorerSource final : public broker::ExplorerSource {
 
   Result<std::vector<broker::ExplorerSweep>> ListSweeps() override;
   Result<broker::ExplorerSweep> GetSweep(const std::string& sweep_id) override;
-  // Each done job carries the small members of its result (metrics, causality, period, bars)
-  // even when `with_results` is false, since RESULTS pages carry them anyway; with_results: the
-  // whole result.
+  // Each done job carries the small members of its result (metrics, causality, period, bars,
+  // fetched with RESULTS `fields`) even when `with_results` is false; with_results: the whole
+  // result.
   Status ScanJobs(const std::string& sweep_id, uint64_t from_index, uint64_t limit,
                   bool with_results,
                   const std::function<bool(const broker::ExplorerJob&)>& fn) override;

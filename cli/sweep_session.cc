@@ -219,7 +219,8 @@ class BestSoFar {
   void Poll(protocol::Client& client, const std::string& sweep) {
     uint64_t after = low_water_;
     for (int pages = 0; pages < 20; ++pages) {
-      auto page = client.GetResults(sweep, after, 500, false);
+      // Only the small blocks Consider reads travel (the equity curve and trades stay behind).
+      auto page = client.GetResults(sweep, after, 500, false, {"metrics", "causality"});
       if (!page.ok()) return;
       for (const auto& item : page->items) {
         if (item.index >= seen_.size() || seen_[item.index]) continue;
@@ -458,8 +459,14 @@ FollowEnd Follow(Connection& conn, const std::string& sweep, const producer::Job
 
 // The members of a stored result that the outputs use: an optimization's results.csv and JSON
 // the metrics, causality, period and bar count of each run; a variant test's also its equity
-// curve. The rest (trades, opportunities) is never parsed.
-nlohmann::json OutputFields(const producer::JobSpace& space, std::string_view result) {
+// curve. Only these travel (RESULTS `fields`) and are parsed; trades and opportunities stay.
+std::vector<std::string> OutputFields(const producer::JobSpace& space) {
+  if (space.plan().kind == producer::PlanKind::kOptimization)
+    return {"metrics", "causality", "period", "bars"};
+  return {"metrics", "causality", "period", "bars", "equity"};
+}
+
+nlohmann::json ParseOutputFields(const producer::JobSpace& space, std::string_view result) {
   if (space.plan().kind == producer::PlanKind::kOptimization)
     return producer::ParseResultFields(result, {"metrics", "causality", "period", "bars"});
   return producer::ParseResultFields(result, {"metrics", "causality", "period", "bars", "equity"});
@@ -478,8 +485,8 @@ Status WriteReport(Connection& conn, const std::string& sweep, const producer::J
 }
 
 // Writes results.csv, report.html and, last, the result JSON from the results the broker holds
-// now, in index order. The JSON is written last (by a rename) so that its presence says every
-// output is complete (OutputsWritten). Returns the analyzer's summary.
+// now, in index order. The JSON is written last (by a rename), so its presence says every output
+// is complete. Returns the analyzer's summary.
 Result<nlohmann::json> WriteOutputs(Connection& conn, const std::string& sweep,
                                     const producer::JobSpace& space,
                                     const std::filesystem::path& out_dir) {
@@ -501,9 +508,10 @@ Result<nlohmann::json> WriteOutputs(Connection& conn, const std::string& sweep,
   std::future<Status> report = std::async(std::launch::async, [&conn, &sweep, &space, &out_dir] {
     return WriteReport(conn, sweep, space, out_dir / "report.html");
   });
+  const std::vector<std::string> fields = OutputFields(space);
   uint64_t after = 0;
   while (true) {
-    auto page = conn.client->GetResults(sweep, after, 1000, false);
+    auto page = conn.client->GetResults(sweep, after, 1000, false, fields);
     if (!page.ok()) return page.status().WithContext("results of " + sweep);
     for (const auto& item : page->items) {
       producer::JobOutcome outcome;
@@ -511,7 +519,7 @@ Result<nlohmann::json> WriteOutputs(Connection& conn, const std::string& sweep,
       outcome.attempts = static_cast<int>(std::max<uint32_t>(1, item.attempts));
       if (item.state == "done") {
         outcome.ok = true;
-        outcome.result = OutputFields(space, item.result);
+        outcome.result = ParseOutputFields(space, item.result);
         if (outcome.result.is_discarded()) {
           outcome.ok = false;
           outcome.failure_reason = "stored result is not JSON";

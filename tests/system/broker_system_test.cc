@@ -398,5 +398,65 @@ TEST_F(BrokerSystem, PythonClientAndRunnerSpeakTheProtocol) {
   EXPECT_NE(r.out.find("python: 25 results, all verified"), std::string::npos) << r.out << r.err;
 }
 
+// Issue 14: no reply can exceed the frame limit, whatever the size of a result. A sweep whose
+// results total 40 MiB (twenty of 2 MiB) and one result close to the 16 MiB text bound is run by
+// a real runner and read back by a real client page by page; the artifact the broker accepts at
+// the PUT limit is fetched by the runner and by the client range by range.
+TEST_F(BrokerSystem, LargeResultsAndArtifactsCrossTheWireInBoundedPages) {
+  StartBroker();
+  StartRunner("big", 2);
+  auto c = Connect({}, 30000);
+  std::string blob(pr::kMaxArtifactBytes, 'b');
+  for (size_t i = 0; i < blob.size(); i += 65536) blob[i] = static_cast<char>('a' + i / 65536 % 26);
+  auto hash = c->PutArtifact(blob);
+  ASSERT_TRUE(hash.ok()) << hash.status().ToString();
+  auto too_big = c->PutArtifact(blob + "x");
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_NE(too_big.status().message().find("exceeds the limit"), std::string::npos)
+      << too_big.status().ToString();
+
+  std::vector<std::string> overrides;
+  for (int i = 0; i < 20; ++i) overrides.push_back(R"({"pad_bytes":2097152})");
+  const uint64_t kNearBound = pr::kMaxTextBytes - 4096;
+  overrides.push_back(R"({"pad_bytes":)" + std::to_string(kNearBound) + "}");
+  pr::SweepSpec spec;
+  spec.name = "big results";
+  spec.kind = "diag";
+  spec.artifacts = {{"data", *hash}};  // every job needs it: the runner must fetch 64 MiB
+  auto id = c->SubmitSweep(spec, overrides);
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  ASSERT_TRUE(WaitFor(*c, *id, Complete, 120s));
+
+  size_t pages = 0, items = 0;
+  uint64_t after = 0;
+  while (true) {
+    auto page = c->GetResults(*id, after, 1000, false);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    ++pages;
+    for (const auto& item : page->items) {
+      ++items;
+      EXPECT_EQ(item.state, "done") << item.index << ": " << item.error;
+      const size_t want = item.index == 20 ? kNearBound : 2097152;
+      EXPECT_GT(item.result.size(), want) << item.index;
+      EXPECT_LT(item.result.size(), want + 1024) << item.index;
+    }
+    after = page->next;
+    if (page->end) break;
+  }
+  EXPECT_EQ(items, 21u);
+  EXPECT_GE(pages, 6u) << "40 MiB + 16 MiB of results cannot come in fewer 8 MiB pages";
+
+  // Only the small members: the whole sweep in one page.
+  auto slim = c->GetResults(*id, 0, 1000, false, {"index", "value"});
+  ASSERT_TRUE(slim.ok()) << slim.status().ToString();
+  EXPECT_EQ(slim->items.size(), 21u);
+  EXPECT_TRUE(slim->end);
+  EXPECT_EQ(slim->items[3].result, R"({"index":3,"value":6})");
+
+  auto back = c->GetArtifact(*hash);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_TRUE(*back == blob);
+}
+
 }  // namespace
 }  // namespace s1mple
