@@ -297,11 +297,13 @@ class StallWatch {
       const Status w = conn.cluster->store().WriteStatus();
       if (w.ok()) return {};
       const std::string dir = conn.cluster->store().dir();
-      return {"the store cannot write (disk full?)",
-              "the job store " + dir + " stopped writing: " + w.message() + FreeSpace(dir) +
-                  ". Finished jobs cannot be recorded. Free disk space, then press Ctrl-C and "
-                  "continue with: s1mple resume " +
-                  sweep_ + resume_flags_};
+      return {"the store cannot write (disk full?)", "the job store " + dir + FreeSpace(dir) +
+                                                         " stopped writing, so finished jobs "
+                                                         "cannot be recorded (" +
+                                                         w.message() +
+                                                         "). Free disk space, then press Ctrl-C "
+                                                         "and continue with: s1mple resume " +
+                                                         sweep_ + resume_flags_};
     }
     auto it = counters.find("store_errors");
     const uint64_t errors = it == counters.end() ? 0 : it->second;
@@ -325,7 +327,7 @@ class StallWatch {
     const double mib =
         static_cast<double>(v.f_bavail) * static_cast<double>(v.f_frsize) / (1024.0 * 1024.0);
     char buf[64];
-    std::snprintf(buf, sizeof buf, " (%.1f MiB free on its disk now)", mib);
+    std::snprintf(buf, sizeof buf, " (%.1f MiB free on its disk)", mib);
     return buf;
   }
 
@@ -345,9 +347,9 @@ class Progress {
   void Update(const protocol::SweepStatus& s, const std::string& best, bool force = false,
               const Stall& stall = {}) {
     if (!enabled_) return;
-    if (stall.detail != last_stall_) {
+    if (stall.tag != last_stall_) {  // the detail once per stall (its free space may change)
       force = true;
-      last_stall_ = stall.detail;
+      last_stall_ = stall.tag;
       if (!stall.detail.empty()) {
         if (tty_ && drawn_) std::cerr << "\n";
         std::cerr << "s1mple: " << stall.detail << "\n";
@@ -382,7 +384,7 @@ class Progress {
     char rate[32];
     std::snprintf(rate, sizeof rate, "%.1f jobs/s", jobs_per_s);
     line << finished << "/" << s.total << " " << pct << "  " << rate << "  ETA "
-         << Duration(s.eta_s) << "  failed " << s.failed;
+         << Duration(stall.tag.empty() ? s.eta_s : -1) << "  failed " << s.failed;
     if (s.state == "paused") line << "  (paused)";
     if (!best.empty()) line << "  " << best;
     if (!stall.tag.empty()) line << "  STALLED: " << stall.tag;
