@@ -6,6 +6,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -509,6 +510,113 @@ TEST_F(SweepSessionTest, ProducerRetriesWhenItsBrokerDiesDuringSubmission) {
   ASSERT_EQ(sweeps.size(), 1u) << "one sweep only";
   EXPECT_EQ(sweeps[0].job_count, 100000u);
   EXPECT_EQ(sweeps[0].state, store::SweepState::kActive);
+}
+
+// Issue 15: a cut-off submission to a broker (the producer killed with SIGKILL in the middle of
+// it) used to stay open forever, and the identical plan then created a second sweep. Now the
+// identical plan finishes that submission: one sweep, every job once.
+TEST_F(SweepSessionTest, IdenticalPlanFinishesACutOffSubmissionAtTheBroker) {
+  const fs::path plan = WriteBigPlan(dir_);
+  const fs::path store = dir_ / "bstore";
+  const fs::path endpoint_file = dir_ / "endpoint";
+  DaemonProcess broker(
+      {S1mpleBin(), "broker", "--bind", "tcp://127.0.0.1:*", "--store", store.string(), "--sync",
+       "none", "--endpoint-file", endpoint_file.string()},
+      dir_ / "broker.log");
+  std::string endpoint;
+  for (int i = 0; i < 200 && endpoint.empty(); ++i) {
+    std::this_thread::sleep_for(milliseconds(50));
+    std::istringstream lines(Slurp(endpoint_file));
+    std::string line;
+    if (std::getline(lines, line) && line.rfind("listening on ", 0) == 0)
+      endpoint = line.substr(13);
+  }
+  ASSERT_FALSE(endpoint.empty()) << broker.Log();
+  {
+    DaemonProcess producer(
+        {S1mpleBin(), "optimize", plan.string(), "--broker", endpoint, "--detach"},
+        dir_ / "producer1.log");
+    // Kill it once the broker stores some of its jobs.
+    bool some = false;
+    for (int i = 0; i < 3000 && !some; ++i) {
+      auto code = ::s1mple::testing::Run({S1mpleBin(), "status", "--broker", endpoint, "--json"});
+      auto doc = nlohmann::json::parse(code.out, nullptr, false);
+      if (!doc.is_discarded())
+        for (const auto& sw : doc.value("sweeps", nlohmann::json::array()))
+          some = some || (sw.value("state", "") == "open" && sw.value("total", 0) > 0);
+      if (!some) std::this_thread::sleep_for(milliseconds(5));
+    }
+    producer.Signal(SIGKILL);
+    producer.Wait(milliseconds(5000));
+    if (!some) GTEST_SKIP() << "the submission finished before it could be cut off";
+  }
+  auto again = Exec({S1mpleBin(), "optimize", plan.string(), "--broker", endpoint, "--detach"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("finished the interrupted submission of"), std::string::npos)
+      << again.err;
+  auto st = Exec({S1mpleBin(), "status", "--broker", endpoint, "--json"});
+  auto doc = nlohmann::json::parse(st.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << st.out << st.err;
+  ASSERT_EQ(doc["sweeps"].size(), 1u) << "one sweep only: " << st.out;
+  EXPECT_EQ(doc["sweeps"][0]["total"], 100000);
+  EXPECT_EQ(doc["sweeps"][0]["state"], "running");
+  EXPECT_EQ(doc["sweeps"][0]["sweep"], again.out.substr(0, again.out.find('\n')));
+}
+
+// The best run the progress line names while the sweep runs obeys the plan's constraints, like
+// the final line and optimization_result.json: a min_trades constraint that the unconstrained
+// best run (from the reference table) just misses must move it elsewhere.
+TEST_F(SweepSessionTest, ProgressLineBestRunMeetsTheConstraints) {
+  const auto& reference = Reference();
+  // The reference's best Sharpe and its trade count.
+  std::vector<std::string> header;
+  {
+    std::stringstream ss(reference.front());
+    std::string cell;
+    while (std::getline(ss, cell, ',')) header.push_back(cell);
+  }
+  auto col = [&](const std::string& name) {
+    return static_cast<size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  double best_sharpe = -1e300, best_trades = 0;
+  std::string best_index;
+  for (size_t r = 1; r < reference.size(); ++r) {
+    std::vector<std::string> cells;
+    std::stringstream ss(reference[r]);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) cells.push_back(cell);
+    if (cells[col("sharpe_ratio")].empty()) continue;
+    const double v = std::stod(cells[col("sharpe_ratio")]);
+    if (v > best_sharpe) {
+      best_sharpe = v;
+      best_trades = std::stod(cells[col("total_trades")]);
+      best_index = cells[col("index")];
+    }
+  }
+  ASSERT_FALSE(best_index.empty());
+  std::string text = Slurp(dir_ / "plan.yaml");
+  text +=
+      "  constraints: {min_trades: " + std::to_string(static_cast<int>(best_trades) + 1) + "}\n";
+  std::ofstream(dir_ / "constrained.yaml") << text;
+  auto r = Exec({S1mpleBin(), "optimize", (dir_ / "constrained.yaml").string(), "--store",
+                 (dir_ / "cstore").string(), "--out", (dir_ / "cout").string(), "--runners", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto doc = nlohmann::json::parse(Slurp(dir_ / "cout/optimization_result.json"), nullptr, false);
+  ASSERT_FALSE(doc.is_discarded());
+  ASSERT_TRUE(doc["best_configuration"].is_object()) << "no run meets min_trades";
+  const std::string json_best = std::to_string(doc["best_configuration"]["index"].get<int>());
+  EXPECT_NE(json_best, best_index) << "the constraint does not bind";
+  // The last progress line (stderr, not a terminal: plain lines) names the same run.
+  const std::regex best_rx("best sharpe_ratio \\S+ \\(run ([0-9]+)\\)");
+  std::string last;
+  for (auto it = std::sregex_iterator(r.err.begin(), r.err.end(), best_rx);
+       it != std::sregex_iterator(); ++it)
+    last = (*it)[1].str();
+  EXPECT_EQ(last, json_best) << r.err;
+  EXPECT_NE(r.out.find("best by sharpe_ratio (meeting the constraints): run " +
+                       doc["best_configuration"]["run_id"].get<std::string>()),
+            std::string::npos)
+      << r.out;
 }
 
 // The distributed mode: a broker process and two runner processes; the broker is killed with
