@@ -1,8 +1,12 @@
 #include "broker/broker_core.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <tuple>
 
 #include <spdlog/spdlog.h>
+
+#include "protocol/json_slice.h"
 
 namespace s1mple::broker {
 
@@ -47,6 +51,42 @@ std::string PeerName(const std::string& peer) {
     out += kHex[c & 0xf];
   }
   return out;
+}
+
+// The byte budget of one reply: what the request asked for, at most the broker's budget.
+size_t BudgetOf(uint64_t asked, size_t budget) {
+  return asked == 0 || asked > budget ? budget : static_cast<size_t>(asked);
+}
+
+// The members `fields` of the result JSON object `text`, as a JSON object text (members in
+// document order; missing ones are left out). A text that is not a JSON object is returned whole.
+std::string SelectFields(const std::string& text, const std::vector<std::string>& fields) {
+  auto members = pr::SliceJsonObject(text);
+  if (!members) return text;
+  std::string out = "{";
+  for (const auto& [key, value] : *members) {
+    if (std::find(fields.begin(), fields.end(), key) == fields.end()) continue;
+    if (out.size() > 1) out += ',';
+    out += '"';
+    out += key;
+    out += "\":";
+    out += value;
+  }
+  out += '}';
+  return out;
+}
+
+// STATUS paging cursor: "<created_ms>:<sweep id>" of the last sweep of a page (sweeps are listed
+// oldest first by (created_ms, id), so a cursor stays valid when sweeps are deleted meanwhile).
+std::string CursorOf(const store::SweepInfo& s) {
+  return std::to_string(s.created_ms) + ":" + s.id;
+}
+bool AfterCursor(const store::SweepInfo& s, const std::string& cursor) {
+  auto colon = cursor.find(':');
+  if (colon == std::string::npos) return true;
+  int64_t created = std::strtoll(cursor.c_str(), nullptr, 10);
+  std::string id = cursor.substr(colon + 1);
+  return std::tie(s.created_ms, s.id) > std::tie(created, id);
 }
 
 void AddSample(std::deque<std::pair<int64_t, uint64_t>>& samples, int64_t now, uint64_t n) {
@@ -787,7 +827,7 @@ void BrokerCore::OnSubmitCommit(const std::string& peer, const pr::SubmitCommit&
   if (st.ok()) Dispatch();
 }
 
-pr::StatusReply BrokerCore::BuildStatus(const std::string& sweep) const {
+pr::StatusReply BrokerCore::BuildStatus(const std::string& sweep, const std::string& after) const {
   pr::StatusReply out;
   std::vector<store::SweepInfo> sweeps;
   if (sweep.empty()) {
@@ -795,7 +835,16 @@ pr::StatusReply BrokerCore::BuildStatus(const std::string& sweep) const {
   } else if (auto one = store_.GetSweep(sweep); one.ok()) {
     sweeps.push_back(std::move(*one));
   }
+  size_t bytes = 0;
   for (const auto& s : sweeps) {
+    if (sweep.empty() && !after.empty() && !AfterCursor(s, after)) continue;
+    // A sweep's entry is its id, name and state plus eleven numbers (under 128 bytes with keys).
+    const size_t entry = s.id.size() + s.name.size() + 128;
+    if (sweep.empty() && !out.sweeps.empty() && bytes + entry > options_.reply_budget_bytes) {
+      out.next = CursorOf(sweeps[&s - sweeps.data() - 1]);
+      break;
+    }
+    bytes += entry;
     pr::SweepStatus st;
     st.sweep = s.id;
     st.name = s.name;
@@ -835,7 +884,7 @@ void BrokerCore::OnStatus(const std::string& peer, const pr::StatusRequest& m) {
       return;
     }
   }
-  pr::StatusReply reply = BuildStatus(m.sweep);
+  pr::StatusReply reply = BuildStatus(m.sweep, m.after);
   if (m.include_plan && !m.sweep.empty() && reply.sweeps.size() == 1) {
     auto plan = store_.GetPlan(m.sweep);
     if (!plan.ok()) {
@@ -855,11 +904,17 @@ void BrokerCore::OnResults(const std::string& peer, const pr::ResultsRequest& m)
   }
   pr::ResultsReply out;
   out.next = m.after;
+  const size_t budget = BudgetOf(m.max_bytes, options_.reply_budget_bytes);
+  size_t bytes = 0;
   Status inner = Status::Ok();
   Status st = store_.ScanJobs(m.sweep, m.after, m.limit, [&](const store::JobInfo& job) {
-    out.next = job.index + 1;
     bool finished = job.state == store::JobState::kDone || job.state == store::JobState::kFailed;
-    if (!finished && !m.include_pending) return true;
+    if (!finished && !m.include_pending) {
+      out.next = job.index + 1;
+      return true;
+    }
+    // The page is full: this job starts the next one (a page holds at least one item).
+    if (!out.items.empty() && bytes >= budget) return false;
     pr::ResultItem item;
     item.index = job.index;
     item.attempts = job.attempt;
@@ -884,9 +939,12 @@ void BrokerCore::OnResults(const std::string& peer, const pr::ResultsRequest& m)
         inner = result.status();
         return false;
       }
-      item.result = std::move(*result);
+      item.result = m.fields.empty() ? std::move(*result) : SelectFields(*result, m.fields);
     }
     if (job.state == store::JobState::kFailed) item.error = job.failure_reason;
+    bytes += item.overrides.size() + item.result.size() + item.error.size() + 64;
+    if (!out.items.empty() && bytes > budget) return false;  // it goes first on the next page
+    out.next = job.index + 1;
     out.items.push_back(std::move(item));
     return true;
   });
@@ -941,7 +999,26 @@ void BrokerCore::OnGet(const std::string& peer, const pr::Get& m) {
     Reply(peer, m.req, "GET", data.status());
     return;
   }
-  Reply(peer, m.req, "GET", Status::Ok(), pr::GetReply{m.hash, std::move(*data)});
+  const uint64_t total = data->size();
+  if (m.offset > total) {
+    Reply(peer, m.req, "GET",
+          Status::InvalidArgument("field 'offset': " + std::to_string(m.offset) +
+                                  " is beyond the end of artifact " + m.hash + " (" +
+                                  std::to_string(total) + " bytes)"));
+    return;
+  }
+  const uint64_t chunk =
+      m.length == 0 || m.length > pr::kArtifactChunkBytes ? pr::kArtifactChunkBytes : m.length;
+  const uint64_t n = std::min(chunk, total - m.offset);
+  pr::GetReply g;
+  g.hash = m.hash;
+  g.offset = m.offset;
+  g.total = total;
+  if (m.offset == 0 && n == total)
+    g.data = std::move(*data);
+  else
+    g.data = data->substr(static_cast<size_t>(m.offset), static_cast<size_t>(n));
+  Reply(peer, m.req, "GET", Status::Ok(), std::move(g));
 }
 
 }  // namespace s1mple::broker

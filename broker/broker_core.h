@@ -59,6 +59,9 @@ struct CoreOptions {
   int64_t lease_grace_ms = 5000;        // lease deadline = timeout_per_run + this (the runner
                                         // kills at timeout_per_run and reports it first)
   size_t max_jobs_per_lease = 256;      // jobs leased from one sweep in one store batch
+  // Byte budget of a RESULTS page and a STATUS reply (protocol::kReplyBudgetBytes; tests lower
+  // it). A request's own max_bytes may lower it further.
+  size_t reply_budget_bytes = protocol::kReplyBudgetBytes;
 };
 
 // A message for one peer.
@@ -104,7 +107,9 @@ class BrokerCore {
   const std::map<std::string, uint64_t>& counters() const { return counters_; }
   // Sets a counter kept by the transport (handshake failures, ...) so STATUS reports it too.
   void SetCounter(const std::string& name, uint64_t value) { counters_[name] = value; }
-  protocol::StatusReply BuildStatus(const std::string& sweep) const;
+  // STATUS of one sweep, or of all sweeps after the paging cursor `after` (the reply's `next`
+  // says where the next page starts when the byte budget ends this one).
+  protocol::StatusReply BuildStatus(const std::string& sweep, const std::string& after = {}) const;
   size_t runner_count() const { return runners_.size(); }
 
  private:

@@ -198,7 +198,8 @@ class BestSoFar {
   void Poll(protocol::Client& client, const std::string& sweep) {
     uint64_t after = low_water_;
     for (int pages = 0; pages < 20; ++pages) {
-      auto page = client.GetResults(sweep, after, 500, false);
+      // Only the small blocks Consider reads travel (the equity curve and trades stay behind).
+      auto page = client.GetResults(sweep, after, 500, false, {"metrics", "causality"});
       if (!page.ok()) return;
       for (const auto& item : page->items) {
         if (item.index >= seen_.size() || seen_[item.index]) continue;
@@ -374,7 +375,12 @@ Result<nlohmann::json> WriteOutputs(Connection& conn, const std::string& sweep,
   }
   uint64_t after = 0;
   while (true) {
-    auto page = conn.client->GetResults(sweep, after, 1000, false);
+    // An optimization's outputs need only the small blocks of each result (the broker sends
+    // just those); a variant test's need the equity curves and trades too.
+    std::vector<std::string> fields;
+    if (space.plan().kind == producer::PlanKind::kOptimization)
+      fields = {"metrics", "causality", "period", "bars"};
+    auto page = conn.client->GetResults(sweep, after, 1000, false, fields);
     if (!page.ok()) return page.status().WithContext("results of " + sweep);
     for (const auto& item : page->items) {
       producer::JobOutcome outcome;

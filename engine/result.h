@@ -101,13 +101,16 @@ struct JsonOptions {
   // trough of the maximum drawdown, and evenly spaced points in between.
   size_t max_equity_points = 0;
   bool include_trades = true;
+  // 0 = every trade. Otherwise the first max_trades trades (in exit order) and, when some were
+  // left out, "trades_total": the number of closed trades (metrics.total_trades counts them too).
+  size_t max_trades = 0;
   bool include_opportunities = false;  // "opportunities": [{id, bar, side, ...}]
 };
 
 // {"name", "metrics": {...}, "causality": {...}, "equity": [[ts_ms, equity], ...],
 //  "trades": [{entry_time, exit_time, entry_price, exit_price, side, size, pnl, fees,
-//  opportunity_id, exit_reason}], "bars": N, "period": {"start": ISO, "end": ISO},
-//  "warnings": [...]}. Times in trades are ISO-8601 strings. Shape: docs/METRICS.md.
+//  opportunity_id, exit_reason}], ["trades_total": N,] "bars": N, "period": {"start": ISO,
+//  "end": ISO}, "warnings": [...]}. Times in trades are ISO-8601 strings. Shape: docs/METRICS.md.
 nlohmann::json ToJson(const BacktestResult& result, const JsonOptions& options = {});
 nlohmann::json MetricsToJson(const Metrics& metrics);
 nlohmann::json CausalityToJson(const Causality& causality);

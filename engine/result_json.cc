@@ -80,7 +80,10 @@ nlohmann::json ToJson(const BacktestResult& r, const JsonOptions& options) {
   j["equity"] = std::move(eq);
   if (options.include_trades) {
     nlohmann::json trades = nlohmann::json::array();
-    for (const auto& t : r.trades)
+    const size_t kept =
+        options.max_trades == 0 ? r.trades.size() : std::min(options.max_trades, r.trades.size());
+    for (size_t i = 0; i < kept; ++i) {
+      const Trade& t = r.trades[i];
       trades.push_back({{"entry_time", FormatIsoTimestamp(t.entry_time)},
                         {"exit_time", FormatIsoTimestamp(t.exit_time)},
                         {"entry_price", t.entry_price.v},
@@ -91,7 +94,9 @@ nlohmann::json ToJson(const BacktestResult& r, const JsonOptions& options) {
                         {"fees", t.fees.v},
                         {"opportunity_id", t.opportunity.v},
                         {"exit_reason", t.exit_reason}});
+    }
     j["trades"] = std::move(trades);
+    if (kept < r.trades.size()) j["trades_total"] = r.trades.size();
   }
   if (options.include_opportunities) {
     nlohmann::json opps = nlohmann::json::array();

@@ -81,6 +81,10 @@ Result<Reply> Client::Call(Message request) {
 }
 
 Result<std::string> Client::PutArtifact(const std::string& data) {
+  if (data.size() > kMaxArtifactBytes)
+    return Status::InvalidArgument("an artifact of " + std::to_string(data.size()) +
+                                   " bytes exceeds the limit of " +
+                                   std::to_string(kMaxArtifactBytes) + " bytes (64 MiB - 64 KiB)");
   Put put;
   put.hash = Sha256Hex(data);
   put.data = data;
@@ -90,15 +94,28 @@ Result<std::string> Client::PutArtifact(const std::string& data) {
 }
 
 Result<std::string> Client::GetArtifact(const std::string& hash) {
-  Get get;
-  get.hash = hash;
-  auto r = Call(get);
-  if (!r.ok()) return r.status();
-  auto* g = std::get_if<GetReply>(&r->payload);
-  if (!g) return Status::Corruption("GET reply without data");
-  if (Sha256Hex(g->data) != hash)
+  std::string data;
+  while (true) {
+    Get get;
+    get.hash = hash;
+    get.offset = data.size();
+    auto r = Call(get);
+    if (!r.ok()) return r.status();
+    auto* g = std::get_if<GetReply>(&r->payload);
+    if (!g) return Status::Corruption("GET reply without data");
+    if (g->offset != data.size() || g->total > kMaxArtifactBytes ||
+        (g->data.empty() && data.size() < g->total))
+      return Status::Corruption("artifact " + hash + ": GET reply for bytes from " +
+                                std::to_string(g->offset) + " of " + std::to_string(g->total) +
+                                " does not continue the " + std::to_string(data.size()) +
+                                " bytes received");
+    if (data.empty()) data.reserve(static_cast<size_t>(g->total));
+    data += g->data;
+    if (data.size() >= g->total) break;
+  }
+  if (Sha256Hex(data) != hash)
     return Status::Corruption("artifact " + hash + ": content does not match its hash");
-  return std::move(g->data);
+  return data;
 }
 
 Result<std::string> Client::SubmitSweep(const SweepSpec& spec,
@@ -131,13 +148,29 @@ Result<std::string> Client::SubmitSweep(const SweepSpec& spec,
 }
 
 Result<StatusReply> Client::GetStatus(const std::string& sweep) {
-  StatusRequest s;
-  s.sweep = sweep;
-  auto r = Call(s);
-  if (!r.ok()) return r.status();
-  auto* p = std::get_if<StatusReply>(&r->payload);
-  if (!p) return Status::Corruption("STATUS reply without status");
-  return std::move(*p);
+  StatusReply all;
+  std::string after;
+  for (int page = 0;; ++page) {
+    StatusRequest s;
+    s.sweep = sweep;
+    s.after = after;
+    auto r = Call(s);
+    if (!r.ok()) return r.status();
+    auto* p = std::get_if<StatusReply>(&r->payload);
+    if (!p) return Status::Corruption("STATUS reply without status");
+    if (page == 0) {
+      all = std::move(*p);
+    } else {
+      for (auto& x : p->sweeps) all.sweeps.push_back(std::move(x));
+      all.runners = std::move(p->runners);
+      all.counters = std::move(p->counters);
+    }
+    after = page == 0 ? all.next : p->next;
+    // A cursor that does not move would loop: stop (an older broker never sends one).
+    if (after.empty() || !sweep.empty() || (page > 0 && p->sweeps.empty())) break;
+  }
+  all.next.clear();
+  return all;
 }
 
 Result<std::string> Client::GetPlan(const std::string& sweep) {
@@ -155,12 +188,13 @@ Result<std::string> Client::GetPlan(const std::string& sweep) {
 }
 
 Result<ResultsReply> Client::GetResults(const std::string& sweep, uint64_t after, uint32_t limit,
-                                        bool include_pending) {
+                                        bool include_pending, std::vector<std::string> fields) {
   ResultsRequest q;
   q.sweep = sweep;
   q.after = after;
   q.limit = limit;
   q.include_pending = include_pending;
+  q.fields = std::move(fields);
   auto r = Call(q);
   if (!r.ok()) return r.status();
   auto* p = std::get_if<ResultsReply>(&r->payload);

@@ -43,18 +43,23 @@ class Client {
 
   // Uploads `data` (PUT) and returns its SHA-256 hex address.
   Result<std::string> PutArtifact(const std::string& data);
-  // Downloads an artifact and verifies its hash.
+  // Downloads an artifact range by range (GET offset/total) and verifies its hash.
   Result<std::string> GetArtifact(const std::string& hash);
 
   // SUBMIT_BEGIN, SUBMIT_JOBS in batches, SUBMIT_COMMIT. Returns the sweep id. Artifacts named
   // in `spec` must have been PUT first.
   Result<std::string> SubmitSweep(const SweepSpec& spec, const std::vector<std::string>& overrides);
 
+  // One sweep, or every sweep (following STATUS pages until the broker's `next` is empty).
   Result<StatusReply> GetStatus(const std::string& sweep = "");
   // The plan text the sweep was submitted with (STATUS with include_plan).
   Result<std::string> GetPlan(const std::string& sweep);
+  // One RESULTS page: at most `limit` jobs looked at from `after` on, fewer when the broker's
+  // byte budget fills the page first; continue from the reply's `next` until `end`. `fields`:
+  // only these top-level members of each result (empty: whole results).
   Result<ResultsReply> GetResults(const std::string& sweep, uint64_t after, uint32_t limit,
-                                  bool include_pending = false);
+                                  bool include_pending = false,
+                                  std::vector<std::string> fields = {});
   Status Control(const std::string& sweep, ControlAction action);
 
  private:

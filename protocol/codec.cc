@@ -144,9 +144,9 @@ void PackResultItem(Packer& p, const ResultItem& r) {
 void PackReply(Packer& p, const Reply& r) {
   uint32_t extra = 0;
   if (std::holds_alternative<SubmitBeginReply>(r.payload)) extra = 1;
-  if (std::holds_alternative<StatusReply>(r.payload)) extra = 3;
+  if (const auto* s = std::get_if<StatusReply>(&r.payload)) extra = s->next.empty() ? 3 : 4;
   if (std::holds_alternative<ResultsReply>(r.payload)) extra = 3;
-  if (std::holds_alternative<GetReply>(r.payload)) extra = 2;
+  if (std::holds_alternative<GetReply>(r.payload)) extra = 4;
   MapWriter w(p, 4 + extra);
   w.Field("req", r.req);
   w.Field("command", r.command);
@@ -162,6 +162,7 @@ void PackReply(Packer& p, const Reply& r) {
     p.pack_array(static_cast<uint32_t>(s->runners.size()));
     for (const auto& x : s->runners) PackRunnerStatus(p, x);
     w.Field("counters", s->counters);
+    if (!s->next.empty()) w.Field("next", s->next);
   } else if (const auto* rr = std::get_if<ResultsReply>(&r.payload)) {
     w.Key("items");
     p.pack_array(static_cast<uint32_t>(rr->items.size()));
@@ -171,6 +172,8 @@ void PackReply(Packer& p, const Reply& r) {
   } else if (const auto* g = std::get_if<GetReply>(&r.payload)) {
     w.Field("hash", g->hash);
     w.Bin("data", g->data);
+    w.Field("offset", g->offset);
+    w.Field("total", g->total);
   }
 }
 
@@ -259,18 +262,21 @@ struct BodyPacker {
     w.Field("total", m.total);
   }
   void operator()(const StatusRequest& m) {
-    MapWriter w(p, m.include_plan ? 3 : 2);
+    MapWriter w(p, 2 + (m.include_plan ? 1 : 0) + (m.after.empty() ? 0 : 1));
     w.Field("req", m.req);
     w.Field("sweep", m.sweep);
     if (m.include_plan) w.Field("include_plan", m.include_plan);
+    if (!m.after.empty()) w.Field("after", m.after);
   }
   void operator()(const ResultsRequest& m) {
-    MapWriter w(p, 5);
+    MapWriter w(p, 5 + (m.max_bytes ? 1 : 0) + (m.fields.empty() ? 0 : 1));
     w.Field("req", m.req);
     w.Field("sweep", m.sweep);
     w.Field("after", m.after);
     w.Field("limit", m.limit);
     w.Field("include_pending", m.include_pending);
+    if (m.max_bytes) w.Field("max_bytes", m.max_bytes);
+    if (!m.fields.empty()) w.Field("fields", m.fields);
   }
   void operator()(const SweepControl& m) {
     MapWriter w(p, 2);
@@ -284,9 +290,11 @@ struct BodyPacker {
     w.Bin("data", m.data);
   }
   void operator()(const Get& m) {
-    MapWriter w(p, 2);
+    MapWriter w(p, 2 + (m.offset ? 1 : 0) + (m.length ? 1 : 0));
     w.Field("req", m.req);
     w.Field("hash", m.hash);
+    if (m.offset) w.Field("offset", m.offset);
+    if (m.length) w.Field("length", m.length);
   }
   void operator()(const Reply& m) { PackReply(p, m); }
 };
@@ -397,9 +405,9 @@ class MapReader {
     }
   }
   Status StrList(std::string_view key, std::vector<std::string>* out, size_t max_items,
-                 size_t max_item_bytes) const {
+                 size_t max_item_bytes, bool optional = false) const {
     const msgpack::object* o = Find(key);
-    if (!o) return Missing(key, false);
+    if (!o) return Missing(key, optional);
     if (o->type != msgpack::type::ARRAY) return Wrong(key, "array", *o);
     if (o->via.array.size > max_items) return TooLong(key, o->via.array.size, max_items);
     out->clear();
@@ -658,6 +666,7 @@ Result<Message> DecodeStatus(const MapReader& r) {
   S1MPLE_RETURN_IF_ERROR(r.U64("req", &m.req));
   S1MPLE_RETURN_IF_ERROR(r.Str("sweep", &m.sweep, kMaxNameBytes, true));
   S1MPLE_RETURN_IF_ERROR(r.Bool("include_plan", &m.include_plan, true));
+  S1MPLE_RETURN_IF_ERROR(r.Str("after", &m.after, kMaxNameBytes, true));
   return Message(m);
 }
 
@@ -670,6 +679,11 @@ Result<Message> DecodeResults(const MapReader& r) {
   S1MPLE_RETURN_IF_ERROR(r.Bool("include_pending", &m.include_pending, true));
   if (m.limit == 0 || m.limit > kMaxResultsPage) {
     return r.Field("limit", "must be between 1 and " + std::to_string(kMaxResultsPage));
+  }
+  S1MPLE_RETURN_IF_ERROR(r.U64("max_bytes", &m.max_bytes, true));
+  S1MPLE_RETURN_IF_ERROR(r.StrList("fields", &m.fields, 64, kMaxNameBytes, true));
+  for (size_t i = 0; i < m.fields.size(); ++i) {
+    if (m.fields[i].empty()) return r.Field("fields[" + std::to_string(i) + "]", "is empty");
   }
   return Message(m);
 }
@@ -687,7 +701,7 @@ Result<Message> DecodePut(const MapReader& r) {
   S1MPLE_RETURN_IF_ERROR(r.U64("req", &m.req));
   S1MPLE_RETURN_IF_ERROR(r.Str("hash", &m.hash, kMaxNameBytes));
   S1MPLE_RETURN_IF_ERROR(CheckHash(r, "hash", m.hash));
-  S1MPLE_RETURN_IF_ERROR(r.Str("data", &m.data, kMaxMessageBytes));
+  S1MPLE_RETURN_IF_ERROR(r.Str("data", &m.data, kMaxArtifactBytes));
   return Message(m);
 }
 
@@ -696,6 +710,8 @@ Result<Message> DecodeGet(const MapReader& r) {
   S1MPLE_RETURN_IF_ERROR(r.U64("req", &m.req));
   S1MPLE_RETURN_IF_ERROR(r.Str("hash", &m.hash, kMaxNameBytes));
   S1MPLE_RETURN_IF_ERROR(CheckHash(r, "hash", m.hash));
+  S1MPLE_RETURN_IF_ERROR(r.U64("offset", &m.offset, true));
+  S1MPLE_RETURN_IF_ERROR(r.U64("length", &m.length, true));
   return Message(m);
 }
 
@@ -775,6 +791,7 @@ Result<Message> DecodeReply(const MapReader& r) {
     S1MPLE_RETURN_IF_ERROR(DecodeList(r, "sweeps", 1u << 20, &s.sweeps, DecodeSweepStatus));
     S1MPLE_RETURN_IF_ERROR(DecodeList(r, "runners", 1u << 20, &s.runners, DecodeRunnerStatus));
     S1MPLE_RETURN_IF_ERROR(r.U64Map("counters", &s.counters));
+    S1MPLE_RETURN_IF_ERROR(r.Str("next", &s.next, kMaxNameBytes, true));
     m.payload = std::move(s);
   } else if (m.command == "RESULTS") {
     ResultsReply s;
@@ -785,7 +802,16 @@ Result<Message> DecodeReply(const MapReader& r) {
   } else if (m.command == "GET") {
     GetReply g;
     S1MPLE_RETURN_IF_ERROR(r.Str("hash", &g.hash, kMaxNameBytes));
-    S1MPLE_RETURN_IF_ERROR(r.Str("data", &g.data, kMaxMessageBytes));
+    S1MPLE_RETURN_IF_ERROR(r.Str("data", &g.data, kMaxArtifactBytes));
+    // An older broker sends the whole artifact without offset/total.
+    g.total = g.data.size();
+    S1MPLE_RETURN_IF_ERROR(r.U64("offset", &g.offset, true));
+    S1MPLE_RETURN_IF_ERROR(r.U64("total", &g.total, true));
+    if (g.offset > g.total || g.data.size() > g.total - g.offset)
+      return r.Field("data", "bytes " + std::to_string(g.offset) + ".." +
+                                 std::to_string(g.offset + g.data.size()) +
+                                 " lie outside an artifact of " + std::to_string(g.total) +
+                                 " bytes");
     m.payload = std::move(g);
   }
   return Message(std::move(m));

@@ -35,6 +35,16 @@ inline constexpr size_t kMaxJobsPerBatch = 10000;        // overrides in one SUB
 inline constexpr size_t kMaxOverridesBytes = 64u << 10;  // one job's overrides JSON
 inline constexpr size_t kMaxArtifactsPerJob = 16;
 inline constexpr uint32_t kMaxResultsPage = 10000;
+// Artifact bytes at most (PUT data): a PUT with its other fields stays within kMaxMessageBytes.
+inline constexpr size_t kMaxArtifactBytes = kMaxMessageBytes - (64u << 10);
+
+// Byte budgets of replies, well under kMaxMessageBytes (docs/PROTOCOL.md, "Replies are bounded").
+// A RESULTS page stops adding items once their texts reach kReplyBudgetBytes (it always holds at
+// least one, and one item is at most 2 x kMaxTextBytes + kMaxOverridesBytes, so the reply stays
+// under the frame limit whatever the size of a result); a STATUS reply stops adding sweeps at
+// the same budget; a GET reply carries at most kArtifactChunkBytes of the artifact.
+inline constexpr size_t kReplyBudgetBytes = 8u << 20;
+inline constexpr size_t kArtifactChunkBytes = 4u << 20;
 
 inline constexpr size_t kMaxJobRefs = 100000;  // entries of READY held, HEARTBEAT started, REVOKE
 
@@ -158,14 +168,21 @@ struct StatusRequest {
   uint64_t req = 0;
   std::string sweep;          // empty: all sweeps
   bool include_plan = false;  // with a sweep: its plan text in SweepStatus::plan
+  std::string after = {};     // all sweeps: start after this sweep id (StatusReply::next)
 };
 
 struct ResultsRequest {
   uint64_t req = 0;
   std::string sweep;
   uint64_t after = 0;            // first index to return
-  uint32_t limit = 1000;         // at most this many items (<= kMaxResultsPage)
+  uint32_t limit = 1000;         // at most this many jobs looked at (<= kMaxResultsPage)
   bool include_pending = false;  // also list jobs that are not finished
+  // Stop adding items once their texts hold this many bytes (0 or more than kReplyBudgetBytes:
+  // kReplyBudgetBytes). A page always holds at least one item when one is left.
+  uint64_t max_bytes = 0;
+  // Only these top-level members of each result JSON object (e.g. {"metrics", "causality"});
+  // empty: the whole result text.
+  std::vector<std::string> fields = {};
 };
 
 enum class ControlAction { kPause, kResume, kCancel };
@@ -182,9 +199,13 @@ struct Put {
   std::string data;
 };
 
+// Fetches bytes [offset, offset + length) of an artifact; the reply says its total size. A
+// client asks again from offset + data.size() until it has `total` bytes.
 struct Get {
   uint64_t req = 0;
   std::string hash;
+  uint64_t offset = 0;
+  uint64_t length = 0;  // 0 or more than kArtifactChunkBytes: kArtifactChunkBytes
 };
 
 // ---- replies -------------------------------------------------------------------------------
@@ -218,6 +239,7 @@ struct StatusReply {
   std::vector<SweepStatus> sweeps;
   std::vector<RunnerStatus> runners;
   std::map<std::string, uint64_t> counters;  // broker counters (messages dropped, duplicates)
+  std::string next;  // all sweeps: more follow; pass as StatusRequest::after (empty: no more)
 };
 
 struct ResultItem {
@@ -230,9 +252,9 @@ struct ResultItem {
 };
 
 struct ResultsReply {
-  std::vector<ResultItem> items;
-  uint64_t next = 0;  // pass as `after` for the next page
-  bool end = false;   // no job with index >= next exists
+  std::vector<ResultItem> items;  // at most `limit` jobs looked at, bounded by the byte budget
+  uint64_t next = 0;              // pass as `after` for the next page
+  bool end = false;               // no job with index >= next exists
 };
 
 struct SubmitBeginReply {
@@ -241,7 +263,9 @@ struct SubmitBeginReply {
 
 struct GetReply {
   std::string hash;
-  std::string data;
+  std::string data;     // bytes [offset, offset + data.size()) of the artifact
+  uint64_t offset = 0;  // as asked
+  uint64_t total = 0;   // the artifact's size in bytes
 };
 
 // The answer to any client request. `ok == false` carries `error`; otherwise the payload that

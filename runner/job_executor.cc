@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -63,6 +64,9 @@ JobOutput DiagExecutor::Execute(const JobInput& job, const ArtifactLookup& /*art
       {"index", job.index},
       {"value", o.contains("value") ? o["value"] : nlohmann::json(job.index * 2)},
       {"echo", o}};
+  // {"pad_bytes": N}: a result of about N bytes (tests of the size bounds), at most 64 MiB.
+  if (o.contains("pad_bytes") && o["pad_bytes"].is_number_unsigned())
+    result["pad"] = std::string(std::min<uint64_t>(o["pad_bytes"].get<uint64_t>(), 64u << 20), 'x');
   JobOutput out;
   out.ok = true;
   out.result = result.dump();

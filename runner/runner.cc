@@ -18,6 +18,7 @@
 
 #include "protocol/codec.h"
 #include "runner/artifact_cache.h"
+#include "runner/artifact_fetch.h"
 #include "runner/worker_pool.h"
 
 namespace s1mple::runner {
@@ -55,7 +56,11 @@ using ResultKey = std::tuple<std::string, uint64_t, uint32_t>;  // sweep, index,
 class Runner::Loop {
  public:
   Loop(Runner& owner)
-      : r_(owner), o_(owner.options_), cache_(o_.cache_dir), instance_(RandomInstance()) {
+      : r_(owner),
+        o_(owner.options_),
+        cache_(o_.cache_dir),
+        instance_(RandomInstance()),
+        fetches_(FetchOptions{o_.artifact_reply_timeout_ms, o_.artifact_tries}) {
     PoolOptions po;
     po.workers = o_.slots;
     po.worker_argv = o_.worker_argv;
@@ -76,6 +81,8 @@ class Runner::Loop {
   void HandleMessage(pr::Message m);
   void HandleJob(pr::Job job);
   void HandleReply(const pr::Reply& reply);
+  void FailJobsNeeding(const std::string& hash, const std::string& reason);
+  void OnFetchTimers(SteadyClock::time_point now);
   void StartQueued();
   void FinishJob(const pr::Job& job, bool ok, std::string result, std::string error, bool retryable,
                  uint64_t elapsed_ms, bool handed_back = false);
@@ -98,13 +105,11 @@ class Runner::Loop {
   std::unique_ptr<zmq::context_t> owned_ctx_;
   zmq::context_t* ctx_ = nullptr;
   std::unique_ptr<zmq::socket_t> socket_;
-  std::deque<pr::Job> queue_;                 // received, not started
-  std::map<std::string, uint64_t> fetching_;  // hash -> GET req id
-  std::map<uint64_t, std::string> fetch_by_req_;
+  std::deque<pr::Job> queue_;  // received, not started
+  ArtifactFetches fetches_;    // artifacts being downloaded, range by range
   std::map<ResultKey, pr::JobResult> unacked_;
   std::map<std::string, pr::Job> running_;  // "sweep/index" -> job (pool tracks the rest)
   std::vector<pr::JobRef> started_;         // started since the last report (HEARTBEAT)
-  uint64_t next_req_ = 1;
   SteadyClock::time_point last_recv_{}, last_send_{}, next_connect_{};
   int backoff_ms_ = 0;
   bool draining_ = false;
@@ -150,8 +155,7 @@ Status Runner::Loop::Connect() {
   for (const auto& [key, job] : running_) started_.push_back(RefOf(job));
   ReportStarted();
   // Artifact requests of the old connection are lost with it.
-  fetching_.clear();
-  fetch_by_req_.clear();
+  fetches_.Reset();
   spdlog::info("runner {}: connected to {} ({} slots, {} results to resend)", o_.name, o_.endpoint,
                o_.slots, unacked_.size());
   return Status::Ok();
@@ -220,33 +224,49 @@ void Runner::Loop::HandleRevoke(const pr::Revoke& revoke) {
 }
 
 void Runner::Loop::HandleReply(const pr::Reply& reply) {
-  auto it = fetch_by_req_.find(reply.req);
-  if (it == fetch_by_req_.end()) return;
-  std::string hash = it->second;
-  fetch_by_req_.erase(it);
-  fetching_.erase(hash);
-  Status st = Status::Ok();
-  if (!reply.ok) {
-    st = Status::NotFound(reply.error);
-  } else if (auto* g = std::get_if<pr::GetReply>(&reply.payload)) {
-    st = cache_.Put(hash, g->data);
-    if (st.ok()) r_.counters_.artifacts_fetched++;
-  } else {
-    st = Status::Corruption("GET reply without data");
+  auto now = SteadyClock::now();
+  ArtifactFetches::Event e = fetches_.OnReply(reply, now);
+  if (e.kind == ArtifactFetches::Event::Kind::kComplete) {
+    Status st = cache_.Put(e.hash, std::move(e.data));
+    if (st.ok()) {
+      r_.counters_.artifacts_fetched++;
+      return;
+    }
+    spdlog::warn("runner {}: artifact {}: {}", o_.name, e.hash, st.ToString());
+    e = fetches_.Rejected(e.hash, st.message(), now);
+  } else if (e.kind == ArtifactFetches::Event::Kind::kMore && !e.next->offset) {
+    spdlog::warn("runner {}: artifact {}: asking again", o_.name, e.hash);
   }
-  if (st.ok()) return;
-  spdlog::error("runner {}: artifact {}: {}", o_.name, hash, st.ToString());
-  // Jobs that need the artifact fail (retryable: another runner may fetch it fine).
+  if (e.kind == ArtifactFetches::Event::Kind::kMore) {
+    Send(*e.next);
+  } else if (e.kind == ArtifactFetches::Event::Kind::kFailed) {
+    FailJobsNeeding(e.hash, e.reason);
+  }
+}
+
+// Jobs that need the artifact fail, retryable: another runner (or a later try) may fetch it.
+void Runner::Loop::FailJobsNeeding(const std::string& hash, const std::string& reason) {
+  spdlog::error("runner {}: artifact {} {}", o_.name, hash, reason);
   std::deque<pr::Job> keep;
   for (auto& job : queue_) {
     bool needs = false;
     for (const auto& [role, h] : job.artifacts) needs = needs || h == hash;
     if (needs)
-      FinishJob(job, false, "", "artifact " + hash + " unavailable: " + st.message(), true, 0);
+      FinishJob(job, false, "", "artifact " + hash + " unavailable: " + reason, true, 0);
     else
       keep.push_back(std::move(job));
   }
   queue_.swap(keep);
+}
+
+void Runner::Loop::OnFetchTimers(SteadyClock::time_point now) {
+  if (!socket_) return;
+  ArtifactFetches::Expired expired = fetches_.OnTimer(now);
+  for (const auto& get : expired.resend) {
+    spdlog::warn("runner {}: no reply for artifact {}: asking again", o_.name, get.hash);
+    Send(get);
+  }
+  for (const auto& e : expired.failed) FailJobsNeeding(e.hash, e.reason);
 }
 
 void Runner::Loop::HandleMessage(pr::Message m) {
@@ -272,6 +292,14 @@ void Runner::Loop::HandleMessage(pr::Message m) {
 
 void Runner::Loop::FinishJob(const pr::Job& job, bool ok, std::string result, std::string error,
                              bool retryable, uint64_t elapsed_ms, bool handed_back) {
+  if (ok && result.size() > pr::kMaxTextBytes) {
+    // The broker would refuse the message; the job's result is too big to keep (deterministic).
+    error = "result of " + std::to_string(result.size()) + " bytes exceeds the limit of " +
+            std::to_string(pr::kMaxTextBytes) + " bytes (16 MiB)";
+    ok = false;
+    retryable = false;
+    result.clear();
+  }
   pr::JobResult res;
   res.sweep = job.sweep;
   res.index = job.index;
@@ -298,11 +326,8 @@ void Runner::Loop::StartQueued() {
     for (const auto& [role, hash] : job.artifacts) {
       if (cache_.Has(hash)) continue;
       ready = false;
-      if (!fetching_.count(hash) && socket_) {
-        uint64_t req = next_req_++;
-        fetching_[hash] = req;
-        fetch_by_req_[req] = hash;
-        Send(pr::Get{req, hash});
+      if (socket_) {
+        if (auto get = fetches_.Want(hash, SteadyClock::now())) Send(*get);
       }
     }
     if (!ready || pool_->idle() == 0) {
@@ -361,6 +386,7 @@ long Runner::Loop::TimeoutMs(SteadyClock::time_point now) const {
     next = std::min(next, next_connect_);
   }
   if (auto d = pool_->NextDeadline()) next = std::min(next, *d);
+  if (auto d = fetches_.NextDeadline(); d && socket_) next = std::min(next, *d);
   if (draining_) next = std::min(next, drain_deadline_);
   long ms = std::chrono::duration_cast<milliseconds>(next - now).count();
   return std::max(0L, ms) + 1;
@@ -410,6 +436,7 @@ Status Runner::Loop::Run() {
       HandleMessage(std::move(*m));
     }
     OnCompletions(pool_->Collect(now));
+    OnFetchTimers(now);
     StartQueued();
     ReportStarted();
     if (socket_ && now - last_recv_ > milliseconds(o_.heartbeat_ms * o_.liveness)) {

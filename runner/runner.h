@@ -35,9 +35,11 @@ struct RunnerOptions {
   int liveness = 5;            // broker silent for liveness*heartbeat_ms: reconnect
   int reconnect_min_ms = 250;  // backoff after a lost broker: doubles up to max
   int reconnect_max_ms = 8000;
-  int shutdown_grace_ms = 30000;      // on Stop(): wait this long for running jobs + ACKs
-  std::string cache_dir;              // artifact disk cache; empty: memory only
-  zmq::context_t* context = nullptr;  // borrowed; null: own one (share it for inproc://)
+  int shutdown_grace_ms = 30000;          // on Stop(): wait this long for running jobs + ACKs
+  std::string cache_dir;                  // artifact disk cache; empty: memory only
+  int artifact_reply_timeout_ms = 30000;  // a GET unanswered this long is asked again
+  int artifact_tries = 3;                 // GET tries per artifact before its jobs fail
+  zmq::context_t* context = nullptr;      // borrowed; null: own one (share it for inproc://)
 };
 
 struct RunnerStats {

@@ -56,6 +56,7 @@ class BacktestExecutor final : public JobExecutor {
     eng::JsonOptions jo;
     jo.max_equity_points = options_.max_equity_points;
     jo.include_trades = options_.include_trades;
+    jo.max_trades = options_.max_trades;
     JobOutput out;
     out.ok = true;
     out.result = eng::ToJson(*result, jo).dump();

@@ -21,9 +21,15 @@
 
 namespace s1mple::runner {
 
+// What a sweep keeps of each backtest (docs/STORE.md, "What a stored result carries"): metrics,
+// causality, period and warnings whole; the equity curve down to 500 points (the first, the
+// last, the maximum drawdown's peak and trough, evenly spaced points between); the first 1,000
+// trades with "trades_total" when there were more. The complete result of any job comes back
+// with `s1mple job SWEEP/INDEX --export DIR` and `s1mple run DIR/operation.yaml`.
 struct BacktestExecutorOptions {
   size_t max_equity_points = 500;  // equity curve points kept in the result (0: all)
   bool include_trades = true;
+  size_t max_trades = 1000;  // trades kept in the result (0: all)
 };
 
 std::unique_ptr<JobExecutor> MakeBacktestExecutor(BacktestExecutorOptions options = {});

@@ -6,11 +6,13 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 #include <sstream>
 
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "protocol/codec.h"
 #include "protocol/sha256.h"
 
 namespace s1mple::broker {
@@ -752,6 +754,142 @@ TEST_F(BrokerCoreTest, RepeatedStoreErrorsAreLoggedOncePerWindow) {
   EXPECT_LE(lines, 12u) << text;
   EXPECT_GE(lines, 2u) << text;
   EXPECT_NE(text.find("more like it since the last such line"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace s1mple::broker
+
+namespace s1mple::broker {
+namespace {
+
+// Issue 14: a RESULTS page is bounded by bytes as well as by count. Six results of 3 MiB need
+// three pages under the 8 MiB budget; `next` says where each continues; `fields` returns only
+// the named members of each result.
+TEST_F(BrokerCoreTest, ResultsPagesAreBoundedByBytes) {
+  std::string id = Sweep(6);
+  Ready("a", 6, 6);
+  core_->Flush();
+  auto jobs = Of<pr::Job>(Take());
+  ASSERT_EQ(jobs.size(), 6u);
+  const std::string pad(3u << 20, 'x');
+  for (const auto& j : jobs) {
+    pr::JobResult r = Done(j);
+    r.result = R"({"metrics":{"sharpe_ratio":)" + std::to_string(j.index) + R"(},"equity":")" +
+               pad + R"(","bars":7})";
+    core_->OnMessage("a", r);
+  }
+  core_->Flush();
+  Take();
+
+  std::vector<size_t> page_sizes;
+  uint64_t after = 0;
+  std::set<uint64_t> seen;
+  for (int pages = 0; pages < 10; ++pages) {
+    core_->OnMessage("c", pr::ResultsRequest{10, id, after, 1000, false});
+    pr::Reply reply = TakeReply();
+    ASSERT_TRUE(reply.ok) << reply.error;
+    auto page = std::get<pr::ResultsReply>(reply.payload);
+    size_t bytes = 0;
+    for (const auto& item : page.items) {
+      bytes += item.result.size();
+      EXPECT_TRUE(seen.insert(item.index).second) << "index " << item.index << " twice";
+    }
+    EXPECT_LE(bytes, pr::kReplyBudgetBytes);
+    EXPECT_LT(pr::Encode(pr::Message(reply))[2].size(), pr::kMaxMessageBytes);
+    page_sizes.push_back(page.items.size());
+    after = page.next;
+    if (page.end) break;
+  }
+  EXPECT_EQ(page_sizes, (std::vector<size_t>{2, 2, 2}));
+  EXPECT_EQ(seen.size(), 6u);
+
+  // A smaller budget asked for by the client: one item per page, never none.
+  pr::ResultsRequest small{11, id, 0, 1000, false};
+  small.max_bytes = 1;
+  core_->OnMessage("c", small);
+  auto one = std::get<pr::ResultsReply>(TakeReply().payload);
+  ASSERT_EQ(one.items.size(), 1u);
+  EXPECT_EQ(one.next, 1u);
+
+  // Only the members asked for: every result in one page.
+  pr::ResultsRequest slim{12, id, 0, 1000, false};
+  slim.fields = {"metrics", "bars"};
+  core_->OnMessage("c", slim);
+  auto all = std::get<pr::ResultsReply>(TakeReply().payload);
+  ASSERT_EQ(all.items.size(), 6u);
+  EXPECT_TRUE(all.end);
+  EXPECT_EQ(all.items[2].result, R"({"metrics":{"sharpe_ratio":2},"bars":7})");
+}
+
+// GET returns an artifact range by range (at most kArtifactChunkBytes each) with its total size.
+TEST_F(BrokerCoreTest, GetReturnsArtifactRanges) {
+  std::string data(10u << 20, 'a');
+  for (size_t i = 0; i < data.size(); i += 4096) data[i] = static_cast<char>('a' + i % 26);
+  const std::string hash = pr::Sha256Hex(data);
+  core_->OnMessage("c", pr::Put{1, hash, data});
+  ASSERT_TRUE(TakeReply().ok);
+
+  std::string got;
+  for (int i = 0; i < 5 && got.size() < data.size(); ++i) {
+    pr::Get get;
+    get.req = 2;
+    get.hash = hash;
+    get.offset = got.size();
+    core_->OnMessage("c", get);
+    pr::Reply reply = TakeReply();
+    ASSERT_TRUE(reply.ok) << reply.error;
+    auto g = std::get<pr::GetReply>(reply.payload);
+    EXPECT_EQ(g.total, data.size());
+    EXPECT_EQ(g.offset, got.size());
+    EXPECT_LE(g.data.size(), pr::kArtifactChunkBytes);
+    got += g.data;
+  }
+  EXPECT_EQ(got, data);
+
+  pr::Get tail;
+  tail.req = 3;
+  tail.hash = hash;
+  tail.offset = data.size() - 10;
+  tail.length = 100;
+  core_->OnMessage("c", tail);
+  EXPECT_EQ(std::get<pr::GetReply>(TakeReply().payload).data.size(), 10u);
+
+  pr::Get beyond;
+  beyond.req = 4;
+  beyond.hash = hash;
+  beyond.offset = data.size() + 1;
+  core_->OnMessage("c", beyond);
+  pr::Reply refused = TakeReply();
+  EXPECT_FALSE(refused.ok);
+  EXPECT_NE(refused.error.find("field 'offset'"), std::string::npos) << refused.error;
+}
+
+// STATUS of every sweep is paged by bytes: `next` continues the list, which ends empty.
+TEST_F(BrokerCoreTest, StatusOfAllSweepsIsPaged) {
+  CoreOptions co;
+  co.reply_budget_bytes = 1000;  // about six sweeps a page
+  core_ = std::make_unique<BrokerCore>(*store_, *clock_, co);
+  std::set<std::string> ids;
+  for (int i = 0; i < 20; ++i) {
+    ids.insert(Sweep(1));
+    clock_->Advance(1);
+  }
+  std::set<std::string> listed;
+  std::string after;
+  int pages = 0;
+  for (; pages < 30; ++pages) {
+    pr::StatusRequest q;
+    q.req = 5;
+    q.after = after;
+    core_->OnMessage("c", q);
+    auto st = std::get<pr::StatusReply>(TakeReply().payload);
+    EXPECT_FALSE(st.sweeps.empty());
+    for (const auto& s : st.sweeps) EXPECT_TRUE(listed.insert(s.sweep).second) << s.sweep;
+    after = st.next;
+    if (after.empty()) break;
+  }
+  EXPECT_EQ(listed, ids);
+  EXPECT_GE(pages, 2);
 }
 
 }  // namespace

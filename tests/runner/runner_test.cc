@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -66,18 +67,18 @@ class FakeBroker {
 
 class RunnerTest : public ::testing::Test {
  protected:
-  void StartRunner(uint32_t slots, int heartbeat_ms = 200, uint32_t prefetch = 0,
-                   int grace_ms = 5000) {
+  void StartRunner(uint32_t slots, int heartbeat_ms = 200,
+                   const std::function<void(RunnerOptions&)>& tweak = {}) {
     RunnerOptions o;
     o.endpoint = broker_.endpoint();
     o.slots = slots;
-    o.prefetch = prefetch;
     o.name = "test-runner";
     o.worker_argv = {S1MPLE_TEST_WORKER};
     o.heartbeat_ms = heartbeat_ms;
     o.liveness = 3;
     o.reconnect_min_ms = 50;
-    o.shutdown_grace_ms = grace_ms;
+    o.shutdown_grace_ms = 5000;
+    if (tweak) tweak(o);
     runner_ = std::make_unique<Runner>(o);
     thread_ = std::thread([this] { status_ = runner_->Run(); });
   }
@@ -144,12 +145,83 @@ TEST_F(RunnerTest, ArtifactIsFetchedOnceAndVerified) {
   pr::Reply reply;
   reply.req = std::get<pr::Get>(get->message).req;
   reply.command = "GET";
-  reply.payload = pr::GetReply{hash, data};
+  reply.payload = pr::GetReply{hash, data, 0, data.size()};
   broker_.Send(get->from, reply);
   ASSERT_TRUE(broker_.Expect("RESULT"));
   ASSERT_TRUE(broker_.Expect("RESULT"));
   for (const auto& s : broker_.skipped) EXPECT_NE(pr::CommandName(s.message), "GET");
   EXPECT_EQ(runner_->stats().artifacts_fetched, 1u);
+}
+
+// A GET reply carries at most kArtifactChunkBytes: the runner asks for the rest from the
+// offset it has, and verifies the hash of the whole.
+TEST_F(RunnerTest, ArtifactIsFetchedRangeByRange) {
+  StartRunner(1);
+  auto ready = broker_.Expect("READY");
+  ASSERT_TRUE(ready);
+  std::string data = "close\n1\n2\n3\n";
+  std::string hash = pr::Sha256Hex(data);
+  auto job = DiagJob(1);
+  job.artifacts["data"] = hash;
+  broker_.Send(ready->from, job);
+  for (size_t offset : {size_t{0}, size_t{5}, size_t{10}}) {
+    auto get = broker_.Expect("GET");
+    ASSERT_TRUE(get);
+    const auto& g = std::get<pr::Get>(get->message);
+    EXPECT_EQ(g.offset, offset);
+    pr::Reply reply;
+    reply.req = g.req;
+    reply.command = "GET";
+    reply.payload = pr::GetReply{hash, data.substr(offset, 5), offset, data.size()};
+    broker_.Send(get->from, reply);
+  }
+  auto result = broker_.Expect("RESULT");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(std::get<pr::JobResult>(result->message).outcome, pr::Outcome::kDone)
+      << std::get<pr::JobResult>(result->message).error;
+  EXPECT_EQ(runner_->stats().artifacts_fetched, 1u);
+}
+
+// A GET whose reply never comes (e.g. dropped) is asked again on the same connection, so the
+// job neither stalls nor holds its credit forever.
+TEST_F(RunnerTest, UnansweredArtifactRequestIsAskedAgain) {
+  StartRunner(1, /*heartbeat_ms=*/2000,
+              [](RunnerOptions& o) { o.artifact_reply_timeout_ms = 300; });
+  auto ready = broker_.Expect("READY");
+  ASSERT_TRUE(ready);
+  std::string data = "close\n1\n";
+  std::string hash = pr::Sha256Hex(data);
+  auto job = DiagJob(1);
+  job.artifacts["data"] = hash;
+  broker_.Send(ready->from, job);
+  auto first = broker_.Expect("GET");
+  ASSERT_TRUE(first);  // not answered
+  auto second = broker_.Expect("GET", 2000ms);
+  ASSERT_TRUE(second) << "the runner asks again after its reply timeout";
+  EXPECT_EQ(second->from, first->from) << "on the same connection";
+  pr::Reply reply;
+  reply.req = std::get<pr::Get>(second->message).req;
+  reply.command = "GET";
+  reply.payload = pr::GetReply{hash, data, 0, data.size()};
+  broker_.Send(second->from, reply);
+  auto result = broker_.Expect("RESULT");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(std::get<pr::JobResult>(result->message).outcome, pr::Outcome::kDone);
+}
+
+// A result the broker could not take (over the 16 MiB text bound) fails the job with the reason
+// instead of being sent and dropped.
+TEST_F(RunnerTest, OversizedResultFailsTheJobWithItsSize) {
+  StartRunner(1);
+  auto ready = broker_.Expect("READY");
+  ASSERT_TRUE(ready);
+  broker_.Send(ready->from, DiagJob(1, R"({"pad_bytes":16777300})"));
+  auto result = broker_.Expect("RESULT", 10000ms);
+  ASSERT_TRUE(result);
+  const auto& res = std::get<pr::JobResult>(result->message);
+  EXPECT_EQ(res.outcome, pr::Outcome::kFailed);
+  EXPECT_FALSE(res.retryable);
+  EXPECT_NE(res.error.find("exceeds the limit"), std::string::npos) << res.error;
 }
 
 TEST_F(RunnerTest, CorruptArtifactFailsTheJobNotTheRunner) {
@@ -160,13 +232,16 @@ TEST_F(RunnerTest, CorruptArtifactFailsTheJobNotTheRunner) {
   auto job = DiagJob(1);
   job.artifacts["blueprint"] = hash;
   broker_.Send(ready->from, job);
-  auto get = broker_.Expect("GET");
-  ASSERT_TRUE(get);
-  pr::Reply reply;
-  reply.req = std::get<pr::Get>(get->message).req;
-  reply.command = "GET";
-  reply.payload = pr::GetReply{hash, "tampered bytes"};
-  broker_.Send(get->from, reply);
+  // Every try gets the tampered bytes: the runner asks three times, then fails the job.
+  for (int tries = 0; tries < 3; ++tries) {
+    auto get = broker_.Expect("GET");
+    ASSERT_TRUE(get) << "try " << tries + 1;
+    pr::Reply reply;
+    reply.req = std::get<pr::Get>(get->message).req;
+    reply.command = "GET";
+    reply.payload = pr::GetReply{hash, "tampered bytes", 0, 14};
+    broker_.Send(get->from, reply);
+  }
   auto result = broker_.Expect("RESULT");
   ASSERT_TRUE(result);
   const auto& res = std::get<pr::JobResult>(result->message);
@@ -221,7 +296,7 @@ TEST_F(RunnerTest, StopHandsBackQueuedJobsAndFinishesRunningOnes) {
 
 // Issue 15, item 1: a job killed because the runner shuts down (grace over) did not fail.
 TEST_F(RunnerTest, JobKilledByTheShutdownIsHandedBack) {
-  StartRunner(1, 200, 0, /*grace_ms=*/200);
+  StartRunner(1, 200, [](RunnerOptions& o) { o.shutdown_grace_ms = 200; });
   auto ready = broker_.Expect("READY");
   ASSERT_TRUE(ready);
   broker_.Send(ready->from, DiagJob(1, R"({"sleep_ms":10000})"));
@@ -240,7 +315,7 @@ TEST_F(RunnerTest, JobKilledByTheShutdownIsHandedBack) {
 // Issue 15, items 2 and 4: starts are reported; after a reconnect READY names this process and
 // every job it holds (queued, running, result not acknowledged).
 TEST_F(RunnerTest, ReportsStartsAndListsHeldJobsWhenItReconnects) {
-  StartRunner(1, 200, /*prefetch=*/2);
+  StartRunner(1, 200, [](RunnerOptions& o) { o.prefetch = 2; });
   auto ready = broker_.Expect("READY");
   ASSERT_TRUE(ready);
   const auto& first = std::get<pr::Ready>(ready->message);
@@ -277,7 +352,7 @@ TEST_F(RunnerTest, ReportsStartsAndListsHeldJobsWhenItReconnects) {
 
 // Issue 15, item 2: REVOKE hands back queued jobs only; a running job runs on.
 TEST_F(RunnerTest, RevokeHandsBackQueuedJobsOnly) {
-  StartRunner(1, 200, /*prefetch=*/1);
+  StartRunner(1, 200, [](RunnerOptions& o) { o.prefetch = 1; });
   auto ready = broker_.Expect("READY");
   ASSERT_TRUE(ready);
   broker_.Send(ready->from, DiagJob(1, R"({"sleep_ms":400})"));

@@ -406,7 +406,6 @@ TEST_F(BrokerSystem, PythonClientAndRunnerSpeakTheProtocol) {
   EXPECT_NE(r.out.find("python: 25 results, all verified"), std::string::npos) << r.out << r.err;
 }
 
-
 // ---- issue 15 ----------------------------------------------------------------------------------
 
 // Item 1: three SIGTERMs of a runner while one job runs (killed when the short grace is over) and
@@ -418,9 +417,9 @@ TEST_F(BrokerSystem, SigtermsDuringAJobAndWithAJobQueuedLeaveBothHealthy) {
                              /*timeout_ms=*/20000, /*max_attempts=*/3);
   for (int round = 0; round < 3; ++round) {
     auto& rr = StartRunner("rr", 1, {"--prefetch", "1"}, /*grace_ms=*/300);
-    ASSERT_TRUE(WaitFor(*c, "", [](const pr::StatusReply& s) {
-      return RunnerIn(s, "rr").running == 2;
-    })) << "round " << round;
+    ASSERT_TRUE(
+        WaitFor(*c, "", [](const pr::StatusReply& s) { return RunnerIn(s, "rr").running == 2; }))
+        << "round " << round;
     std::this_thread::sleep_for(300ms);  // job 0 has started, job 1 waits behind it
     rr.Signal(SIGTERM);
     ASSERT_EQ(rr.Wait(10s), 0) << rr.Log();
@@ -458,9 +457,8 @@ TEST_F(BrokerSystem, IdleRunnerTakesOverJobsQueuedOnABusyOne) {
   StartRunner("busy", 1, {"--prefetch", "3"});
   auto c = Connect();
   std::string sweep = Submit(*c, std::vector<std::string>(4, R"({"sleep_ms":1500})"));
-  ASSERT_TRUE(WaitFor(*c, "", [](const pr::StatusReply& s) {
-    return RunnerIn(s, "busy").running == 4;
-  }));
+  ASSERT_TRUE(
+      WaitFor(*c, "", [](const pr::StatusReply& s) { return RunnerIn(s, "busy").running == 4; }));
   StartRunner("idle", 1);
   ASSERT_TRUE(WaitFor(*c, sweep, Complete, 30s));
   auto st = c->GetStatus();
@@ -478,9 +476,8 @@ TEST_F(BrokerSystem, RunnerRestartedUnderItsNameGetsItsJobBackAtOnce) {
   auto& first = StartRunner("rr", 1);
   auto c = Connect();
   std::string sweep = Submit(*c, {R"({"sleep_ms":3000})"}, /*timeout_ms=*/60000);
-  ASSERT_TRUE(WaitFor(*c, "", [](const pr::StatusReply& s) {
-    return RunnerIn(s, "rr").running == 1;
-  }));
+  ASSERT_TRUE(
+      WaitFor(*c, "", [](const pr::StatusReply& s) { return RunnerIn(s, "rr").running == 1; }));
   first.Signal(SIGKILL);
   first.Wait(5s);
   std::this_thread::sleep_for(300ms);
@@ -524,9 +521,72 @@ TEST_F(BrokerSystem, TransportDisconnectsCountsEveryClosedConnection) {
     auto other = Connect();
     ASSERT_TRUE(other->GetStatus().ok());
   }  // each client closes its socket here
-  EXPECT_TRUE(WaitFor(*c, "", [&](const pr::StatusReply& s) {
-    return s.counters.at("transport_disconnects") >= before + 3;
-  }, 10s));
+  EXPECT_TRUE(WaitFor(
+      *c, "",
+      [&](const pr::StatusReply& s) {
+        return s.counters.at("transport_disconnects") >= before + 3;
+      },
+      10s));
+}
+
+// Issue 14: no reply can exceed the frame limit, whatever the size of a result. A sweep whose
+// results total 40 MiB (twenty of 2 MiB) and one result close to the 16 MiB text bound is run by
+// a real runner and read back by a real client page by page; the artifact the broker accepts at
+// the PUT limit is fetched by the runner and by the client range by range.
+TEST_F(BrokerSystem, LargeResultsAndArtifactsCrossTheWireInBoundedPages) {
+  StartBroker();
+  StartRunner("big", 2);
+  auto c = Connect({}, 30000);
+  std::string blob(pr::kMaxArtifactBytes, 'b');
+  for (size_t i = 0; i < blob.size(); i += 65536) blob[i] = static_cast<char>('a' + i / 65536 % 26);
+  auto hash = c->PutArtifact(blob);
+  ASSERT_TRUE(hash.ok()) << hash.status().ToString();
+  auto too_big = c->PutArtifact(blob + "x");
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_NE(too_big.status().message().find("exceeds the limit"), std::string::npos)
+      << too_big.status().ToString();
+
+  std::vector<std::string> overrides;
+  for (int i = 0; i < 20; ++i) overrides.push_back(R"({"pad_bytes":2097152})");
+  const uint64_t kNearBound = pr::kMaxTextBytes - 4096;
+  overrides.push_back(R"({"pad_bytes":)" + std::to_string(kNearBound) + "}");
+  pr::SweepSpec spec;
+  spec.name = "big results";
+  spec.kind = "diag";
+  spec.artifacts = {{"data", *hash}};  // every job needs it: the runner must fetch 64 MiB
+  auto id = c->SubmitSweep(spec, overrides);
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  ASSERT_TRUE(WaitFor(*c, *id, Complete, 120s));
+
+  size_t pages = 0, items = 0;
+  uint64_t after = 0;
+  while (true) {
+    auto page = c->GetResults(*id, after, 1000, false);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    ++pages;
+    for (const auto& item : page->items) {
+      ++items;
+      EXPECT_EQ(item.state, "done") << item.index << ": " << item.error;
+      const size_t want = item.index == 20 ? kNearBound : 2097152;
+      EXPECT_GT(item.result.size(), want) << item.index;
+      EXPECT_LT(item.result.size(), want + 1024) << item.index;
+    }
+    after = page->next;
+    if (page->end) break;
+  }
+  EXPECT_EQ(items, 21u);
+  EXPECT_GE(pages, 6u) << "40 MiB + 16 MiB of results cannot come in fewer 8 MiB pages";
+
+  // Only the small members: the whole sweep in one page.
+  auto slim = c->GetResults(*id, 0, 1000, false, {"index", "value"});
+  ASSERT_TRUE(slim.ok()) << slim.status().ToString();
+  EXPECT_EQ(slim->items.size(), 21u);
+  EXPECT_TRUE(slim->end);
+  EXPECT_EQ(slim->items[3].result, R"({"index":3,"value":6})");
+
+  auto back = c->GetArtifact(*hash);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_TRUE(*back == blob);
 }
 
 }  // namespace
