@@ -419,6 +419,49 @@ TEST_F(SweepSessionTest, FullStoreIsNamedOnTheProgressLine) {
   EXPECT_NE(p.Log().find("continue with: s1mple resume sw-"), std::string::npos) << p.Log();
 }
 
+// The same with a separate broker whose store fills up (its process under a 2 MiB file-size
+// limit, RLIMIT_FSIZE: the WAL write fails with EFBIG, the store stops writing): the producer
+// following with --broker must say that the broker's store cannot write and what to do.
+TEST_F(SweepSessionTest, FullBrokerStoreIsNamedOnTheProgressLine) {
+  const fs::path endpoint_file = dir_ / "endpoint";
+  std::string cmd = "trap '' XFSZ; ulimit -f 4096; exec ";
+  for (const std::string& a :
+       {S1mpleBin(), std::string("broker"), std::string("--bind"), std::string("tcp://127.0.0.1:*"),
+        std::string("--store"), (dir_ / "bstore").string(), std::string("--sync"),
+        std::string("none"), std::string("--endpoint-file"), endpoint_file.string()})
+    cmd += ShellQuote(a) + " ";
+  DaemonProcess broker({"/bin/sh", "-c", cmd}, dir_ / "broker.log");
+  std::string endpoint;
+  for (int i = 0; i < 200 && endpoint.empty(); ++i) {
+    std::this_thread::sleep_for(milliseconds(50));
+    std::istringstream lines(Slurp(endpoint_file));
+    std::string line;
+    if (std::getline(lines, line) && line.rfind("listening on ", 0) == 0)
+      endpoint = line.substr(13);
+  }
+  ASSERT_FALSE(endpoint.empty()) << broker.Log();
+  DaemonProcess runner(
+      {S1mpleBin(), "runner", "--connect", endpoint, "--slots", "2", "--name", "r1"},
+      dir_ / "runner.log");
+  DaemonProcess producer({S1mpleBin(), "optimize", (dir_ / "plan.yaml").string(), "--broker",
+                          endpoint, "--out", (dir_ / "out").string()},
+                         dir_ / "producer.log");
+  bool said = false;
+  for (int i = 0; i < 600 && !said; ++i) {
+    std::this_thread::sleep_for(milliseconds(100));
+    said = producer.Log().find("STALLED: the broker's store cannot write") != std::string::npos;
+    if (producer.Wait(milliseconds(1))) break;
+  }
+  ASSERT_TRUE(said) << "no word of the full store\n"
+                    << producer.Log() << "\nbroker:\n"
+                    << broker.Log();
+  EXPECT_NE(producer.Log().find("restart the broker"), std::string::npos) << producer.Log();
+  producer.Signal(SIGINT);
+  auto code = producer.Wait(milliseconds(30000));
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 130) << producer.Log();
+}
+
 // Issue 15 item 9: `s1mple results` on a sweep with no finished run writes empty outputs and
 // says how many runs are pending (it used to fail with a false "disk full?").
 TEST_F(SweepSessionTest, ResultsOfASweepWithNoFinishedRunWritesEmptyOutputs) {
