@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/json_slice.h"
+#include "protocol/sha256.h"
 
 namespace s1mple::broker {
 
@@ -781,6 +782,19 @@ void BrokerCore::OnSubmitBegin(const std::string& peer, const pr::SubmitBegin& m
   spec.max_attempts = m.spec.max_attempts;
   spec.timeout_per_run_ms = static_cast<int64_t>(m.spec.timeout_ms);
   spec.max_workers = m.spec.max_workers;
+  if (m.resume_identical) {
+    // A cut-off submission of the identical plan: hand it back to finish (newest first).
+    for (const auto& s : store_.FindSweepsByPlanHash(pr::Sha256Hex(spec.plan_text))) {
+      if (s.state != store::SweepState::kSubmitting || s.kind != spec.kind ||
+          s.base_artifacts != spec.base_artifacts)
+        continue;
+      spdlog::info("broker: sweep {} '{}' resumed by an identical submission ({} jobs stored)",
+                   s.id, s.name, s.job_count);
+      Reply(peer, m.req, "SUBMIT_BEGIN", Status::Ok(),
+            pr::SubmitBeginReply{s.id, true, s.job_count});
+      return;
+    }
+  }
   auto id = store_.CreateSweep(spec);
   if (!id.ok()) {
     Reply(peer, m.req, "SUBMIT_BEGIN", id.status());

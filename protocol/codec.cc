@@ -143,7 +143,7 @@ void PackResultItem(Packer& p, const ResultItem& r) {
 // Reply: req, command, ok, error + payload fields.
 void PackReply(Packer& p, const Reply& r) {
   uint32_t extra = 0;
-  if (std::holds_alternative<SubmitBeginReply>(r.payload)) extra = 1;
+  if (std::holds_alternative<SubmitBeginReply>(r.payload)) extra = 3;
   if (const auto* s = std::get_if<StatusReply>(&r.payload)) extra = s->next.empty() ? 3 : 4;
   if (std::holds_alternative<ResultsReply>(r.payload)) extra = 3;
   if (std::holds_alternative<GetReply>(r.payload)) extra = 4;
@@ -154,6 +154,8 @@ void PackReply(Packer& p, const Reply& r) {
   w.Field("error", r.error);
   if (const auto* b = std::get_if<SubmitBeginReply>(&r.payload)) {
     w.Field("sweep", b->sweep);
+    w.Field("resumed", b->resumed);
+    w.Field("job_count", b->job_count);
   } else if (const auto* s = std::get_if<StatusReply>(&r.payload)) {
     w.Key("sweeps");
     p.pack_array(static_cast<uint32_t>(s->sweeps.size()));
@@ -244,9 +246,10 @@ struct BodyPacker {
     w.Field("reason", m.reason);
   }
   void operator()(const SubmitBegin& m) {
-    MapWriter w(p, 8);
+    MapWriter w(p, m.resume_identical ? 9 : 8);
     w.Field("req", m.req);
     PackSpec(w, m.spec);
+    if (m.resume_identical) w.Field("resume_identical", m.resume_identical);
   }
   void operator()(const SubmitJobs& m) {
     MapWriter w(p, 4);
@@ -640,6 +643,7 @@ Result<Message> DecodeSubmitBegin(const MapReader& r) {
   S1MPLE_RETURN_IF_ERROR(r.U64("timeout_ms", &s.timeout_ms, true));
   S1MPLE_RETURN_IF_ERROR(r.U32("max_attempts", &s.max_attempts, true));
   if (s.max_attempts > 100) return r.Field("max_attempts", "must not exceed 100");
+  S1MPLE_RETURN_IF_ERROR(r.Bool("resume_identical", &m.resume_identical, true));
   return Message(m);
 }
 
@@ -785,6 +789,8 @@ Result<Message> DecodeReply(const MapReader& r) {
   if (m.command == "SUBMIT_BEGIN") {
     SubmitBeginReply b;
     S1MPLE_RETURN_IF_ERROR(r.Str("sweep", &b.sweep, kMaxNameBytes));
+    S1MPLE_RETURN_IF_ERROR(r.Bool("resumed", &b.resumed, true));
+    S1MPLE_RETURN_IF_ERROR(r.U64("job_count", &b.job_count, true));
     m.payload = b;
   } else if (m.command == "STATUS") {
     StatusReply s;

@@ -147,6 +147,11 @@ struct SweepSpec {
 struct SubmitBegin {
   uint64_t req = 0;
   SweepSpec spec;
+  // When the broker holds a sweep of this plan (same plan text and artifacts) whose submission
+  // never committed (state "open"), answer with that sweep and its stored job count instead of
+  // creating a new one: a producer that was cut off, or that resends SUBMIT_BEGIN after a lost
+  // reply, finishes the submission it started.
+  bool resume_identical = false;
 };
 
 // Jobs are numbered first_index, first_index+1, ... in order; batches may be resent (a batch
@@ -259,6 +264,8 @@ struct ResultsReply {
 
 struct SubmitBeginReply {
   std::string sweep;
+  bool resumed = false;    // an open sweep of the identical plan (SubmitBegin::resume_identical)
+  uint64_t job_count = 0;  // jobs it already stores: continue SUBMIT_JOBS from this index
 };
 
 struct GetReply {

@@ -474,6 +474,10 @@ class JobStore {
   // until it is done.
   [[nodiscard]] Status CompactAll();
   const std::string& dir() const;
+  // Ok while the store accepts writes; otherwise why every mutation is refused (after a failed
+  // write to its WAL, e.g. a full disk, until it is reopened; or a read-only open). Cheap: for a
+  // progress line that must say why a sweep stopped moving.
+  [[nodiscard]] Status WriteStatus() const;
 
   class Impl;
 

@@ -346,6 +346,44 @@ TEST_F(BrokerCoreTest, SubmissionIsChunkedAndResendable) {
   EXPECT_NE(bad.error.find("field 'kind'"), std::string::npos);
 }
 
+// A producer cut off mid-submission submits the identical plan again: with resume_identical the
+// broker hands back the open sweep and its stored job count instead of creating a second one;
+// a committed sweep, another plan, or a request without the flag get a new sweep.
+TEST_F(BrokerCoreTest, IdenticalSubmissionResumesTheOpenSweep) {
+  auto begin = [&](const std::string& plan, bool resume) {
+    pr::SubmitBegin b;
+    b.req = 1;
+    b.spec.name = "cut off";
+    b.spec.kind = "optimization";
+    b.spec.plan = plan;
+    b.resume_identical = resume;
+    core_->OnMessage("c", b);
+    auto r = TakeReply();
+    EXPECT_TRUE(r.ok) << r.error;
+    return std::get<pr::SubmitBeginReply>(r.payload);
+  };
+  const auto first = begin("plan: a", true);
+  EXPECT_FALSE(first.resumed);
+  core_->OnMessage("c", pr::SubmitJobs{2, first.sweep, 0, {"{}", "{}", "{}"}});
+  ASSERT_TRUE(TakeReply().ok);
+
+  const auto again = begin("plan: a", true);
+  EXPECT_TRUE(again.resumed);
+  EXPECT_EQ(again.sweep, first.sweep);
+  EXPECT_EQ(again.job_count, 3u);
+  EXPECT_EQ(store_->ListSweeps().size(), 1u);
+
+  const auto second = begin("plan: a", false);
+  EXPECT_NE(second.sweep, first.sweep) << "without the flag: a new sweep";
+  EXPECT_NE(begin("plan: b", true).sweep, first.sweep) << "another plan: a new sweep";
+  core_->OnMessage("c", pr::SubmitCommit{3, first.sweep, 3});
+  ASSERT_TRUE(TakeReply().ok);
+  const auto after_commit = begin("plan: a", true);
+  EXPECT_TRUE(after_commit.resumed);
+  EXPECT_EQ(after_commit.sweep, second.sweep) << "the committed one is not reopened";
+  EXPECT_EQ(after_commit.job_count, 0u);
+}
+
 TEST_F(BrokerCoreTest, StatusAndResultsReportTheSweep) {
   std::string id = Sweep(5);
   Ready("a", 2, 2);

@@ -170,6 +170,9 @@ TEST(Codec, ClientMessagesRoundTrip) {
   auto rb = RoundTrip(b);
   EXPECT_EQ(rb.spec.artifacts, b.spec.artifacts);
   EXPECT_EQ(rb.spec.max_workers, 4u);
+  EXPECT_FALSE(rb.resume_identical);  // optional, absent by default
+  b.resume_identical = true;
+  EXPECT_TRUE(RoundTrip(b).resume_identical);
 
   SubmitJobs jobs{9, "sw-0123456789ab", 100, {"{}", R"({"a":1})"}};
   auto rj = RoundTrip(jobs);
@@ -184,6 +187,23 @@ TEST(Codec, ClientMessagesRoundTrip) {
   std::string binary("\0\1\2\xff", 4);
   auto p = RoundTrip(Put{1, Sha256Hex(binary), binary});
   EXPECT_EQ(p.data, binary);
+}
+
+TEST(Codec, SubmitBeginReplySaysWhetherItResumedAnOpenSweep) {
+  Reply r;
+  r.req = 4;
+  r.command = "SUBMIT_BEGIN";
+  r.payload = SubmitBeginReply{"sw-0123456789ab", true, 4000};
+  auto out = RoundTrip(r);
+  const auto& b = std::get<SubmitBeginReply>(out.payload);
+  EXPECT_EQ(b.sweep, "sw-0123456789ab");
+  EXPECT_TRUE(b.resumed);
+  EXPECT_EQ(b.job_count, 4000u);
+  // A new sweep: not resumed, no jobs yet.
+  r.payload = SubmitBeginReply{"sw-0123456789ab"};
+  auto fresh = std::get<SubmitBeginReply>(RoundTrip(r).payload);
+  EXPECT_FALSE(fresh.resumed);
+  EXPECT_EQ(fresh.job_count, 0u);
 }
 
 TEST(Codec, RepliesRoundTripWithPayload) {
