@@ -74,6 +74,12 @@ Result<std::unique_ptr<Broker>> Broker::Create(BrokerOptions options, store::Job
   }
   b->core_ =
       std::make_unique<BrokerCore>(store, clock ? *clock : b->system_clock_, b->options_.core);
+  // Is a peer's connection still up? With ROUTER_MANDATORY a send to a routing id whose
+  // connection closed fails at once (EHOSTUNREACH); a HEARTBEAT is harmless to a live runner.
+  b->core_->SetPeerProbe([raw = b.get()](const std::string& peer) {
+    Status st = pr::SendMessage(*raw->router_, pr::Heartbeat{}, &peer);
+    return st.ok() || st.message() != "peer unreachable";
+  });
   b->PublishCounters();
   return b;
 }

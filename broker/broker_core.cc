@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/json_slice.h"
+#include "protocol/sha256.h"
 
 namespace s1mple::broker {
 
@@ -16,6 +17,7 @@ namespace {
 
 constexpr int64_t kRateWindowMs = 60000;
 constexpr int64_t kSampleEveryMs = 1000;
+constexpr int64_t kLogWindowMs = 10000;  // one line per distinct store error per window
 
 std::string SweepStateName(const store::SweepInfo& s) {
   switch (s.state) {
@@ -96,11 +98,13 @@ void AddSample(std::deque<std::pair<int64_t, uint64_t>>& samples, int64_t now, u
 }  // namespace
 
 BrokerCore::BrokerCore(store::JobStore& store, const store::Clock& clock, CoreOptions options)
-    : store_(store), clock_(clock), options_(options) {
-  for (const char* name : {"messages_in", "dropped_malformed", "dropped_version",
-                           "disconnects_sent", "jobs_dispatched", "results_recorded",
-                           "results_late", "results_duplicate", "results_rejected",
-                           "failures_reported", "runners_lost", "leases_expired", "store_errors"}) {
+    : store_(store), clock_(clock), options_(options), log_limiter_(kLogWindowMs) {
+  for (const char* name :
+       {"messages_in", "dropped_malformed", "dropped_version", "disconnects_sent",
+        "jobs_dispatched", "results_recorded", "results_late", "results_duplicate",
+        "results_rejected", "failures_reported", "results_handed_back", "jobs_revoked",
+        "leases_reclaimed", "leases_returned", "runners_renamed", "runners_lost", "leases_expired",
+        "store_errors"}) {
     counters_[name] = 0;
   }
 }
@@ -142,13 +146,33 @@ BrokerCore::RunnerState* BrokerCore::RunnerFor(const std::string& peer) {
   return it == runners_.end() ? nullptr : &it->second;
 }
 
+BrokerCore::RunnerState* BrokerCore::RunnerNamed(const std::string& name) {
+  auto p = peer_of_.find(name);
+  return p == peer_of_.end() ? nullptr : RunnerFor(p->second);
+}
+
+void BrokerCore::StoreError(const std::string& what, const Status& status) {
+  counters_["store_errors"]++;
+  uint64_t suppressed = 0;
+  // The key leaves out `what`'s numbers (e.g. how many results), so a repeating fault is one key.
+  std::string key = what.substr(0, what.find_first_of("0123456789")) + "|" + status.ToString();
+  if (!log_limiter_.Allow(key, clock_.NowMs(), &suppressed)) return;
+  if (suppressed > 0) {
+    spdlog::error("broker: {}: {} ({} more like it since the last such line)", what,
+                  status.ToString(), suppressed);
+  } else {
+    spdlog::error("broker: {}: {}", what, status.ToString());
+  }
+}
+
 void BrokerCore::OnPeerGone(const std::string& peer) {
   auto it = runners_.find(peer);
   if (it == runners_.end()) return;
   // Keep it registered without credit: it either reconnects under its name (OnReady replaces
   // this entry) or stays silent and is declared lost, which puts its leases back.
-  if (it->second.credit > 0) spdlog::info("broker: runner {} unreachable", it->second.name);
+  if (!it->second.unreachable) spdlog::info("broker: runner {} unreachable", it->second.name);
   it->second.credit = 0;
+  it->second.unreachable = true;
 }
 
 void BrokerCore::OnBadMessage(const std::string& peer, const Status& why) {
@@ -172,7 +196,7 @@ void BrokerCore::OnMessage(const std::string& peer, pr::Message message) {
         else if constexpr (std::is_same_v<T, pr::JobResult>)
           OnResult(peer, std::move(m));
         else if constexpr (std::is_same_v<T, pr::Heartbeat>)
-          OnHeartbeat(peer);
+          OnHeartbeat(peer, m);
         else if constexpr (std::is_same_v<T, pr::Disconnect>)
           OnRunnerDisconnect(peer, m);
         else if constexpr (std::is_same_v<T, pr::SubmitBegin>)
@@ -192,7 +216,7 @@ void BrokerCore::OnMessage(const std::string& peer, pr::Message message) {
         else if constexpr (std::is_same_v<T, pr::Get>)
           OnGet(peer, m);
         else {
-          // JOB, ACK, REPLY only ever go from the broker to a peer.
+          // JOB, ACK, REPLY, REVOKE only ever go from the broker to a peer.
           counters_["dropped_malformed"]++;
           DisconnectPeer(peer, "protocol error: " + std::string(pr::CommandName(pr::Message(m))) +
                                    " is sent by the broker, not to it");
@@ -205,44 +229,156 @@ void BrokerCore::OnMessage(const std::string& peer, pr::Message message) {
 
 void BrokerCore::OnReady(const std::string& peer, const pr::Ready& m) {
   int64_t now = clock_.NowMs();
-  auto named = peer_of_.find(m.runner);
-  if (named != peer_of_.end() && named->second != peer) {
-    // The same runner on a new connection (it reconnected): the old one is gone.
-    spdlog::info("broker: runner {} reconnected", m.runner);
-    runners_.erase(named->second);
+  if (RunnerState* same = RunnerFor(peer)) {
+    if (same->requested == m.runner && same->instance == m.instance) {
+      // READY again on the same connection: new credit (e.g. 0 from a stopping runner). Its
+      // held list is not reconciled: JOBs may be in flight to it on this connection.
+      same->slots = m.slots;
+      same->max_credit = m.slots + m.queue;
+      same->credit = m.credit;
+      same->last_seen_ms = now;
+      return;
+    }
+    peer_of_.erase(same->name);  // another runner on this connection: the old entry goes
+    runners_.erase(peer);
   }
-  auto [it, fresh] = runners_.try_emplace(peer);
-  RunnerState& r = it->second;
-  if (fresh) {
-    r.connected_ms = now;
-    r.last_job_ms = 0;
-    spdlog::info("broker: runner {} ready with {} slots", m.runner, m.slots);
+  // Who was this runner before this connection?
+  Arrival how = Arrival::kFresh;
+  std::string name = m.runner;
+  std::string previous_peer;
+  if (!m.instance.empty()) {
+    for (const auto& [p, r] : runners_) {
+      if (r.requested == m.runner && r.instance == m.instance) previous_peer = p;
+    }
   }
-  r.name = m.runner;
+  if (!previous_peer.empty()) {
+    how = Arrival::kReconnect;  // the same process on a new connection
+    name = runners_.at(previous_peer).name;
+  } else if (RunnerState* holder = RunnerNamed(m.runner)) {
+    previous_peer = peer_of_.at(m.runner);
+    if (m.instance.empty() || holder->instance.empty()) {
+      how = Arrival::kReconnect;  // a runner that sends no instance: take it as the same one
+    } else if (holder->unreachable || (peer_alive_ && !peer_alive_(previous_peer))) {
+      how = Arrival::kRestart;  // a new process under the name; the old connection is gone
+    } else {
+      // Two live runners with one name: the second gets a unique one, nobody is knocked off.
+      for (int k = 2; peer_of_.count(name); ++k) name = m.runner + "~" + std::to_string(k);
+      counters_["runners_renamed"]++;
+      spdlog::warn(
+          "broker: a second runner named {} connected (another process: instance {}, the "
+          "connected one is {}); it is registered as {}: give each runner its own --name",
+          m.runner, m.instance, holder->instance, name);
+      previous_peer.clear();
+    }
+  }
+  if (!previous_peer.empty()) {
+    spdlog::info("broker: runner {} {}", name,
+                 how == Arrival::kRestart ? "restarted (a new process)" : "reconnected");
+    peer_of_.erase(runners_.at(previous_peer).name);
+    runners_.erase(previous_peer);
+  } else {
+    spdlog::info("broker: runner {} ready with {} slots", name, m.slots);
+  }
+  RunnerState& r = runners_[peer];
+  r.name = name;
+  r.requested = m.runner;
+  r.instance = m.instance;
   r.slots = m.slots;
   r.max_credit = m.slots + m.queue;
   r.credit = m.credit;
-  r.running = m.credit >= m.slots ? 0 : m.slots - m.credit;
+  r.connected_ms = now;
   r.last_seen_ms = now;
-  peer_of_[m.runner] = peer;
+  r.last_sent_ms = now;
+  peer_of_[name] = peer;
+  if (m.held) Reconcile(peer, r, *m.held, how);
 }
 
-void BrokerCore::OnHeartbeat(const std::string& peer) {
-  if (!RunnerFor(peer)) DisconnectPeer(peer, "unknown runner: send READY first");
+void BrokerCore::Reconcile(const std::string& peer, RunnerState& r,
+                           const std::vector<pr::JobRef>& held, Arrival how) {
+  int64_t now = clock_.NowMs();
+  std::vector<store::HeldLease> leases;
+  leases.reserve(held.size());
+  for (const auto& h : held) {
+    leases.push_back({{h.sweep, h.index, h.attempt}, now + LeaseMsOf(h.sweep)});
+  }
+  // A runner process that does not hold a job never got it (in flight when its connection
+  // dropped, or sent to the broker before a restart of the broker): not the job's fault. A
+  // new process under the name lost what the old one ran: a lost runner, counted.
+  const bool counted = how == Arrival::kRestart;
+  const std::string reason =
+      counted ? "runner " + r.name + " lost: it restarted (a new process holds none of its jobs)"
+              : "returned: runner " + r.name + " did not hold the job when it (re)connected";
+  auto result = store_.Reclaim(r.name, leases, reason, counted);
+  if (!result.ok()) {
+    StoreError("reclaiming the leases of " + r.name, result.status());
+    return;
+  }
+  pr::Revoke drop;
+  for (size_t i = 0; i < held.size(); ++i) {
+    if (!result->reclaimed[i]) {
+      drop.jobs.push_back(held[i]);  // no longer its lease: do not start it
+      continue;
+    }
+    Outstanding o;
+    o.attempt = held[i].attempt;
+    o.lease_ms = LeaseMsOf(held[i].sweep);
+    o.deadline_ms = leases[i].new_deadline_ms;
+    r.outstanding[{held[i].sweep, held[i].index}] = o;
+    if (!r.instance.empty()) next_extend_ms_ = std::min(next_extend_ms_, now + o.lease_ms / 2);
+  }
+  counters_["leases_reclaimed"] += r.outstanding.size();
+  counters_["leases_returned"] += result->returned.size();
+  if (!result->returned.empty() || !drop.jobs.empty()) {
+    spdlog::info(
+        "broker: runner {}: {} held jobs reclaimed, {} of its other leases returned ({}), "
+        "{} held jobs no longer its own",
+        r.name, r.outstanding.size(), result->returned.size(),
+        counted ? "attempts counted" : "attempts not counted", drop.jobs.size());
+  }
+  if (!drop.jobs.empty()) Send(peer, std::move(drop));
+}
+
+void BrokerCore::OnHeartbeat(const std::string& peer, const pr::Heartbeat& m) {
+  RunnerState* r = RunnerFor(peer);
+  if (!r) {
+    DisconnectPeer(peer, "unknown runner: send READY first");
+    return;
+  }
+  int64_t now = clock_.NowMs();
+  for (const auto& s : m.started) {
+    auto it = r->outstanding.find({s.sweep, s.index});
+    if (it == r->outstanding.end() || it->second.attempt != s.attempt) continue;
+    Outstanding& o = it->second;
+    o.started = true;
+    // The lease clock restarts when the job starts. A job that started about when it was sent
+    // keeps its lease (no store write): it still has most of the grace for its report.
+    int64_t deadline = now + o.lease_ms;
+    if (deadline - o.deadline_ms <= options_.lease_grace_ms / 4) continue;
+    auto extended = store_.ExtendLease(s.sweep, s.index, s.attempt, r->name, deadline);
+    if (!extended.ok()) {
+      StoreError("restarting the lease of a started job", extended.status());
+    } else if (*extended) {
+      o.deadline_ms = deadline;
+    } else {
+      r->outstanding.erase(it);  // the lease is no longer this runner's
+    }
+  }
 }
 
 void BrokerCore::OnRunnerDisconnect(const std::string& peer, const pr::Disconnect& m) {
   RunnerState* r = RunnerFor(peer);
   if (!r) return;
   spdlog::info("broker: runner {} left: {}", r->name, m.reason);
+  // The results and hand-backs it sent before leaving go first, so they are not taken for
+  // abandoned leases.
+  ApplyResults();
   std::string name = r->name;
   peer_of_.erase(name);
   runners_.erase(peer);
-  auto ended = store_.ReleaseLeases(name, "runner left: " + m.reason);
-  if (!ended.ok()) {
-    counters_["store_errors"]++;
-    spdlog::error("broker: releasing the leases of {}: {}", name, ended.status().ToString());
-  }
+  // What is left was never run to an end by it (a runner that leaves reports every job it ran):
+  // not the jobs' fault, not counted.
+  auto ended = store_.ReleaseLeases(name, "runner left: " + m.reason, /*counted=*/false);
+  if (!ended.ok()) StoreError("releasing the leases of " + name, ended.status());
 }
 
 void BrokerCore::OnResult(const std::string& peer, pr::JobResult m) {
@@ -253,14 +389,20 @@ void BrokerCore::OnResult(const std::string& peer, pr::JobResult m) {
     return;
   }
   r->credit = std::min(r->max_credit, r->credit + m.credit);
-  if (r->running > 0) r->running--;
-  r->done++;
+  auto it = r->outstanding.find({m.sweep, m.index});
+  if (it != r->outstanding.end() && it->second.attempt == m.attempt) r->outstanding.erase(it);
   if (m.outcome == pr::Outcome::kDone) {
+    r->done++;
     held_.push_back(store::CompleteOp{m.sweep, m.index, m.attempt, r->name, std::move(m.result)});
   } else {
-    counters_["failures_reported"]++;
-    held_.push_back(
-        store::FailOp{m.sweep, m.index, m.attempt, r->name, std::move(m.error), m.retryable});
+    if (m.handed_back) {
+      counters_["results_handed_back"]++;
+    } else {
+      r->done++;
+      counters_["failures_reported"]++;
+    }
+    held_.push_back(store::FailOp{m.sweep, m.index, m.attempt, r->name, std::move(m.error),
+                                  m.retryable, m.handed_back});
   }
   held_acks_.push_back({peer, pr::Ack{m.sweep, m.index, m.attempt, pr::AckDisposition::kRecorded}});
 }
@@ -270,9 +412,7 @@ void BrokerCore::ApplyResults() {
   auto outcomes = store_.Apply(held_);
   if (!outcomes.ok()) {
     // Nothing is ACKed: the runners keep their results and resend after reconnecting.
-    counters_["store_errors"]++;
-    spdlog::error("broker: recording {} results failed: {}", held_.size(),
-                  outcomes.status().ToString());
+    StoreError("recording " + std::to_string(held_.size()) + " results", outcomes.status());
     held_.clear();
     held_acks_.clear();
     return;
@@ -287,17 +427,26 @@ void BrokerCore::ApplyResults() {
         counters_["results_recorded"]++;
         counters_["results_late"]++;
         break;
-      case store::Outcome::kDuplicate:
+      case store::Outcome::kDuplicate:  // job already DONE
+      case store::Outcome::kStale:      // a failure of an attempt that already ended
         counters_["results_duplicate"]++;
         ack.disposition = pr::AckDisposition::kDuplicate;
         break;
-      case store::Outcome::kRejected:
+      case store::Outcome::kRejected: {
         counters_["results_rejected"]++;
         ack.disposition = pr::AckDisposition::kRejected;
+        uint64_t suppressed = 0;
+        if (log_limiter_.Allow("rejected|" + held_acks_[i].peer, clock_.NowMs(), &suppressed)) {
+          spdlog::warn(
+              "broker: result for {}/{} attempt {} rejected: unknown job, job failed, "
+              "sweep cancelled, or not a lease its runner held ({} more from this "
+              "runner since the last such line)",
+              ack.sweep, ack.index, ack.attempt, suppressed);
+        }
         break;
+      }
       case store::Outcome::kRetry:
       case store::Outcome::kFailed:
-      case store::Outcome::kStale:
         break;
     }
     Send(held_acks_[i].peer, ack);
@@ -309,17 +458,30 @@ void BrokerCore::ApplyResults() {
 void BrokerCore::LoseRunner(const std::string& peer, const std::string& reason) {
   auto it = runners_.find(peer);
   if (it == runners_.end()) return;
-  std::string name = it->second.name;
-  peer_of_.erase(name);
+  RunnerState r = std::move(it->second);
+  peer_of_.erase(r.name);
   runners_.erase(it);
   counters_["runners_lost"]++;
-  auto ended = store_.ReleaseLeases(name, reason);
+  // Jobs it had not started (it reports its starts) never ran: back without counting.
+  std::vector<store::JobAttempt> not_started;
+  if (!r.instance.empty()) {
+    for (const auto& [key, o] : r.outstanding)
+      if (!o.started) not_started.push_back({key.first, key.second, o.attempt});
+  }
+  size_t returned = 0;
+  if (!not_started.empty()) {
+    auto back = store_.EndLeases(r.name, not_started, reason + " (the job had not started)",
+                                 /*counted=*/false);
+    if (!back.ok()) StoreError("returning the queued jobs of " + r.name, back.status());
+    if (back.ok()) returned = back->size();
+  }
+  auto ended = store_.ReleaseLeases(r.name, reason);
   if (!ended.ok()) {
-    counters_["store_errors"]++;
-    spdlog::error("broker: releasing the leases of {}: {}", name, ended.status().ToString());
+    StoreError("releasing the leases of " + r.name, ended.status());
     return;
   }
-  spdlog::warn("broker: runner {} lost ({}); {} leases back", name, reason, ended->size());
+  spdlog::warn("broker: runner {} lost ({}); {} leases back, {} of them not started", r.name,
+               reason, ended->size() + returned, returned);
 }
 
 // ---- dispatch --------------------------------------------------------------------------------
@@ -332,21 +494,46 @@ const store::SweepInfo* BrokerCore::SweepCached(const std::string& id) {
   return &(sweep_cache_[id] = std::move(*info));
 }
 
+int64_t BrokerCore::LeaseMsOf(const std::string& sweep) {
+  const store::SweepInfo* info = SweepCached(sweep);
+  int64_t timeout =
+      info && info->timeout_per_run_ms > 0 ? info->timeout_per_run_ms : options_.default_timeout_ms;
+  return timeout + options_.lease_grace_ms;
+}
+
+uint32_t BrokerCore::Available(const RunnerState& r) {
+  size_t held = r.outstanding.size();
+  if (held >= r.max_credit) return 0;
+  return std::min<uint32_t>(r.credit, r.max_credit - static_cast<uint32_t>(held));
+}
+
+uint32_t BrokerCore::SlotRoom(const RunnerState& r) {
+  size_t held = r.outstanding.size();
+  if (held >= r.slots) return 0;
+  return std::min<uint32_t>(Available(r), r.slots - static_cast<uint32_t>(held));
+}
+
 size_t BrokerCore::LeaseTo(const std::string& peer, RunnerState& r,
                            const store::DispatchableSweep& s, size_t n) {
   const store::SweepInfo* info = SweepCached(s.id);
   if (!info) return 0;
   int64_t timeout = s.timeout_per_run_ms > 0 ? s.timeout_per_run_ms : options_.default_timeout_ms;
-  auto leased = store_.LeaseNext(s.id, r.name, n, timeout + options_.lease_grace_ms);
+  int64_t lease_ms = timeout + options_.lease_grace_ms;
+  auto leased = store_.LeaseNext(s.id, r.name, n, lease_ms);
   if (!leased.ok()) {
-    if (!leased.status().IsFailedPrecondition()) {
-      counters_["store_errors"]++;
-      spdlog::error("broker: leasing from {}: {}", s.id, leased.status().ToString());
-    }
+    if (!leased.status().IsFailedPrecondition())
+      StoreError("leasing from " + s.id, leased.status());
     return 0;
   }
   std::string kind = info->kind == store::SweepKind::kDiag ? "diag" : "backtest";
   for (auto& job : *leased) {
+    Outstanding o;
+    o.attempt = job.attempt;
+    o.lease_ms = lease_ms;
+    o.deadline_ms = job.deadline_ms;
+    r.outstanding[{job.sweep, job.index}] = o;
+    if (!r.instance.empty())
+      next_extend_ms_ = std::min(next_extend_ms_, job.deadline_ms - lease_ms / 2);
     pr::Job j;
     j.sweep = job.sweep;
     j.index = job.index;
@@ -359,20 +546,18 @@ size_t BrokerCore::LeaseTo(const std::string& peer, RunnerState& r,
   }
   size_t got = leased->size();
   r.credit -= static_cast<uint32_t>(got);
-  r.running += static_cast<uint32_t>(got);
   r.last_job_ms = clock_.NowMs();
   counters_["jobs_dispatched"] += got;
   return got;
 }
 
-void BrokerCore::Dispatch() {
-  std::vector<std::string> waiting;  // runners with credit, oldest-served first
+void BrokerCore::DispatchPass(std::vector<store::DispatchableSweep>& sweeps,
+                              uint32_t (*room)(const RunnerState&)) {
+  std::vector<std::string> waiting;  // runners with room, oldest-served first
   for (const auto& [peer, r] : runners_) {
-    if (r.credit > 0) waiting.push_back(peer);
+    if (room(r) > 0) waiting.push_back(peer);
   }
   if (waiting.empty()) return;
-  std::vector<store::DispatchableSweep> sweeps = store_.Dispatchable();
-  if (sweeps.empty()) return;
   std::stable_sort(waiting.begin(), waiting.end(),
                    [this](const std::string& a, const std::string& b) {
                      return runners_.at(a).last_job_ms < runners_.at(b).last_job_ms;
@@ -385,18 +570,18 @@ void BrokerCore::Dispatch() {
   };
   for (const std::string& peer : waiting) {
     RunnerState& r = runners_.at(peer);
-    while (r.credit > 0) {
+    while (room(r) > 0) {
       size_t eligible = 0;
       for (const auto& s : sweeps) eligible += allowed(s) > 0 ? 1 : 0;
       if (eligible == 0) return;
-      // One round: every eligible sweep gets an equal share of this runner's credit, starting
+      // One round: every eligible sweep gets an equal share of this runner's room, starting
       // with the sweep after the one that went first last time.
-      size_t share = std::max<size_t>(1, r.credit / eligible);
+      size_t share = std::max<size_t>(1, room(r) / eligible);
       bool progress = false;
-      for (size_t i = 0; i < sweeps.size() && r.credit > 0; ++i) {
+      for (size_t i = 0; i < sweeps.size() && room(r) > 0; ++i) {
         auto& s = sweeps[(round_robin_ + i) % sweeps.size()];
-        size_t take =
-            std::min<uint64_t>({share, allowed(s), r.credit, options_.max_jobs_per_lease});
+        size_t take = std::min<uint64_t>(
+            {share, allowed(s), static_cast<uint64_t>(room(r)), options_.max_jobs_per_lease});
         if (take == 0) continue;
         size_t got = LeaseTo(peer, r, s, take);
         s.pending -= std::min<uint64_t>(s.pending, got);
@@ -407,6 +592,70 @@ void BrokerCore::Dispatch() {
       round_robin_++;
       if (!progress) break;
     }
+  }
+}
+
+void BrokerCore::Dispatch() {
+  bool any = false;
+  for (const auto& [peer, r] : runners_) any = any || Available(r) > 0;
+  if (!any) return;
+  std::vector<store::DispatchableSweep> sweeps = store_.Dispatchable();
+  if (!sweeps.empty()) {
+    DispatchPass(sweeps, &BrokerCore::SlotRoom);   // free slots first,
+    DispatchPass(sweeps, &BrokerCore::Available);  // then prefetch queues
+    for (const auto& s : sweeps) {
+      bool capped = s.max_workers > 0 && s.leased >= s.max_workers;
+      if (s.pending > 0 && !capped) return;  // jobs left for runners with room: no stealing
+    }
+  }
+  StealForIdleRunners();
+}
+
+void BrokerCore::StealForIdleRunners() {
+  // Free slots of runners that got nothing, minus hand-backs already asked for.
+  int64_t room = 0;
+  for (const auto& [peer, r] : runners_) {
+    room += SlotRoom(r);
+    for (const auto& [key, o] : r.outstanding) room -= o.revoking && !o.started ? 1 : 0;
+  }
+  if (room <= 0) return;
+  // Busy runners that hold queued jobs beyond their slots, most queued first.
+  std::vector<std::pair<size_t, std::string>> victims;
+  for (const auto& [peer, r] : runners_) {
+    if (r.instance.empty() || r.outstanding.size() <= r.slots)
+      continue;  // REVOKE unknown / no queue
+    victims.emplace_back(r.outstanding.size() - r.slots, peer);
+  }
+  std::sort(victims.rbegin(), victims.rend());
+  std::map<std::string, bool> active;  // sweep -> ACTIVE (a paused sweep's job would only wait)
+  for (const auto& [queued, peer] : victims) {
+    if (room <= 0) break;
+    RunnerState& v = runners_.at(peer);
+    // The last sent are the last in its queue.
+    std::vector<std::pair<int64_t, JobKey>> candidates;
+    for (const auto& [key, o] : v.outstanding) {
+      if (o.started || o.revoking) continue;
+      auto a = active.find(key.first);
+      if (a == active.end()) {
+        auto info = store_.GetSweep(key.first);
+        a = active.emplace(key.first, info.ok() && info->state == store::SweepState::kActive).first;
+      }
+      if (a->second) candidates.emplace_back(o.deadline_ms, key);
+    }
+    std::sort(candidates.rbegin(), candidates.rend());
+    pr::Revoke revoke;
+    for (const auto& [deadline, key] : candidates) {
+      if (room <= 0 || revoke.jobs.size() >= queued) break;
+      Outstanding& o = v.outstanding.at(key);
+      o.revoking = true;
+      revoke.jobs.push_back({key.first, key.second, o.attempt});
+      room--;
+    }
+    if (revoke.jobs.empty()) continue;
+    counters_["jobs_revoked"] += revoke.jobs.size();
+    spdlog::info("broker: revoking {} queued jobs of runner {} for idle runners",
+                 revoke.jobs.size(), v.name);
+    Send(peer, std::move(revoke));
   }
 }
 
@@ -422,20 +671,50 @@ void BrokerCore::ExpireLeases(int64_t now) {
   if (!next || *next > now) return;
   auto ended = store_.ExpireLeases(now);
   if (!ended.ok()) {
-    counters_["store_errors"]++;
-    spdlog::error("broker: expiring leases: {}", ended.status().ToString());
+    StoreError("expiring leases", ended.status());
     return;
   }
   counters_["leases_expired"] += ended->size();
   for (const auto& e : *ended) {
     spdlog::warn("broker: lease of {}/{} (attempt {}, runner {}) expired: {}", e.sweep, e.index,
                  e.attempt, e.runner, store::ToString(e.outcome));
-    auto p = peer_of_.find(e.runner);
-    if (p != peer_of_.end()) {
-      RunnerState& r = runners_.at(p->second);
-      if (r.running > 0) r.running--;
+    if (RunnerState* r = RunnerNamed(e.runner)) {
+      auto it = r->outstanding.find({e.sweep, e.index});
+      if (it != r->outstanding.end() && it->second.attempt == e.attempt) r->outstanding.erase(it);
     }
   }
+}
+
+void BrokerCore::ExtendQueued(int64_t now) {
+  if (now < next_extend_ms_) return;
+  next_extend_ms_ = INT64_MAX;
+  for (auto& [peer, r] : runners_) {
+    if (r.instance.empty()) continue;  // a runner that does not report starts: leases run
+    for (auto it = r.outstanding.begin(); it != r.outstanding.end();) {
+      Outstanding& o = it->second;
+      if (o.started) {
+        ++it;
+        continue;
+      }
+      if (o.deadline_ms - now <= o.lease_ms / 2) {
+        int64_t deadline = now + o.lease_ms;
+        auto extended =
+            store_.ExtendLease(it->first.first, it->first.second, o.attempt, r.name, deadline);
+        if (!extended.ok()) {
+          StoreError("extending the leases of queued jobs", extended.status());
+        } else if (!*extended) {
+          it = r.outstanding.erase(it);  // no longer this runner's lease
+          continue;
+        } else {
+          o.deadline_ms = deadline;
+        }
+      }
+      next_extend_ms_ = std::min(next_extend_ms_, o.deadline_ms - o.lease_ms / 2);
+      ++it;
+    }
+  }
+  // A failed extension is tried again at the next tick, not in a busy loop.
+  next_extend_ms_ = std::max(next_extend_ms_, now + 1);
 }
 
 void BrokerCore::SampleRates(int64_t now) {
@@ -456,6 +735,7 @@ double BrokerCore::SweepRateOf(const std::string& id) const {
 void BrokerCore::OnTick() {
   int64_t now = clock_.NowMs();
   SampleRates(now);
+  ExtendQueued(now);
   ExpireLeases(now);
   int64_t silence = options_.heartbeat_ms * options_.liveness;
   std::vector<std::string> lost;
@@ -465,7 +745,8 @@ void BrokerCore::OnTick() {
   for (const auto& peer : lost)
     LoseRunner(peer, "runner lost: silent for " + std::to_string(silence) + " ms");
   for (auto& [peer, r] : runners_) {
-    if (now - r.last_sent_ms >= options_.heartbeat_ms) Send(peer, pr::Heartbeat{r.running});
+    if (now - r.last_sent_ms >= options_.heartbeat_ms)
+      Send(peer, pr::Heartbeat{static_cast<uint32_t>(r.outstanding.size())});
   }
   Dispatch();
 }
@@ -479,6 +760,7 @@ int64_t BrokerCore::NextWakeMs() const {
     next = std::min(next, r.last_seen_ms + silence + 1);
   }
   if (auto d = store_.NextLeaseDeadline()) next = std::min(next, *d);
+  next = std::min(next, next_extend_ms_);
   return std::max<int64_t>(0, next - now);
 }
 
@@ -500,6 +782,19 @@ void BrokerCore::OnSubmitBegin(const std::string& peer, const pr::SubmitBegin& m
   spec.max_attempts = m.spec.max_attempts;
   spec.timeout_per_run_ms = static_cast<int64_t>(m.spec.timeout_ms);
   spec.max_workers = m.spec.max_workers;
+  if (m.resume_identical) {
+    // A cut-off submission of the identical plan: hand it back to finish (newest first).
+    for (const auto& s : store_.FindSweepsByPlanHash(pr::Sha256Hex(spec.plan_text))) {
+      if (s.state != store::SweepState::kSubmitting || s.kind != spec.kind ||
+          s.base_artifacts != spec.base_artifacts)
+        continue;
+      spdlog::info("broker: sweep {} '{}' resumed by an identical submission ({} jobs stored)",
+                   s.id, s.name, s.job_count);
+      Reply(peer, m.req, "SUBMIT_BEGIN", Status::Ok(),
+            pr::SubmitBeginReply{s.id, true, s.job_count});
+      return;
+    }
+  }
   auto id = store_.CreateSweep(spec);
   if (!id.ok()) {
     Reply(peer, m.req, "SUBMIT_BEGIN", id.status());
@@ -584,8 +879,8 @@ pr::StatusReply BrokerCore::BuildStatus(const std::string& sweep, const std::str
     pr::RunnerStatus rs;
     rs.runner = r.name;
     rs.slots = r.slots;
-    rs.credit = r.credit;
-    rs.running = r.running;
+    rs.credit = Available(r);
+    rs.running = static_cast<uint32_t>(r.outstanding.size());  // leased to it, no result yet
     rs.done = r.done;
     rs.rate = RateOf(r.samples);
     rs.connected_s = static_cast<double>(now - r.connected_ms) / 1000.0;
@@ -691,6 +986,19 @@ void BrokerCore::OnControl(const std::string& peer, const pr::SweepControl& m) {
   }
   if (st.ok()) spdlog::info("broker: sweep {}: {}", m.sweep, command);
   Reply(peer, m.req, command, st);
+  if (st.ok() && m.action == pr::ControlAction::kCancel) {
+    // Queued jobs of a cancelled sweep would run for nothing (their results are rejected).
+    for (auto& [runner_peer, r] : runners_) {
+      if (r.instance.empty()) continue;
+      pr::Revoke revoke;
+      for (auto& [key, o] : r.outstanding) {
+        if (key.first != m.sweep || o.started || o.revoking) continue;
+        o.revoking = true;
+        revoke.jobs.push_back({key.first, key.second, o.attempt});
+      }
+      if (!revoke.jobs.empty()) Send(runner_peer, std::move(revoke));
+    }
+  }
   if (st.ok()) Dispatch();
 }
 

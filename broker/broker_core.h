@@ -3,15 +3,32 @@
 // to the job store, and leaves the messages to send in an outbox. The socket loop (broker.h)
 // feeds it; tests drive it directly with a ManualClock.
 //
-//  - Runners register with READY (name, slots, credit). JOBs go out only against credit,
-//    oldest-waiting runner first, fairly across sweeps (round robin over the dispatchable
-//    sweeps, each sweep capped by its max_workers in concurrent leases).
+//  - Runners register with READY (name, slots, credit, queue, instance, held). The broker keeps
+//    in memory, per runner, the jobs it leased to it and has seen no result for ("outstanding");
+//    a runner never has more outstanding jobs than slots + queue, whatever credit it claims.
+//  - JOBs go out only against credit, fairly across sweeps (round robin over the dispatchable
+//    sweeps, each sweep capped by its max_workers in concurrent leases), in two passes: first
+//    into free slots (oldest-waiting runner first), then into prefetch queues, so a job is not
+//    queued on a busy runner while another has a free slot. A runner with a free slot and
+//    nothing pending gets the queued-not-started jobs of a busy runner: REVOKE, which brings
+//    them back handed_back (not counted) to be leased again.
+//  - Leases of queued (not started) jobs of a runner that reports its starts are extended while
+//    it is connected; HEARTBEAT `started` restarts a job's lease clock when it starts.
+//  - READY with `held` (a reconnect, a restart, a broker restart) reclaims the held jobs and
+//    returns the runner's other leases at once: not counted when the same runner process
+//    (instance) reconnects or its process is unknown, counted when it was restarted.
+//  - Two connected runners with one name and different instances: the second is registered as
+//    "name~2" (~3, ...), logged; neither is knocked off.
 //  - RESULTs are collected during a batch and applied in ONE durable store batch at Flush();
-//    only then are they ACKed (recorded / duplicate / rejected).
-//  - Heartbeats both ways; a runner silent for `liveness` beats is lost: its leases go back
-//    (store.ReleaseLeases, attempt counted). Expired leases go back at their deadline.
+//    only then are they ACKed (recorded / duplicate / rejected). A hand-back (RESULT
+//    handed_back) returns the job without counting the attempt.
+//  - Heartbeats both ways; a runner silent for `liveness` beats is lost: the leases of jobs it
+//    had started go back with the attempt counted, those it had not started without. Expired
+//    leases go back at their deadline (counted). A runner that leaves with DISCONNECT gives its
+//    remaining leases back without counting them.
 //  - A peer that breaks the protocol (runner commands before READY, broker-only commands,
 //    malformed bodies) gets DISCONNECT; bad messages are counted and dropped, never fatal.
+//    Repeated store errors are logged once per distinct error per 10 s (log_limiter.h).
 //  - Client requests (SUBMIT_*, STATUS, RESULTS, PAUSE/RESUME/CANCEL, PUT/GET) get a REPLY.
 //
 // Not thread-safe: one thread (the poll loop) owns a BrokerCore. The store and clock are
@@ -20,12 +37,14 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "broker/log_limiter.h"
 #include "common/status.h"
 #include "protocol/messages.h"
 #include "store/clock.h"
@@ -64,6 +83,12 @@ class BrokerCore {
   // The transport says `peer` is gone (unroutable): it gets no more jobs; it is lost (leases
   // back) after the liveness period unless it reconnects under its name first.
   void OnPeerGone(const std::string& peer);
+  // How the core asks the transport whether a peer's connection is still up (used when a
+  // second runner process registers under a name that is connected: a restart if the first
+  // connection is gone, a duplicate name otherwise). Without a probe a connection counts as up
+  // until OnPeerGone.
+  using PeerProbe = std::function<bool(const std::string& peer)>;
+  void SetPeerProbe(PeerProbe probe) { peer_alive_ = std::move(probe); }
 
   // Ends a batch: applies the held results in one durable store batch and queues their ACKs,
   // then dispatches jobs against runners' credit.
@@ -88,12 +113,24 @@ class BrokerCore {
   size_t runner_count() const { return runners_.size(); }
 
  private:
+  using JobKey = std::pair<std::string, uint64_t>;  // sweep, index
+  // A job leased to a runner that the broker has seen no result for.
+  struct Outstanding {
+    uint32_t attempt = 0;
+    int64_t lease_ms = 0;     // timeout_per_run + grace of its sweep
+    int64_t deadline_ms = 0;  // as last written to the store
+    bool started = false;     // the runner reported it running (HEARTBEAT started)
+    bool revoking = false;    // REVOKE sent, no answer yet
+  };
   struct RunnerState {
-    std::string name;
+    std::string name;       // unique among connected runners: the lease holder in the store
+    std::string requested;  // the name in READY (name = requested, or requested~N)
+    std::string instance;   // READY instance; empty: a runner that does not report starts
     uint32_t slots = 0;
-    uint32_t max_credit = 0;  // slots + queue from READY: credit never exceeds it
-    uint32_t credit = 0;
-    uint32_t running = 0;  // jobs sent, no result yet (as far as we know)
+    uint32_t max_credit = 0;   // slots + queue from READY
+    uint32_t credit = 0;       // what the runner said it accepts, minus JOBs sent since
+    bool unreachable = false;  // OnPeerGone
+    std::map<JobKey, Outstanding> outstanding;
     int64_t connected_ms = 0;
     int64_t last_seen_ms = 0;
     int64_t last_sent_ms = 0;
@@ -101,6 +138,8 @@ class BrokerCore {
     uint64_t done = 0;
     std::deque<std::pair<int64_t, uint64_t>> samples;  // (ms, done) for the rate
   };
+  // How a READY from a new connection relates to what the broker knew.
+  enum class Arrival { kFresh, kReconnect, kRestart };
   struct PendingAck {
     std::string peer;
     protocol::Ack ack;
@@ -116,8 +155,10 @@ class BrokerCore {
   RunnerState* RunnerFor(const std::string& peer);
 
   void OnReady(const std::string& peer, const protocol::Ready& m);
+  void Reconcile(const std::string& peer, RunnerState& r, const std::vector<protocol::JobRef>& held,
+                 Arrival how);
   void OnResult(const std::string& peer, protocol::JobResult m);
-  void OnHeartbeat(const std::string& peer);
+  void OnHeartbeat(const std::string& peer, const protocol::Heartbeat& m);
   void OnRunnerDisconnect(const std::string& peer, const protocol::Disconnect& m);
   void OnSubmitBegin(const std::string& peer, const protocol::SubmitBegin& m);
   void OnSubmitJobs(const std::string& peer, const protocol::SubmitJobs& m);
@@ -129,12 +170,27 @@ class BrokerCore {
   void OnGet(const std::string& peer, const protocol::Get& m);
 
   void ApplyResults();
+  // Jobs the runner may be sent now: its credit, bounded by slots + queue - outstanding.
+  static uint32_t Available(const RunnerState& r);
+  // Of those, how many go into free slots (not into its prefetch queue).
+  static uint32_t SlotRoom(const RunnerState& r);
+  // One dispatch pass: each runner with room gets jobs up to room(r), oldest-waiting first.
+  void DispatchPass(std::vector<store::DispatchableSweep>& sweeps,
+                    uint32_t (*room)(const RunnerState&));
+  // REVOKEs queued-not-started jobs of busy runners for runners with free slots (nothing is
+  // pending for them).
+  void StealForIdleRunners();
   // Leases up to n jobs of `sweep` to the runner at `peer` and sends them; returns how many.
   size_t LeaseTo(const std::string& peer, RunnerState& r, const store::DispatchableSweep& sweep,
                  size_t n);
   const store::SweepInfo* SweepCached(const std::string& id);
+  int64_t LeaseMsOf(const std::string& sweep);
+  RunnerState* RunnerNamed(const std::string& name);
   void LoseRunner(const std::string& peer, const std::string& reason);
   void ExpireLeases(int64_t now);
+  // Extends the leases of queued jobs (not started) of runners that report their starts.
+  void ExtendQueued(int64_t now);
+  void StoreError(const std::string& what, const Status& status);
   void SampleRates(int64_t now);
   double SweepRateOf(const std::string& id) const;
 
@@ -149,6 +205,9 @@ class BrokerCore {
   std::map<std::string, SweepRate> rates_;
   size_t round_robin_ = 0;
   int64_t last_sample_ms_ = 0;
+  int64_t next_extend_ms_ = INT64_MAX;  // when ExtendQueued has something to do
+  PeerProbe peer_alive_;
+  LogLimiter log_limiter_;
   std::vector<Outgoing> outbox_;
   std::map<std::string, uint64_t> counters_;
 };

@@ -67,7 +67,7 @@ json ExplorerApi::SweepSummary(const ExplorerSweep& sweep) {
       {"kind", sweep.kind},
       {"state", sweep.state},
       {"created_ms", sweep.created_ms},
-      {"created", IsoTime(sweep.created_ms)},
+      {"created", sweep.created_ms > 0 ? json(IsoTime(sweep.created_ms)) : json()},  // 0: unknown
       {"counts", CountsJson(c)},
       {"progress", c.total ? static_cast<double>(finished) / static_cast<double>(c.total) : 0.0},
       {"rate_per_s", rate},
@@ -191,6 +191,8 @@ Result<json> ExplorerApi::Sweep(const std::string& sweep_id) {
                  {"description", plan.description},
                  {"base_operation", plan.base_operation},
                  {"primary_metric", plan.primary_metric},
+                 {"direction", plan.maximize ? "maximize" : "minimize"},
+                 {"constraints", ConstraintsJson(plan.constraints)},
                  {"secondary_metrics", plan.secondary_metrics},
                  {"comparison_metrics", plan.comparison_metrics},
                  {"text", sweep->plan_text}};
@@ -249,7 +251,9 @@ Result<json> ExplorerApi::Runs(const std::string& sweep_id, uint64_t offset, uin
       }
     }
     json row;
-    if (job.state == "done") {
+    if (job.state == "done" && job.result) {
+      row = RunRow(*sweep, names, job, nullptr);  // the source sent (part of) its result along
+    } else if (job.state == "done") {
       auto full = source_.GetJob(sweep_id, job.index);  // with its result
       row = RunRow(*sweep, names, full.ok() ? *full : job, nullptr);
       if (!full.ok()) row["error"] = full.status().ToString();

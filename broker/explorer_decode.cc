@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <ctime>
 #include <exception>
 #include <string>
@@ -196,6 +197,39 @@ PlanInfo ReadPlanInfo(std::string_view plan_text) {
       if (std::string pm = YamlString(t["primary_metric"]); !pm.empty()) info.primary_metric = pm;
       info.secondary_metrics = YamlStrings(t["secondary_metrics"]);
     }
+    info.maximize = info.primary_metric != "max_drawdown";
+    if (YAML::Node t = cfg["optimization_targets"]; t && t.IsMap()) {
+      const std::string direction = YamlString(t["direction"]);
+      if (direction == "maximize" || direction == "minimize")
+        info.maximize = direction == "maximize";
+    }
+    if (YAML::Node cs = cfg["constraints"]; cs && cs.IsMap()) {
+      for (const auto& kv : cs) {
+        if (!kv.first.IsScalar() || !kv.second.IsScalar()) continue;
+        PlanInfo::Constraint c;
+        c.key = kv.first.Scalar();
+        double value = 0;
+        try {
+          value = kv.second.as<double>();
+        } catch (const std::exception&) {
+          continue;  // the loader refused such a plan; nothing to show
+        }
+        if (c.key == "min_trades") {
+          c.metric = "total_trades";
+          c.min = value;
+        } else if (c.key.rfind("min_", 0) == 0) {
+          c.metric = c.key.substr(4);
+          c.min = value;
+        } else if (c.key.rfind("max_", 0) == 0) {
+          c.metric = c.key == "max_drawdown" ? "max_drawdown" : c.key.substr(4);
+          c.max = value;
+        } else {
+          continue;
+        }
+        c.absolute = c.metric == "max_drawdown";
+        info.constraints.push_back(std::move(c));
+      }
+    }
     if (YAML::Node vs = cfg["variants"]; vs && vs.IsSequence()) {
       for (const auto& v : vs) {
         if (!v.IsMap()) continue;
@@ -209,6 +243,58 @@ PlanInfo ReadPlanInfo(std::string_view plan_text) {
     // A plan the explorer cannot read still shows its runs; the defaults above stand.
   }
   return info;
+}
+
+namespace {
+
+std::optional<double> RunMetric(const json& run, const std::string& name) {
+  for (const char* block : {"metrics", "causality"}) {
+    if (!run.contains(block) || !run[block].is_object()) continue;
+    auto it = run[block].find(name);
+    if (it != run[block].end() && it->is_number()) return it->get<double>();
+  }
+  return std::nullopt;
+}
+
+std::string Number(double v) {
+  return json(v).dump();
+}
+
+}  // namespace
+
+bool MeetsConstraints(const json& run, const std::vector<PlanInfo::Constraint>& constraints,
+                      std::vector<std::string>* failures) {
+  bool ok = true;
+  for (const auto& c : constraints) {
+    auto value = RunMetric(run, c.metric);
+    if (!value) {
+      ok = false;
+      if (failures) failures->push_back(c.metric + " undefined");
+      continue;
+    }
+    const double v = c.absolute ? std::fabs(*value) : *value;
+    if (c.min && v < *c.min) {
+      ok = false;
+      if (failures) failures->push_back(c.metric + " " + Number(v) + " < " + Number(*c.min));
+    }
+    if (c.max && v > *c.max) {
+      ok = false;
+      if (failures) failures->push_back(c.metric + " " + Number(v) + " > " + Number(*c.max));
+    }
+  }
+  return ok;
+}
+
+json ConstraintsJson(const std::vector<PlanInfo::Constraint>& constraints) {
+  json out = json::array();
+  for (const auto& c : constraints) {
+    out.push_back({{"key", c.key},
+                   {"metric", c.metric},
+                   {"min", c.min ? json(*c.min) : json()},
+                   {"max", c.max ? json(*c.max) : json()},
+                   {"absolute", c.absolute}});
+  }
+  return out;
 }
 
 json DrawdownCurve(const json& equity) {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -60,7 +61,21 @@ struct PlanInfo {
   std::string description;
   std::string base_operation;
   std::string primary_metric = "sharpe_ratio";  // optimization_targets.primary_metric
-  std::vector<std::string> secondary_metrics;   // optimization_targets.secondary_metrics
+  // optimization_targets.direction; without it, minimize for max_drawdown, else maximize.
+  bool maximize = true;
+  std::vector<std::string> secondary_metrics;  // optimization_targets.secondary_metrics
+  // optimization_config.constraints, read as producer/plan_loader.cc does: min_trades: N is
+  // total_trades >= N; max_drawdown: X is |max_drawdown| <= X; min_<m> / max_<m> bound any
+  // metric or causality count (max_drawdown always by magnitude). A run is eligible as the best
+  // configuration only if it meets every one (MeetsConstraints).
+  struct Constraint {
+    std::string key;     // as written, e.g. "max_drawdown"
+    std::string metric;  // e.g. "max_drawdown"
+    std::optional<double> min;
+    std::optional<double> max;
+    bool absolute = false;
+  };
+  std::vector<Constraint> constraints;
   struct Variant {
     std::string name;
     std::string description;
@@ -69,6 +84,17 @@ struct PlanInfo {
   std::vector<std::string> comparison_metrics;  // variant_config.comparison_config.metrics
 };
 PlanInfo ReadPlanInfo(std::string_view plan_text);
+
+// Whether a run (a runs row or an engine result: {"metrics": {...}, "causality": {...}}) meets
+// every constraint; the same rule as optimization_result.json's best configuration
+// (producer::CheckConstraints): a metric that is missing or not a number fails its constraint.
+// Each broken constraint is described in `failures` when given ("max_drawdown 31.2 > 25").
+bool MeetsConstraints(const nlohmann::json& run, const std::vector<PlanInfo::Constraint>& c,
+                      std::vector<std::string>* failures = nullptr);
+
+// The constraints as the sweep document lists them: [{key, metric, min, max, absolute}] with
+// null for a missing bound.
+nlohmann::json ConstraintsJson(const std::vector<PlanInfo::Constraint>& constraints);
 
 // The drawdown curve of an equity curve [[ts_ms, v], ...]: [[ts_ms, dd], ...] with
 // dd = v / running_max - 1 (0 at a new high, -0.25 for 25% below the peak).

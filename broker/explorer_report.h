@@ -21,7 +21,9 @@ namespace s1mple::broker {
 struct ReportOptions {
   // Runs whose equity curve, drawdown and trades are embedded (the table, scatter plots and
   // heatmap always have every run). All runs when the sweep has at most this many; otherwise
-  // the best by the plan's primary metric. Each costs a few KB to ~100 KB.
+  // the best by the plan's primary metric in its direction, those meeting the plan's
+  // constraints first (the best configuration is always among them). Each costs a few KB to
+  // ~100 KB.
   uint64_t max_detailed_runs = 50;
 };
 
@@ -37,7 +39,10 @@ struct ReportOptions {
 std::string RenderReportHtml(const nlohmann::json& snapshot);
 
 // Builds the snapshot of `sweep_id` and writes report.html to `path` (via a temporary file
-// and a rename, so a reader never sees half a report). IOError naming the path on failure.
+// and a rename, so a reader never sees half a report; a failure removes the temporary file).
+// Streamed: the runs are read and written page by page, so memory does not grow with the
+// sweep (a 100,000-run report is ~60 MB on disk, a few MB in memory). IOError naming the path
+// on failure.
 [[nodiscard]] Status WriteReportHtml(ExplorerSource& source, const std::string& sweep_id,
                                      const std::filesystem::path& path,
                                      const ReportOptions& options = {});

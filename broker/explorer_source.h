@@ -63,7 +63,8 @@ class ExplorerSource {
   [[nodiscard]] virtual Result<ExplorerSweep> GetSweep(const std::string& sweep_id) = 0;
   // Calls `fn` for jobs with index >= from_index in index order, at most `limit` of them
   // (0 = no limit), stopping early when fn returns false. Results are read only when
-  // `with_results` is set (they are the large part).
+  // `with_results` is set (they are the large part); a source whose reads bring results along
+  // anyway may set them regardless (at least metrics and causality of a done job).
   [[nodiscard]] virtual Status ScanJobs(const std::string& sweep_id, uint64_t from_index,
                                         uint64_t limit, bool with_results,
                                         const std::function<bool(const ExplorerJob&)>& fn) = 0;

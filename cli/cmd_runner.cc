@@ -1,6 +1,8 @@
 // s1mple runner --connect ENDPOINT [--slots N] [--server-key KEY --key FILE]
 // A runner daemon (runner/runner.h): runs the broker's jobs in a pool of worker processes.
-// SIGTERM/SIGINT: hands back queued jobs, finishes running ones (up to --grace-ms), exits 0.
+// SIGTERM/SIGINT: hands back queued jobs, finishes running ones (up to --grace-ms; those still
+// running then are killed and handed back too), exits 0. A hand-back uses none of the job's
+// attempts (docs/PROTOCOL.md, RESULT handed_back).
 //
 // Also the hidden `s1mple runner-worker`: one pool worker process (stdin/stdout pipes to its
 // runner); not for people.
@@ -92,7 +94,8 @@ void AddRunnerCommand(CLI::App& app, CliContext& ctx) {
       ->capture_default_str();
   sub->add_option("--liveness", args->liveness, "missed beats before the broker is presumed gone")
       ->capture_default_str();
-  sub->add_option("--grace-ms", args->grace_ms, "on SIGTERM, wait this long for running jobs")
+  sub->add_option("--grace-ms", args->grace_ms,
+                  "on SIGTERM, wait this long for running jobs (then hand them back)")
       ->capture_default_str();
   sub->callback([args, &ctx] { ctx.exit_code = RunRunner(*args); });
 

@@ -1,5 +1,6 @@
 #include "cli/sweep_session.h"
 
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,10 +22,12 @@
 #include <nlohmann/json.hpp>
 
 #include "broker/explorer_report.h"
+#include "cli/client_explorer_source.h"
 #include "cli/local_cluster.h"
 #include "producer/analysis.h"
 #include "producer/plan_loader.h"
 #include "producer/result_fields.h"
+#include "producer/submission.h"
 #include "protocol/client.h"
 #include "protocol/sha256.h"
 #include "protocol/transport.h"
@@ -109,9 +112,24 @@ std::string ShellQuoteIfNeeded(const std::string& s) {
 struct Connection {
   std::unique_ptr<LocalCluster> cluster;
   std::unique_ptr<protocol::Client> client;
-  std::string broker;  // remote endpoint, empty when local
+  protocol::ClientOptions options;  // how `client` was made: more connections like it
+  std::string broker;               // remote endpoint, empty when local
   bool local() const { return cluster != nullptr; }
 };
+
+// One try of a submission request waits this long for its reply before it is sent again on a
+// new connection (a broker restarted meanwhile answers the resend); the whole wait is bounded
+// by producer::ChannelOptions::give_up_after_ms.
+constexpr int kSubmitTryMs = 5000;
+
+// A channel for the requests that are safe to resend (PUT, SUBMIT_*): survives a broker restart.
+producer::BrokerChannel SubmitChannel(const Connection& conn) {
+  protocol::ClientOptions o = conn.options;
+  o.timeout_ms = kSubmitTryMs;
+  producer::ChannelOptions co;
+  co.interrupted = [] { return g_interrupted.load(); };
+  return producer::BrokerChannel([o] { return protocol::Client::Connect(o); }, o.endpoint, co);
+}
 
 Result<Connection> Connect(const SweepLocation& where, const SessionFlags& flags, bool start_runner,
                            const CliContext& ctx) {
@@ -148,13 +166,16 @@ Result<Connection> Connect(const SweepLocation& where, const SessionFlags& flags
   auto client = protocol::Client::Connect(copts);
   if (!client.ok()) return client.status().WithContext("broker " + copts.endpoint);
   conn.client = std::move(client).value();
+  conn.options = copts;
   return conn;
 }
 
-// The status of one sweep, or NotFound.
-Result<protocol::SweepStatus> SweepStatusOf(protocol::Client& client, const std::string& sweep) {
+// The status of one sweep, or NotFound; with the broker's counters when asked.
+Result<protocol::SweepStatus> SweepStatusOf(protocol::Client& client, const std::string& sweep,
+                                            std::map<std::string, uint64_t>* counters = nullptr) {
   auto st = client.GetStatus(sweep);
   if (!st.ok()) return st.status();
+  if (counters) *counters = st->counters;
   for (auto& s : st->sweeps) {
     if (s.sweep == sweep) return s;
   }
@@ -212,8 +233,13 @@ class BestSoFar {
     while (low_water_ < seen_.size() && seen_[low_water_]) ++low_water_;
   }
 
+  // "best sharpe_ratio 1.23 (run 17)" among the runs that meet the plan's constraints.
   std::string Describe() const {
-    if (!best_index_) return "";
+    if (!best_index_) {
+      return ineligible_ > 0
+                 ? "no run meets the constraints yet (" + std::to_string(ineligible_) + " do not)"
+                 : "";
+    }
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.4g", best_value_);
     return "best " + space_.plan().targets.primary_metric + " " + buf + " (run " +
@@ -225,6 +251,12 @@ class BestSoFar {
     // Only the small blocks MetricValue reads; the equity curve and trades are skipped unparsed.
     auto result = producer::ParseResultFields(item.result, {"metrics", "causality"});
     if (result.is_discarded()) return;
+    // The same rule as optimization_result.json's best_configuration (producer/analysis.h):
+    // only runs that meet every constraint, by the plan's direction, the lower index on a tie.
+    if (!producer::CheckConstraints(space_.plan(), result).ok) {
+      ++ineligible_;
+      return;
+    }
     auto v = producer::MetricValue(result, space_.plan().targets.primary_metric);
     if (!v || !std::isfinite(*v)) return;
     const bool better =
@@ -240,6 +272,69 @@ class BestSoFar {
   uint64_t low_water_ = 0;
   std::optional<uint64_t> best_index_;
   double best_value_ = 0;
+  uint64_t ineligible_ = 0;  // finished runs that break a constraint
+};
+
+// Why a sweep does not move although jobs are left: tag for the progress line, detail (what
+// happened and what to do) for a line of its own. Empty: it moves, or nothing is known.
+struct Stall {
+  std::string tag;
+  std::string detail;
+};
+
+// Watches for the one stall a session can explain: a store that cannot write (a full disk).
+// Embedded: the store itself says it stopped writing (store::JobStore::WriteStatus). Remote: the
+// broker's `store_errors` counter grew while no job finished.
+class StallWatch {
+ public:
+  StallWatch(std::string sweep, std::string resume_flags)
+      : sweep_(std::move(sweep)), resume_flags_(std::move(resume_flags)) {}
+
+  Stall Check(Connection& conn, const protocol::SweepStatus& st,
+              const std::map<std::string, uint64_t>& counters) {
+    const uint64_t finished = st.done + st.failed;
+    if (conn.local()) {
+      const Status w = conn.cluster->store().WriteStatus();
+      if (w.ok()) return {};
+      const std::string dir = conn.cluster->store().dir();
+      return {"the store cannot write (disk full?)", "the job store " + dir + FreeSpace(dir) +
+                                                         " stopped writing, so finished jobs "
+                                                         "cannot be recorded (" +
+                                                         w.message() +
+                                                         "). Free disk space, then press Ctrl-C "
+                                                         "and continue with: s1mple resume " +
+                                                         sweep_ + resume_flags_};
+    }
+    auto it = counters.find("store_errors");
+    const uint64_t errors = it == counters.end() ? 0 : it->second;
+    if (!baseline_ || finished > finished_at_error_) {
+      baseline_ = errors;  // progress since the last error: not stalled
+      finished_at_error_ = finished;
+      return {};
+    }
+    if (errors <= *baseline_) return {};
+    return {"the broker's store cannot write (disk full?)",
+            "the broker failed " + std::to_string(errors - *baseline_) +
+                " writes to its job store and no job finished since (counter store_errors): its "
+                "disk is probably full. Free disk space on the broker's machine and restart the "
+                "broker (runners resend their results); this session carries on when it answers"};
+  }
+
+ private:
+  static std::string FreeSpace(const std::string& dir) {
+    struct statvfs v {};
+    if (::statvfs(dir.c_str(), &v) != 0) return "";
+    const double mib =
+        static_cast<double>(v.f_bavail) * static_cast<double>(v.f_frsize) / (1024.0 * 1024.0);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " (%.1f MiB free on its disk)", mib);
+    return buf;
+  }
+
+  std::string sweep_;
+  std::string resume_flags_;
+  std::optional<uint64_t> baseline_;  // store_errors when jobs last finished
+  uint64_t finished_at_error_ = 0;
 };
 
 // A progress bar on a terminal (redrawn in place on stderr), plain lines otherwise.
@@ -247,8 +342,20 @@ class Progress {
  public:
   explicit Progress(bool enabled) : enabled_(enabled), tty_(::isatty(STDERR_FILENO) == 1) {}
 
-  void Update(const protocol::SweepStatus& s, const std::string& best, bool force = false) {
+  // `stall`, when set, says why the sweep does not move (a store that stopped writing): its
+  // detail is printed once on a line of its own, its tag on every progress line.
+  void Update(const protocol::SweepStatus& s, const std::string& best, bool force = false,
+              const Stall& stall = {}) {
     if (!enabled_) return;
+    if (stall.tag != last_stall_) {  // the detail once per stall (its free space may change)
+      force = true;
+      last_stall_ = stall.tag;
+      if (!stall.detail.empty()) {
+        if (tty_ && drawn_) std::cerr << "\n";
+        std::cerr << "s1mple: " << stall.detail << "\n";
+        drawn_ = false;
+      }
+    }
     const uint64_t finished = s.done + s.failed;
     const auto now = Clock::now();
     if (!tty_ && !force && now - last_line_ < std::chrono::seconds(5) && finished != s.total)
@@ -277,9 +384,10 @@ class Progress {
     char rate[32];
     std::snprintf(rate, sizeof rate, "%.1f jobs/s", jobs_per_s);
     line << finished << "/" << s.total << " " << pct << "  " << rate << "  ETA "
-         << Duration(s.eta_s) << "  failed " << s.failed;
+         << Duration(stall.tag.empty() ? s.eta_s : -1) << "  failed " << s.failed;
     if (s.state == "paused") line << "  (paused)";
     if (!best.empty()) line << "  " << best;
+    if (!stall.tag.empty()) line << "  STALLED: " << stall.tag;
     if (tty_) {
       std::cerr << line.str() << std::flush;
       drawn_ = true;
@@ -297,6 +405,7 @@ class Progress {
   bool tty_;
   bool drawn_ = false;
   Clock::time_point last_line_{};
+  std::string last_stall_;
   bool seen_any_ = false;  // the first update: when, and how many jobs had finished by then
   Clock::time_point first_seen_{};
   uint64_t first_finished_ = 0;
@@ -307,9 +416,11 @@ enum class FollowEnd { kFinished, kInterrupted, kLost };
 // Follows a sweep until every job is DONE or FAILED (or it is cancelled), SIGINT, or the broker
 // stops answering.
 FollowEnd Follow(Connection& conn, const std::string& sweep, const producer::JobSpace& space,
-                 const SessionFlags& flags) {
+                 const SessionFlags& flags, const std::string& resume_flags) {
   Progress progress(!flags.no_progress);
   BestSoFar best(space);
+  StallWatch stall(sweep, resume_flags);
+  std::map<std::string, uint64_t> counters;
   auto last_best = Clock::now() - std::chrono::seconds(10);
   int failures = 0;
   while (true) {
@@ -317,7 +428,7 @@ FollowEnd Follow(Connection& conn, const std::string& sweep, const producer::Job
       progress.Done();
       return FollowEnd::kInterrupted;
     }
-    auto st = SweepStatusOf(*conn.client, sweep);
+    auto st = SweepStatusOf(*conn.client, sweep, &counters);
     if (!st.ok()) {
       if (++failures >= 3) {
         progress.Done();
@@ -335,7 +446,8 @@ FollowEnd Follow(Connection& conn, const std::string& sweep, const producer::Job
     const bool finished = st->state == "complete" || st->state == "cancelled" ||
                           (st->state != "open" && st->pending + st->running == 0 &&
                            st->done + st->failed >= st->total);
-    progress.Update(*st, best.Describe(), finished);
+    progress.Update(*st, best.Describe(), finished,
+                    finished ? Stall{} : stall.Check(conn, *st, counters));
     if (finished) {
       progress.Done();
       return FollowEnd::kFinished;
@@ -347,8 +459,36 @@ FollowEnd Follow(Connection& conn, const std::string& sweep, const producer::Job
 
 // ---- outputs -----------------------------------------------------------------------------------
 
-// Writes results.csv, the result JSON and (local) report.html from the results the broker holds
-// now, in index order. Returns the analyzer's summary.
+// The members of a stored result that the outputs use: an optimization's results.csv and JSON
+// the metrics, causality, period and bar count of each run; a variant test's also its equity
+// curve. Only these travel (RESULTS `fields`) and are parsed; trades and opportunities stay.
+std::vector<std::string> OutputFields(const producer::JobSpace& space) {
+  if (space.plan().kind == producer::PlanKind::kOptimization)
+    return {"metrics", "causality", "period", "bars"};
+  return {"metrics", "causality", "period", "bars", "equity"};
+}
+
+nlohmann::json ParseOutputFields(const producer::JobSpace& space, std::string_view result) {
+  if (space.plan().kind == producer::PlanKind::kOptimization)
+    return producer::ParseResultFields(result, {"metrics", "causality", "period", "bars"});
+  return producer::ParseResultFields(result, {"metrics", "causality", "period", "bars", "equity"});
+}
+
+// report.html of `sweep` at `path`: from the store when it is local, else through the broker's
+// client protocol (a connection of its own: it is built on a second thread).
+Status WriteReport(Connection& conn, const std::string& sweep, const producer::JobSpace& space,
+                   const std::filesystem::path& path) {
+  if (conn.local()) return broker::WriteReportHtml(conn.cluster->store(), sweep, path);
+  auto client = protocol::Client::Connect(conn.options);
+  if (!client.ok()) return client.status();
+  ClientExplorerSource source(std::move(client).value(), sweep,
+                              producer::PlanKindName(space.plan().kind));
+  return broker::WriteReportHtml(source, sweep, path);
+}
+
+// Writes results.csv, report.html and, last, the result JSON from the results the broker holds
+// now, in index order. The JSON is written last (by a rename), so its presence says every output
+// is complete. Returns the analyzer's summary.
 Result<nlohmann::json> WriteOutputs(Connection& conn, const std::string& sweep,
                                     const producer::JobSpace& space,
                                     const std::filesystem::path& out_dir) {
@@ -364,22 +504,15 @@ Result<nlohmann::json> WriteOutputs(Connection& conn, const std::string& sweep,
   aopts.out_dir = out_dir;
   auto analyzer = producer::SweepAnalyzer::Open(space, info, aopts);  // creates out_dir
   if (!analyzer.ok()) return analyzer.status();
-  // report.html is built from the store on a second thread while the analyzer reads the
-  // results (the store is thread-safe; after a sweep both cores are free). Waited for below, or
-  // by the future's destructor on an early return.
-  std::future<Status> report;
-  if (conn.local()) {
-    report = std::async(std::launch::async, [&conn, &sweep, &out_dir] {
-      return broker::WriteReportHtml(conn.cluster->store(), sweep, out_dir / "report.html");
-    });
-  }
+  // report.html is built on a second thread while the analyzer reads the results (the store is
+  // thread-safe; a remote report has its own connection; after a sweep both cores are free).
+  // Waited for below, or by the future's destructor on an early return.
+  std::future<Status> report = std::async(std::launch::async, [&conn, &sweep, &space, &out_dir] {
+    return WriteReport(conn, sweep, space, out_dir / "report.html");
+  });
+  const std::vector<std::string> fields = OutputFields(space);
   uint64_t after = 0;
   while (true) {
-    // An optimization's outputs need only the small blocks of each result (the broker sends
-    // just those); a variant test's need the equity curves and trades too.
-    std::vector<std::string> fields;
-    if (space.plan().kind == producer::PlanKind::kOptimization)
-      fields = {"metrics", "causality", "period", "bars"};
     auto page = conn.client->GetResults(sweep, after, 1000, false, fields);
     if (!page.ok()) return page.status().WithContext("results of " + sweep);
     for (const auto& item : page->items) {
@@ -388,12 +521,7 @@ Result<nlohmann::json> WriteOutputs(Connection& conn, const std::string& sweep,
       outcome.attempts = static_cast<int>(std::max<uint32_t>(1, item.attempts));
       if (item.state == "done") {
         outcome.ok = true;
-        // An optimization's outputs use the metrics, causality and period of each run; a
-        // variant test's also its equity curve.
-        outcome.result = space.plan().kind == producer::PlanKind::kOptimization
-                             ? producer::ParseResultFields(
-                                   item.result, {"metrics", "causality", "period", "bars"})
-                             : nlohmann::json::parse(item.result, nullptr, false);
+        outcome.result = ParseOutputFields(space, item.result);
         if (outcome.result.is_discarded()) {
           outcome.ok = false;
           outcome.failure_reason = "stored result is not JSON";
@@ -408,48 +536,49 @@ Result<nlohmann::json> WriteOutputs(Connection& conn, const std::string& sweep,
     if (page->end || page->items.empty()) break;
     after = page->next;
   }
-  auto summary = (*analyzer)->Finish();
-  if (!summary.ok()) return summary.status();
-  if (report.valid()) {
-    Status s = report.get();
-    if (!s.ok()) spdlog::warn("report.html not written: {}", s.ToString());
-  }
-  return summary;
+  const Status report_status = report.get();
+  if (!report_status.ok()) spdlog::warn("report.html not written: {}", report_status.ToString());
+  return (*analyzer)->Finish();
 }
 
 void PrintOutcome(const std::string& sweep, const std::filesystem::path& out_dir,
-                  const producer::JobSpace& space, const nlohmann::json& summary, bool local) {
+                  const producer::JobSpace& space, const nlohmann::json& summary) {
   const bool variant = space.plan().kind == producer::PlanKind::kVariant;
   std::cout << "sweep " << sweep << ": " << summary.value("successful_runs", 0) << " succeeded, "
             << summary.value("failed_runs", 0) << " failed";
-  if (summary.contains("missing_runs") && summary["missing_runs"].is_number() &&
-      summary["missing_runs"].get<int64_t>() > 0)
-    std::cout << ", " << summary["missing_runs"].get<int64_t>() << " not finished";
+  const int64_t missing = summary.contains("missing_runs") && summary["missing_runs"].is_number()
+                              ? summary["missing_runs"].get<int64_t>()
+                              : 0;
+  if (missing > 0) std::cout << ", " << missing << " pending (not finished yet)";
   std::cout << "\n";
   if (!variant && summary.contains("best_configuration") &&
       summary["best_configuration"].is_object()) {
     const auto& b = summary["best_configuration"];
-    std::cout << "best by " << space.plan().targets.primary_metric << ": run "
+    std::cout << "best by " << space.plan().targets.primary_metric
+              << (space.plan().constraints.empty() ? "" : " (meeting the constraints)") << ": run "
               << b.value("run_id", std::string("?"));
     if (b.contains("metrics") && b["metrics"].contains(space.plan().targets.primary_metric))
       std::cout << " (" << b["metrics"][space.plan().targets.primary_metric].dump() << ")";
     if (b.contains("configuration")) std::cout << "  " << b["configuration"].dump();
     std::cout << "\n";
+  } else if (!variant && summary.contains("best_configuration_note") &&
+             summary.value("successful_runs", 0) > 0) {
+    std::cout << "best: none (" << summary["best_configuration_note"].get<std::string>() << ")\n";
   }
   if (variant && summary.contains("comparative_analysis"))
     std::cout << "comparison: " << summary["comparative_analysis"].dump() << "\n";
   const auto json_name = variant ? producer::SweepAnalyzer::kVariantJsonName
                                  : producer::SweepAnalyzer::kOptimizationJsonName;
   std::cout << "outputs in " << out_dir.string() << "/: results.csv (pandas.read_csv), "
-            << json_name << (local ? ", report.html (open in a browser)" : "") << "\n";
+            << json_name << ", report.html (open in a browser)\n";
 }
 
 std::filesystem::path OutDirFor(const std::filesystem::path& out_dir, const std::string& sweep) {
   return out_dir.empty() ? std::filesystem::path("runs") / sweep : out_dir;
 }
 
-std::string LocationFlags(const Connection& conn, const SweepLocation& where) {
-  if (!conn.local()) return " --broker " + ShellQuoteIfNeeded(where.broker);
+std::string LocationFlags(const SweepLocation& where) {
+  if (!where.broker.empty()) return " --broker " + ShellQuoteIfNeeded(where.broker);
   if (where.store_dir == ".s1mple") return "";
   return " --store " + ShellQuoteIfNeeded(where.store_dir.string());
 }
@@ -460,10 +589,10 @@ int FollowAndWrite(Connection& conn, const SweepLocation& where, const std::stri
                    const SessionFlags& flags) {
   if (conn.local() && !conn.cluster->http_url().empty())
     std::cerr << "Trade Explorer: " << conn.cluster->http_url() << "#/sweep/" << sweep << "\n";
-  FollowEnd end = Follow(conn, sweep, space, flags);
+  FollowEnd end = Follow(conn, sweep, space, flags, LocationFlags(where));
   if (end == FollowEnd::kInterrupted) {
     std::cerr << "interrupted: every finished job is recorded; continue with: s1mple resume "
-              << sweep << LocationFlags(conn, where) << "\n";
+              << sweep << LocationFlags(where) << "\n";
     if (conn.cluster) conn.cluster->Stop();
     return kExitInterrupted;
   }
@@ -474,7 +603,7 @@ int FollowAndWrite(Connection& conn, const SweepLocation& where, const std::stri
     PrintError(summary.status().message());
     return kExitFailure;
   }
-  PrintOutcome(sweep, dir, space, summary.value(), conn.local());
+  PrintOutcome(sweep, dir, space, summary.value());
   // Some failed runs are data (a plan may hold configurations that cannot trade); a sweep in
   // which nothing succeeded is a failure of the command.
   if (summary->value("successful_runs", 0) == 0 && summary->value("failed_runs", 0) > 0) {
@@ -485,36 +614,65 @@ int FollowAndWrite(Connection& conn, const SweepLocation& where, const std::stri
   return kExitOk;
 }
 
-// Sends the jobs job_count.. of a sweep still SUBMITTING, then commits it.
-Status FinishSubmission(protocol::Client& client, const std::string& sweep,
-                        const producer::JobSpace& space, uint64_t have) {
-  constexpr uint64_t kBatch = 2000;
-  for (uint64_t first = have; first < space.size(); first += kBatch) {
-    protocol::SubmitJobs jobs;
-    jobs.sweep = sweep;
-    jobs.first_index = first;
-    for (uint64_t i = first; i < std::min(space.size(), first + kBatch); ++i)
-      jobs.overrides.push_back(space.Overrides(i).dump());
-    auto r = client.Call(jobs);
-    if (!r.ok()) return r.status().WithContext("submitting jobs of " + sweep);
-    if (g_interrupted.load()) return Status::Unavailable("interrupted while submitting");
+// ---- submission --------------------------------------------------------------------------------
+
+// Shows how a long submission advances (1,000,000 jobs take a while): redrawn on a terminal,
+// a line every 5 s otherwise; nothing for a submission that takes under 2 s.
+class SubmitMeter {
+ public:
+  explicit SubmitMeter(bool enabled) : enabled_(enabled), tty_(::isatty(STDERR_FILENO) == 1) {}
+  ~SubmitMeter() {
+    if (drawn_ && tty_) std::cerr << "\n";
   }
-  protocol::SubmitCommit commit;
-  commit.sweep = sweep;
-  commit.total = space.size();
-  auto r = client.Call(commit);
-  return r.ok() ? Status::Ok() : r.status().WithContext("committing " + sweep);
+  void operator()(uint64_t stored, uint64_t total) {
+    const auto now = Clock::now();
+    if (!enabled_ || now - start_ < std::chrono::seconds(2)) return;
+    if (!tty_ && now - last_ < std::chrono::seconds(5) && stored != total) return;
+    last_ = now;
+    std::cerr << (tty_ ? "\r\033[K" : "") << "submitting: " << stored << "/" << total << " jobs"
+              << (tty_ ? "" : "\n") << std::flush;
+    drawn_ = true;
+  }
+
+ private:
+  bool enabled_;
+  bool tty_;
+  bool drawn_ = false;
+  Clock::time_point start_ = Clock::now();
+  Clock::time_point last_{};
+};
+
+// What the user sees when a submission did not complete: interrupted (exit 130) or failed (1),
+// with the command that finishes it once the sweep exists.
+int SubmissionFailed(Connection& conn, const SweepLocation& where, const std::string& sweep,
+                     const Status& s) {
+  if (g_interrupted.load()) {
+    if (sweep.empty()) {
+      std::cerr << "interrupted before the sweep was created: nothing was submitted\n";
+    } else {
+      std::cerr << "interrupted during the submission of " << sweep
+                << ": the jobs sent so far are stored; continue with: s1mple resume " << sweep
+                << LocationFlags(where) << " (or run the identical plan again)\n";
+    }
+    if (conn.cluster) conn.cluster->Stop();
+    return kExitInterrupted;
+  }
+  PrintError("submitting the sweep: " + s.message() +
+             (sweep.empty() ? std::string()
+                            : "; the jobs sent so far are stored: continue with: s1mple resume " +
+                                  sweep + LocationFlags(where)));
+  return kExitFailure;
 }
 
-// An unfinished sweep in the local store made from the identical plan and base artifacts.
-std::optional<store::SweepInfo> FindUnfinished(
-    store::JobStore& store, const std::string& plan_text,
-    const std::map<std::string, std::string>& artifacts) {
+// The newest sweep of this plan (same plan text and base artifacts) in the local store that is
+// not cancelled: an unfinished one to carry on with, or a finished one whose results stand
+// (results are deterministic: running it again would repeat every recorded job, DESIGN decision
+// 7). Reusing the finished one also covers a session killed between its last result and its
+// outputs.
+std::optional<store::SweepInfo> FindPrevious(store::JobStore& store, const std::string& plan_text,
+                                             const std::map<std::string, std::string>& artifacts) {
   for (const auto& s : store.FindSweepsByPlanHash(protocol::Sha256Hex(plan_text))) {
-    const bool unfinished = s.state == store::SweepState::kSubmitting ||
-                            s.state == store::SweepState::kActive ||
-                            s.state == store::SweepState::kPaused;
-    if (unfinished && s.base_artifacts == artifacts) return s;
+    if (s.base_artifacts == artifacts && s.state != store::SweepState::kCancelled) return s;
   }
   return std::nullopt;
 }
@@ -532,7 +690,11 @@ Status Reactivate(Connection& conn, const std::string& sweep, const producer::Jo
     }
     std::cerr << "finishing the interrupted submission of " << sweep << " (" << have << "/"
               << space.size() << " jobs stored)\n";
-    S1MPLE_RETURN_IF_ERROR(FinishSubmission(*conn.client, sweep, space, have));
+    auto channel = SubmitChannel(conn);
+    SubmitMeter meter(true);
+    producer::SubmitOptions sopts;
+    sopts.on_batch = std::ref(meter);
+    S1MPLE_RETURN_IF_ERROR(producer::SendJobsAndCommit(channel, sweep, space, have, sopts));
   } else if (st->state == "paused") {
     S1MPLE_RETURN_IF_ERROR(conn.client->Control(sweep, protocol::ControlAction::kResume));
   }
@@ -549,9 +711,13 @@ void AddSessionFlags(CLI::App* sub, SessionFlags& flags, bool with_detach) {
   sub->add_option("--key", flags.key, "our secret key file (NAME.key) for a CurveZMQ broker");
   sub->add_option("--server-key", flags.server_key,
                   "the broker's public key (Z85 text or a .pub file)");
-  if (with_detach)
+  if (with_detach) {
     sub->add_flag("--detach", flags.detach,
                   "with --broker: submit, print the sweep id alone on stdout, and exit");
+    sub->add_flag("--fresh", flags.fresh,
+                  "embedded: run the plan as a new sweep even if the store holds a sweep of the "
+                  "identical plan (default: resume it, or write the outputs of the finished one)");
+  }
   sub->add_option("--http", flags.http,
                   "embedded mode: serve the Trade Explorer at HOST:PORT while the sweep runs");
   sub->add_flag("--http-public", flags.http_public, "allow a non-loopback --http address");
@@ -584,7 +750,12 @@ int RunSweepSession(const producer::SweepRequest& request, const SessionFlags& f
     blobs[producer::kRoleData] = ss.str();
   }
   std::map<std::string, std::string> artifacts;
-  for (const auto& [role, bytes] : blobs) artifacts[role] = protocol::Sha256Hex(bytes);
+  std::vector<std::string> artifact_bytes;
+  for (auto& [role, bytes] : blobs) {
+    artifacts[role] = protocol::Sha256Hex(bytes);
+    artifact_bytes.push_back(std::move(bytes));
+  }
+  blobs.clear();
 
   SweepLocation where;
   where.broker = request.broker;
@@ -602,28 +773,26 @@ int RunSweepSession(const producer::SweepRequest& request, const SessionFlags& f
   }
   const auto space = prepared.space;
 
-  // An identical plan already in this store and unfinished: resume it rather than start over.
-  if (conn->local()) {
-    if (auto found = FindUnfinished(conn->cluster->store(), plan.text, artifacts)) {
-      std::cerr << "resuming unfinished sweep " << found->id << " of this plan ("
-                << found->counts.done + found->counts.failed << "/" << space->size()
-                << " jobs finished)\n";
-      Status s = Reactivate(*conn, found->id, *space);
-      if (!s.ok()) {
-        PrintError(s.message());
-        return kExitFailure;
+  // The identical plan already in this store: resume it, or take the results of its finished
+  // sweep, rather than start over (DESIGN decision 7: nothing recorded is run again). --fresh
+  // runs it again as a new sweep.
+  if (conn->local() && !flags.fresh) {
+    if (auto found = FindPrevious(conn->cluster->store(), plan.text, artifacts)) {
+      if (found->state == store::SweepState::kDone) {
+        std::cerr << "sweep " << found->id << " of this plan finished on "
+                  << IsoUtc(found->created_ms) << " (created); writing its outputs (--fresh "
+                  << "runs the plan again as a new sweep)\n";
+      } else {
+        std::cerr << "resuming unfinished sweep " << found->id << " of this plan ("
+                  << found->counts.done + found->counts.failed << "/" << space->size()
+                  << " jobs finished)\n";
       }
+      Status s = Reactivate(*conn, found->id, *space);
+      if (!s.ok()) return SubmissionFailed(*conn, where, found->id, s);
       return FollowAndWrite(*conn, where, found->id, *space, request.out_dir, flags);
     }
   }
 
-  for (const auto& [role, bytes] : blobs) {
-    auto put = conn->client->PutArtifact(bytes);
-    if (!put.ok()) {
-      PrintError("uploading " + role + ": " + put.status().message());
-      return kExitFailure;
-    }
-  }
   protocol::SweepSpec spec;
   spec.name = plan.name;
   spec.kind = producer::PlanKindName(plan.kind);
@@ -632,25 +801,33 @@ int RunSweepSession(const producer::SweepRequest& request, const SessionFlags& f
   spec.max_workers =
       plan.parallel.max_workers > 0 ? static_cast<uint32_t>(plan.parallel.max_workers) : 0;
   spec.timeout_ms = static_cast<uint64_t>(std::max(0, plan.parallel.timeout_per_run_s)) * 1000;
-  std::vector<std::string> overrides;
-  overrides.reserve(space->size());
-  for (uint64_t i = 0; i < space->size(); ++i) overrides.push_back(prepared.OverridesBytes(i));
-  auto sweep = conn->client->SubmitSweep(spec, overrides);
-  overrides.clear();
-  overrides.shrink_to_fit();
-  if (!sweep.ok()) {
-    PrintError("submitting the sweep: " + sweep.status().message());
-    return kExitFailure;
+  // Streamed from the lazy job space, batch by batch; a broker that dies meanwhile gets the
+  // unanswered request again once it is back, and an open sweep of this plan that another
+  // (cut-off) submission left is finished instead of starting a second one.
+  producer::Submission submission;
+  {
+    auto channel = SubmitChannel(*conn);
+    SubmitMeter meter(!flags.no_progress && !flags.detach);
+    producer::SubmitOptions sopts;
+    sopts.on_batch = std::ref(meter);
+    Status s = producer::SubmitSweep(channel, spec, artifact_bytes, *space, sopts, &submission);
+    if (!s.ok()) return SubmissionFailed(*conn, where, submission.sweep, s);
+  }
+  artifact_bytes.clear();
+  const std::string& sweep = submission.sweep;
+  if (submission.resumed) {
+    std::cerr << "finished the interrupted submission of " << sweep << " of this plan ("
+              << submission.resumed_at << "/" << space->size() << " jobs had been stored)\n";
   }
   if (flags.detach) {
-    std::cout << sweep.value() << "\n";
+    std::cout << sweep << "\n";
     return kExitOk;
   }
-  std::cerr << "sweep " << sweep.value() << ": " << space->size() << " jobs (" << plan.name << ")"
+  std::cerr << "sweep " << sweep << ": " << space->size() << " jobs (" << plan.name << ")"
             << (conn->local() ? ", " + std::to_string(conn->cluster->slots()) + " local slots"
                               : ", broker " + request.broker)
             << "\n";
-  return FollowAndWrite(*conn, where, sweep.value(), *space, request.out_dir, flags);
+  return FollowAndWrite(*conn, where, sweep, *space, request.out_dir, flags);
 }
 
 int ResumeSweep(const std::string& sweep_id, const SweepLocation& where,
@@ -669,6 +846,7 @@ int ResumeSweep(const std::string& sweep_id, const SweepLocation& where,
   }
   Status s = Reactivate(*conn, sweep_id, **space);
   if (!s.ok()) {
+    if (g_interrupted.load()) return SubmissionFailed(*conn, where, sweep_id, s);
     PrintError(s.message());
     return ExitFor(s);
   }
@@ -699,7 +877,7 @@ int WriteSweepResults(const std::string& sweep_id, const SweepLocation& where,
     PrintError(summary.status().message());
     return kExitFailure;
   }
-  PrintOutcome(sweep_id, dir, **space, summary.value(), conn->local());
+  PrintOutcome(sweep_id, dir, **space, summary.value());
   return kExitOk;
 }
 

@@ -26,18 +26,22 @@ struct SessionFlags {
   std::string key;           // our secret key file (NAME.key), for a CurveZMQ broker
   std::string server_key;    // the broker's public key (Z85 or a .pub file)
   bool detach = false;       // submit, print the sweep id alone on stdout, exit
+  bool fresh = false;        // embedded: a new sweep even if the identical plan has one
   std::string http;          // embedded mode: serve the Trade Explorer at HOST:PORT meanwhile
   bool http_public = false;  // allow a non-loopback --http address
   bool no_progress = false;  // no progress output at all
 };
 
-// Registers --key, --server-key, --detach (when with_detach), --http, --http-public and
-// --quiet-progress on `sub`, writing into `flags` (which must outlive the app).
+// Registers --key, --server-key, --detach and --fresh (when with_detach), --http, --http-public
+// and --no-progress on `sub`, writing into `flags` (which must outlive the app).
 void AddSessionFlags(CLI::App* sub, SessionFlags& flags, bool with_detach);
 
-// Runs a prepared plan to completion (or until SIGINT) and writes its outputs. An unfinished
-// sweep of the identical plan (same plan text and base artifacts) in the same store is resumed
-// instead of starting over, and the session says so. Exit codes as in cli/commands.h.
+// Runs a prepared plan to completion (or until SIGINT) and writes its outputs. The newest sweep
+// of the identical plan (same plan text and base artifacts) in the same store, unless cancelled,
+// is carried on instead of starting over: an unfinished one is resumed, a finished one's outputs
+// are written from its results (unless flags.fresh); the session says so. With a broker, an
+// open (cut-off) submission of the identical plan is finished (SUBMIT_BEGIN resume_identical).
+// Exit codes as in cli/commands.h.
 int RunSweepSession(const producer::SweepRequest& request, const SessionFlags& flags,
                     CliContext& ctx);
 

@@ -100,11 +100,21 @@ SweepAnalyzer::SweepAnalyzer(const JobSpace& space, SweepInfo info, AnalysisOpti
     : space_(space), info_(std::move(info)), options_(std::move(options)) {}
 
 SweepAnalyzer::~SweepAnalyzer() {
-  if (!part_path_.empty()) {
-    std::error_code ec;
-    part_.close();
-    fs::remove(part_path_, ec);
+  // Whatever was not finished (an error, or Finish never called) leaves no file behind but
+  // the outputs that were complete before this analysis started.
+  std::error_code ec;
+  csv_.close();
+  part_.close();
+  for (const fs::path& p : {part_path_, csv_tmp_path_, json_tmp_path_}) {
+    if (!p.empty()) fs::remove(p, ec);
   }
+}
+
+Status SweepAnalyzer::Publish(const fs::path& tmp, const fs::path& path) {
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return Status::IOError(path.string() + ": " + ec.message());
+  return Status::Ok();
 }
 
 Result<std::unique_ptr<SweepAnalyzer>> SweepAnalyzer::Open(const JobSpace& space, SweepInfo info,
@@ -113,9 +123,11 @@ Result<std::unique_ptr<SweepAnalyzer>> SweepAnalyzer::Open(const JobSpace& space
   fs::create_directories(options.out_dir, ec);
   if (ec) return Status::IOError(options.out_dir.string() + ": " + ec.message());
   std::unique_ptr<SweepAnalyzer> a(new SweepAnalyzer(space, std::move(info), std::move(options)));
-  const fs::path csv_path = a->options_.out_dir / kCsvName;
-  a->csv_.open(csv_path, std::ios::binary | std::ios::trunc);
-  if (!a->csv_) return Status::IOError(csv_path.string() + ": cannot write");
+  // results.csv is streamed into a temporary file and renamed at Finish: a reader never sees
+  // half a table, and a failed analysis leaves the previous one (if any) in place.
+  a->csv_tmp_path_ = a->options_.out_dir / (std::string(kCsvName) + ".tmp");
+  a->csv_.open(a->csv_tmp_path_, std::ios::binary | std::ios::trunc);
+  if (!a->csv_) return Status::IOError(a->csv_tmp_path_.string() + ": cannot write");
   if (space.plan().kind == PlanKind::kOptimization) {
     a->part_path_ = a->options_.out_dir / ".optimization_results.part";
     a->part_.open(a->part_path_, std::ios::binary | std::ios::trunc);
@@ -263,7 +275,7 @@ Status SweepAnalyzer::Add(const JobOutcome& outcome) {
     if (!part_) return Status::IOError(part_path_.string() + ": write failed (disk full?)");
   }
   if (!csv_) {
-    return Status::IOError((options_.out_dir / kCsvName).string() + ": write failed (disk full?)");
+    return Status::IOError(csv_tmp_path_.string() + ": write failed (disk full?)");
   }
   return Status::Ok();
 }
@@ -404,22 +416,32 @@ ojson SweepAnalyzer::VariantSummary() const {
 
 Status SweepAnalyzer::WriteOptimizationJson(const ojson& summary) {
   part_.close();
+  if (!part_) return Status::IOError(part_path_.string() + ": write failed (disk full?)");
   const fs::path path = options_.out_dir / kOptimizationJsonName;
-  const fs::path tmp = path.string() + ".tmp";
-  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-  if (!out) return Status::IOError(tmp.string() + ": cannot write");
+  json_tmp_path_ = path.string() + ".tmp";
+  std::ofstream out(json_tmp_path_, std::ios::binary | std::ios::trunc);
+  if (!out) return Status::IOError(json_tmp_path_.string() + ": cannot write");
   std::string head = summary.dump(2);
   head.pop_back();  // the closing brace: results go last
   while (!head.empty() && (head.back() == '\n' || head.back() == ' ')) head.pop_back();
-  out << head << ",\n  \"results\": [\n";
+  out << head << ",\n  \"results\": [";
+  // Copied in blocks: `out << part.rdbuf()` would set failbit on an empty part file (a sweep
+  // with no finished run), which read as a failed write.
   std::ifstream part(part_path_, std::ios::binary);
-  out << part.rdbuf();
-  out << "\n  ]\n}\n";
+  if (!part) return Status::IOError(part_path_.string() + ": cannot read");
+  std::vector<char> block(1 << 16);
+  bool any = false;
+  while (part.read(block.data(), static_cast<std::streamsize>(block.size())) || part.gcount() > 0) {
+    if (!any) out << "\n";
+    any = true;
+    out.write(block.data(), part.gcount());
+  }
+  out << (any ? "\n  ]\n}\n" : "]\n}\n");
   out.close();
-  if (!out) return Status::IOError(tmp.string() + ": write failed (disk full?)");
+  if (!out) return Status::IOError(json_tmp_path_.string() + ": write failed (disk full?)");
+  S1MPLE_RETURN_IF_ERROR(Publish(json_tmp_path_, path));
+  json_tmp_path_.clear();
   std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return Status::IOError(path.string() + ": " + ec.message());
   fs::remove(part_path_, ec);
   part_path_.clear();
   return Status::Ok();
@@ -429,7 +451,9 @@ Result<json> SweepAnalyzer::Finish() {
   if (finished_) return Status::FailedPrecondition("analysis already finished");
   finished_ = true;
   csv_.close();
-  if (!csv_) return Status::IOError((options_.out_dir / kCsvName).string() + ": write failed");
+  if (!csv_) return Status::IOError(csv_tmp_path_.string() + ": write failed (disk full?)");
+  S1MPLE_RETURN_IF_ERROR(Publish(csv_tmp_path_, options_.out_dir / kCsvName));
+  csv_tmp_path_.clear();
   ojson summary = Summary();
   if (space_.plan().kind == PlanKind::kOptimization) {
     S1MPLE_RETURN_IF_ERROR(WriteOptimizationJson(summary));
@@ -441,10 +465,13 @@ Result<json> SweepAnalyzer::Finish() {
     });
     full["results"] = runs;
     const fs::path path = options_.out_dir / kVariantJsonName;
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    json_tmp_path_ = path.string() + ".tmp";
+    std::ofstream out(json_tmp_path_, std::ios::binary | std::ios::trunc);
     out << full.dump(2) << "\n";
     out.close();
-    if (!out) return Status::IOError(path.string() + ": write failed (disk full?)");
+    if (!out) return Status::IOError(json_tmp_path_.string() + ": write failed (disk full?)");
+    S1MPLE_RETURN_IF_ERROR(Publish(json_tmp_path_, path));
+    json_tmp_path_.clear();
   }
   return json::parse(summary.dump());
 }

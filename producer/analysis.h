@@ -3,7 +3,8 @@
 // OptimizationResult and VariantComparisonResult. Shapes: docs/PLANS.md ("Outputs").
 //
 // Streaming: outcomes arrive one at a time in any order (a broker returns them as runners finish
-// or a store scan yields them in index order). results.csv gets one row per Add; the per-run
+// or a store scan yields them in index order). results.csv gets one row per Add (into
+// results.csv.tmp, renamed at Finish; every output appears only complete); the per-run
 // entries of optimization_result.json go to a scratch file and are stitched into the JSON at
 // Finish, so 100,000 results are never held in memory. Only the best run, the top N runs, the
 // failures (up to a cap) and the distinct values of each varied parameter (up to a cap) are
@@ -63,7 +64,8 @@ std::optional<double> MetricValue(const nlohmann::json& result, const std::strin
 
 class SweepAnalyzer {
  public:
-  // Creates out_dir and results.csv (header row written). The space must outlive the analyzer.
+  // Creates out_dir and results.csv.tmp (header row written). The space must outlive the
+  // analyzer.
   [[nodiscard]] static Result<std::unique_ptr<SweepAnalyzer>> Open(const JobSpace& space,
                                                                    SweepInfo info,
                                                                    AnalysisOptions options);
@@ -99,6 +101,7 @@ class SweepAnalyzer {
   nlohmann::ordered_json OptimizationSummary() const;
   nlohmann::ordered_json VariantSummary() const;
   Status WriteOptimizationJson(const nlohmann::ordered_json& summary);
+  static Status Publish(const std::filesystem::path& tmp, const std::filesystem::path& path);
 
   const JobSpace& space_;
   SweepInfo info_;
@@ -106,6 +109,10 @@ class SweepAnalyzer {
   std::ofstream csv_;
   std::ofstream part_;  // optimization: one JSON run entry per line
   std::filesystem::path part_path_;
+  // Outputs are written to these and renamed into place when complete; the destructor removes
+  // whichever is still set (a failed or abandoned analysis leaves no temporary file).
+  std::filesystem::path csv_tmp_path_;
+  std::filesystem::path json_tmp_path_;
   std::vector<bool> seen_;  // by index (1 bit per job)
   uint64_t successful_ = 0;
   uint64_t failed_ = 0;

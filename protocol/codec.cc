@@ -1,5 +1,6 @@
 #include "protocol/codec.h"
 
+#include <cstring>
 #include <exception>
 #include <msgpack.hpp>
 #include <type_traits>
@@ -37,9 +38,17 @@ class MapWriter {
     Key(key);
     v ? p_.pack_true() : p_.pack_false();
   }
+  // Always a msgpack float 64, also for whole numbers (msgpack-c's pack_double writes an
+  // integer for those; PROTOCOL.md promises floats).
   void Field(std::string_view key, double v) {
     Key(key);
-    p_.pack_double(v);
+    uint64_t bits = 0;
+    static_assert(sizeof bits == sizeof v);
+    std::memcpy(&bits, &v, sizeof bits);
+    char buf[9];
+    buf[0] = static_cast<char>(0xcb);
+    for (int i = 0; i < 8; ++i) buf[1 + i] = static_cast<char>((bits >> (56 - 8 * i)) & 0xff);
+    p_.pack_str_body(buf, sizeof buf);  // appends the 9 bytes as they are
   }
   void Field(std::string_view key, const std::map<std::string, std::string>& m) {
     Key(key);
@@ -134,7 +143,7 @@ void PackResultItem(Packer& p, const ResultItem& r) {
 // Reply: req, command, ok, error + payload fields.
 void PackReply(Packer& p, const Reply& r) {
   uint32_t extra = 0;
-  if (std::holds_alternative<SubmitBeginReply>(r.payload)) extra = 1;
+  if (std::holds_alternative<SubmitBeginReply>(r.payload)) extra = 3;
   if (const auto* s = std::get_if<StatusReply>(&r.payload)) extra = s->next.empty() ? 3 : 4;
   if (std::holds_alternative<ResultsReply>(r.payload)) extra = 3;
   if (std::holds_alternative<GetReply>(r.payload)) extra = 4;
@@ -145,6 +154,8 @@ void PackReply(Packer& p, const Reply& r) {
   w.Field("error", r.error);
   if (const auto* b = std::get_if<SubmitBeginReply>(&r.payload)) {
     w.Field("sweep", b->sweep);
+    w.Field("resumed", b->resumed);
+    w.Field("job_count", b->job_count);
   } else if (const auto* s = std::get_if<StatusReply>(&r.payload)) {
     w.Key("sweeps");
     p.pack_array(static_cast<uint32_t>(s->sweeps.size()));
@@ -168,14 +179,28 @@ void PackReply(Packer& p, const Reply& r) {
   }
 }
 
+// [map{sweep, index, attempt}] under `key`.
+void PackJobRefs(MapWriter& w, std::string_view key, const std::vector<JobRef>& refs) {
+  w.Key(key);
+  w.packer().pack_array(static_cast<uint32_t>(refs.size()));
+  for (const JobRef& r : refs) {
+    MapWriter m(w.packer(), 3);
+    m.Field("sweep", r.sweep);
+    m.Field("index", r.index);
+    m.Field("attempt", r.attempt);
+  }
+}
+
 struct BodyPacker {
   Packer& p;
   void operator()(const Ready& m) {
-    MapWriter w(p, 4);
+    MapWriter w(p, 4 + (m.instance.empty() ? 0 : 1) + (m.held ? 1 : 0));
     w.Field("runner", m.runner);
     w.Field("slots", m.slots);
     w.Field("credit", m.credit);
     w.Field("queue", m.queue);
+    if (!m.instance.empty()) w.Field("instance", m.instance);
+    if (m.held) PackJobRefs(w, "held", *m.held);
   }
   void operator()(const Job& m) {
     MapWriter w(p, 7);
@@ -188,7 +213,7 @@ struct BodyPacker {
     w.Field("overrides", m.overrides);
   }
   void operator()(const JobResult& m) {
-    MapWriter w(p, 9);
+    MapWriter w(p, m.handed_back ? 10 : 9);
     w.Field("sweep", m.sweep);
     w.Field("index", m.index);
     w.Field("attempt", m.attempt);
@@ -198,6 +223,7 @@ struct BodyPacker {
     w.Field("retryable", m.retryable);
     w.Field("elapsed_ms", m.elapsed_ms);
     w.Field("credit", m.credit);
+    if (m.handed_back) w.Field("handed_back", true);
   }
   void operator()(const Ack& m) {
     MapWriter w(p, 4);
@@ -207,17 +233,23 @@ struct BodyPacker {
     w.Field("disposition", DispositionName(m.disposition));
   }
   void operator()(const Heartbeat& m) {
-    MapWriter w(p, 1);
+    MapWriter w(p, m.started.empty() ? 1 : 2);
     w.Field("running", m.running);
+    if (!m.started.empty()) PackJobRefs(w, "started", m.started);
+  }
+  void operator()(const Revoke& m) {
+    MapWriter w(p, 1);
+    PackJobRefs(w, "jobs", m.jobs);
   }
   void operator()(const Disconnect& m) {
     MapWriter w(p, 1);
     w.Field("reason", m.reason);
   }
   void operator()(const SubmitBegin& m) {
-    MapWriter w(p, 8);
+    MapWriter w(p, m.resume_identical ? 9 : 8);
     w.Field("req", m.req);
     PackSpec(w, m.spec);
+    if (m.resume_identical) w.Field("resume_identical", m.resume_identical);
   }
   void operator()(const SubmitJobs& m) {
     MapWriter w(p, 4);
@@ -442,6 +474,7 @@ class MapReader {
     return Status::InvalidArgument(where_ + ": field '" + std::string(key) + "': " + what);
   }
   const std::string& where() const { return where_; }
+  bool Has(std::string_view key) const { return Find(key) != nullptr; }
 
  private:
   const msgpack::object* Find(std::string_view key) const {
@@ -482,6 +515,27 @@ Status CheckArtifacts(const MapReader& r, const std::map<std::string, std::strin
   return Status::Ok();
 }
 
+// An optional [map{sweep, index, attempt}] under `key`; *present says whether it was there.
+Status JobRefs(const MapReader& r, std::string_view key, std::vector<JobRef>* out,
+               bool* present = nullptr) {
+  if (present) *present = r.Has(key);
+  if (!r.Has(key)) return Status::Ok();
+  auto arr = r.Array(key, kMaxJobRefs);
+  if (!arr.ok()) return arr.status();
+  const msgpack::object* a = *arr;
+  out->resize(a->via.array.size);
+  for (uint32_t i = 0; i < a->via.array.size; ++i) {
+    std::string where = r.where() + ": " + std::string(key) + "[" + std::to_string(i) + "]";
+    auto item = MapReader::Open(a->via.array.ptr[i], where);
+    if (!item.ok()) return item.status();
+    JobRef& ref = (*out)[i];
+    S1MPLE_RETURN_IF_ERROR(item->Str("sweep", &ref.sweep, kMaxNameBytes));
+    S1MPLE_RETURN_IF_ERROR(item->U64("index", &ref.index));
+    S1MPLE_RETURN_IF_ERROR(item->U32("attempt", &ref.attempt));
+  }
+  return Status::Ok();
+}
+
 Result<Message> DecodeReady(const MapReader& r) {
   Ready m;
   S1MPLE_RETURN_IF_ERROR(r.Str("runner", &m.runner, kMaxNameBytes));
@@ -489,6 +543,11 @@ Result<Message> DecodeReady(const MapReader& r) {
   S1MPLE_RETURN_IF_ERROR(r.U32("slots", &m.slots));
   S1MPLE_RETURN_IF_ERROR(r.U32("credit", &m.credit));
   S1MPLE_RETURN_IF_ERROR(r.U32("queue", &m.queue, true));
+  S1MPLE_RETURN_IF_ERROR(r.Str("instance", &m.instance, kMaxNameBytes, true));
+  bool has_held = false;
+  std::vector<JobRef> held;
+  S1MPLE_RETURN_IF_ERROR(JobRefs(r, "held", &held, &has_held));
+  if (has_held) m.held = std::move(held);
   if (m.slots == 0 || m.slots > 4096) return r.Field("slots", "must be between 1 and 4096");
   if (m.queue > 65536) return r.Field("queue", "must not exceed 65536");
   if (m.credit > m.slots + m.queue) return r.Field("credit", "must not exceed slots + queue");
@@ -527,6 +586,7 @@ Result<Message> DecodeResult(const MapReader& r) {
   S1MPLE_RETURN_IF_ERROR(r.U64("elapsed_ms", &m.elapsed_ms, true));
   S1MPLE_RETURN_IF_ERROR(r.U32("credit", &m.credit));
   if (m.credit > 4096) return r.Field("credit", "must not exceed 4096");
+  S1MPLE_RETURN_IF_ERROR(r.Bool("handed_back", &m.handed_back, true));
   return Message(m);
 }
 
@@ -551,6 +611,14 @@ Result<Message> DecodeAck(const MapReader& r) {
 Result<Message> DecodeHeartbeat(const MapReader& r) {
   Heartbeat m;
   S1MPLE_RETURN_IF_ERROR(r.U32("running", &m.running, true));
+  S1MPLE_RETURN_IF_ERROR(JobRefs(r, "started", &m.started));
+  return Message(m);
+}
+
+Result<Message> DecodeRevoke(const MapReader& r) {
+  Revoke m;
+  if (!r.Has("jobs")) return r.Field("jobs", "is missing");
+  S1MPLE_RETURN_IF_ERROR(JobRefs(r, "jobs", &m.jobs));
   return Message(m);
 }
 
@@ -575,6 +643,7 @@ Result<Message> DecodeSubmitBegin(const MapReader& r) {
   S1MPLE_RETURN_IF_ERROR(r.U64("timeout_ms", &s.timeout_ms, true));
   S1MPLE_RETURN_IF_ERROR(r.U32("max_attempts", &s.max_attempts, true));
   if (s.max_attempts > 100) return r.Field("max_attempts", "must not exceed 100");
+  S1MPLE_RETURN_IF_ERROR(r.Bool("resume_identical", &m.resume_identical, true));
   return Message(m);
 }
 
@@ -720,6 +789,8 @@ Result<Message> DecodeReply(const MapReader& r) {
   if (m.command == "SUBMIT_BEGIN") {
     SubmitBeginReply b;
     S1MPLE_RETURN_IF_ERROR(r.Str("sweep", &b.sweep, kMaxNameBytes));
+    S1MPLE_RETURN_IF_ERROR(r.Bool("resumed", &b.resumed, true));
+    S1MPLE_RETURN_IF_ERROR(r.U64("job_count", &b.job_count, true));
     m.payload = b;
   } else if (m.command == "STATUS") {
     StatusReply s;
@@ -770,6 +841,7 @@ Result<Message> DecodeBody(std::string_view command, const MapReader& r) {
   if (command == "PUT") return DecodePut(r);
   if (command == "GET") return DecodeGet(r);
   if (command == "REPLY") return DecodeReply(r);
+  if (command == "REVOKE") return DecodeRevoke(r);
   return Status::InvalidArgument("unknown command '" + std::string(command.substr(0, 32)) + "'");
 }
 
@@ -815,6 +887,7 @@ std::string_view CommandName(const Message& m) {
     std::string_view operator()(const Put&) { return "PUT"; }
     std::string_view operator()(const Get&) { return "GET"; }
     std::string_view operator()(const Reply&) { return "REPLY"; }
+    std::string_view operator()(const Revoke&) { return "REVOKE"; }
   };
   return std::visit(Namer{}, m);
 }

@@ -6,7 +6,7 @@
 //   frame 2  body, one msgpack map with named fields (a map with string keys)
 // A ROUTER socket (the broker) sees the sender's routing id in front of these frames.
 //
-// Runner side (Majordomo worker style): READY, JOB, RESULT, ACK, HEARTBEAT, DISCONNECT.
+// Runner side (Majordomo worker style): READY, JOB, RESULT, ACK, HEARTBEAT, DISCONNECT, REVOKE.
 // Client side (request/REPLY, matched by `req`): SUBMIT_BEGIN, SUBMIT_JOBS, SUBMIT_COMMIT,
 // STATUS, RESULTS, PAUSE, RESUME, CANCEL, PUT, GET. Runners use GET to fetch artifacts too.
 //
@@ -46,7 +46,17 @@ inline constexpr size_t kMaxArtifactBytes = kMaxMessageBytes - (64u << 10);
 inline constexpr size_t kReplyBudgetBytes = 8u << 20;
 inline constexpr size_t kArtifactChunkBytes = 4u << 20;
 
+inline constexpr size_t kMaxJobRefs = 100000;  // entries of READY held, HEARTBEAT started, REVOKE
+
 // ---- runner side ---------------------------------------------------------------------------
+
+// One attempt of one job, as READY `held`, HEARTBEAT `started` and REVOKE name it.
+struct JobRef {
+  std::string sweep;
+  uint64_t index = 0;
+  uint32_t attempt = 0;
+  bool operator==(const JobRef&) const = default;
+};
 
 // runner -> broker, first message after connecting (and after every reconnect).
 struct Ready {
@@ -54,6 +64,12 @@ struct Ready {
   uint32_t slots = 0;   // how many jobs it runs at once (>= 1)
   uint32_t credit = 0;  // how many jobs it accepts right now (<= slots + queue)
   uint32_t queue = 0;   // jobs it is willing to hold beyond its slots (prefetch; optional)
+  // Random per runner process, the same across its reconnects (optional; empty: not sent). Tells
+  // a reconnect (same instance) from a restart or a second runner with the same name.
+  std::string instance{};
+  // Every job the runner holds: queued, running, or finished with its RESULT not yet ACKed
+  // (optional; nullopt: not sent, the broker then keeps the runner's leases as they are).
+  std::optional<std::vector<JobRef>> held{};
 };
 
 // broker -> runner: one leased job. The runner executes it and answers with a RESULT.
@@ -80,6 +96,9 @@ struct JobResult {
   bool retryable = false;  // kFailed: true for crash/timeout/lost, false for deterministic
   uint64_t elapsed_ms = 0;
   uint32_t credit = 0;  // slots this message hands back to the broker (usually 1)
+  // kFailed: the job did not run through no fault of its own (handed back at shutdown,
+  // revoked, killed because the runner shut down); its attempt is not counted.
+  bool handed_back = false;
 };
 
 enum class AckDisposition { kRecorded, kDuplicate, kRejected };
@@ -96,6 +115,15 @@ struct Ack {
 // Both ways; any message counts as a sign of life, HEARTBEAT is sent when idle.
 struct Heartbeat {
   uint32_t running = 0;  // runner -> broker: jobs in progress (informational)
+  // runner -> broker: jobs that started running since the last report (sent at once); the
+  // broker restarts their lease clock. Empty: not sent.
+  std::vector<JobRef> started{};
+};
+
+// broker -> runner: hand these jobs back (RESULT failed, handed_back) if they have not started;
+// jobs already running (or unknown) are not affected.
+struct Revoke {
+  std::vector<JobRef> jobs;
 };
 
 // Both ways: the peer is dropped. A runner that receives it reconnects as new.
@@ -119,6 +147,11 @@ struct SweepSpec {
 struct SubmitBegin {
   uint64_t req = 0;
   SweepSpec spec;
+  // When the broker holds a sweep of this plan (same plan text and artifacts) whose submission
+  // never committed (state "open"), answer with that sweep and its stored job count instead of
+  // creating a new one: a producer that was cut off, or that resends SUBMIT_BEGIN after a lost
+  // reply, finishes the submission it started.
+  bool resume_identical = false;
 };
 
 // Jobs are numbered first_index, first_index+1, ... in order; batches may be resent (a batch
@@ -231,6 +264,8 @@ struct ResultsReply {
 
 struct SubmitBeginReply {
   std::string sweep;
+  bool resumed = false;    // an open sweep of the identical plan (SubmitBegin::resume_identical)
+  uint64_t job_count = 0;  // jobs it already stores: continue SUBMIT_JOBS from this index
 };
 
 struct GetReply {
@@ -250,9 +285,9 @@ struct Reply {
   std::variant<std::monostate, SubmitBeginReply, StatusReply, ResultsReply, GetReply> payload;
 };
 
-using Message =
-    std::variant<Ready, Job, JobResult, Ack, Heartbeat, Disconnect, SubmitBegin, SubmitJobs,
-                 SubmitCommit, StatusRequest, ResultsRequest, SweepControl, Put, Get, Reply>;
+using Message = std::variant<Ready, Job, JobResult, Ack, Heartbeat, Disconnect, SubmitBegin,
+                             SubmitJobs, SubmitCommit, StatusRequest, ResultsRequest, SweepControl,
+                             Put, Get, Reply, Revoke>;
 
 // The command name of a message ("READY", "PAUSE", ...).
 std::string_view CommandName(const Message& m);

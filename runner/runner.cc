@@ -3,10 +3,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <deque>
 #include <map>
+#include <random>
 #include <set>
 #include <thread>
 #include <tuple>
@@ -32,6 +35,19 @@ std::string DefaultName() {
   return std::string(host) + "-" + std::to_string(::getpid());
 }
 
+// 64 random bits as 16 hex digits: this runner process's READY `instance`.
+std::string RandomInstance() {
+  std::random_device rd;
+  uint64_t v = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+pr::JobRef RefOf(const pr::Job& job) {
+  return pr::JobRef{job.sweep, job.index, job.attempt};
+}
+
 using ResultKey = std::tuple<std::string, uint64_t, uint32_t>;  // sweep, index, attempt
 
 }  // namespace
@@ -43,6 +59,7 @@ class Runner::Loop {
       : r_(owner),
         o_(owner.options_),
         cache_(o_.cache_dir),
+        instance_(RandomInstance()),
         fetches_(FetchOptions{o_.artifact_reply_timeout_ms, o_.artifact_tries}) {
     PoolOptions po;
     po.workers = o_.slots;
@@ -68,8 +85,13 @@ class Runner::Loop {
   void OnFetchTimers(SteadyClock::time_point now);
   void StartQueued();
   void FinishJob(const pr::Job& job, bool ok, std::string result, std::string error, bool retryable,
-                 uint64_t elapsed_ms);
-  void OnCompletions(std::vector<PoolCompletion> done);
+                 uint64_t elapsed_ms, bool handed_back = false);
+  // Hands a job that did not run back to the broker: its attempt is not counted.
+  void HandBack(const pr::Job& job, std::string why);
+  void HandleRevoke(const pr::Revoke& revoke);
+  void OnCompletions(std::vector<PoolCompletion> done, bool handed_back = false);
+  pr::Ready MakeReady(uint32_t credit, bool with_held) const;
+  void ReportStarted();
   uint32_t FreeCredit() const;
   void BeginDrain();
   bool Drained(SteadyClock::time_point now) const;
@@ -78,6 +100,7 @@ class Runner::Loop {
   Runner& r_;
   const RunnerOptions& o_;
   ArtifactCache cache_;
+  const std::string instance_;  // random per process: READY `instance`
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<zmq::context_t> owned_ctx_;
   zmq::context_t* ctx_ = nullptr;
@@ -86,6 +109,7 @@ class Runner::Loop {
   ArtifactFetches fetches_;    // artifacts being downloaded, range by range
   std::map<ResultKey, pr::JobResult> unacked_;
   std::map<std::string, pr::Job> running_;  // "sweep/index" -> job (pool tracks the rest)
+  std::vector<pr::JobRef> started_;         // started since the last report (HEARTBEAT)
   SteadyClock::time_point last_recv_{}, last_send_{}, next_connect_{};
   int backoff_ms_ = 0;
   bool draining_ = false;
@@ -118,12 +142,18 @@ Status Runner::Loop::Connect() {
   }
   auto now = SteadyClock::now();
   last_recv_ = now;
-  Send(pr::Ready{o_.name, o_.slots, FreeCredit(), o_.prefetch});
+  // READY lists every job held (queued, running, result unacknowledged): the broker keeps
+  // those leased to us and returns the others at once.
+  Send(MakeReady(FreeCredit(), /*with_held=*/true));
   // Results not yet acknowledged go again; their slots are already in READY's credit.
   for (auto& [key, res] : unacked_) {
     res.credit = 0;
     Send(res);
   }
+  // The jobs running now, so the broker knows they started (its lease clock for them).
+  started_.clear();
+  for (const auto& [key, job] : running_) started_.push_back(RefOf(job));
+  ReportStarted();
   // Artifact requests of the old connection are lost with it.
   fetches_.Reset();
   spdlog::info("runner {}: connected to {} ({} slots, {} results to resend)", o_.name, o_.endpoint,
@@ -141,13 +171,56 @@ void Runner::Loop::Disconnect(const std::string& why) {
   r_.counters_.reconnects++;
 }
 
+pr::Ready Runner::Loop::MakeReady(uint32_t credit, bool with_held) const {
+  pr::Ready ready{o_.name, o_.slots, credit, o_.prefetch};
+  ready.instance = instance_;
+  if (with_held) {
+    std::vector<pr::JobRef> held;
+    for (const auto& job : queue_) held.push_back(RefOf(job));
+    for (const auto& [key, job] : running_) held.push_back(RefOf(job));
+    for (const auto& [key, res] : unacked_) held.push_back({res.sweep, res.index, res.attempt});
+    if (held.size() > pr::kMaxJobRefs) held.resize(pr::kMaxJobRefs);  // the rest: late results
+    ready.held = std::move(held);
+  }
+  return ready;
+}
+
+void Runner::Loop::ReportStarted() {
+  if (started_.empty() || !socket_) return;
+  pr::Heartbeat hb{static_cast<uint32_t>(pool_->busy())};
+  hb.started.swap(started_);
+  Send(hb);
+}
+
+void Runner::Loop::HandBack(const pr::Job& job, std::string why) {
+  FinishJob(job, false, "", std::move(why), true, 0, /*handed_back=*/true);
+}
+
 void Runner::Loop::HandleJob(pr::Job job) {
   r_.counters_.jobs_received++;
   if (draining_) {
-    FinishJob(job, false, "", "handed back: runner " + o_.name + " is shutting down", true, 0);
+    HandBack(job, "handed back: runner " + o_.name + " is shutting down");
     return;
   }
   queue_.push_back(std::move(job));
+}
+
+void Runner::Loop::HandleRevoke(const pr::Revoke& revoke) {
+  // Only jobs still queued go back; a job that started runs to its end.
+  std::deque<pr::Job> keep;
+  size_t back = 0;
+  for (auto& job : queue_) {
+    bool revoked =
+        std::find(revoke.jobs.begin(), revoke.jobs.end(), RefOf(job)) != revoke.jobs.end();
+    if (revoked) {
+      HandBack(job, "handed back: revoked by the broker for an idle runner");
+      back++;
+    } else {
+      keep.push_back(std::move(job));
+    }
+  }
+  queue_.swap(keep);
+  if (back > 0) spdlog::info("runner {}: handed back {} queued jobs (revoked)", o_.name, back);
 }
 
 void Runner::Loop::HandleReply(const pr::Reply& reply) {
@@ -210,13 +283,15 @@ void Runner::Loop::HandleMessage(pr::Message m) {
     r_.counters_.reconnects++;
   } else if (auto* reply = std::get_if<pr::Reply>(&m)) {
     HandleReply(*reply);
+  } else if (auto* revoke = std::get_if<pr::Revoke>(&m)) {
+    HandleRevoke(*revoke);
   } else {
     spdlog::warn("runner {}: unexpected {} from broker ignored", o_.name, pr::CommandName(m));
   }
 }
 
 void Runner::Loop::FinishJob(const pr::Job& job, bool ok, std::string result, std::string error,
-                             bool retryable, uint64_t elapsed_ms) {
+                             bool retryable, uint64_t elapsed_ms, bool handed_back) {
   if (ok && result.size() > pr::kMaxTextBytes) {
     // The broker would refuse the message; the job's result is too big to keep (deterministic).
     error = "result of " + std::to_string(result.size()) + " bytes exceeds the limit of " +
@@ -234,6 +309,7 @@ void Runner::Loop::FinishJob(const pr::Job& job, bool ok, std::string result, st
   res.error = std::move(error);
   res.retryable = retryable;
   res.elapsed_ms = elapsed_ms;
+  res.handed_back = handed_back;
   res.credit = draining_ ? 0 : 1;
   r_.counters_.results_sent++;
   Send(res);
@@ -266,20 +342,21 @@ void Runner::Loop::StartQueued() {
       FinishJob(job, false, "", "runner cannot start a worker: " + st.message(), true, 0);
       continue;
     }
+    started_.push_back(RefOf(job));
     running_[job.sweep + "/" + std::to_string(job.index)] = job;
   }
   queue_.swap(waiting);
   r_.counters_.workers_spawned = pool_->spawned();
 }
 
-void Runner::Loop::OnCompletions(std::vector<PoolCompletion> done) {
+void Runner::Loop::OnCompletions(std::vector<PoolCompletion> done, bool handed_back) {
   for (auto& c : done) {
     auto it = running_.find(c.job.sweep + "/" + std::to_string(c.job.index));
     if (it == running_.end()) continue;
     pr::Job job = std::move(it->second);
     running_.erase(it);
     FinishJob(job, c.output.ok, std::move(c.output.result), std::move(c.output.error),
-              c.output.retryable, c.elapsed_ms);
+              c.output.retryable, c.elapsed_ms, handed_back);
   }
 }
 
@@ -289,11 +366,10 @@ void Runner::Loop::BeginDrain() {
   drain_deadline_ = SteadyClock::now() + milliseconds(o_.shutdown_grace_ms);
   spdlog::info("runner {}: shutting down: handing back {} queued jobs, finishing {} running",
                o_.name, queue_.size(), pool_->busy());
-  Send(pr::Ready{o_.name, o_.slots, 0, o_.prefetch});  // no more credit
+  Send(MakeReady(0, /*with_held=*/false));  // no more credit
   std::deque<pr::Job> q;
   q.swap(queue_);
-  for (auto& job : q)
-    FinishJob(job, false, "", "handed back: runner " + o_.name + " is shutting down", true, 0);
+  for (auto& job : q) HandBack(job, "handed back: runner " + o_.name + " is shutting down");
 }
 
 bool Runner::Loop::Drained(SteadyClock::time_point now) const {
@@ -362,6 +438,7 @@ Status Runner::Loop::Run() {
     OnCompletions(pool_->Collect(now));
     OnFetchTimers(now);
     StartQueued();
+    ReportStarted();
     if (socket_ && now - last_recv_ > milliseconds(o_.heartbeat_ms * o_.liveness)) {
       Disconnect("broker silent for " + std::to_string(o_.heartbeat_ms * o_.liveness) + " ms");
     }
@@ -374,8 +451,11 @@ Status Runner::Loop::Run() {
     }
     if (draining_ && Drained(now)) break;
   }
+  // Jobs killed by our shutdown did not fail: handed back, their attempts are not counted.
   if (pool_->busy() > 0)
-    OnCompletions(pool_->KillBusy("runner " + o_.name + " shut down before the job finished"));
+    OnCompletions(
+        pool_->KillBusy("handed back: runner " + o_.name + " shut down before the job finished"),
+        /*handed_back=*/true);
   if (socket_) Send(pr::Disconnect{"runner " + o_.name + " shutting down"});
   spdlog::info("runner {}: stopped ({} results unacknowledged)", o_.name, unacked_.size());
   socket_.reset();

@@ -12,6 +12,10 @@ const std::string& JobStore::dir() const {
   return impl_->dir_;
 }
 
+Status JobStore::WriteStatus() const {
+  return impl_->CheckWritable();
+}
+
 std::string_view ToString(SweepKind kind) {
   switch (kind) {
     case SweepKind::kOptimization:

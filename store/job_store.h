@@ -14,20 +14,26 @@
 //                            |  --Fail(retryable) / expiry / runner lost:
 //                            |        counted < max_attempts  -> PENDING (attempt counted)
 //                            |        counted >= max_attempts -> FAILED (attempt history)
-//                            |  --ReturnOrphanLeases --------> PENDING (attempt not counted)
-//   (counted = attempts started - attempts returned by ReturnOrphanLeases)
+//                            |  --ReturnOrphanLeases, Fail(handed_back), EndLeases /
+//                            |    ReleaseLeases / Reclaim (not counted) --> PENDING
+//                            |                                       (attempt not counted)
+//   (counted = attempts started - attempts returned without counting: uncounted_attempts)
 //   DONE and FAILED are final. DONE -> LEASED, FAILED -> DONE, etc. are refused.
 //
 // Late results. Results are deterministic, so the FIRST complete result for a job wins,
-// whichever lease it came from: a result for a job that is PENDING again (its lease expired)
-// or LEASED to another runner / attempt is recorded (outcome kDoneLate) and the other lease
-// is dropped; a result for a DONE job writes nothing (kDuplicate); a result for a FAILED job
-// or an unknown sweep/job writes nothing (kRejected). The broker ACKs all four.
+// whichever of the job's leases it came from: a result for a job that is PENDING again (its
+// lease expired) or LEASED to another runner / attempt is recorded (outcome kDoneLate) and the
+// other lease is dropped, provided `runner` held the lease of that attempt (the job's current
+// lease, or an earlier attempt recorded in its history with that runner). A result from a
+// runner that never held that attempt writes nothing (kRejected), nor does a result for a
+// FAILED job, an unknown sweep/job, or a job of a CANCELLED sweep (kRejected; the current
+// holder's lease is then returned, uncounted, so the job does not look running). A result for
+// a DONE job writes nothing (kDuplicate). The broker ACKs all of them.
 //
 // Sweep lifecycle: SUBMITTING (CreateSweep, AddJobs in chunks) --SealSweep--> ACTIVE
 // <--Pause/Resume--> PAUSED; ACTIVE/PAUSED --(no PENDING or LEASED job left)--> DONE;
-// SUBMITTING/ACTIVE/PAUSED --Cancel--> CANCELLED (final: nothing more is leased, results of
-// jobs still running are accepted). DeleteSweep removes a sweep in any state.
+// SUBMITTING/ACTIVE/PAUSED --Cancel--> CANCELLED (final: nothing more is leased, results that
+// arrive after it are rejected). DeleteSweep removes a sweep in any state.
 //
 // Thread safety: all methods are thread-safe. Mutations are serialized by one internal mutex
 // (each is a short read-decide-write against the memtable); the wait for durability happens
@@ -36,7 +42,7 @@
 //
 // Durability: a call documented as "durable" returns only after its WriteBatch is in the WAL
 // and, with SyncPolicy::kFsync, after the WAL was fsync'ed. Calls documented as "applied"
-// (LeaseNext, ExpireLeases, ReleaseLeases, ExtendLease, Reclaim) do not wait for a sync:
+// (LeaseNext, ExpireLeases, ReleaseLeases, EndLeases, ExtendLease, Reclaim) do not wait for a sync:
 // they survive kill -9 of this process (the WAL is written to the OS before they return) but
 // may be lost on power loss, which is harmless (a lost lease leaves the job PENDING or
 // LEASED with its old deadline; its late result is still accepted). Any durable write also
@@ -164,8 +170,9 @@ struct JobInfo {
   std::vector<AttemptRecord> history;  // failed/expired/returned attempts, oldest first
   std::string failure_reason;          // set iff FAILED
   std::string overrides;               // opaque bytes from AddJobs
-  // Attempts ended by ReturnOrphanLeases: started (they keep their numbers) but not counted
-  // against max_attempts. Attempts counted so far: attempt - uncounted_attempts.
+  // Attempts that ended without running through no fault of the job (ReturnOrphanLeases, a
+  // hand-back, a runner that never received or started it): started (they keep their numbers)
+  // but not counted against max_attempts. Attempts counted so far: attempt - uncounted_attempts.
   Attempt uncounted_attempts = 0;
 };
 
@@ -183,10 +190,11 @@ enum class Outcome : std::uint8_t {
   kDone,       // result recorded from the job's current lease; job DONE
   kDoneLate,   // result recorded although its lease was no longer current (see top)
   kDuplicate,  // job already DONE: nothing written (ACK and drop)
-  kRetry,      // lease ended, job PENDING again (attempt counted, except by ReturnOrphanLeases)
+  kRetry,      // lease ended, job PENDING again (attempt counted, except for the uncounted ends)
   kFailed,     // job FAILED (deterministic failure, or the last allowed attempt ended)
-  kStale,      // Fail for a lease that is not the job's current one: nothing written
-  kRejected,   // result for a FAILED job, or no such sweep/job: nothing written
+  kStale,      // Fail for an attempt of this runner that already ended: nothing written
+  kRejected,   // result for a FAILED job, no such sweep/job, a runner that never held that
+               // attempt, or a CANCELLED sweep: no result written
 };
 std::string_view ToString(Outcome outcome);
 
@@ -198,6 +206,9 @@ struct CompleteOp {
   RunnerId runner;
   std::string result;  // opaque bytes, stored verbatim
 };
+// A failure report. For a job already DONE it is kDuplicate; for a FAILED job, an unknown job
+// or a runner that never held that attempt kRejected; for an attempt of this runner that
+// already ended kStale.
 struct FailOp {
   SweepId sweep;
   JobIndex index = 0;
@@ -205,16 +216,41 @@ struct FailOp {
   RunnerId runner;
   std::string reason;
   bool retryable = false;  // true: lost runner / timeout / crash; false: deterministic
+  // The job did not run through no fault of its own (handed back at a runner's shutdown,
+  // revoked, killed by a shutdown): PENDING again, attempt NOT counted; `retryable` is ignored.
+  bool handed_back = false;
 };
 using Transition = std::variant<CompleteOp, FailOp>;
 
-// A lease that ExpireLeases, ReleaseLeases or ReturnOrphanLeases ended.
+// One attempt of one job as a runner names it (READY's held jobs, REVOKE, started jobs).
+struct JobAttempt {
+  SweepId sweep;
+  JobIndex index = 0;
+  Attempt attempt = 0;
+  bool operator==(const JobAttempt&) const = default;
+  auto operator<=>(const JobAttempt&) const = default;
+};
+
+// A job a (re)registering runner says it holds, with the deadline its lease should get.
+struct HeldLease {
+  JobAttempt job;
+  UnixMillis new_deadline_ms = 0;
+};
+
+// A lease that ExpireLeases, ReleaseLeases, EndLeases, Reclaim or ReturnOrphanLeases ended.
 struct EndedLease {
   SweepId sweep;
   JobIndex index = 0;
   Attempt attempt = 0;
   RunnerId runner;
   Outcome outcome = Outcome::kRetry;  // kRetry or kFailed
+};
+
+// What Reclaim did: reclaimed[i] says whether held[i] is (still) leased to the runner;
+// `returned` lists the runner's other leases, ended.
+struct ReclaimResult {
+  std::vector<bool> reclaimed;
+  std::vector<EndedLease> returned;
 };
 
 // Result of a full scan (Recount): the truth the counters must equal, and every broken
@@ -313,7 +349,7 @@ class JobStore {
   // PAUSED -> ACTIVE.
   [[nodiscard]] Status ResumeSweep(const SweepId& sweep);
   // SUBMITTING/ACTIVE/PAUSED -> CANCELLED (final). PENDING jobs stay PENDING and are never
-  // leased; results of leased jobs are still accepted. Durable.
+  // leased; results that arrive afterwards are rejected (see "Late results"). Durable.
   [[nodiscard]] Status CancelSweep(const SweepId& sweep);
   // Removes the sweep, its jobs, leases and results (DeleteRange + compaction of those
   // ranges, so the space is freed), and the artifacts it referenced that no other sweep
@@ -362,10 +398,18 @@ class JobStore {
   [[nodiscard]] Status ApplyAsync(std::span<const Transition> transitions,
                                   DurableCallback on_durable);
 
-  // Ends every lease held by `runner` (a lost runner) as a retryable failure with `reason`.
-  // Applied. Returns what it did.
+  // Ends every lease held by `runner` (a lost runner) as a retryable failure with `reason`:
+  // counted against max_attempts, or not (`counted` false: e.g. a runner that left with a
+  // DISCONNECT, so it ran none of them to an end). Applied. Returns what it did.
   [[nodiscard]] Result<std::vector<EndedLease>> ReleaseLeases(const RunnerId& runner,
-                                                              std::string_view reason);
+                                                              std::string_view reason,
+                                                              bool counted = true);
+  // Ends the listed leases held by `runner` (each must be the job's current lease, with that
+  // attempt and runner; others are skipped) as a retry with `reason`, counted or not. One
+  // WriteBatch. Applied. Returns what it did.
+  [[nodiscard]] Result<std::vector<EndedLease>> EndLeases(const RunnerId& runner,
+                                                          std::span<const JobAttempt> jobs,
+                                                          std::string_view reason, bool counted);
   // Ends every lease whose deadline is <= now as a retryable failure ("lease expired").
   // Applied. Returns what it did (oldest deadline first), at most `max` leases per call.
   [[nodiscard]] Result<std::vector<EndedLease>> ExpireLeases(UnixMillis now,
@@ -387,13 +431,16 @@ class JobStore {
   // and is now extended; false (nothing written) if it is stale or the job unknown.
   [[nodiscard]] Result<bool> ExtendLease(const SweepId& sweep, JobIndex index, Attempt attempt,
                                          const RunnerId& runner, UnixMillis new_deadline_ms);
-  // A runner that reconnects (e.g. after a broker restart) says it still runs (sweep, index,
-  // attempt). If that is still the job's current lease, it is handed to `runner` (its
-  // identity may have changed) with deadline new_deadline_ms and true is returned; otherwise
-  // false (the runner should drop the job; a result it sends anyway is still accepted by the
-  // late-result rule). Applied.
-  [[nodiscard]] Result<bool> Reclaim(const SweepId& sweep, JobIndex index, Attempt attempt,
-                                     const RunnerId& runner, UnixMillis new_deadline_ms);
+  // A runner that (re)registers (a reconnect, a restart under its name, a broker restart)
+  // lists every job it holds. In ONE WriteBatch: each held job whose current lease is (attempt,
+  // runner) gets its new deadline and stays leased (reclaimed[i] true; false when that lease
+  // is no longer current: the runner should drop the job, and a result it sends anyway follows
+  // the late-result rule); every OTHER lease of `runner` ends as a retry with `reason`, counted
+  // or not (a runner process that does not hold a job never got it, or is not the process that
+  // got it). Applied.
+  [[nodiscard]] Result<ReclaimResult> Reclaim(const RunnerId& runner,
+                                              std::span<const HeldLease> held,
+                                              std::string_view reason, bool counted);
 
   // ---- Reads -----------------------------------------------------------------------------
   [[nodiscard]] Result<JobInfo> GetJob(const SweepId& sweep, JobIndex index) const;
@@ -427,6 +474,10 @@ class JobStore {
   // until it is done.
   [[nodiscard]] Status CompactAll();
   const std::string& dir() const;
+  // Ok while the store accepts writes; otherwise why every mutation is refused (after a failed
+  // write to its WAL, e.g. a full disk, until it is reopened; or a read-only open). Cheap: for a
+  // progress line that must say why a sweep stopped moving.
+  [[nodiscard]] Status WriteStatus() const;
 
   class Impl;
 

@@ -1,6 +1,7 @@
 // Job transitions: lease, complete, fail, expire, release, extend, reclaim (DESIGN.md decision 4).
 // Each public call is one Txn, i.e. one WriteBatch with the sweep counters in it.
 #include <algorithm>
+#include <set>
 
 #include "store/store_impl.h"
 
@@ -15,7 +16,8 @@ namespace {
 enum class LeaseEnd : std::uint8_t {
   kDeterministic,  // the job failed for good: FAILED
   kRetryable,      // counted: PENDING again while counted attempts < max_attempts, else FAILED
-  kUncounted,      // an orphan of a crashed session: PENDING again, attempt not counted
+  kUncounted,      // not the job's fault (a crashed session's orphan, a hand-back, a runner
+                   // that never got or started it): PENDING again, attempt not counted
 };
 
 // Ends the current lease of a LEASED job without a result (see LeaseEnd). The attempt goes
@@ -58,29 +60,49 @@ Result<codec::JobRecord*> CurrentLease(Txn& txn, const SweepId& sweep, JobIndex 
   return current ? j : nullptr;
 }
 
+// True when (attempt, runner) is the job's current lease.
+bool IsCurrent(const codec::JobRecord& job, Attempt attempt, const RunnerId& runner) {
+  return job.state == JobState::kLeased && job.lease && job.lease->attempt == attempt &&
+         job.lease->runner == runner;
+}
+
+// True when `runner` held the lease of `attempt` at some point: now, or an attempt that ended
+// (the history records the runner of every ended attempt).
+bool HeldAttempt(const codec::JobRecord& job, Attempt attempt, const RunnerId& runner) {
+  if (IsCurrent(job, attempt, runner)) return true;
+  return std::any_of(job.history.begin(), job.history.end(), [&](const AttemptRecord& h) {
+    return h.attempt == attempt && h.runner == runner;
+  });
+}
+
 Result<Outcome> DoCompleteImpl(Txn& txn, const CompleteOp& op, Impl& s) {
   if (!codec::IsValidSweepId(op.sweep)) return Outcome::kRejected;
   Result<codec::JobRecord*> found = txn.Job(op.sweep, op.index);
   if (!found.ok()) return found.status();
   codec::JobRecord* job = *found;
   if (job == nullptr) return Outcome::kRejected;
-  bool current = false;
-  switch (job->state) {
-    case JobState::kDone:
-      return Outcome::kDuplicate;
-    case JobState::kFailed:
-      return Outcome::kRejected;
-    case JobState::kPending:  // its lease expired; the first complete result still wins
-      txn.RemovePending(op.sweep, op.index);
-      txn.Count(op.sweep, JobState::kPending, JobState::kDone);
-      break;
-    case JobState::kLeased:
-      current = job->lease && job->lease->attempt == op.attempt && job->lease->runner == op.runner;
-      txn.RemoveLease(op.sweep, op.index);
-      txn.Count(op.sweep, JobState::kLeased, JobState::kDone);
-      break;
+  if (job->state == JobState::kDone) return Outcome::kDuplicate;
+  if (job->state == JobState::kFailed) return Outcome::kRejected;
+  // Only a runner that held a lease of this attempt may record its result.
+  if (!HeldAttempt(*job, op.attempt, op.runner)) return Outcome::kRejected;
+  const SweepInfo* info = txn.Sweep(op.sweep);
+  if (info != nullptr && info->state == SweepState::kCancelled) {
+    // Cancel is final: nothing is recorded. The holder's lease ends (not counted) so the job
+    // no longer shows as running.
+    if (IsCurrent(*job, op.attempt, op.runner)) {
+      EndLease(txn, op.sweep, op.index, *job, "sweep cancelled: result not recorded",
+               LeaseEnd::kUncounted, s.Now());
+    }
+    return Outcome::kRejected;
   }
-  (void)s;
+  const bool current = IsCurrent(*job, op.attempt, op.runner);
+  if (job->state == JobState::kPending) {  // its lease ended; the first result still wins
+    txn.RemovePending(op.sweep, op.index);
+    txn.Count(op.sweep, JobState::kPending, JobState::kDone);
+  } else {  // LEASED, to this attempt or (the late-result rule) to another one
+    txn.RemoveLease(op.sweep, op.index);
+    txn.Count(op.sweep, JobState::kLeased, JobState::kDone);
+  }
   job->state = JobState::kDone;
   job->lease.reset();
   txn.Touch(op.sweep, op.index);
@@ -92,12 +114,18 @@ Result<Outcome> DoFailImpl(Txn& txn, const FailOp& op, Impl& s) {
   if (!codec::IsValidSweepId(op.sweep)) return Outcome::kRejected;
   Result<codec::JobRecord*> exists = txn.Job(op.sweep, op.index);
   if (!exists.ok()) return exists.status();
-  if (*exists == nullptr) return Outcome::kRejected;
-  Result<codec::JobRecord*> job = CurrentLease(txn, op.sweep, op.index, op.attempt, &op.runner);
-  if (!job.ok()) return job.status();
-  if (*job == nullptr) return Outcome::kStale;
-  return EndLease(txn, op.sweep, op.index, **job, op.reason,
-                  op.retryable ? LeaseEnd::kRetryable : LeaseEnd::kDeterministic, s.Now());
+  codec::JobRecord* job = *exists;
+  if (job == nullptr) return Outcome::kRejected;
+  if (job->state == JobState::kDone) return Outcome::kDuplicate;
+  if (job->state == JobState::kFailed) return Outcome::kRejected;
+  if (!IsCurrent(*job, op.attempt, op.runner)) {
+    // An attempt of this runner that already ended (expired, returned): nothing to record.
+    return HeldAttempt(*job, op.attempt, op.runner) ? Outcome::kStale : Outcome::kRejected;
+  }
+  LeaseEnd how = op.handed_back ? LeaseEnd::kUncounted
+                 : op.retryable ? LeaseEnd::kRetryable
+                                : LeaseEnd::kDeterministic;
+  return EndLease(txn, op.sweep, op.index, *job, op.reason, how, s.Now());
 }
 
 }  // namespace
@@ -252,13 +280,29 @@ Status JobStore::ApplyAsync(std::span<const Transition> transitions, DurableCall
 }
 
 Result<std::vector<EndedLease>> JobStore::ReleaseLeases(const RunnerId& runner,
-                                                        std::string_view reason) {
+                                                        std::string_view reason, bool counted) {
   std::lock_guard lock(impl_->mu_);
   std::vector<JobRef> refs;
   for (const auto& [ref, lease] : impl_->leases_) {
     if (lease.runner == runner) refs.push_back(ref);
   }
-  return impl_->EndLeasesLocked(refs, reason, /*counted=*/true);
+  return impl_->EndLeasesLocked(refs, reason, counted);
+}
+
+Result<std::vector<EndedLease>> JobStore::EndLeases(const RunnerId& runner,
+                                                    std::span<const JobAttempt> jobs,
+                                                    std::string_view reason, bool counted) {
+  std::lock_guard lock(impl_->mu_);
+  std::vector<JobRef> refs;
+  for (const JobAttempt& j : jobs) {
+    auto it = impl_->leases_.find({j.sweep, j.index});
+    if (it != impl_->leases_.end() && it->second.runner == runner &&
+        it->second.attempt == j.attempt) {
+      refs.emplace_back(j.sweep, j.index);
+    }
+  }
+  if (refs.empty()) return std::vector<EndedLease>{};
+  return impl_->EndLeasesLocked(refs, reason, counted);
 }
 
 Result<std::vector<EndedLease>> JobStore::ExpireLeases(UnixMillis now, std::size_t max) {
@@ -301,19 +345,17 @@ std::optional<UnixMillis> JobStore::NextLeaseDeadline() const {
 
 namespace {
 
-// Gives the current lease (sweep, index, attempt) a new deadline and, if `new_runner` is set,
-// a new holder. false when that lease is not current.
+// Gives the current lease (sweep, index, attempt) of `runner` a new deadline. false when that
+// lease is not current.
 Result<bool> MoveLease(Impl& s, const SweepId& sweep, JobIndex index, Attempt attempt,
-                       const RunnerId* match_runner, const RunnerId& new_runner,
-                       UnixMillis deadline) {
+                       const RunnerId& runner, UnixMillis deadline) {
   std::lock_guard lock(s.mu_);
   S1MPLE_RETURN_IF_ERROR(s.CheckWritable());
   Txn txn(s);
-  Result<codec::JobRecord*> job = CurrentLease(txn, sweep, index, attempt, match_runner);
+  Result<codec::JobRecord*> job = CurrentLease(txn, sweep, index, attempt, &runner);
   if (!job.ok()) return job.status();
   if (*job == nullptr) return false;
   (*job)->lease->deadline_ms = deadline;
-  (*job)->lease->runner = new_runner;
   txn.Touch(sweep, index);
   txn.PutLease(sweep, index, *(*job)->lease);
   S1MPLE_RETURN_IF_ERROR(txn.Commit());
@@ -324,12 +366,48 @@ Result<bool> MoveLease(Impl& s, const SweepId& sweep, JobIndex index, Attempt at
 
 Result<bool> JobStore::ExtendLease(const SweepId& sweep, JobIndex index, Attempt attempt,
                                    const RunnerId& runner, UnixMillis new_deadline_ms) {
-  return MoveLease(*impl_, sweep, index, attempt, &runner, runner, new_deadline_ms);
+  return MoveLease(*impl_, sweep, index, attempt, runner, new_deadline_ms);
 }
 
-Result<bool> JobStore::Reclaim(const SweepId& sweep, JobIndex index, Attempt attempt,
-                               const RunnerId& runner, UnixMillis new_deadline_ms) {
-  return MoveLease(*impl_, sweep, index, attempt, nullptr, runner, new_deadline_ms);
+Result<ReclaimResult> JobStore::Reclaim(const RunnerId& runner, std::span<const HeldLease> held,
+                                        std::string_view reason, bool counted) {
+  Impl& s = *impl_;
+  std::lock_guard lock(s.mu_);
+  S1MPLE_RETURN_IF_ERROR(s.CheckWritable());
+  Txn txn(s);
+  std::vector<JobRef> refs;
+  for (const HeldLease& h : held) refs.emplace_back(h.job.sweep, h.job.index);
+  S1MPLE_RETURN_IF_ERROR(txn.Prefetch(refs));
+  ReclaimResult out;
+  out.reclaimed.assign(held.size(), false);
+  std::set<JobRef> kept;
+  for (std::size_t i = 0; i < held.size(); ++i) {
+    const HeldLease& h = held[i];
+    Result<codec::JobRecord*> job =
+        CurrentLease(txn, h.job.sweep, h.job.index, h.job.attempt, &runner);
+    if (!job.ok()) return job.status();
+    if (*job == nullptr || kept.contains({h.job.sweep, h.job.index})) continue;
+    (*job)->lease->deadline_ms = h.new_deadline_ms;
+    txn.Touch(h.job.sweep, h.job.index);
+    txn.PutLease(h.job.sweep, h.job.index, *(*job)->lease);
+    kept.emplace(h.job.sweep, h.job.index);
+    out.reclaimed[i] = true;
+  }
+  for (const auto& [ref, lease] : s.leases_) {
+    if (lease.runner != runner || kept.contains(ref)) continue;
+    Result<codec::JobRecord*> job = txn.Job(ref.first, ref.second);
+    if (!job.ok()) return job.status();
+    if (*job == nullptr || (*job)->state != JobState::kLeased || !(*job)->lease) {
+      txn.RemoveLease(ref.first, ref.second);  // a lease entry without a leased job: drop it
+      continue;
+    }
+    EndedLease e{ref.first, ref.second, (*job)->lease->attempt, runner, Outcome::kRetry};
+    e.outcome = EndLease(txn, ref.first, ref.second, **job, reason,
+                         counted ? LeaseEnd::kRetryable : LeaseEnd::kUncounted, s.Now());
+    out.returned.push_back(std::move(e));
+  }
+  S1MPLE_RETURN_IF_ERROR(txn.Commit());
+  return out;
 }
 
 }  // namespace s1mple::store

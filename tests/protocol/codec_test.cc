@@ -74,6 +74,91 @@ TEST(Codec, RunnerMessagesRoundTrip) {
   EXPECT_EQ(RoundTrip(Disconnect{"bye"}).reason, "bye");
 }
 
+// Issue 15: READY instance/held, RESULT handed_back, HEARTBEAT started, REVOKE.
+TEST(Codec, LeaseBookkeepingFieldsRoundTrip) {
+  Ready ready{"host-1", 2, 1, 1};
+  ready.instance = "5f3a9c0e11d2b7a4";
+  ready.held = std::vector<JobRef>{{"sw-0123456789ab", 4, 2}, {"sw-0123456789ab", 9, 1}};
+  auto r = RoundTrip(ready);
+  EXPECT_EQ(r.instance, ready.instance);
+  ASSERT_TRUE(r.held.has_value());
+  EXPECT_EQ(*r.held, *ready.held);
+  // held empty is not held absent: the broker reconciles only when the runner sent it.
+  ready.held = std::vector<JobRef>{};
+  ASSERT_TRUE(RoundTrip(ready).held.has_value());
+  EXPECT_TRUE(RoundTrip(ready).held->empty());
+  EXPECT_FALSE(RoundTrip(Ready{"old-runner", 1, 1, 0}).held.has_value());
+  EXPECT_TRUE(RoundTrip(Ready{"old-runner", 1, 1, 0}).instance.empty());
+
+  JobResult back;
+  back.sweep = "sw-0123456789ab";
+  back.outcome = Outcome::kFailed;
+  back.error = "handed back: runner r is shutting down";
+  back.handed_back = true;
+  EXPECT_TRUE(RoundTrip(back).handed_back);
+  back.handed_back = false;
+  EXPECT_FALSE(RoundTrip(back).handed_back);
+
+  Heartbeat hb{1, {{"sw-0123456789ab", 3, 1}}};
+  EXPECT_EQ(RoundTrip(hb).started, hb.started);
+  EXPECT_TRUE(RoundTrip(Heartbeat{0}).started.empty());
+
+  Revoke rv{{{"sw-0123456789ab", 5, 3}}};
+  auto out = RoundTrip(rv);
+  EXPECT_EQ(out.jobs, rv.jobs);
+  EXPECT_EQ(CommandName(Message(rv)), "REVOKE");
+  // A REVOKE without its list, and a held entry without its attempt, name the field.
+  EXPECT_EQ(Decode(Handmade("REVOKE", 0, [](auto&) {})).status().message(),
+            "REVOKE: field 'jobs': is missing");
+  auto bad = Handmade("READY", 4, [](auto& p) {
+    p.pack("runner");
+    p.pack("r1");
+    p.pack("slots");
+    p.pack(1);
+    p.pack("credit");
+    p.pack(1);
+    p.pack("held");
+    p.pack_array(1);
+    p.pack_map(2);
+    p.pack("sweep");
+    p.pack("sw-0123456789ab");
+    p.pack("index");
+    p.pack(1);
+  });
+  EXPECT_EQ(Decode(bad).status().message(), "READY: held[0]: field 'attempt' is missing");
+}
+
+// PROTOCOL.md: rate, eta_s and connected_s are floats, also when they are whole numbers
+// (msgpack-c would write 0.0 and 3.0 as integers).
+TEST(Codec, FloatFieldsAreAlwaysMsgpackFloats) {
+  Reply r;
+  r.command = "STATUS";
+  StatusReply s;
+  s.sweeps.push_back({"sw-0123456789ab", "n", "running", 10, 5, 2, 2, 1, 0.0, 3.0, 0, ""});
+  s.runners.push_back({"r1", 4, 1, 3, 99, 2.0, 10.0});
+  r.payload = s;
+  Frames f = Encode(Message(r));
+  msgpack::object_handle oh = msgpack::unpack(f[2].data(), f[2].size());
+  auto field = [](const msgpack::object& map, std::string_view key) -> const msgpack::object* {
+    for (uint32_t i = 0; i < map.via.map.size; ++i) {
+      const auto& kv = map.via.map.ptr[i];
+      if (std::string_view(kv.key.via.str.ptr, kv.key.via.str.size) == key) return &kv.val;
+    }
+    return nullptr;
+  };
+  const msgpack::object& body = oh.get();
+  const msgpack::object& sweep = field(body, "sweeps")->via.array.ptr[0];
+  const msgpack::object& runner = field(body, "runners")->via.array.ptr[0];
+  EXPECT_EQ(field(sweep, "rate")->type, msgpack::type::FLOAT64);
+  EXPECT_EQ(field(sweep, "eta_s")->type, msgpack::type::FLOAT64);
+  EXPECT_EQ(field(runner, "rate")->type, msgpack::type::FLOAT64);
+  EXPECT_EQ(field(runner, "connected_s")->type, msgpack::type::FLOAT64);
+  EXPECT_DOUBLE_EQ(field(sweep, "eta_s")->via.f64, 3.0);
+  auto back = std::get<StatusReply>(RoundTrip(r).payload);
+  EXPECT_DOUBLE_EQ(back.runners[0].connected_s, 10.0);
+  EXPECT_DOUBLE_EQ(back.sweeps[0].eta_s, 3.0);
+}
+
 TEST(Codec, ClientMessagesRoundTrip) {
   SubmitBegin b;
   b.spec.name = "sweep";
@@ -85,6 +170,9 @@ TEST(Codec, ClientMessagesRoundTrip) {
   auto rb = RoundTrip(b);
   EXPECT_EQ(rb.spec.artifacts, b.spec.artifacts);
   EXPECT_EQ(rb.spec.max_workers, 4u);
+  EXPECT_FALSE(rb.resume_identical);  // optional, absent by default
+  b.resume_identical = true;
+  EXPECT_TRUE(RoundTrip(b).resume_identical);
 
   SubmitJobs jobs{9, "sw-0123456789ab", 100, {"{}", R"({"a":1})"}};
   auto rj = RoundTrip(jobs);
@@ -99,6 +187,23 @@ TEST(Codec, ClientMessagesRoundTrip) {
   std::string binary("\0\1\2\xff", 4);
   auto p = RoundTrip(Put{1, Sha256Hex(binary), binary});
   EXPECT_EQ(p.data, binary);
+}
+
+TEST(Codec, SubmitBeginReplySaysWhetherItResumedAnOpenSweep) {
+  Reply r;
+  r.req = 4;
+  r.command = "SUBMIT_BEGIN";
+  r.payload = SubmitBeginReply{"sw-0123456789ab", true, 4000};
+  auto out = RoundTrip(r);
+  const auto& b = std::get<SubmitBeginReply>(out.payload);
+  EXPECT_EQ(b.sweep, "sw-0123456789ab");
+  EXPECT_TRUE(b.resumed);
+  EXPECT_EQ(b.job_count, 4000u);
+  // A new sweep: not resumed, no jobs yet.
+  r.payload = SubmitBeginReply{"sw-0123456789ab"};
+  auto fresh = std::get<SubmitBeginReply>(RoundTrip(r).payload);
+  EXPECT_FALSE(fresh.resumed);
+  EXPECT_EQ(fresh.job_count, 0u);
 }
 
 TEST(Codec, RepliesRoundTripWithPayload) {

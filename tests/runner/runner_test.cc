@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <set>
 #include <thread>
 
 #include "protocol/codec.h"
@@ -283,12 +284,91 @@ TEST_F(RunnerTest, StopHandsBackQueuedJobsAndFinishesRunningOnes) {
     results[res.index] = res;
   }
   EXPECT_EQ(results[1].outcome, pr::Outcome::kDone) << "the running job finishes";
+  EXPECT_FALSE(results[1].handed_back);
   EXPECT_EQ(results[2].outcome, pr::Outcome::kFailed);
   EXPECT_TRUE(results[2].retryable);
+  EXPECT_TRUE(results[2].handed_back) << "a queued job handed back uses no attempt";
   EXPECT_NE(results[2].error.find("handed back"), std::string::npos);
   EXPECT_TRUE(broker_.Expect("DISCONNECT"));
   thread_.join();
   EXPECT_TRUE(status_.ok());
+}
+
+// Issue 15, item 1: a job killed because the runner shuts down (grace over) did not fail.
+TEST_F(RunnerTest, JobKilledByTheShutdownIsHandedBack) {
+  StartRunner(1, 200, [](RunnerOptions& o) { o.shutdown_grace_ms = 200; });
+  auto ready = broker_.Expect("READY");
+  ASSERT_TRUE(ready);
+  broker_.Send(ready->from, DiagJob(1, R"({"sleep_ms":10000})"));
+  ASSERT_TRUE(broker_.Expect("HEARTBEAT"));
+  runner_->Stop();
+  auto r = broker_.Expect("RESULT");
+  ASSERT_TRUE(r);
+  const auto& res = std::get<pr::JobResult>(r->message);
+  EXPECT_EQ(res.outcome, pr::Outcome::kFailed);
+  EXPECT_TRUE(res.handed_back);
+  EXPECT_NE(res.error.find("shut down before the job finished"), std::string::npos) << res.error;
+  EXPECT_TRUE(broker_.Expect("DISCONNECT"));
+  thread_.join();
+}
+
+// Issue 15, items 2 and 4: starts are reported; after a reconnect READY names this process and
+// every job it holds (queued, running, result not acknowledged).
+TEST_F(RunnerTest, ReportsStartsAndListsHeldJobsWhenItReconnects) {
+  StartRunner(1, 200, [](RunnerOptions& o) { o.prefetch = 2; });
+  auto ready = broker_.Expect("READY");
+  ASSERT_TRUE(ready);
+  const auto& first = std::get<pr::Ready>(ready->message);
+  EXPECT_EQ(first.queue, 2u);
+  EXPECT_EQ(first.instance.size(), 16u);
+  ASSERT_TRUE(first.held.has_value());
+  EXPECT_TRUE(first.held->empty());
+  broker_.Send(ready->from, DiagJob(1));                          // finishes at once
+  broker_.Send(ready->from, DiagJob(2, R"({"sleep_ms":3000})"));  // then runs
+  broker_.Send(ready->from, DiagJob(3));                          // waits behind job 2
+  std::vector<uint64_t> started;
+  while (started.size() < 2) {
+    auto hb = broker_.Expect("HEARTBEAT");
+    ASSERT_TRUE(hb);
+    for (const auto& s : std::get<pr::Heartbeat>(hb->message).started) started.push_back(s.index);
+  }
+  EXPECT_EQ(started, (std::vector<uint64_t>{1, 2}));
+  ASSERT_TRUE(broker_.Expect("RESULT"));  // job 1, not acknowledged
+  broker_.Send(ready->from, pr::Disconnect{"who are you"});
+  auto again = broker_.Expect("READY");
+  ASSERT_TRUE(again);
+  const auto& second = std::get<pr::Ready>(again->message);
+  EXPECT_EQ(second.instance, first.instance) << "the same process";
+  ASSERT_TRUE(second.held.has_value());
+  std::set<uint64_t> held;
+  for (const auto& h : *second.held) held.insert(h.index);
+  EXPECT_EQ(held, (std::set<uint64_t>{1, 2, 3}));
+  // And it says again which job is running.
+  auto hb = broker_.Expect("HEARTBEAT");
+  ASSERT_TRUE(hb);
+  ASSERT_EQ(std::get<pr::Heartbeat>(hb->message).started.size(), 1u);
+  EXPECT_EQ(std::get<pr::Heartbeat>(hb->message).started[0].index, 2u);
+}
+
+// Issue 15, item 2: REVOKE hands back queued jobs only; a running job runs on.
+TEST_F(RunnerTest, RevokeHandsBackQueuedJobsOnly) {
+  StartRunner(1, 200, [](RunnerOptions& o) { o.prefetch = 1; });
+  auto ready = broker_.Expect("READY");
+  ASSERT_TRUE(ready);
+  broker_.Send(ready->from, DiagJob(1, R"({"sleep_ms":400})"));
+  broker_.Send(ready->from, DiagJob(2));
+  ASSERT_TRUE(broker_.Expect("HEARTBEAT"));  // job 1 started
+  broker_.Send(ready->from, pr::Revoke{{{"sw-000000000001", 1, 1}, {"sw-000000000001", 2, 1}}});
+  auto back = broker_.Expect("RESULT");
+  ASSERT_TRUE(back);
+  const auto& b = std::get<pr::JobResult>(back->message);
+  EXPECT_EQ(b.index, 2u);
+  EXPECT_TRUE(b.handed_back);
+  EXPECT_EQ(b.credit, 1u) << "its queue place is free again";
+  auto done = broker_.Expect("RESULT");
+  ASSERT_TRUE(done);
+  EXPECT_EQ(std::get<pr::JobResult>(done->message).index, 1u);
+  EXPECT_EQ(std::get<pr::JobResult>(done->message).outcome, pr::Outcome::kDone);
 }
 
 }  // namespace

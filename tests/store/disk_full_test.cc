@@ -40,6 +40,7 @@ TEST(StoreDiskFull, WriteOnFullDiskFailsClearlyAndCommittedDataSurvives) {
       ASSERT_EQ(*store.Complete(sw, i, 1, "r", "ok" + std::to_string(i)), Outcome::kDone);
     }
 
+    EXPECT_TRUE(store.WriteStatus().ok());
     budget->Set(0);  // the disk is full
     Result<Outcome> full = store.Complete(sw, 5, 1, "r", "lost");
     ASSERT_FALSE(full.ok());
@@ -50,6 +51,10 @@ TEST(StoreDiskFull, WriteOnFullDiskFailsClearlyAndCommittedDataSurvives) {
     EXPECT_EQ(*store.GetResult(sw, 4), "ok4");
     EXPECT_TRUE(store.GetResult(sw, 5).status().IsNotFound());
     EXPECT_EQ(store.Counts(sw)->done, 5u);
+    // The store says why it stopped writing (a progress line shows it).
+    EXPECT_TRUE(store.WriteStatus().IsIOError()) << store.WriteStatus().ToString();
+    EXPECT_NE(store.WriteStatus().message().find("No space left on device"), std::string::npos)
+        << store.WriteStatus().ToString();
     // Further writes keep failing cleanly, also sweep-level ones.
     EXPECT_FALSE(store.AddJobs(sw, 20, testing::Overrides(1)).ok());
     EXPECT_FALSE(store.PutArtifact("blob").ok());
@@ -71,6 +76,7 @@ TEST(StoreDiskFull, WriteOnFullDiskFailsClearlyAndCommittedDataSurvives) {
   Result<std::unique_ptr<JobStore>> reopened = JobStore::Open(dir.str());
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
   JobStore& store = **reopened;
+  EXPECT_TRUE(store.WriteStatus().ok()) << "reopened after space was freed";
   for (JobIndex i = 0; i < 5; ++i) EXPECT_EQ(*store.GetResult(sw, i), "ok" + std::to_string(i));
   EXPECT_TRUE(store.GetResult(sw, 5).status().IsNotFound());
   ExpectConsistent(store, sw);

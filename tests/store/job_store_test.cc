@@ -215,8 +215,9 @@ TEST(JobStoreSweeps, PauseResumeCancelFollowTheLifecycle) {
   EXPECT_TRUE(store->PauseSweep(sw).IsFailedPrecondition());
   EXPECT_TRUE(store->CancelSweep(sw).IsFailedPrecondition());
   EXPECT_TRUE(store->LeaseNext(sw, "r", 1, 100).status().IsFailedPrecondition());
-  // The job that was running when the sweep was cancelled may still deliver.
-  EXPECT_EQ(*store->Complete(sw, 0, 1, "r", "x"), Outcome::kDone);
+  // Cancel is final: the job that was running when the sweep was cancelled delivers nothing.
+  EXPECT_EQ(*store->Complete(sw, 0, 1, "r", "x"), Outcome::kRejected);
+  EXPECT_FALSE(store->GetResult(sw, 0).ok());
   EXPECT_EQ(store->GetSweep(sw)->state, SweepState::kCancelled);
   EXPECT_TRUE(store->PauseSweep("sw-123456789abc").IsNotFound());
   ExpectConsistent(*store, sw);

@@ -110,7 +110,8 @@ TEST_F(Transitions, DoneJobIsNeverLeasedAgain) {
   ASSERT_EQ(next->size(), 1u);
   EXPECT_EQ(next->front().index, 1u);
   // Neither a reclaim nor an extension can turn DONE back into LEASED.
-  EXPECT_FALSE(*store_->Reclaim(sw, 0, job.attempt, "r1", clock_->NowMs() + 10'000));
+  std::vector<HeldLease> held = {{{sw, 0, job.attempt}, clock_->NowMs() + 10'000}};
+  EXPECT_EQ(store_->Reclaim("r1", held, "not held", false)->reclaimed, std::vector<bool>{false});
   EXPECT_FALSE(*store_->ExtendLease(sw, 0, job.attempt, "r1", clock_->NowMs() + 10'000));
   EXPECT_EQ(StateOf(sw, 0), JobState::kDone);
   ExpectConsistent(*store_, sw);
@@ -153,16 +154,130 @@ TEST_F(Transitions, RetryableFailureRetriesUntilMaxAttemptsThenFailsWithHistory)
   EXPECT_FALSE(none.ok());  // the sweep is DONE: nothing to lease
 }
 
-TEST_F(Transitions, FailForALeaseThatIsNotCurrentIsStale) {
-  SweepId sw = MakeSweep(*store_, 2);
-  LeasedJob job = LeaseOne(sw, "r1");
-  EXPECT_EQ(*store_->Fail(sw, 0, job.attempt + 1, "r1", "x", true), Outcome::kStale);
-  EXPECT_EQ(*store_->Fail(sw, 0, job.attempt, "r2", "x", true), Outcome::kStale);
-  EXPECT_EQ(*store_->Fail(sw, 1, 0, "r1", "x", true), Outcome::kStale);  // PENDING
-  ASSERT_EQ(*store_->Complete(sw, 0, job.attempt, "r1", "ok"), Outcome::kDone);
-  EXPECT_EQ(*store_->Fail(sw, 0, job.attempt, "r1", "x", false), Outcome::kStale);  // DONE
+TEST_F(Transitions, FailForALeaseThatIsNotCurrentWritesNothing) {
+  SweepId sw = MakeSweep(*store_, 2, /*max_attempts=*/5);
+  LeasedJob job = LeaseOne(sw, "r1", 100);
+  // Never held by the sender: rejected.
+  EXPECT_EQ(*store_->Fail(sw, 0, job.attempt + 1, "r1", "x", true), Outcome::kRejected);
+  EXPECT_EQ(*store_->Fail(sw, 0, job.attempt, "r2", "x", true), Outcome::kRejected);
+  EXPECT_EQ(*store_->Fail(sw, 1, 0, "r1", "x", true), Outcome::kRejected);  // PENDING
+  // An attempt of r1 that already ended (its lease expired): stale.
+  clock_->Advance(101);
+  ASSERT_EQ(store_->ExpireLeases(clock_->NowMs())->size(), 1u);
+  EXPECT_EQ(*store_->Fail(sw, 0, job.attempt, "r1", "x", true), Outcome::kStale);
+  LeasedJob again = LeaseOne(sw, "r1");
+  ASSERT_EQ(*store_->Complete(sw, 0, again.attempt, "r1", "ok"), Outcome::kDone);
+  // A failure report for a job that is already DONE is a duplicate (issue 15, item 6).
+  EXPECT_EQ(*store_->Fail(sw, 0, again.attempt, "r1", "x", false), Outcome::kDuplicate);
   EXPECT_EQ(StateOf(sw, 0), JobState::kDone);
   EXPECT_EQ(StateOf(sw, 1), JobState::kPending);
+  ExpectConsistent(*store_, sw);
+}
+
+// Issue 15, item 5: a runner may record a result only for an attempt it held.
+TEST_F(Transitions, ResultFromARunnerThatNeverHeldTheAttemptIsRejected) {
+  SweepId sw = MakeSweep(*store_, 3, /*max_attempts=*/5);
+  // A pending job nobody was ever given.
+  EXPECT_EQ(*store_->Complete(sw, 2, 1, "stranger", "forged"), Outcome::kRejected);
+  EXPECT_EQ(StateOf(sw, 2), JobState::kPending);
+  // A job leased to r1: neither another runner nor another attempt number records it.
+  LeasedJob job = LeaseOne(sw, "r1", 100);
+  EXPECT_EQ(*store_->Complete(sw, 0, job.attempt, "stranger", "forged"), Outcome::kRejected);
+  EXPECT_EQ(*store_->Complete(sw, 0, job.attempt + 1, "r1", "forged"), Outcome::kRejected);
+  EXPECT_EQ(StateOf(sw, 0), JobState::kLeased);
+  EXPECT_FALSE(store_->GetResult(sw, 0).ok());
+  // r1's lease expires and r2 gets attempt 2: r1's late result of attempt 1 still wins (the
+  // attempt history says r1 held it), a stranger's still does not.
+  clock_->Advance(101);
+  ASSERT_EQ(store_->ExpireLeases(clock_->NowMs())->size(), 1u);
+  LeasedJob second = LeaseOne(sw, "r2");
+  ASSERT_EQ(second.attempt, 2u);
+  EXPECT_EQ(*store_->Complete(sw, 0, 1, "r2", "forged"), Outcome::kRejected);
+  EXPECT_EQ(*store_->Complete(sw, 0, 1, "r1", "r1-late"), Outcome::kDoneLate);
+  EXPECT_EQ(*store_->GetResult(sw, 0), "r1-late");
+  ExpectConsistent(*store_, sw);
+}
+
+TEST_F(Transitions, ResultsForACancelledSweepAreRejected) {
+  SweepId sw = MakeSweep(*store_, 3);
+  Result<std::vector<LeasedJob>> got = store_->LeaseNext(sw, "r1", 2, 1000);
+  ASSERT_EQ(got->size(), 2u);
+  ASSERT_TRUE(store_->CancelSweep(sw).ok());
+  EXPECT_EQ(*store_->Complete(sw, 0, 1, "r1", "after cancel"), Outcome::kRejected);
+  EXPECT_FALSE(store_->GetResult(sw, 0).ok());
+  // The holder's lease ended with it (not counted): the job no longer shows as running.
+  EXPECT_EQ(StateOf(sw, 0), JobState::kPending);
+  EXPECT_EQ(store_->GetJob(sw, 0)->uncounted_attempts, 1u);
+  EXPECT_EQ(*store_->Counts(sw), (JobCounts{2, 1, 0, 0}));
+  EXPECT_EQ(store_->GetSweep(sw)->state, SweepState::kCancelled);
+  EXPECT_FALSE(store_->LeaseNext(sw, "r1", 1, 1000).ok());
+  ExpectConsistent(*store_, sw);
+}
+
+// Issue 15, item 1: a hand-back (shutdown, revoke) never uses up an attempt.
+TEST_F(Transitions, HandedBackAttemptsAreNotCounted) {
+  SweepId sw = MakeSweep(*store_, 1, /*max_attempts=*/1);
+  for (Attempt a = 1; a <= 4; ++a) {
+    LeasedJob job = LeaseOne(sw, "rr");
+    ASSERT_EQ(job.attempt, a);
+    FailOp back{sw, 0, a, "rr", "handed back: runner rr is shutting down", true, true};
+    std::vector<Transition> batch = {back};
+    EXPECT_EQ(store_->Apply(batch)->front(), Outcome::kRetry);
+    EXPECT_EQ(StateOf(sw, 0), JobState::kPending);
+    ExpectConsistent(*store_, sw);
+  }
+  Result<JobInfo> j = store_->GetJob(sw, 0);
+  EXPECT_EQ(j->uncounted_attempts, 4u);
+  ASSERT_EQ(j->history.size(), 4u);
+  EXPECT_EQ(j->history[3].reason, "handed back: runner rr is shutting down");
+  LeasedJob last = LeaseOne(sw, "rr");
+  EXPECT_EQ(*store_->Complete(sw, 0, last.attempt, "rr", "ran at last"), Outcome::kDone);
+  ExpectConsistent(*store_, sw);
+}
+
+TEST_F(Transitions, EndLeasesEndsOnlyTheListedCurrentLeasesOfThatRunner) {
+  SweepId sw = MakeSweep(*store_, 4, /*max_attempts=*/1);
+  ASSERT_EQ(store_->LeaseNext(sw, "a", 3, 1000)->size(), 3u);
+  ASSERT_EQ(store_->LeaseNext(sw, "b", 1, 1000)->size(), 1u);
+  std::vector<JobAttempt> jobs = {{sw, 0, 1}, {sw, 1, 2}, {sw, 3, 1}};  // 1: wrong attempt, 3: b's
+  Result<std::vector<EndedLease>> ended = store_->EndLeases("a", jobs, "never started", false);
+  ASSERT_TRUE(ended.ok()) << ended.status().ToString();
+  ASSERT_EQ(ended->size(), 1u);
+  EXPECT_EQ(ended->front().index, 0u);
+  EXPECT_EQ(StateOf(sw, 0), JobState::kPending) << "uncounted: max_attempts 1 is not used up";
+  EXPECT_EQ(*store_->Counts(sw), (JobCounts{1, 3, 0, 0}));
+  // Counted, the same end exhausts max_attempts 1.
+  std::vector<JobAttempt> two = {{sw, 2, 1}};
+  EXPECT_EQ(store_->EndLeases("a", two, "lost", true)->front().outcome, Outcome::kFailed);
+  // ReleaseLeases without counting (a runner that left).
+  ASSERT_EQ(store_->ReleaseLeases("a", "runner left", /*counted=*/false)->size(), 1u);
+  EXPECT_EQ(StateOf(sw, 1), JobState::kPending);
+  ExpectConsistent(*store_, sw);
+}
+
+// Issue 15, item 4: a runner that (re)registers keeps what it holds and gives back the rest.
+TEST_F(Transitions, ReclaimKeepsHeldLeasesAndReturnsTheRunnersOthers) {
+  SweepId sw = MakeSweep(*store_, 5, /*max_attempts=*/1);
+  ASSERT_EQ(store_->LeaseNext(sw, "r1", 3, 1000)->size(), 3u);
+  ASSERT_EQ(store_->LeaseNext(sw, "r2", 1, 1000)->size(), 1u);
+  const UnixMillis later = clock_->NowMs() + 60'000;
+  std::vector<HeldLease> held = {{{sw, 1, 1}, later},   // held and current: kept
+                                 {{sw, 3, 1}, later},   // r2's: not r1's to reclaim
+                                 {{sw, 4, 1}, later}};  // never leased
+  Result<ReclaimResult> r = store_->Reclaim("r1", held, "lost in transit", /*counted=*/false);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->reclaimed, (std::vector<bool>{true, false, false}));
+  ASSERT_EQ(r->returned.size(), 2u);  // jobs 0 and 2: r1 does not hold them
+  EXPECT_EQ(r->returned[0].index, 0u);
+  EXPECT_EQ(r->returned[1].index, 2u);
+  EXPECT_EQ(StateOf(sw, 0), JobState::kPending) << "not counted: max_attempts 1 is not used up";
+  EXPECT_EQ(store_->GetJob(sw, 1)->lease->deadline_ms, later);
+  EXPECT_EQ(store_->GetJob(sw, 3)->lease->runner, "r2");
+  // A restart (counted): r2's new process holds nothing, its lease ends as a lost attempt.
+  Result<ReclaimResult> restart = store_->Reclaim("r2", {}, "runner restarted", true);
+  ASSERT_EQ(restart->returned.size(), 1u);
+  EXPECT_EQ(restart->returned[0].outcome, Outcome::kFailed);
+  EXPECT_EQ(*store_->Counts(sw), (JobCounts{3, 1, 0, 1}));
   ExpectConsistent(*store_, sw);
 }
 
@@ -207,7 +322,7 @@ TEST_F(Transitions, LateResultWhileReleasedToAnotherRunnerWinsAndTheOtherIsDupli
   EXPECT_EQ(*store_->Complete(sw, 0, first.attempt, "r1", "r1-result"), Outcome::kDoneLate);
   EXPECT_FALSE(store_->NextLeaseDeadline().has_value());  // r2's lease is gone with it
   EXPECT_EQ(*store_->Complete(sw, 0, second.attempt, "r2", "r2-result"), Outcome::kDuplicate);
-  EXPECT_EQ(*store_->Fail(sw, 0, second.attempt, "r2", "timeout", true), Outcome::kStale);
+  EXPECT_EQ(*store_->Fail(sw, 0, second.attempt, "r2", "timeout", true), Outcome::kDuplicate);
   EXPECT_EQ(*store_->GetResult(sw, 0), "r1-result");
   ExpectConsistent(*store_, sw);
 }
@@ -266,11 +381,17 @@ TEST_F(Transitions, ExtendAndReclaimMoveOnlyTheCurrentLease) {
   EXPECT_FALSE(*store_->ExtendLease(sw, 0, job.attempt, "r2", later));  // wrong runner
   EXPECT_TRUE(*store_->ExtendLease(sw, 0, job.attempt, "r1", later));
   EXPECT_EQ(*store_->NextLeaseDeadline(), later);
-  // After a broker restart the runner reconnects with a new identity and reclaims its job.
-  EXPECT_TRUE(*store_->Reclaim(sw, 0, job.attempt, "r1-new", later + 1));
-  EXPECT_EQ(store_->GetJob(sw, 0)->lease->runner, "r1-new");
-  EXPECT_FALSE(*store_->Reclaim(sw, 0, job.attempt + 1, "r1-new", later));
-  EXPECT_EQ(*store_->Complete(sw, 0, job.attempt, "r1-new", "ok"), Outcome::kDone);
+  // After a broker restart the runner reconnects under its name and reclaims its job; another
+  // runner cannot take it over by naming it.
+  std::vector<HeldLease> held = {{{sw, 0, job.attempt}, later + 1}};
+  EXPECT_EQ(store_->Reclaim("r1-other", held, "x", false)->reclaimed, std::vector<bool>{false});
+  EXPECT_EQ(store_->Reclaim("r1", held, "x", false)->reclaimed, std::vector<bool>{true});
+  EXPECT_EQ(*store_->NextLeaseDeadline(), later + 1);
+  std::vector<HeldLease> wrong = {{{sw, 0, job.attempt + 1}, later}};
+  EXPECT_EQ(store_->Reclaim("r1", wrong, "x", false)->reclaimed, std::vector<bool>{false});
+  // ... and that returned the lease it did not name (attempt 1), uncounted.
+  EXPECT_EQ(StateOf(sw, 0), JobState::kPending);
+  EXPECT_EQ(*store_->Complete(sw, 0, job.attempt, "r1", "ok"), Outcome::kDoneLate);
   ExpectConsistent(*store_, sw);
 }
 
@@ -281,8 +402,8 @@ TEST_F(Transitions, LeasesSurviveReopenAndExpireAfterTheirDeadline) {
   Reopen();
   EXPECT_EQ(store_->NextLeaseDeadline(), deadline);
   EXPECT_EQ(store_->Counts(sw)->leased, 2u);
-  // The runner of job 1 reconnects before the deadline and keeps it; job 0's never does.
-  EXPECT_TRUE(*store_->Reclaim(sw, 1, 1, "r1-again", deadline + 10'000));
+  // Job 1's runner reconnects before the deadline and keeps it; job 0's runner never does.
+  ASSERT_TRUE(store_->ExtendLease(sw, 1, 1, "r1", deadline + 10'000).ok());
   clock_->Advance(1000);
   Result<std::vector<EndedLease>> ended = store_->ExpireLeases(clock_->NowMs());
   ASSERT_EQ(ended->size(), 1u);
@@ -508,7 +629,7 @@ TEST_F(Transitions, RandomOperationsKeepCountersEqualToRecount) {
   std::mt19937 rng(12345);
   std::vector<LeasedJob> out;
   for (int step = 0; step < 400; ++step) {
-    int op = static_cast<int>(rng() % 7);
+    int op = static_cast<int>(rng() % 10);
     if (op == 0 || out.empty()) {
       Result<std::vector<LeasedJob>> got =
           store_->LeaseNext(sw, testing::Named("r", rng() % 3), rng() % 4 + 1, 50 + rng() % 100);
@@ -528,8 +649,20 @@ TEST_F(Transitions, RandomOperationsKeepCountersEqualToRecount) {
         ASSERT_TRUE(store_->ExpireLeases(clock_->NowMs()).ok());
       } else if (op == 5) {
         ASSERT_TRUE(store_->ReturnOrphanLeases("crash", 1 + rng() % 3).ok());
+      } else if (op == 6) {
+        ASSERT_TRUE(store_->ReleaseLeases(runner, "lost", rng() % 2 == 0).ok());
+      } else if (op == 7) {
+        FailOp back{sw, j.index, j.attempt, runner, "handed back", true, true};
+        std::vector<Transition> batch = {back};
+        ASSERT_TRUE(store_->Apply(batch).ok());
+      } else if (op == 8) {
+        std::vector<HeldLease> held;
+        for (const LeasedJob& o : out)
+          if (rng() % 2) held.push_back({{sw, o.index, o.attempt}, clock_->NowMs() + 100});
+        ASSERT_TRUE(store_->Reclaim(runner, held, "not held", rng() % 2 == 0).ok());
       } else {
-        ASSERT_TRUE(store_->ReleaseLeases(runner, "lost").ok());
+        std::vector<JobAttempt> some = {{sw, j.index, j.attempt}};
+        ASSERT_TRUE(store_->EndLeases(runner, some, "never started", rng() % 2 == 0).ok());
       }
       if (rng() % 2) out.erase(out.begin() + static_cast<std::ptrdiff_t>(k));
     }

@@ -46,7 +46,7 @@ class BrokerSystem : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
-  void StartBroker(std::vector<std::string> extra = {}) {
+  void StartBroker(std::vector<std::string> extra = {}, int liveness = 5) {
     fs::path ep = dir_ / "endpoint";
     std::vector<std::string> argv = {testing::S1mpleBin(),
                                      "broker",
@@ -59,7 +59,7 @@ class BrokerSystem : public ::testing::Test {
                                      "--heartbeat-ms",
                                      "200",
                                      "--liveness",
-                                     "5",
+                                     std::to_string(liveness),
                                      "--lease-grace-ms",
                                      "1000"};
     argv.insert(argv.end(), extra.begin(), extra.end());
@@ -73,7 +73,7 @@ class BrokerSystem : public ::testing::Test {
     ASSERT_FALSE(endpoint_.empty()) << "broker did not start:\n" << broker_->Log();
   }
   DaemonProcess& StartRunner(const std::string& name, int slots,
-                             std::vector<std::string> extra = {}) {
+                             std::vector<std::string> extra = {}, int grace_ms = 5000) {
     std::vector<std::string> argv = {testing::S1mpleBin(),
                                      "runner",
                                      "--connect",
@@ -87,9 +87,11 @@ class BrokerSystem : public ::testing::Test {
                                      "--liveness",
                                      "5",
                                      "--grace-ms",
-                                     "5000"};
+                                     std::to_string(grace_ms)};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    runners_.push_back(std::make_unique<DaemonProcess>(argv, dir_ / (name + ".log")));
+    fs::path log = dir_ / (name + ".log");
+    for (int i = 2; fs::exists(log); ++i) log = dir_ / (name + "." + std::to_string(i) + ".log");
+    runners_.push_back(std::make_unique<DaemonProcess>(argv, log));
     return *runners_.back();
   }
   std::unique_ptr<pr::Client> Connect(pr::ClientSecurity sec = {}, int timeout_ms = 5000) {
@@ -98,6 +100,12 @@ class BrokerSystem : public ::testing::Test {
     co.security = sec;
     co.timeout_ms = timeout_ms;
     return std::move(pr::Client::Connect(co).value());
+  }
+  // The runner named `name` in a STATUS reply (a default entry if it is not connected).
+  static pr::RunnerStatus RunnerIn(const pr::StatusReply& s, const std::string& name) {
+    for (const auto& r : s.runners)
+      if (r.runner == name) return r;
+    return {};
   }
   static std::string Submit(pr::Client& c, const std::vector<std::string>& overrides,
                             uint64_t timeout_ms = 0, uint32_t max_attempts = 0) {
@@ -396,6 +404,129 @@ TEST_F(BrokerSystem, PythonClientAndRunnerSpeakTheProtocol) {
   auto r = testing::Run({"/usr/bin/python3", S1MPLE_PYTHON_CLIENT, endpoint_, "25"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("python: 25 results, all verified"), std::string::npos) << r.out << r.err;
+}
+
+// ---- issue 15 ----------------------------------------------------------------------------------
+
+// Item 1: three SIGTERMs of a runner while one job runs (killed when the short grace is over) and
+// one waits in its prefetch queue (handed back) use up none of the jobs' attempts.
+TEST_F(BrokerSystem, SigtermsDuringAJobAndWithAJobQueuedLeaveBothHealthy) {
+  StartBroker();
+  auto c = Connect();
+  std::string sweep = Submit(*c, std::vector<std::string>(2, R"({"sleep_ms":1500})"),
+                             /*timeout_ms=*/20000, /*max_attempts=*/3);
+  for (int round = 0; round < 3; ++round) {
+    auto& rr = StartRunner("rr", 1, {"--prefetch", "1"}, /*grace_ms=*/300);
+    ASSERT_TRUE(
+        WaitFor(*c, "", [](const pr::StatusReply& s) { return RunnerIn(s, "rr").running == 2; }))
+        << "round " << round;
+    std::this_thread::sleep_for(300ms);  // job 0 has started, job 1 waits behind it
+    rr.Signal(SIGTERM);
+    ASSERT_EQ(rr.Wait(10s), 0) << rr.Log();
+  }
+  for (const auto& r : AllResults(*c, sweep))
+    ASSERT_EQ(r.state, "pending") << "job " << r.index << ": " << r.error;
+  StartRunner("rr", 1, {"--prefetch", "1"});
+  ASSERT_TRUE(WaitFor(*c, sweep, Complete, 30s));
+  for (const auto& r : AllResults(*c, sweep)) {
+    EXPECT_EQ(r.state, "done") << "job " << r.index << ": " << r.error;
+    EXPECT_EQ(r.attempts, 4u) << "three handed-back attempts, then the one that ran";
+  }
+  EXPECT_EQ(Counter(*c, "results_handed_back"), 6u);
+}
+
+// Item 2 (the issue's case): with --prefetch, jobs that wait in the runner's queue longer than
+// timeout + grace are not failed by an expired lease, and their results are recorded.
+TEST_F(BrokerSystem, PrefetchedJobsDoNotExpireWhileTheyWaitInTheQueue) {
+  StartBroker();  // --lease-grace-ms 1000: each lease is 500 + 1000 ms from dispatch
+  StartRunner("rr", 1, {"--prefetch", "4"});
+  auto c = Connect();
+  std::string sweep = Submit(*c, std::vector<std::string>(12, R"({"sleep_ms":400})"),
+                             /*timeout_ms=*/500, /*max_attempts=*/1);
+  ASSERT_TRUE(WaitFor(*c, sweep, Complete, 60s));
+  for (const auto& r : AllResults(*c, sweep))
+    EXPECT_EQ(r.state, "done") << "job " << r.index << ": " << r.error;
+  EXPECT_EQ(Counter(*c, "leases_expired"), 0u);
+  EXPECT_EQ(Counter(*c, "results_rejected"), 0u);
+  EXPECT_EQ(Counter(*c, "results_recorded"), 12u);
+}
+
+// Item 2: a prefetched job does not sit on a busy runner while another runner is idle.
+TEST_F(BrokerSystem, IdleRunnerTakesOverJobsQueuedOnABusyOne) {
+  StartBroker();
+  StartRunner("busy", 1, {"--prefetch", "3"});
+  auto c = Connect();
+  std::string sweep = Submit(*c, std::vector<std::string>(4, R"({"sleep_ms":1500})"));
+  ASSERT_TRUE(
+      WaitFor(*c, "", [](const pr::StatusReply& s) { return RunnerIn(s, "busy").running == 4; }));
+  StartRunner("idle", 1);
+  ASSERT_TRUE(WaitFor(*c, sweep, Complete, 30s));
+  auto st = c->GetStatus();
+  ASSERT_TRUE(st.ok());
+  EXPECT_GE(RunnerIn(*st, "idle").done, 1u) << "the idle runner got a queued job";
+  EXPECT_GE(st->counters.at("jobs_revoked"), 1u);
+  for (const auto& r : AllResults(*c, sweep)) EXPECT_EQ(r.state, "done") << r.error;
+  EXPECT_EQ(Counter(*c, "results_recorded"), 4u);
+}
+
+// Item 4 + smaller item: a runner killed and restarted under the same name gets its dead
+// process's job back at once: not after the lease (61 s here) nor after the liveness period.
+TEST_F(BrokerSystem, RunnerRestartedUnderItsNameGetsItsJobBackAtOnce) {
+  StartBroker({}, /*liveness=*/150);  // 30 s before a silent runner is declared lost
+  auto& first = StartRunner("rr", 1);
+  auto c = Connect();
+  std::string sweep = Submit(*c, {R"({"sleep_ms":3000})"}, /*timeout_ms=*/60000);
+  ASSERT_TRUE(
+      WaitFor(*c, "", [](const pr::StatusReply& s) { return RunnerIn(s, "rr").running == 1; }));
+  first.Signal(SIGKILL);
+  first.Wait(5s);
+  std::this_thread::sleep_for(300ms);
+  StartRunner("rr", 1);
+  ASSERT_TRUE(WaitFor(*c, sweep, Complete, 20s)) << "the job came back at once";
+  auto results = AllResults(*c, sweep);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].state, "done");
+  EXPECT_EQ(results[0].attempts, 2u);
+  EXPECT_EQ(Counter(*c, "leases_expired"), 0u);
+  EXPECT_EQ(Counter(*c, "runners_lost"), 0u);
+  EXPECT_NE(broker_->Log().find("runner rr restarted"), std::string::npos) << broker_->Log();
+}
+
+// Smaller item: two live runners started with one name both work, the second as "twin~2"; no
+// knock-off loop of DISCONNECTs.
+TEST_F(BrokerSystem, TwoRunnersWithOneNameBothWorkUnderUniqueNames) {
+  StartBroker();
+  StartRunner("twin", 1);
+  auto c = Connect();
+  ASSERT_TRUE(WaitFor(*c, "", [](const pr::StatusReply& s) { return s.runners.size() == 1; }));
+  StartRunner("twin", 1);
+  std::string sweep = Submit(*c, std::vector<std::string>(60, R"({"sleep_ms":30})"));
+  ASSERT_TRUE(WaitFor(*c, sweep, Complete, 60s));
+  auto st = c->GetStatus();
+  ASSERT_TRUE(st.ok());
+  ASSERT_EQ(st->runners.size(), 2u);
+  EXPECT_GT(RunnerIn(*st, "twin").done, 0u);
+  EXPECT_GT(RunnerIn(*st, "twin~2").done, 0u);
+  EXPECT_EQ(st->counters.at("disconnects_sent"), 0u);
+  EXPECT_EQ(st->counters.at("runners_renamed"), 1u);
+  EXPECT_NE(broker_->Log().find("registered as twin~2"), std::string::npos) << broker_->Log();
+}
+
+// Docs: transport_disconnects counts every closed connection, not only oversized frames.
+TEST_F(BrokerSystem, TransportDisconnectsCountsEveryClosedConnection) {
+  StartBroker();
+  auto c = Connect();
+  uint64_t before = Counter(*c, "transport_disconnects");
+  for (int i = 0; i < 3; ++i) {
+    auto other = Connect();
+    ASSERT_TRUE(other->GetStatus().ok());
+  }  // each client closes its socket here
+  EXPECT_TRUE(WaitFor(
+      *c, "",
+      [&](const pr::StatusReply& s) {
+        return s.counters.at("transport_disconnects") >= before + 3;
+      },
+      10s));
 }
 
 // Issue 14: no reply can exceed the frame limit, whatever the size of a result. A sweep whose

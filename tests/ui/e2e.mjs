@@ -10,8 +10,8 @@
 // (equity, drawdown, trade histogram, monthly returns, causal breakdown); and report.html from
 // file:// with every network request blocked. Saves screenshots in --screens. Every wait is
 // bounded; the whole test is bounded by a watchdog. Exit code 0 = every check passed.
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -25,6 +25,7 @@ const { chromium } = await import(pathToFileURL(join(root, 'ui/node_modules/play
 const args = process.argv.slice(2);
 const arg = (name, fallback) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
 const fixtureBin = arg('--fixture');
+const s1mpleBin = arg('--s1mple', join(root, 'build/cli/s1mple'));
 const work = resolve(arg('--work', join(tmpdir(), 'explorer-e2e')));
 const screens = resolve(arg('--screens', join(work, 'screens')));
 const WAIT = 15000; // every single wait
@@ -32,6 +33,7 @@ const TOTAL = 180000; // the whole test
 
 let fixture = null;
 let fixtureLines = null;
+let liveBroker = null; // `s1mple broker --http` over the constrained sweep's store
 // Runs n more jobs of the fixture's running sweep; resolves when it says so.
 function advance(n) {
   return new Promise((res, rej) => {
@@ -48,6 +50,7 @@ let failed = 0;
 async function cleanup() {
   try { if (browserContext) await browserContext.close(); } catch (e) { /* already gone */ }
   if (fixture && fixture.exitCode == null) { fixture.stdin.end(); fixture.kill('SIGTERM'); }
+  if (liveBroker && liveBroker.exitCode == null) liveBroker.kill('SIGKILL');
   if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 }
 const watchdog = setTimeout(async () => {
@@ -120,11 +123,13 @@ async function main() {
     timeout: 60000,
   });
   browserContext.setDefaultTimeout(WAIT);
-  // Nothing may leave this machine: only the fixture's loopback origin (and file:// reports).
+  // Nothing may leave this machine: only the fixture's and our broker's loopback origins (and
+  // file:// reports).
   const offsite = [];
+  const local = [base];
   await browserContext.route('**/*', (route) => {
     const url = route.request().url();
-    if (url.startsWith(base) || url.startsWith('file://') || url.startsWith('data:')) return route.continue();
+    if (local.some((o) => url.startsWith(o)) || url.startsWith('file://') || url.startsWith('data:')) return route.continue();
     offsite.push(url);
     return route.abort();
   });
@@ -301,8 +306,73 @@ async function main() {
   await reportPage.screenshot({ path: join(screens, 'report-variant.png'), fullPage: true });
   check(requests.length === 0, `report made no network request (${requests.join(' ') || 'none'})`);
 
+  await constrainedBest(page, local);
+
   check(offsite.length === 0, `no request left the machine (${offsite.join(' ') || 'none'})`);
   check(pageErrors.length === 0, `no script error (${pageErrors.join(' | ') || 'none'})`);
+}
+
+// ---- the best configuration under a binding constraint ------------------------------------
+// The demo sweep with max_drawdown tightened to 10 (the best Sharpe without it draws down ~12%)
+// run by the real CLI: the page, live and as report.html, must name the best configuration that
+// optimization_result.json names, show the constraints, and not the unconstrained best.
+async function constrainedBest(page, localOrigins) {
+  console.log('best configuration under a binding max_drawdown constraint');
+  const plan = readFileSync(join(root, 'config/optimizations/demo_ema_cross.yaml'), 'utf8')
+    .replace('max_drawdown: 25.0', 'max_drawdown: 10.0');
+  if (!plan.includes('max_drawdown: 10.0')) throw new Error('demo plan changed: no max_drawdown: 25.0 to tighten');
+  const planFile = join(work, 'constrained.yaml');
+  writeFileSync(planFile, plan.replace('config/operations/ema_cross.yaml', join(root, 'config/operations/ema_cross.yaml')));
+  const store = join(work, 'constrained-store');
+  const out = join(work, 'constrained-out');
+  rmSync(store, { recursive: true, force: true });
+  rmSync(out, { recursive: true, force: true });
+  const r = spawnSync(s1mpleBin, ['optimize', planFile, '--store', store, '--out', out, '--no-progress'], { encoding: 'utf8', timeout: 120000 });
+  if (r.status !== 0) throw new Error(`s1mple optimize exited ${r.status}: ${r.stderr}`);
+  check(/best by sharpe_ratio \(meeting the constraints\): run sw-/.test(r.stdout), 'CLI names the best run meeting the constraints');
+  const result = JSON.parse(readFileSync(join(out, 'optimization_result.json'), 'utf8'));
+  const sweepId = result.optimization_id;
+  const bestId = result.best_configuration && result.best_configuration.run_id;
+  check(!!bestId, 'optimization_result.json has a best configuration: ' + bestId);
+  check(r.stdout.includes('run ' + bestId), 'CLI and optimization_result.json name the same run');
+  const ok = result.results.filter((x) => x.status === 'ok' && typeof x.metrics.sharpe_ratio === 'number');
+  const free = ok.reduce((a, b) => (b.metrics.sharpe_ratio > a.metrics.sharpe_ratio ? b : a));
+  check(free.run_id !== bestId && Math.abs(free.metrics.max_drawdown) > 10,
+    `the constraint binds: the best Sharpe overall (${free.run_id}, drawdown ${free.metrics.max_drawdown.toFixed(2)}) breaks it`);
+  check(Math.abs(result.best_configuration.metrics.max_drawdown) <= 10, 'the best configuration meets max_drawdown <= 10');
+
+  // report.html, offline.
+  const report = await page.context().newPage();
+  await report.goto(pathToFileURL(join(out, 'report.html')).href + '#/sweep/' + sweepId);
+  await report.waitForSelector('#best-run');
+  const reportBest = await report.locator('#best-run').textContent();
+  check(reportBest.includes(bestId), `report.html #best-run "${reportBest}" names ${bestId}`);
+  check(!reportBest.includes(free.run_id + ' ') && !reportBest.endsWith(free.run_id), 'report.html does not name the unconstrained best');
+  const shown = await report.locator('[data-testid=constraints]').textContent();
+  check(shown.includes('|max_drawdown| ≤ 10') && shown.includes('total_trades ≥ 20'), `report.html shows the constraints: ${shown}`);
+  await report.screenshot({ path: join(screens, 'constrained-report.png'), fullPage: true });
+  await report.close();
+
+  // The live page, served by `s1mple broker --http` over that store.
+  liveBroker = spawn(s1mpleBin, ['broker', '--bind', 'tcp://127.0.0.1:*', '--store', store, '--sync', 'none', '--http', '127.0.0.1:0'],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((res, rej) => {
+    const t = setTimeout(() => rej(new Error('broker --http printed no address within 30 s')), 30000);
+    createInterface({ input: liveBroker.stdout }).on('line', (line) => {
+      const m = /Trade Explorer on (http:\/\/\S+)/.exec(line);
+      if (m) { clearTimeout(t); res(m[1]); }
+    });
+    liveBroker.once('exit', (c) => { clearTimeout(t); rej(new Error('broker exited with ' + c)); });
+  });
+  localOrigins.push(url);
+  const live = await api(url, `api/sweeps/${sweepId}`);
+  check(live.plan.constraints.length === 2 && live.plan.direction === 'maximize', 'the API gives the plan\'s constraints and direction');
+  await page.goto(url + '#/sweep/' + sweepId);
+  await page.waitForSelector('#best-run');
+  const liveBest = await page.locator('#best-run').textContent();
+  check(liveBest.includes(bestId), `live page #best-run "${liveBest}" names ${bestId}`);
+  await page.screenshot({ path: join(screens, 'constrained-live.png'), fullPage: true });
+  liveBroker.kill('SIGTERM');
 }
 
 let code = 0;

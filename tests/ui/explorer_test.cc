@@ -105,6 +105,58 @@ TEST(ExplorerDecode, ColumnNamesKeepPhaseAndBarePluginSlots) {
   EXPECT_TRUE(FlattenOverrides(json::object()).empty());
 }
 
+// The constraints as producer/plan_loader.cc reads them, and the rule of the best configuration
+// (producer::CheckConstraints): a missing metric fails, max_drawdown by magnitude.
+TEST(ExplorerDecode, PlanInfoReadsConstraintsAndDirection) {
+  PlanInfo p = ReadPlanInfo(R"(optimization_config:
+  name: c
+  optimization_targets: {primary_metric: sharpe_ratio}
+  constraints:
+    min_trades: 20
+    max_drawdown: 25.0
+    min_win_rate: 40
+    max_opportunities_rejected: 50
+)");
+  EXPECT_TRUE(p.maximize);
+  ASSERT_EQ(p.constraints.size(), 4u);
+  EXPECT_EQ(p.constraints[0].metric, "total_trades");
+  EXPECT_EQ(*p.constraints[0].min, 20);
+  EXPECT_EQ(p.constraints[1].metric, "max_drawdown");
+  EXPECT_EQ(*p.constraints[1].max, 25);
+  EXPECT_TRUE(p.constraints[1].absolute);
+  EXPECT_EQ(p.constraints[2].metric, "win_rate");
+  EXPECT_EQ(p.constraints[3].metric, "opportunities_rejected");
+  EXPECT_FALSE(p.constraints[3].absolute);
+
+  auto run = [](double trades, double dd, double win, double rejected) {
+    return json{{"metrics", {{"total_trades", trades}, {"max_drawdown", dd}, {"win_rate", win}}},
+                {"causality", {{"opportunities_rejected", rejected}}}};
+  };
+  EXPECT_TRUE(MeetsConstraints(run(20, 25, 40, 50), p.constraints));
+  std::vector<std::string> why;
+  EXPECT_FALSE(MeetsConstraints(run(19, -25.5, 40, 51), p.constraints, &why));
+  EXPECT_EQ(why, (std::vector<std::string>{"total_trades 19.0 < 20.0", "max_drawdown 25.5 > 25.0",
+                                           "opportunities_rejected 51.0 > 50.0"}));
+  json missing = run(30, 1, 50, 0);
+  missing["metrics"]["win_rate"] = nullptr;
+  why.clear();
+  EXPECT_FALSE(MeetsConstraints(missing, p.constraints, &why));
+  EXPECT_EQ(why, std::vector<std::string>{"win_rate undefined"});
+
+  EXPECT_FALSE(ReadPlanInfo("optimization_config:\n  optimization_targets: {primary_metric: "
+                            "max_drawdown}\n")
+                   .maximize);
+  EXPECT_TRUE(ReadPlanInfo("optimization_config:\n  optimization_targets: {primary_metric: "
+                           "max_drawdown, direction: maximize}\n")
+                  .maximize);
+  const json c = ConstraintsJson(p.constraints);
+  EXPECT_EQ(c[1], (json{{"key", "max_drawdown"},
+                        {"metric", "max_drawdown"},
+                        {"min", nullptr},
+                        {"max", 25.0},
+                        {"absolute", true}}));
+}
+
 TEST(ExplorerDecode, PlanInfoReadsNamesVariantsAndTargets) {
   PlanInfo opt = ReadPlanInfo(R"(optimization_config:
   name: "FVG sweep"
@@ -543,6 +595,57 @@ TEST_F(ExplorerStoreTest, ReportEmbedsTheSnapshotAndNeedsNoNetwork) {
   EXPECT_EQ(html.find("<script src"), std::string::npos);
   EXPECT_EQ(html.find("<link"), std::string::npos);
   EXPECT_FALSE(fs::exists(fs::path(path.string() + ".tmp")));
+}
+
+// The sweep document gives the page the plan's constraints and direction; report.html embeds
+// the curves of the best configuration under the constraints even when better runs that break
+// them fill the other detail slots.
+TEST_F(ExplorerStoreTest, ConstraintsReachThePageAndTheReportsDetailedRuns) {
+  // Sharpe 0.5 i, drawdown 2 + i: jobs 4, 3, 2 break max_drawdown 3.5; job 1 is the best
+  // configuration.
+  const std::string id = MakeSweep(5, 5, -1, R"(optimization_config:
+  name: constrained
+  optimization_targets: {primary_metric: sharpe_ratio}
+  constraints: {max_drawdown: 3.5}
+)");
+  ExplorerApi api(*source_);
+  auto doc = api.Sweep(id);
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  EXPECT_EQ((*doc)["plan"]["direction"], "maximize");
+  ASSERT_EQ((*doc)["plan"]["constraints"].size(), 1u);
+  EXPECT_EQ((*doc)["plan"]["constraints"][0]["max"], 3.5);
+  ReportOptions ro;
+  ro.max_detailed_runs = 1;
+  auto snap = BuildReportSnapshot(*source_, id, ro);
+  ASSERT_TRUE(snap.ok()) << snap.status().ToString();
+  ASSERT_EQ((*snap)["details"].size(), 1u);
+  EXPECT_TRUE((*snap)["details"].contains("1")) << (*snap)["details"].dump();
+}
+
+// report.html is written streaming (runs page by page); its snapshot is the document
+// BuildReportSnapshot builds, for a sweep bigger than one runs page.
+TEST_F(ExplorerStoreTest, StreamedReportEqualsTheSnapshotDocument) {
+  const std::string id = MakeSweep(12000, 12000, 7);
+  const fs::path path = dir_ / "big.html";
+  ASSERT_TRUE(WriteReportHtml(*store_, id, path).ok());
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string html = ss.str();
+  const std::string open = "<script type=\"application/json\" id=\"snapshot\">";
+  const size_t at = html.find(open);
+  ASSERT_NE(at, std::string::npos);
+  const size_t end = html.find("</script>", at);
+  json streamed = json::parse(html.substr(at + open.size(), end - at - open.size()));
+  auto built = BuildReportSnapshot(*source_, id);
+  ASSERT_TRUE(built.ok());
+  EXPECT_EQ(streamed["runs"]["runs"].size(), 12000u);
+  EXPECT_EQ(streamed["runs"], (*built)["runs"]);
+  EXPECT_EQ(streamed["details"], (*built)["details"]);
+  EXPECT_EQ(streamed["sweep"], (*built)["sweep"]);
+  EXPECT_EQ(streamed["details"].size(), 50u);
+  EXPECT_TRUE(streamed["details"].contains("11999"));  // the best Sharpe
+  EXPECT_FALSE(streamed["details"].contains("7"));     // failed
 }
 
 TEST_F(ExplorerStoreTest, ReportOfUnknownSweepIsNotFoundAndWritesNothing) {

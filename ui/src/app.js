@@ -356,6 +356,45 @@
     return best;
   }
 
+  // The plan's constraints a run breaks, as text ("max_drawdown 31.2 > 25"); the rule of
+  // optimization_result.json's best configuration (producer/analysis.h): a metric that is
+  // missing fails its constraint, max_drawdown is compared by magnitude.
+  function constraintFailures(run, constraints) {
+    const out = [];
+    for (const c of constraints || []) {
+      let v = metricOf(run, c.metric);
+      if (typeof v !== 'number' || !isFinite(v)) { out.push(c.metric + ' undefined'); continue; }
+      if (c.absolute) v = Math.abs(v);
+      if (c.min != null && v < c.min) out.push(`${c.metric} ${fmt(v)} < ${fmt(c.min)}`);
+      if (c.max != null && v > c.max) out.push(`${c.metric} ${fmt(v)} > ${fmt(c.max)}`);
+    }
+    return out;
+  }
+  const planConstraints = (sweep) => (sweep.plan && sweep.plan.constraints) || [];
+  function constraintText(c) {
+    const m = c.absolute ? '|' + c.metric + '|' : c.metric;
+    if (c.min != null && c.max != null) return `${fmt(c.min)} ≤ ${m} ≤ ${fmt(c.max)}`;
+    return c.min != null ? `${m} ≥ ${fmt(c.min)}` : `${m} ≤ ${fmt(c.max)}`;
+  }
+
+  // The best configuration as optimization_result.json names it: among the runs that meet every
+  // constraint, the best primary metric in the plan's direction, the lower index on a tie.
+  function bestConfiguration(sweep, runs) {
+    const pm = (sweep.plan && sweep.plan.primary_metric) || 'sharpe_ratio';
+    const maximize = sweep.plan && sweep.plan.direction ? sweep.plan.direction === 'maximize' : !lowerIsBetter(pm);
+    const constraints = planConstraints(sweep);
+    let best = null;
+    for (const r of runs) {
+      if (!r.metrics || r.status !== 'done') continue;
+      const v = metricOf(r, pm);
+      if (typeof v !== 'number' || !isFinite(v)) continue;
+      if (constraintFailures(r, constraints).length) continue;
+      const score = maximize ? v : -v;
+      if (!best || score > best.score || (score === best.score && r.index < best.run.index)) best = { run: r, score, value: v };
+    }
+    return best;
+  }
+
   function goRun(sweepId, index) { location.hash = '#/sweep/' + encodeURIComponent(sweepId) + '/run/' + index; }
 
   // --------------------------------------------------------- optimization ----
@@ -364,15 +403,21 @@
     const metrics = metricNames(runs, sweep);
     const pm = (sweep.plan && sweep.plan.primary_metric) || 'sharpe_ratio';
     const done = runs.filter((r) => r.metrics);
-    const best = bestRun(done, pm);
+    const constraints = planConstraints(sweep);
+    const best = bestConfiguration(sweep, runs);
+    const eligible = done.filter((r) => !constraintFailures(r, constraints).length).length;
     const parts = [];
 
     parts.push(h('div', { class: 'kpis' },
-      kpi('Best ' + label(pm), best ? fmt(best.value) : '—', null, 'best',
-        best ? h('a', { href: '#/sweep/' + encodeURIComponent(sweep.id) + '/run/' + best.run.index, 'data-testid': 'best-run-link' }, 'run #' + best.run.index) : null),
+      kpi('Best ' + label(pm) + (constraints.length ? ' within the constraints' : ''), best ? fmt(best.value) : '—', null, 'best',
+        best ? h('a', { href: '#/sweep/' + encodeURIComponent(sweep.id) + '/run/' + best.run.index, id: 'best-run', 'data-testid': 'best-run-link', 'data-index': best.run.index },
+          'run ' + sweep.id + '/' + best.run.index)
+          : h('span', { id: 'best-run', 'data-testid': 'best-run-link' }, done.length ? 'no run meets the constraints' : 'no run finished yet')),
       kpi('Median ' + label(pm), fmt(median(done.map((r) => metricOf(r, pm))))),
       kpi('Varied parameters', String(params.length), null, 'params', params.join(', ') || 'none'),
-      kpi('Configurations with trades', fmt(done.filter((r) => (metricOf(r, 'total_trades') || 0) > 0).length))));
+      kpi('Configurations with trades', fmt(done.filter((r) => (metricOf(r, 'total_trades') || 0) > 0).length)),
+      constraints.length ? kpi('Runs meeting the constraints', `${fmt(eligible)} of ${fmt(done.length)}`, null, 'constraints',
+        h('span', { 'data-testid': 'constraints' }, constraints.map(constraintText).join(' · '))) : null));
 
     if (SNAP && done.length > Object.keys(SNAP.details || {}).length) {
       parts.push(h('div', { class: 'note' }, `This report embeds the equity curves and trades of the ${Object.keys(SNAP.details).length} best runs by ${label(pm)}; every run is in the table and the charts.`));
@@ -585,6 +630,9 @@
       .concat(params.map((p) => ({ key: p, title: p, get: (r) => r.params[p], cls: 'grp-param' })))
       .concat(metrics.map((m) => ({ key: m, title: unitLabel(m), get: (r) => metricOf(r, m), cls: 'grp-metric', metric: true })))
       .concat(CAUSE_KEYS.map((k) => ({ key: k, title: label(k), get: (r) => (r.causality ? r.causality[k] : undefined), cls: 'grp-cause' })))
+      // Whether each finished run meets the plan's constraints (filter e.g. constraints=meets).
+      .concat(sweep.kind !== 'variant' && planConstraints(sweep).length ? [{ key: 'constraints', title: 'constraints', cls: 'l',
+        get: (r) => (r.metrics ? (constraintFailures(r, planConstraints(sweep)).length ? 'breaks' : 'meets') : undefined) }] : [])
       .concat([{ key: 'status', title: 'status', get: (r) => r.status, cls: 'l' }]);
     const filterInput = h('input', { type: 'search', placeholder: 'filter: text, or e.g.  sharpe_ratio>1  min_gap_size=5  status=failed', value: state.filter, 'data-testid': 'runs-filter' });
     const count = h('span', { class: 'muted small', 'data-testid': 'runs-count' });
@@ -609,6 +657,7 @@
         cols.map((c) => {
           const v = c.get(r);
           if (c.key === 'status') return h('td', { class: 'l' }, h('span', { class: 'pill ' + r.status }, r.status), r.failure ? h('span', { class: 'muted small', title: r.failure }, ' ' + r.failure.slice(0, 40)) : null);
+          if (c.key === 'constraints' && v === 'breaks') return h('td', { class: 'l neg', 'data-col': c.key, title: constraintFailures(r, planConstraints(sweep)).join(', ') }, v);
           return h('td', { class: c.cls === 'l' ? 'l' : '', 'data-col': c.key }, fmt(v));
         }))));
       if (!slice.length) fill(tbody, h('tr', null, h('td', { colspan: cols.length, class: 'l muted' }, 'No run matches the filter.')));

@@ -1,0 +1,96 @@
+// Streaming submission: a sweep's jobs go to the broker straight from its lazy job space
+// (producer/expansion.h), one SUBMIT_JOBS batch at a time, so a 1,000,000-job plan never has its
+// overrides in memory at once (memory is bounded by one batch).
+//
+// BrokerChannel survives a broker that dies meanwhile: a request that gets no answer is sent
+// again on a new connection until the broker is back or a bounded wait has passed. Every request
+// sent through it must be safe to resend: PUT (content-addressed), SUBMIT_BEGIN with
+// resume_identical (the broker hands back the open sweep of the identical plan), SUBMIT_JOBS (a
+// batch the broker already stores is acknowledged again) and SUBMIT_COMMIT (likewise).
+//
+// Not thread-safe: one thread uses a channel. Interruption (SIGINT) is polled: between batches
+// and between tries, and when a call fails (a signal makes the socket's poll fail with EINTR).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "producer/expansion.h"
+#include "protocol/client.h"
+#include "protocol/messages.h"
+
+namespace s1mple::producer {
+
+struct ChannelOptions {
+  // Total time one request may go unanswered, over all its tries, before Call gives up
+  // (Unavailable naming the endpoint and how long it waited).
+  int64_t give_up_after_ms = 60'000;
+  // Pause before a retry: first_pause_ms, doubled each time up to max_pause_ms.
+  int64_t first_pause_ms = 100;
+  int64_t max_pause_ms = 2'000;
+  // True once the user asked to stop (SIGINT): Call and the submit functions return at once.
+  // Empty: never.
+  std::function<bool()> interrupted;
+};
+
+class BrokerChannel {
+ public:
+  // Makes a new client (a new socket) for the same broker; called for the first request and
+  // again after a request went unanswered. Its per-request timeout is the time one try waits.
+  using Connector = std::function<Result<std::unique_ptr<protocol::Client>>()>;
+
+  BrokerChannel(Connector connect, std::string endpoint, ChannelOptions options = {});
+
+  // Sends `request` and returns the broker's reply. A try that gets no reply (timeout, the broker
+  // disconnected us, a transport error) is retried on a new connection; an error REPLY (the
+  // broker said no) is returned at once as FailedPrecondition. Unavailable when interrupted or
+  // when give_up_after_ms passed without an answer.
+  [[nodiscard]] Result<protocol::Reply> Call(const protocol::Message& request);
+
+  bool interrupted() const { return options_.interrupted && options_.interrupted(); }
+  const std::string& endpoint() const { return endpoint_; }
+  // Tries that got no answer and were sent again, over the channel's life (tests, logs).
+  uint64_t retries() const { return retries_; }
+
+ private:
+  Connector connect_;
+  std::string endpoint_;
+  ChannelOptions options_;
+  std::unique_ptr<protocol::Client> client_;
+  uint64_t retries_ = 0;
+};
+
+struct SubmitOptions {
+  size_t batch_jobs = 2000;       // overrides per SUBMIT_JOBS (<= protocol::kMaxJobsPerBatch)
+  size_t batch_bytes = 4u << 20;  // and at most about this many bytes of overrides
+  // Called after each stored batch with the jobs stored so far and the total. May be empty.
+  std::function<void(uint64_t stored, uint64_t total)> on_batch;
+};
+
+struct Submission {
+  std::string sweep;        // the sweep id (empty until SUBMIT_BEGIN was answered)
+  bool resumed = false;     // the broker handed back an open sweep of the identical plan
+  uint64_t resumed_at = 0;  // jobs that sweep already stored (resumed)
+  bool committed = false;   // SUBMIT_COMMIT was acknowledged
+};
+
+// PUTs each artifact (bytes; their hashes are in spec.artifacts), then SUBMIT_BEGIN with
+// resume_identical, SUBMIT_JOBS for every job of `space` the broker does not hold yet, in index
+// order, then SUBMIT_COMMIT. On failure `*out` still says how far it got (out->sweep names the
+// sweep once it exists, for the resume hint). A failure after an interruption is Unavailable
+// and channel.interrupted() is true.
+[[nodiscard]] Status SubmitSweep(BrokerChannel& channel, const protocol::SweepSpec& spec,
+                                 const std::vector<std::string>& artifact_bytes,
+                                 const JobSpace& space, const SubmitOptions& options,
+                                 Submission* out);
+
+// SUBMIT_JOBS for jobs first..space.size()-1 of an open sweep, then SUBMIT_COMMIT: finishes a
+// submission that was cut off (first = the jobs the broker stores).
+[[nodiscard]] Status SendJobsAndCommit(BrokerChannel& channel, const std::string& sweep,
+                                       const JobSpace& space, uint64_t first,
+                                       const SubmitOptions& options);
+
+}  // namespace s1mple::producer
