@@ -527,27 +527,4 @@ Result<OperationConfig> ParseOperationTexts(std::string_view operation_yaml,
   return op;
 }
 
-// ---- BindContext ------------------------------------------------------------------------------
-
-Result<ColumnId> BindContext::ResolveSource(std::string_view name) const {
-  auto id = frame.Find(name);
-  if (!id) {
-    std::string cols;
-    for (ColumnId c = 0; c < source_columns_visible && c < frame.column_count(); ++c)
-      cols += (cols.empty() ? "" : ", ") + frame.Name(c);
-    return Error("source column '" + std::string(name) + "' does not exist (visible: " + cols +
-                 ")");
-  }
-  if (*id >= source_columns_visible)
-    return Error("source column '" + std::string(name) +
-                 "' is not visible here: only ContextOperator SEQUENTIAL + CHAIN_THROUGH hands "
-                 "earlier context workers' columns on");
-  return *id;
-}
-
-Status BindContext::Error(std::string_view message) const {
-  return Status::InvalidArgument(std::string(origin) + ": " + std::string(yaml_path) + ": " +
-                                 std::string(message));
-}
-
 }  // namespace s1mple::engine

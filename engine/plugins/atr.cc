@@ -8,7 +8,7 @@ namespace {
 class Atr final : public ContextWorker {
  public:
   explicit Atr(const ParamSet& p) : period_(static_cast<int>(p.GetInt("period"))) {}
-  Status Compute(ContextFrame& frame) override { return frame.Atr(period_).status(); }
+  Status OnCompute(ContextFrame& frame) override { return frame.Atr(period_).status(); }
 
  private:
   int period_;
