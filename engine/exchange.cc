@@ -10,6 +10,7 @@ Exchange::Exchange(const BarSeries& bars, const Environment& env, Ledger& ledger
     : bars_(bars),
       fees_bps_(env.fees_bps),
       slippage_bps_(env.slippage_bps),
+      within_bar_(env.slippage_within_bar),
       ledger_(ledger),
       bus_(bus) {}
 
@@ -109,7 +110,7 @@ void Exchange::CancelEntriesOf(OpportunityId opportunity) {
 // 1. The orders due on bar t: exits first (market, at the open), then entries, each in
 // submission order. Entries of an opportunity whose position the exits closed are dropped.
 // Returns whether a limit or stop entry filled (intrabar).
-bool Exchange::FillOrders(uint32_t t) {
+bool Exchange::FillOrders(uint32_t t, bool& held_at_open) {
   const double open = bars_.open[t], high = bars_.high[t], low = bars_.low[t];
   size_t keep = 0;
   for (size_t i = 0; i < orders_.size(); ++i) {
@@ -119,9 +120,10 @@ bool Exchange::FillOrders(uint32_t t) {
       ++keep;
       continue;
     }
-    FillExit(o.size.v, Slip(open, o.side == Side::kShort), o.reason, o.partial, t);
+    FillExit(o.size.v, Slip(open, o.side == Side::kShort, t), o.reason, o.partial, t);
   }
   orders_.resize(keep);
+  held_at_open = held_at_open && ledger_.position().open;
   bool entered_intrabar = false;
   keep = 0;
   for (size_t i = 0; i < orders_.size(); ++i) {
@@ -138,15 +140,15 @@ bool Exchange::FillOrders(uint32_t t) {
     double fill = kNaN;
     switch (o.type) {
       case OrderType::kMarket:
-        fill = Slip(open, buy);
+        fill = Slip(open, buy, t);
         break;
       case OrderType::kLimit:
         if (buy && low <= px) fill = std::min(open, px);
         if (!buy && high >= px) fill = std::max(open, px);
         break;
       case OrderType::kStop:
-        if (buy && high >= px) fill = Slip(std::max(open, px), true);
-        if (!buy && low <= px) fill = Slip(std::min(open, px), false);
+        if (buy && high >= px) fill = Slip(std::max(open, px), true, t);
+        if (!buy && low <= px) fill = Slip(std::min(open, px), false, t);
         break;
     }
     if (std::isnan(fill)) {

@@ -7,9 +7,14 @@
 //     trades through the price, at the better of the open and the limit (no slippage); stop when
 //     the bar trades through the price, at the worse of the open and the stop (+ slippage). An
 //     entry against the open position is dropped; an expired one is dropped unfilled;
-//   - then the open position's stop and target intrabar: both touched, the stop fills first; a
-//     gap through the stop fills at the open (+ slippage); the target is a limit (no slippage).
-//     On a bar where a limit or stop entry filled only the stop is checked;
+//   - then the open position's stop and target. A position held through the open whose bar
+//     opens beyond a level fills that level's resting order at the open: a gap through the
+//     target takes profit at the open (a limit, no slippage: better than the target), a gap
+//     through the stop stops out at the open (+ slippage). Otherwise intrabar: both touched, the
+//     stop fills first; the target is a limit at its price. On a bar where a limit or stop entry
+//     filled only the stop is checked;
+//   - slippage never pushes a fill outside the bar's [low, high] unless the environment says
+//     slippage_within_bar: false;
 //   - a position that closes completely cancels the still-queued entries of its opportunity;
 //   - fees (fees_bps of the notional) on every fill; events on_order_filled (value: the fill
 //     price) and on_position_closed go on the bus.
@@ -89,21 +94,27 @@ class Exchange {
   void CloseAtEnd(uint32_t last);
 
   double Fee(double notional) const { return notional * fees_bps_ / 10000.0; }
-  double Slip(double price, bool buying) const {
+  // `price` moved slippage_bps against the side that trades; with slippage_within_bar (the
+  // default) kept inside bar t's [low, high].
+  double Slip(double price, bool buying, uint32_t t) const {
     const double s = slippage_bps_ / 10000.0;
-    return buying ? price * (1 + s) : price * (1 - s);
+    const double slipped = buying ? price * (1 + s) : price * (1 - s);
+    if (!within_bar_) return slipped;
+    return buying ? std::min(slipped, std::max(price, bars_.high[t]))
+                  : std::max(slipped, std::min(price, bars_.low[t]));
   }
 
  private:
   bool ProcessBook(uint32_t t);
-  bool FillOrders(uint32_t t);
-  void FillStopAndTarget(uint32_t t, bool entered_intrabar);
+  bool FillOrders(uint32_t t, bool& held_at_open);
+  void FillStopAndTarget(uint32_t t, bool entered_intrabar, bool held_at_open);
   bool FillEntry(const Order& o, double price, uint32_t t);
   void FillExit(double size, double price, std::string_view reason, bool partial, uint32_t t);
   void CancelEntriesOf(OpportunityId opportunity);
 
   const BarSeries& bars_;
   const double fees_bps_, slippage_bps_;
+  const bool within_bar_;
   Ledger& ledger_;
   EventBus& bus_;
   std::vector<Order> orders_;
@@ -116,8 +127,10 @@ class Exchange {
 inline bool Exchange::ProcessBook(uint32_t t) {
   const uint32_t trades_before = ledger_.view().closed_trades;
   const size_t orders_before = orders_.size();
-  const bool entered_intrabar = !orders_.empty() && FillOrders(t);
-  if (ledger_.position().open) FillStopAndTarget(t, entered_intrabar);
+  // Held through the open: open before this bar and still open after the exits at the open.
+  bool held_at_open = ledger_.position().open;
+  const bool entered_intrabar = !orders_.empty() && FillOrders(t, held_at_open);
+  if (ledger_.position().open) FillStopAndTarget(t, entered_intrabar, held_at_open);
   if (closed_opportunity_.v != 0) {
     CancelEntriesOf(closed_opportunity_);
     closed_opportunity_ = OpportunityId{};
@@ -125,20 +138,32 @@ inline bool Exchange::ProcessBook(uint32_t t) {
   return ledger_.view().closed_trades != trades_before || orders_.size() != orders_before;
 }
 
-// The open position's stop and target, intrabar; both touched: the stop (adverse) first. On a
-// bar where a limit or stop entry filled intrabar only the stop is checked: whether the target's
-// price came after the entry's is unknown.
-inline void Exchange::FillStopAndTarget(uint32_t t, bool entered_intrabar) {
+// The open position's stop and target. First the open: a position held through it whose bar
+// opens beyond a level fills that level's resting order at the open (the stop's first should a
+// moved stop and the target both lie beyond it). Then intrabar; both touched: the stop (adverse)
+// first. On a bar where a limit or stop entry filled intrabar only the stop is checked: whether
+// the target's price came after the entry's is unknown.
+inline void Exchange::FillStopAndTarget(uint32_t t, bool entered_intrabar, bool held_at_open) {
   const PositionView& p = ledger_.position();
   const double open = bars_.open[t], high = bars_.high[t], low = bars_.low[t];
   const bool is_long = p.side == Side::kLong;
+  if (held_at_open) {
+    if (p.stop_loss && (is_long ? open <= p.stop_loss->v : open >= p.stop_loss->v)) {
+      FillExit(p.size.v, Slip(open, !is_long, t), "stop_loss", false, t);
+      return;
+    }
+    if (p.take_profit && (is_long ? open >= p.take_profit->v : open <= p.take_profit->v)) {
+      FillExit(p.size.v, open, "take_profit", false, t);
+      return;
+    }
+  }
   const bool stop_hit = p.stop_loss && (is_long ? low <= p.stop_loss->v : high >= p.stop_loss->v);
   const bool target_hit = !entered_intrabar && p.take_profit &&
                           (is_long ? high >= p.take_profit->v : low <= p.take_profit->v);
   if (stop_hit) {
     const double stop = p.stop_loss->v;
     const double px = is_long ? std::min(open, stop) : std::max(open, stop);
-    FillExit(p.size.v, Slip(px, !is_long), "stop_loss", false, t);
+    FillExit(p.size.v, Slip(px, !is_long, t), "stop_loss", false, t);
   } else if (target_hit) {
     const double target = p.take_profit->v;
     const double px = is_long ? std::max(open, target) : std::min(open, target);

@@ -11,7 +11,8 @@ void RegisterRsi(PluginRegistry& r) {
   m.subtype = "indicator";
   m.description =
       "Wilder's RSI (0..100): average gain and loss seeded with the simple mean of the first "
-      "`period` changes, then Wilder-smoothed.";
+      "`period` changes, then Wilder-smoothed. A flat window (no gain and no loss) gives 50, "
+      "the neutral value (TA-Lib gives 0 there); only gains give 100, only losses 0.";
   m.params = {plugin::Int("period", 14, 2, 10000, "bars of smoothing"),
               plugin::String("source", "close", "column to measure (see ema.source)")};
   m.produces_columns = {"rsi_<period>", "rsi_<period>_<source> (source not close)"};

@@ -466,3 +466,109 @@ TEST(Exchange, MovedStopAppliesFromTheNextBar) {
 
 }  // namespace
 }  // namespace s1mple::engine
+
+namespace s1mple::engine {
+namespace {
+
+// ---- issue 23: the edges a broker would fill differently -----------------------------------
+
+// A bar that opens beyond the target and later trades through the stop: the resting take-profit
+// limit fills at that open (better than its price), before the intrabar stop-first rule.
+TEST(Exchange, GapThroughTheTargetFillsTheTargetAtTheOpen) {
+  auto rows = Flat(2);
+  rows.push_back({101, 103, 100.5, 102});  // entry at 101 (+ slippage)
+  rows.push_back({109, 110, 94, 96});      // opens beyond 106, later touches the 95 stop
+  Book r(rows, kCostBps, kCostBps);
+  r.RunThrough(1);
+  r.Plan(1, Side::kLong, {.stop_offset = 5, .target_offset = 6, .size = 10});
+  r.Finish();
+  ASSERT_EQ(r->trades.size(), 1u);
+  EXPECT_EQ(r->trades[0].exit_reason, "take_profit");
+  EXPECT_DOUBLE_EQ(r->trades[0].exit_price.v, 109);  // the open: a limit, no slippage
+  EXPECT_EQ(r->trades[0].exit_bar, 3u);
+}
+
+TEST(Exchange, ShortGapThroughTheTargetFillsTheTargetAtTheOpen) {
+  auto rows = Flat(2);
+  rows.push_back({99, 99.5, 97, 98});  // short entry at 99
+  rows.push_back({91, 106, 90, 104});  // opens below the 93 target, later above the 105 stop
+  Book r(rows);
+  r.RunThrough(1);
+  r.Plan(1, Side::kShort, {.stop_offset = 5, .target_offset = 7, .size = 10});
+  r.Finish();
+  ASSERT_EQ(r->trades.size(), 1u);
+  EXPECT_EQ(r->trades[0].exit_reason, "take_profit");
+  EXPECT_DOUBLE_EQ(r->trades[0].exit_price.v, 91);
+}
+
+// A gap through the stop fills the stop at the open (with slippage), even when the bar then
+// trades up to the target.
+TEST(Exchange, GapThroughTheStopFillsTheStopAtTheOpenBeforeATargetLaterInTheBar) {
+  auto rows = Flat(2);
+  rows.push_back({101, 103, 100.5, 102});
+  rows.push_back({93, 108, 92, 107});  // opens below the 95 stop, later above the 106 target
+  Book r(rows, kCostBps, kCostBps);
+  r.RunThrough(1);
+  r.Plan(1, Side::kLong, {.stop_offset = 5, .target_offset = 6, .size = 10});
+  r.Finish();
+  ASSERT_EQ(r->trades.size(), 1u);
+  EXPECT_EQ(r->trades[0].exit_reason, "stop_loss");
+  EXPECT_DOUBLE_EQ(r->trades[0].exit_price.v, 93 * 0.999);
+}
+
+// A bar that opens between stop and target and touches both: the intrabar rule stays.
+TEST(Exchange, BothTouchedIntrabarAfterAnOpenBetweenThemFillsTheStop) {
+  auto rows = Flat(2);
+  rows.push_back({101, 103, 100.5, 102});
+  rows.push_back({100, 107, 94, 105});
+  Book r(rows);
+  r.RunThrough(1);
+  r.Plan(1, Side::kLong, {.stop_offset = 5, .target_offset = 6, .size = 10});
+  r.Finish();
+  ASSERT_EQ(r->trades.size(), 1u);
+  EXPECT_EQ(r->trades[0].exit_reason, "stop_loss");
+  EXPECT_DOUBLE_EQ(r->trades[0].exit_price.v, 95);
+}
+
+// Slippage never pushes a fill outside the bar's [low, high] by default: a market buy at an
+// open that is the bar's high fills at the high, a stop that fills at the bar's low fills at the
+// low. With slippage_within_bar: false the full slippage applies.
+TEST(Exchange, SlippageStaysInsideTheBarUnlessTheEnvironmentAllowsOtherwise) {
+  auto rows = Flat(2);
+  rows.push_back({101, 101, 100.5, 100.8});  // opens at its high
+  rows.push_back({100, 100.5, 96, 97});      // trades down to the 96 stop, its low
+  rows.push_back({97, 98, 96, 97});
+  for (bool within : {true, false}) {
+    SCOPED_TRACE(within ? "within the bar" : "outside allowed");
+    Book r(rows, 0, 50);  // 50 bps
+    r.env.slippage_within_bar = within;
+    Exchange exchange(r.bars, r.env, r.ledger, r.bus);
+    // Drive this exchange (the Book's own reads the environment at construction).
+    for (uint32_t t = 0; t <= 1; ++t) {
+      exchange.Process(t);
+      r.ledger.Mark(t, false, exchange.pending());
+    }
+    TradePlan plan;
+    plan.opportunity = OpportunityId{1};
+    plan.side = Side::kLong;
+    plan.stop_loss = Price{96};
+    plan.size = Quantity{10};
+    exchange.SubmitPlan(plan, 1);
+    for (uint32_t t = 2; t < 4; ++t) {
+      exchange.Process(t);
+      r.ledger.Mark(t, true, exchange.pending());
+    }
+    ASSERT_EQ(r.ledger.trades().size(), 1u);
+    const Trade& trade = r.ledger.trades()[0];
+    if (within) {
+      EXPECT_DOUBLE_EQ(trade.entry_price.v, 101);  // 101 x 1.005 capped at the high
+      EXPECT_DOUBLE_EQ(trade.exit_price.v, 96);    // 96 x 0.995 capped at the low
+    } else {
+      EXPECT_DOUBLE_EQ(trade.entry_price.v, 101 * 1.005);
+      EXPECT_DOUBLE_EQ(trade.exit_price.v, 96 * 0.995);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace s1mple::engine
