@@ -4,7 +4,8 @@
 //
 // For each size N, runs a real sweep of N small ema_cross backtests (bench/plans/sweep_100k.yaml
 // cut to N points: 400 synthetic hourly bars each) with `s1mple optimize` on the embedded
-// default, then in headless Chromium (Debian's /usr/bin/chromium, playwright-core from
+// default (kept in --work and reused; report.html is written again by `s1mple results` so that
+// it embeds this build's page), then in headless Chromium (Debian's /usr/bin/chromium, playwright-core from
 // ui/node_modules) measures:
 //   report_mb          the size of report.html
 //   report_open_s      report.html from file://: navigation to the table's first row and every
@@ -13,6 +14,8 @@
 //   sort_click_s       a click on the Trades header until the table shows the new order (live)
 //   filter_s           typing fast_period=5 until the count says "filtered" (live; includes the
 //                      page's 120 ms debounce)
+//   sort_js_ms         the page's own work for one sort (timed inside the page, once idle)
+//   filter_js_ms       the same for one filter, after the debounce
 // Every figure is one measurement on this machine; the store and outputs stay in --work.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -34,8 +37,8 @@ mkdirSync(work, { recursive: true });
 // sweep_100k.yaml is 50 fast x 100 slow x 20 ATR; N = fast x slow x 20.
 function planFor(n) {
   const cells = n / 20;
-  const fast = Math.min(50, Math.max(1, Math.round(Math.sqrt(cells / 2))));
-  const slow = Math.round(cells / fast);
+  const fast = [1, 2, 5, 10, 25, 50].find((f) => cells % f === 0 && cells / f <= 100);
+  const slow = cells / fast;
   if (fast * slow * 20 !== n) throw new Error(`size ${n} is not fast x slow x 20`);
   return readFileSync(join(root, 'bench/plans/sweep_100k.yaml'), 'utf8')
     .replace('fast_period: {start: 5, end: 54, step: 1}', `fast_period: {start: 5, end: ${4 + fast}, step: 1}`)
@@ -57,6 +60,10 @@ function sweepOf(n) {
     if (!asJson) console.error(`  sweep of ${n} runs in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   }
   const result = JSON.parse(readFileSync(join(out, 'optimization_result.json'), 'utf8'));
+  // The report embeds the page it was written with: write it again with this build's page.
+  const again = spawnSync(s1mple, ['results', result.optimization_id, '--store', join(dir, 'store'), '--out', out],
+    { encoding: 'utf8', cwd: root, maxBuffer: 1 << 26 });
+  if (again.status !== 0) throw new Error(`results ${n}: ${again.stderr}`);
   return { dir, out, store: join(dir, 'store'), id: result.optimization_id };
 }
 
@@ -100,6 +107,17 @@ for (const n of sizes) {
   await page.waitForFunction(() => document.querySelector('[data-testid=runs-count]').textContent.includes('filtered'), null, { polling: 10, timeout: 60000 });
   row.filter_s = +((Date.now() - t) / 1000).toFixed(3);
   row.first_row_changed = firstBefore !== await page.$eval('[data-testid=runs-table] tbody tr[data-index]', (tr) => tr.dataset.index);
+  // The page's own work for one sort and one filter, timed inside the page once it is idle
+  // (the click times above also wait for whatever the page was still drawing).
+  await page.fill('[data-testid=runs-filter]', '');
+  await page.waitForTimeout(2000);
+  row.sort_js_ms = +(await page.evaluate(() => { const t0 = performance.now(); document.querySelector('[data-testid=runs-table] th[data-col=sharpe_ratio]').click(); return performance.now() - t0; })).toFixed(1);
+  row.filter_js_ms = +(await page.evaluate(() => new Promise((res) => {
+    const i = document.querySelector('[data-testid=runs-filter]'); i.value = 'fast_period=5'; i.dispatchEvent(new Event('input'));
+    const t0 = performance.now() + 120; // the debounce
+    const poll = () => (document.querySelector('[data-testid=runs-count]').textContent.includes('filtered') ? res(performance.now() - t0) : setTimeout(poll, 1));
+    setTimeout(poll, 120);
+  }))).toFixed(1);
   broker.kill('SIGTERM');
   await ctx.close();
   rows.push(row);
@@ -108,7 +126,7 @@ for (const n of sizes) {
 await browser.close();
 if (asJson) console.log(JSON.stringify(rows));
 else {
-  console.log('| runs | report.html MB | report open s | live open s | sort click s | filter s |');
-  console.log('|---:|---:|---:|---:|---:|---:|');
-  for (const r of rows) console.log(`| ${r.runs.toLocaleString('en-US')} | ${r.report_mb} | ${r.report_open_s} | ${r.live_open_s} | ${r.sort_click_s} | ${r.filter_s} |`);
+  console.log('| runs | report.html MB | report open s | live open s | sort click s | filter s | sort, page work ms | filter, page work ms |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.runs.toLocaleString('en-US')} | ${r.report_mb} | ${r.report_open_s} | ${r.live_open_s} | ${r.sort_click_s} | ${r.filter_s} | ${r.sort_js_ms} | ${r.filter_js_ms} |`);
 }

@@ -15,7 +15,7 @@
     try { return JSON.parse(el.textContent); } catch (e) { return { error: String(e) }; }
   })();
 
-  const MAX_RUNS = 50000; // runs loaded into the optimization view (all pages up to this)
+  const MAX_RUNS = 200000; // runs loaded into the optimization view (all pages up to this)
 
   async function getJson(path) {
     const res = await fetch(path, { cache: 'no-store' });
@@ -506,6 +506,9 @@
       constraints.length ? kpi('Runs meeting the constraints', `${fmt(eligible)} of ${fmt(done.length)}`, null, 'constraints',
         h('span', { 'data-testid': 'constraints' }, constraints.map(constraintText).join(' · '))) : null));
 
+    if (runs.length < sweep.counts.total) {
+      parts.push(h('div', { class: 'note', 'data-testid': 'runs-truncated', role: 'note' }, `This page holds the first ${fmt(runs.length)} of ${fmt(sweep.counts.total)} runs; the best configuration, the charts and the table cover those only. optimization_result.json covers every run.`));
+    }
     if (SNAP && done.length > Object.keys(SNAP.details || {}).length) {
       parts.push(h('div', { class: 'note' }, `This report embeds the equity curves and trades of the ${Object.keys(SNAP.details).length} best runs by ${label(pm)}; every run is in the table and the charts.`));
     }
@@ -514,7 +517,7 @@
     const rr = h('div', { class: 'chart', 'data-testid': 'chart-risk-return' });
     const sd = h('div', { class: 'chart', 'data-testid': 'chart-sharpe-dd' });
     parts.push(h('div', { class: 'grid2 row' },
-      h('div', { class: 'card' }, h('div', { class: 'head' }, h('h2', null, 'Risk vs return'), h('span', { class: 'sub' }, 'max drawdown vs total return · colour: ' + label(pm) + ' · click a point to open the run')), rr),
+      h('div', { class: 'card' }, h('div', { class: 'head' }, h('h2', null, 'Risk vs return'), h('span', { class: 'sub' }, 'max drawdown vs total return · colour: ' + label(pm) + ' · click a point to open the run'), h('span', { class: 'sub', 'data-testid': 'plot-sample' })), rr),
       h('div', { class: 'card' }, h('div', { class: 'head' }, h('h2', null, 'Sharpe vs drawdown'), h('span', { class: 'sub' }, 'every completed configuration')), sd)));
 
     // Where the best configuration sits on the edge of a parameter's range, the optimum may lie
@@ -569,14 +572,20 @@
     fill(body, ...parts);
 
     const clickRun = (p) => { const idx = p.data && (p.data.index ?? p.data[3]); if (idx != null) goRun(sweep.id, idx); };
-    scatter(rr, done, 'max_drawdown', 'total_return', pm, clickRun);
-    scatter(sd, done, 'max_drawdown', 'sharpe_ratio', 'total_return', clickRun);
+    // Point clouds draw at most PLOT_POINTS runs (the best half and an even sample of the rest);
+    // statistics (best, front, importance, heatmap) always use every run.
+    const plotted = sampleRuns(done, pm, PLOT_POINTS);
+    if (plotted.length < done.length) {
+      body.querySelectorAll('[data-testid=plot-sample]').forEach((el) => { el.textContent = `${fmt(plotted.length)} of ${fmt(done.length)} runs plotted (the best half and an even sample of the rest)`; });
+    }
+    scatter(rr, plotted, 'max_drawdown', 'total_return', pm, clickRun);
+    scatter(sd, plotted, 'max_drawdown', 'sharpe_ratio', 'total_return', clickRun);
     renderHeatmapCard(hmCard, hmChart, sweep, done, params, metrics, state);
-    renderParetoCard(paretoCard, paretoChart, sweep, done, metrics, state);
-    bestSoFar(historyChart, sweep, runs);
+    renderParetoCard(paretoCard, paretoChart, sweep, done, metrics, state, plotted);
+    bestSoFar(historyChart, sweep, runs, plotted);
     if (params.length) {
       importance(impChart, done, params, pm);
-      renderSliceCard(sliceCard, sliceChart, sweep, done, params, pm, state);
+      renderSliceCard(sliceCard, sliceChart, sweep, plotted, params, pm, state);
       parallel(body.querySelector('[data-testid=chart-parallel]'), done, params, pm);
     }
     topEquity(topEq, sweep, done, pm, best);
@@ -681,7 +690,8 @@
     draw();
   }
 
-  // Runs a browser can draw as lines: every run up to 3,000, else the best 1,500 and an even
+  const PLOT_POINTS = 20000;
+  // Runs a browser can draw: every run up to `limit`, else the best limit/2 by `pm` and an even
   // sample of the rest (deterministic).
   function sampleRuns(runs, pm, limit) {
     if (runs.length <= limit) return runs;
@@ -722,15 +732,16 @@
     for (const q of sorted) if (q.s[1] > bestY) { out.push(q.p); bestY = q.s[1]; }
     return out.sort((a, b) => a[0] - b[0]);
   }
-  function renderParetoCard(card, el, sweep, runs, metrics, state) {
+  function renderParetoCard(card, el, sweep, runs, metrics, state, plotted) {
     const sel = state.pareto || (state.pareto = { x: metrics.includes('max_drawdown') ? 'max_drawdown' : metrics[0], y: metrics.includes('total_return') ? 'total_return' : metrics[1] || metrics[0] });
     const select = (testid, value, onchange) => h('select', { 'data-testid': testid, 'aria-label': testid.replace('-', ' '), onchange },
       metrics.map((m) => { const o = h('option', { value: m }, label(m)); if (m === value) o.selected = true; return o; }));
     const draw = () => {
       const old = echarts.getInstanceByDom(el);
       if (old) { old.dispose(); charts = charts.filter((c) => c !== old); }
-      const pts = runs.map((r) => [metricOf(r, sel.x), metricOf(r, sel.y), r.index]).filter((p) => typeof p[0] === 'number' && typeof p[1] === 'number' && isFinite(p[0]) && isFinite(p[1]));
-      const front = paretoFront(pts, sel.x, sel.y);
+      const toPts = (list) => list.map((r) => [metricOf(r, sel.x), metricOf(r, sel.y), r.index]).filter((p) => typeof p[0] === 'number' && typeof p[1] === 'number' && isFinite(p[0]) && isFinite(p[1]));
+      const front = paretoFront(toPts(runs), sel.x, sel.y);
+      const pts = toPts(plotted || runs);
       el.dataset.front = JSON.stringify(front.map((p) => p[2]));
       const c = chart(el, { grid: Object.assign({}, grid, { top: 30 }), legend: { top: 0 },
         tooltip: { trigger: 'item', formatter: (p) => `run #${p.data[2]}<br>${label(sel.x)}: ${fmt(p.data[0])}<br>${label(sel.y)}: ${fmt(p.data[1])}` },
@@ -747,21 +758,23 @@
     draw();
   }
 
-  function bestSoFar(el, sweep, runs) {
+  function bestSoFar(el, sweep, runs, plotted) {
     const pm = (sweep.plan && sweep.plan.primary_metric) || 'sharpe_ratio';
     const maximize = sweep.plan && sweep.plan.direction ? sweep.plan.direction === 'maximize' : !lowerIsBetter(pm);
     const constraints = planConstraints(sweep);
     const ordered = runs.slice().sort((a, b) => a.index - b.index);
     const line = [], dots = [];
+    const shown = plotted && plotted.length < runs.length ? new Set(plotted.map((r) => r.index)) : null;
     let best = null;
     for (const r of ordered) {
       const v = metricOf(r, pm);
       if (typeof v !== 'number' || !isFinite(v) || r.status !== 'done') continue;
       const ok = !constraintFailures(r, constraints).length;
-      dots.push([r.index, v]);
-      if (ok && (best == null || (maximize ? v > best : v < best))) best = v;
-      if (best != null) line.push([r.index, best]);
+      if (!shown || shown.has(r.index)) dots.push([r.index, v]);
+      // The line only where it moves (and at the end): a step chart of every run is no clearer.
+      if (ok && (best == null || (maximize ? v > best : v < best))) { best = v; line.push([r.index, best]); }
     }
+    if (best != null && ordered.length) line.push([ordered[ordered.length - 1].index, best]);
     if (!dots.length) { el.replaceWith(h('div', { class: 'empty' }, 'No finished run.')); return; }
     chart(el, { grid: Object.assign({}, grid, { top: 30 }), legend: { top: 0 }, tooltip: { trigger: 'axis' },
       xAxis: Object.assign({ type: 'value', min: 0 }, axisName('run index')),
@@ -910,13 +923,17 @@
       return m ? { col: m[1], op: m[2], val: m[3] } : { text: t.toLowerCase() };
     });
   }
+  // The column of each comparison term, found once per filter (not once per row).
+  function bindTerms(terms, cols) {
+    return terms.map((t) => (t.text != null ? t : Object.assign({}, t, { column: cols.find((c) => c.key === t.col || c.title === t.col || c.key.endsWith('.' + t.col)) || null })));
+  }
   function rowMatches(row, terms, cols) {
     for (const t of terms) {
       if (t.text != null) {
         if (!cols.some((c) => String(c.get(row) ?? '').toLowerCase().includes(t.text))) return false;
         continue;
       }
-      const col = cols.find((c) => c.key === t.col || c.title === t.col || c.key.endsWith('.' + t.col));
+      const col = t.column !== undefined ? t.column : cols.find((c) => c.key === t.col || c.title === t.col || c.key.endsWith('.' + t.col));
       if (!col) return false;
       const v = col.get(row);
       const num = Number(t.val);
@@ -971,7 +988,7 @@
     };
     const draw = () => {
       const visible = cols.filter((c) => !hidden.has(c.key));
-      const terms = parseFilter(state.filter);
+      const terms = bindTerms(parseFilter(state.filter), cols);
       let rows = terms.length ? runs.filter((r) => rowMatches(r, terms, cols)) : runs.slice();
       const sc = cols.find((c) => c.key === state.sort);
       if (sc) {
