@@ -6,8 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "protocol/json_slice.h"
-#include "protocol/sha256.h"
+#include "common/json_slice.h"
+#include "common/sha256.h"
 
 namespace s1mple::broker {
 
@@ -62,7 +62,7 @@ size_t BudgetOf(uint64_t asked, size_t budget) {
 // The members `fields` of the result JSON object `text`, as a JSON object text (members in
 // document order; missing ones are left out). A text that is not a JSON object is returned whole.
 std::string SelectFields(const std::string& text, const std::vector<std::string>& fields) {
-  auto members = pr::SliceJsonObject(text);
+  auto members = SliceJsonObject(text);
   if (!members) return text;
   std::string out = "{";
   for (const auto& [key, value] : *members) {
@@ -784,7 +784,7 @@ void BrokerCore::OnSubmitBegin(const std::string& peer, const pr::SubmitBegin& m
   spec.max_workers = m.spec.max_workers;
   if (m.resume_identical) {
     // A cut-off submission of the identical plan: hand it back to finish (newest first).
-    for (const auto& s : store_.FindSweepsByPlanHash(pr::Sha256Hex(spec.plan_text))) {
+    for (const auto& s : store_.FindSweepsByPlanHash(Sha256Hex(spec.plan_text))) {
       if (s.state != store::SweepState::kSubmitting || s.kind != spec.kind ||
           s.base_artifacts != spec.base_artifacts)
         continue;

@@ -9,7 +9,7 @@
 #include <exception>
 #include <string>
 
-#include "protocol/json_slice.h"
+#include "common/json_slice.h"
 
 namespace s1mple::broker {
 
@@ -51,7 +51,7 @@ Result<json> DecodeResultSummary(std::string_view bytes, std::string_view what) 
   }
   // Fast path: slice the members and parse all but the bulk ones (one level down too, for a
   // document that wraps the engine result in "result").
-  if (auto members = protocol::SliceJsonObject(bytes.substr(first))) {
+  if (auto members = SliceJsonObject(bytes.substr(first))) {
     json out = json::object();
     bool ok = true;
     for (const auto& [key, raw] : *members) {
@@ -59,7 +59,7 @@ Result<json> DecodeResultSummary(std::string_view bytes, std::string_view what) 
       const std::string k(key);
       if (IsBulkKey(k)) continue;
       if (k == "result" && !raw.empty() && raw.front() == '{') {
-        if (auto inner = protocol::SliceJsonObject(raw)) {
+        if (auto inner = SliceJsonObject(raw)) {
           json r = json::object();
           for (const auto& [ikey, iraw] : *inner) {
             if (ikey.find('\\') != std::string_view::npos) ok = false;

@@ -29,7 +29,7 @@
 #include "producer/result_fields.h"
 #include "producer/submission.h"
 #include "protocol/client.h"
-#include "protocol/sha256.h"
+#include "common/sha256.h"
 #include "protocol/transport.h"
 #include "store/job_store.h"
 
@@ -671,7 +671,7 @@ int SubmissionFailed(Connection& conn, const SweepLocation& where, const std::st
 // outputs.
 std::optional<store::SweepInfo> FindPrevious(store::JobStore& store, const std::string& plan_text,
                                              const std::map<std::string, std::string>& artifacts) {
-  for (const auto& s : store.FindSweepsByPlanHash(protocol::Sha256Hex(plan_text))) {
+  for (const auto& s : store.FindSweepsByPlanHash(Sha256Hex(plan_text))) {
     if (s.base_artifacts == artifacts && s.state != store::SweepState::kCancelled) return s;
   }
   return std::nullopt;
@@ -752,7 +752,7 @@ int RunSweepSession(const producer::SweepRequest& request, const SessionFlags& f
   std::map<std::string, std::string> artifacts;
   std::vector<std::string> artifact_bytes;
   for (auto& [role, bytes] : blobs) {
-    artifacts[role] = protocol::Sha256Hex(bytes);
+    artifacts[role] = Sha256Hex(bytes);
     artifact_bytes.push_back(std::move(bytes));
   }
   blobs.clear();

@@ -7,7 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "protocol/sha256.h"
+#include "common/sha256.h"
 
 namespace s1mple::producer {
 
@@ -102,7 +102,7 @@ Status SubmitSweep(BrokerChannel& channel, const protocol::SweepSpec& spec,
   *out = Submission{};
   for (const auto& bytes : artifact_bytes) {
     protocol::Put put;
-    put.hash = protocol::Sha256Hex(bytes);
+    put.hash = Sha256Hex(bytes);
     put.data = bytes;
     auto r = channel.Call(put);
     if (!r.ok()) return r.status().WithContext("uploading artifact " + put.hash);

@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "protocol/sha256.h"
+#include "common/sha256.h"
 
 namespace s1mple::protocol {
 namespace {

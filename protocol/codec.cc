@@ -1,5 +1,7 @@
 #include "protocol/codec.h"
 
+#include "common/sha256.h"
+
 #include <cstring>
 #include <exception>
 #include <msgpack.hpp>
@@ -890,16 +892,6 @@ std::string_view CommandName(const Message& m) {
     std::string_view operator()(const Revoke&) { return "REVOKE"; }
   };
   return std::visit(Namer{}, m);
-}
-
-bool IsSha256Hex(std::string_view hash) {
-  if (hash.size() != 64) return false;
-  for (char c : hash) {
-    bool digit = c >= '0' && c <= '9';
-    bool lower = c >= 'a' && c <= 'f';
-    if (!digit && !lower) return false;
-  }
-  return true;
 }
 
 Frames Encode(const Message& m) {

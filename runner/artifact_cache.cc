@@ -4,16 +4,16 @@
 #include <sstream>
 
 #include "protocol/codec.h"
-#include "protocol/sha256.h"
+#include "common/sha256.h"
 
 namespace s1mple::runner {
 
 ArtifactCache::ArtifactCache(std::filesystem::path disk_dir) : disk_dir_(std::move(disk_dir)) {}
 
 Status ArtifactCache::Put(const std::string& hash, std::string bytes) {
-  if (!protocol::IsSha256Hex(hash))
+  if (!IsSha256Hex(hash))
     return Status::InvalidArgument("artifact hash '" + hash + "' is malformed");
-  std::string actual = protocol::Sha256Hex(bytes);
+  std::string actual = Sha256Hex(bytes);
   if (actual != hash) {
     return Status::Corruption("artifact " + hash + ": received bytes hash to " + actual);
   }
@@ -35,14 +35,14 @@ Status ArtifactCache::Put(const std::string& hash, std::string bytes) {
 const std::string* ArtifactCache::Get(const std::string& hash) {
   auto it = memory_.find(hash);
   if (it != memory_.end()) return &it->second;
-  if (disk_dir_.empty() || !protocol::IsSha256Hex(hash)) return nullptr;
+  if (disk_dir_.empty() || !IsSha256Hex(hash)) return nullptr;
   auto path = disk_dir_ / hash;
   std::ifstream f(path, std::ios::binary);
   if (!f) return nullptr;
   std::stringstream ss;
   ss << f.rdbuf();
   std::string bytes = ss.str();
-  if (protocol::Sha256Hex(bytes) != hash) {
+  if (Sha256Hex(bytes) != hash) {
     std::error_code ec;
     std::filesystem::remove(path, ec);
     return nullptr;

@@ -5,7 +5,7 @@
 #include <random>
 #include <utility>
 
-#include "protocol/sha256.h"
+#include "common/sha256.h"
 #include "store/store_impl.h"
 
 namespace s1mple::store {
@@ -98,7 +98,7 @@ Result<SweepId> JobStore::CreateSweep(const SweepSpec& spec) {
     info.id = id = NewSweepId(s.sweeps_);
     info.name = spec.name;
     info.kind = spec.kind;
-    info.plan_hash = spec.plan_hash.empty() ? protocol::Sha256Hex(spec.plan_text) : spec.plan_hash;
+    info.plan_hash = spec.plan_hash.empty() ? Sha256Hex(spec.plan_text) : spec.plan_hash;
     info.base_artifacts = spec.base_artifacts;
     info.max_attempts = spec.max_attempts > 0
                             ? spec.max_attempts

@@ -13,7 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/codec.h"
-#include "protocol/sha256.h"
+#include "common/sha256.h"
 
 namespace s1mple::broker {
 namespace {
@@ -437,16 +437,16 @@ TEST_F(BrokerCoreTest, PausedSweepGetsNoJobsUntilResumed) {
 
 TEST_F(BrokerCoreTest, ArtifactsAreVerifiedOnPut) {
   std::string data = "ts,close\n1,2\n";
-  core_->OnMessage("c", pr::Put{1, pr::Sha256Hex("something else"), data});
+  core_->OnMessage("c", pr::Put{1, Sha256Hex("something else"), data});
   auto bad = TakeReply();
   EXPECT_FALSE(bad.ok);
-  core_->OnMessage("c", pr::Put{2, pr::Sha256Hex(data), data});
+  core_->OnMessage("c", pr::Put{2, Sha256Hex(data), data});
   EXPECT_TRUE(TakeReply().ok);
-  core_->OnMessage("c", pr::Get{3, pr::Sha256Hex(data)});
+  core_->OnMessage("c", pr::Get{3, Sha256Hex(data)});
   auto got = TakeReply();
   ASSERT_TRUE(got.ok);
   EXPECT_EQ(std::get<pr::GetReply>(got.payload).data, data);
-  core_->OnMessage("c", pr::Get{4, pr::Sha256Hex("missing")});
+  core_->OnMessage("c", pr::Get{4, Sha256Hex("missing")});
   EXPECT_FALSE(TakeReply().ok);
 }
 
@@ -863,7 +863,7 @@ TEST_F(BrokerCoreTest, ResultsPagesAreBoundedByBytes) {
 TEST_F(BrokerCoreTest, GetReturnsArtifactRanges) {
   std::string data(10u << 20, 'a');
   for (size_t i = 0; i < data.size(); i += 4096) data[i] = static_cast<char>('a' + i % 26);
-  const std::string hash = pr::Sha256Hex(data);
+  const std::string hash = Sha256Hex(data);
   core_->OnMessage("c", pr::Put{1, hash, data});
   ASSERT_TRUE(TakeReply().ok);
 

@@ -15,7 +15,7 @@
 
 #include "broker/broker.h"
 #include "producer/submission.h"
-#include "protocol/sha256.h"
+#include "common/sha256.h"
 #include "store/job_store.h"
 #include "tests/producer/plan_test_util.h"
 
@@ -83,7 +83,7 @@ class SubmissionTest : public ::testing::Test {
     spec_.name = "submission test";
     spec_.kind = "optimization";
     spec_.plan = kPlan;
-    spec_.artifacts = {{"operation", protocol::Sha256Hex(artifact_)}};
+    spec_.artifacts = {{"operation", Sha256Hex(artifact_)}};
   }
   void TearDown() override {
     broker_.reset();
@@ -143,7 +143,7 @@ TEST_F(SubmissionTest, StreamsEveryJobFromTheJobSpaceInBoundedBatches) {
   EXPECT_FALSE(sub.resumed);
   EXPECT_EQ(stored, (std::vector<uint64_t>{64, 128, 192, 256, 300}));
   ExpectEveryJobStored(sub.sweep);
-  EXPECT_TRUE(store_->HasArtifact(protocol::Sha256Hex(artifact_)));
+  EXPECT_TRUE(store_->HasArtifact(Sha256Hex(artifact_)));
 
   // A byte bound cuts batches too (each override is ~70 bytes here).
   o.batch_jobs = 1000;
@@ -163,7 +163,7 @@ TEST_F(SubmissionTest, IdenticalPlanFinishesACutOffSubmission) {
   auto channel = Channel();
   protocol::SubmitBegin begin;
   begin.spec = spec_;
-  ASSERT_TRUE(channel.Call(protocol::Put{0, protocol::Sha256Hex(artifact_), artifact_}).ok());
+  ASSERT_TRUE(channel.Call(protocol::Put{0, Sha256Hex(artifact_), artifact_}).ok());
   auto r = channel.Call(begin);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const std::string cut_off = std::get<protocol::SubmitBeginReply>(r->payload).sweep;

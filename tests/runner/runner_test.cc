@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "protocol/codec.h"
-#include "protocol/sha256.h"
+#include "common/sha256.h"
 #include "protocol/transport.h"
 
 namespace s1mple::runner {
@@ -132,7 +132,7 @@ TEST_F(RunnerTest, ArtifactIsFetchedOnceAndVerified) {
   auto ready = broker_.Expect("READY");
   ASSERT_TRUE(ready);
   std::string data = "close\n1\n2\n";
-  std::string hash = pr::Sha256Hex(data);
+  std::string hash = Sha256Hex(data);
   auto j1 = DiagJob(1);
   j1.artifacts["data"] = hash;
   auto j2 = DiagJob(2);
@@ -160,7 +160,7 @@ TEST_F(RunnerTest, ArtifactIsFetchedRangeByRange) {
   auto ready = broker_.Expect("READY");
   ASSERT_TRUE(ready);
   std::string data = "close\n1\n2\n3\n";
-  std::string hash = pr::Sha256Hex(data);
+  std::string hash = Sha256Hex(data);
   auto job = DiagJob(1);
   job.artifacts["data"] = hash;
   broker_.Send(ready->from, job);
@@ -190,7 +190,7 @@ TEST_F(RunnerTest, UnansweredArtifactRequestIsAskedAgain) {
   auto ready = broker_.Expect("READY");
   ASSERT_TRUE(ready);
   std::string data = "close\n1\n";
-  std::string hash = pr::Sha256Hex(data);
+  std::string hash = Sha256Hex(data);
   auto job = DiagJob(1);
   job.artifacts["data"] = hash;
   broker_.Send(ready->from, job);
@@ -228,7 +228,7 @@ TEST_F(RunnerTest, CorruptArtifactFailsTheJobNotTheRunner) {
   StartRunner(1);
   auto ready = broker_.Expect("READY");
   ASSERT_TRUE(ready);
-  std::string hash = pr::Sha256Hex("the real bytes");
+  std::string hash = Sha256Hex("the real bytes");
   auto job = DiagJob(1);
   job.artifacts["blueprint"] = hash;
   broker_.Send(ready->from, job);

@@ -1,8 +1,8 @@
-#include "protocol/json_slice.h"
+#include "common/json_slice.h"
 
 #include <cstring>
 
-namespace s1mple::protocol {
+namespace s1mple {
 namespace {
 
 class Scanner {
@@ -103,4 +103,4 @@ std::optional<std::vector<std::pair<std::string_view, std::string_view>>> SliceJ
   return out;
 }
 
-}  // namespace s1mple::protocol
+}  // namespace s1mple

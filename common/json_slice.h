@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-namespace s1mple::protocol {
+namespace s1mple {
 
 // The members of the JSON object `text` as (key, raw value text) in document order; the key is
 // its raw contents between the quotes (escapes not decoded). nullopt when `text` is not one
@@ -21,4 +21,4 @@ namespace s1mple::protocol {
 std::optional<std::vector<std::pair<std::string_view, std::string_view>>> SliceJsonObject(
     std::string_view text);
 
-}  // namespace s1mple::protocol
+}  // namespace s1mple

@@ -1,11 +1,11 @@
-#include "protocol/sha256.h"
+#include "common/sha256.h"
 
 #include <openssl/evp.h>
 
 #include <array>
 #include <stdexcept>
 
-namespace s1mple::protocol {
+namespace s1mple {
 
 std::string Sha256Hex(std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
@@ -23,4 +23,14 @@ std::string Sha256Hex(std::string_view data) {
   return out;
 }
 
-}  // namespace s1mple::protocol
+bool IsSha256Hex(std::string_view hash) {
+  if (hash.size() != 64) return false;
+  for (char c : hash) {
+    bool digit = c >= '0' && c <= '9';
+    bool lower = c >= 'a' && c <= 'f';
+    if (!digit && !lower) return false;
+  }
+  return true;
+}
+
+}  // namespace s1mple

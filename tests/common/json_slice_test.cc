@@ -1,11 +1,11 @@
 // SliceJsonObject: top-level members of a JSON object as raw slices.
-#include "protocol/json_slice.h"
+#include "common/json_slice.h"
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-namespace s1mple::protocol {
+namespace s1mple {
 namespace {
 
 TEST(JsonSlice, MembersInOrderWithRawValues) {
@@ -32,4 +32,4 @@ TEST(JsonSlice, RefusesWhatIsNotOneObject) {
 }
 
 }  // namespace
-}  // namespace s1mple::protocol
+}  // namespace s1mple
