@@ -26,7 +26,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/broker.h"
-#include "protocol/client.h"
+#include "transport/client.h"
 #include "runner/job_executor.h"
 #include "runner/runner.h"
 #include "runner/worker_protocol.h"
@@ -85,7 +85,7 @@ struct Measured {
   double cpu_s = 0;
 };
 
-Measured RunSweep(protocol::Client& c, size_t n) {
+Measured RunSweep(transport::Client& c, size_t n) {
   protocol::SweepSpec spec;
   spec.name = "bench";
   spec.kind = "diag";
@@ -163,10 +163,10 @@ int main(int argc, char** argv) {
     runners.push_back(Spawn({"/proc/self/exe", "--runner", ep, "bench-runner-" + std::to_string(i),
                              std::to_string(a.slots), std::to_string(a.prefetch)}));
   }
-  protocol::ClientOptions co;
+  transport::ClientOptions co;
   co.endpoint = ep;
   co.timeout_ms = 60000;
-  auto c = protocol::Client::Connect(co);
+  auto c = transport::Client::Connect(co);
   RunSweep(**c, 2000);  // warm-up: runners connected, workers spawned, store warm
   Measured m = RunSweep(**c, a.jobs);
   double jobs_per_s = static_cast<double>(a.jobs) / m.run_s;

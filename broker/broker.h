@@ -25,14 +25,16 @@
 
 #include "broker/broker_core.h"
 #include "common/status.h"
-#include "protocol/transport.h"
+#include "transport/security.h"
+#include "transport/sockets.h"
+#include "transport/zap_handler.h"
 #include "store/job_store.h"
 
 namespace s1mple::broker {
 
 struct BrokerOptions {
   std::vector<std::string> bind;             // e.g. {"tcp://0.0.0.0:5555"}; port "*" or 0 = any
-  protocol::ServerSecurity security;         // empty: NULL security (loopback only)
+  transport::ServerSecurity security;         // empty: NULL security (loopback only)
   std::vector<std::string> authorized_keys;  // Z85 public keys admitted (with security)
   bool insecure = false;                     // allow NULL security on non-loopback endpoints
   CoreOptions core;
@@ -70,7 +72,7 @@ class Broker {
   store::SystemClock system_clock_;
   std::unique_ptr<zmq::context_t> owned_context_;
   zmq::context_t* context_ = nullptr;
-  std::unique_ptr<protocol::ZapHandler> zap_;
+  std::unique_ptr<transport::ZapHandler> zap_;
   std::unique_ptr<zmq::socket_t> router_;
   std::unique_ptr<zmq::socket_t> monitor_;
   std::unique_ptr<BrokerCore> core_;

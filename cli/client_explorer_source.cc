@@ -32,7 +32,7 @@ broker::ExplorerJob ToJob(protocol::ResultItem&& item) {
 
 }  // namespace
 
-ClientExplorerSource::ClientExplorerSource(std::unique_ptr<protocol::Client> client,
+ClientExplorerSource::ClientExplorerSource(std::unique_ptr<transport::Client> client,
                                            std::string sweep_id, std::string kind)
     : client_(std::move(client)), sweep_id_(std::move(sweep_id)), kind_(std::move(kind)) {}
 

@@ -6,7 +6,7 @@
 // What the protocol does not carry is left empty: the sweep's creation time (0), its artifacts,
 // max_attempts and timeout, and each job's attempt history (the failure reason is there).
 //
-// Thread-safe: one mutex serializes the client (a protocol::Client is not), so the report may be
+// Thread-safe: one mutex serializes the client (a transport::Client is not), so the report may be
 // built on its own thread with its own client.
 #pragma once
 
@@ -15,14 +15,14 @@
 #include <string>
 
 #include "broker/explorer_source.h"
-#include "protocol/client.h"
+#include "transport/client.h"
 
 namespace s1mple::cli {
 
 class ClientExplorerSource final : public broker::ExplorerSource {
  public:
   // `kind`: "optimization" or "variant" (STATUS does not say; the plan does).
-  ClientExplorerSource(std::unique_ptr<protocol::Client> client, std::string sweep_id,
+  ClientExplorerSource(std::unique_ptr<transport::Client> client, std::string sweep_id,
                        std::string kind);
 
   Result<std::vector<broker::ExplorerSweep>> ListSweeps() override;
@@ -39,7 +39,7 @@ class ClientExplorerSource final : public broker::ExplorerSource {
   Result<broker::ExplorerSweep> Sweep();
 
   std::mutex mu_;  // guards client_ and plan_
-  std::unique_ptr<protocol::Client> client_;
+  std::unique_ptr<transport::Client> client_;
   const std::string sweep_id_;
   const std::string kind_;
   std::string plan_;  // fetched once

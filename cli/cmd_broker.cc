@@ -14,7 +14,7 @@
 #include "cli/commands.h"
 #include "cli/daemon_signals.h"
 #include "cli/explorer_runners.h"
-#include "protocol/keys.h"
+#include "transport/keys.h"
 #include "store/job_store.h"
 
 namespace s1mple::cli {
@@ -53,13 +53,13 @@ int RunBroker(const BrokerArgs& a) {
     return kExitUsage;
   }
   if (!a.key_file.empty()) {
-    auto pair = protocol::LoadKeyPair(a.key_file);
+    auto pair = transport::LoadKeyPair(a.key_file);
     if (!pair.ok()) {
       PrintError(pair.status().WithContext("--key").ToString());
       return kExitUsage;
     }
     o.security = {pair->public_key, pair->secret_key};
-    auto keys = protocol::LoadAuthorizedKeys(a.authorized_keys);
+    auto keys = transport::LoadAuthorizedKeys(a.authorized_keys);
     if (!keys.ok()) {
       PrintError(keys.status().ToString());
       return kExitUsage;

@@ -38,7 +38,7 @@ struct RunnerArgs {
 };
 
 int RunRunner(const RunnerArgs& a) {
-  auto sec = protocol::LoadClientSecurity(a.server_key, a.key_file);
+  auto sec = transport::LoadClientSecurity(a.server_key, a.key_file);
   if (!sec.ok()) {
     PrintError(sec.status().ToString());
     return kExitUsage;

@@ -4,24 +4,24 @@
 #include <memory>
 #include <mutex>
 
-#include "protocol/client.h"
+#include "transport/client.h"
 
 namespace s1mple::cli {
 
 broker::RunnersProvider MakeRunnersProvider(zmq::context_t& context, std::string endpoint) {
   struct Shared {
     std::mutex mu;
-    std::unique_ptr<protocol::Client> client;  // guarded by mu; connected on first use
+    std::unique_ptr<transport::Client> client;  // guarded by mu; connected on first use
   };
   auto shared = std::make_shared<Shared>();
   return [shared, &context, endpoint]() -> std::vector<broker::ExplorerRunner> {
     std::lock_guard<std::mutex> lock(shared->mu);
     if (!shared->client) {
-      protocol::ClientOptions o;
+      transport::ClientOptions o;
       o.endpoint = endpoint;
       o.context = &context;
       o.timeout_ms = 2000;
-      auto c = protocol::Client::Connect(o);
+      auto c = transport::Client::Connect(o);
       if (!c.ok()) return {};
       shared->client = std::move(c).value();
     }

@@ -28,9 +28,11 @@
 #include "producer/plan_loader.h"
 #include "producer/result_fields.h"
 #include "producer/submission.h"
-#include "protocol/client.h"
+#include "transport/client.h"
 #include "common/sha256.h"
-#include "protocol/transport.h"
+#include "transport/security.h"
+#include "transport/sockets.h"
+#include "transport/zap_handler.h"
 #include "store/job_store.h"
 
 namespace s1mple::cli {
@@ -111,8 +113,8 @@ std::string ShellQuoteIfNeeded(const std::string& s) {
 // A client connected to the sweep's broker; with an embedded cluster when the sweep is local.
 struct Connection {
   std::unique_ptr<LocalCluster> cluster;
-  std::unique_ptr<protocol::Client> client;
-  protocol::ClientOptions options;  // how `client` was made: more connections like it
+  std::unique_ptr<transport::Client> client;
+  transport::ClientOptions options;  // how `client` was made: more connections like it
   std::string broker;               // remote endpoint, empty when local
   bool local() const { return cluster != nullptr; }
 };
@@ -124,11 +126,11 @@ constexpr int kSubmitTryMs = 5000;
 
 // A channel for the requests that are safe to resend (PUT, SUBMIT_*): survives a broker restart.
 producer::BrokerChannel SubmitChannel(const Connection& conn) {
-  protocol::ClientOptions o = conn.options;
+  transport::ClientOptions o = conn.options;
   o.timeout_ms = kSubmitTryMs;
   producer::ChannelOptions co;
   co.interrupted = [] { return g_interrupted.load(); };
-  return producer::BrokerChannel([o] { return protocol::Client::Connect(o); }, o.endpoint, co);
+  return producer::BrokerChannel([o] { return transport::Client::Connect(o); }, o.endpoint, co);
 }
 
 Result<Connection> Connect(const SweepLocation& where, const SessionFlags& flags, bool start_runner,
@@ -137,7 +139,7 @@ Result<Connection> Connect(const SweepLocation& where, const SessionFlags& flags
   // The embedded broker and runner log their lifecycle at info; on the user's terminal that is
   // noise next to the progress bar. --log-level info brings it back.
   if (where.broker.empty() && !ctx.log_level_given) spdlog::set_level(spdlog::level::warn);
-  protocol::ClientOptions copts;
+  transport::ClientOptions copts;
   copts.timeout_ms = 60000;  // a SUBMIT batch waits for a synced store write
   if (where.broker.empty()) {
     LocalClusterOptions lopts;
@@ -152,9 +154,9 @@ Result<Connection> Connect(const SweepLocation& where, const SessionFlags& flags
     copts.endpoint = conn.cluster->endpoint();
     copts.context = &conn.cluster->context();
   } else {
-    auto security = protocol::LoadClientSecurity(flags.server_key, flags.key);
+    auto security = transport::LoadClientSecurity(flags.server_key, flags.key);
     if (!security.ok()) return security.status();
-    if (!security->curve() && !protocol::IsLocalEndpoint(where.broker)) {
+    if (!security->curve() && !transport::IsLocalEndpoint(where.broker)) {
       return Status::InvalidArgument("--broker " + where.broker +
                                      " is not a loopback address: give --server-key and --key "
                                      "(see docs/OPERATIONS.md, \"Keys\")");
@@ -163,7 +165,7 @@ Result<Connection> Connect(const SweepLocation& where, const SessionFlags& flags
     copts.security = security.value();
     conn.broker = where.broker;
   }
-  auto client = protocol::Client::Connect(copts);
+  auto client = transport::Client::Connect(copts);
   if (!client.ok()) return client.status().WithContext("broker " + copts.endpoint);
   conn.client = std::move(client).value();
   conn.options = copts;
@@ -171,7 +173,7 @@ Result<Connection> Connect(const SweepLocation& where, const SessionFlags& flags
 }
 
 // The status of one sweep, or NotFound; with the broker's counters when asked.
-Result<protocol::SweepStatus> SweepStatusOf(protocol::Client& client, const std::string& sweep,
+Result<protocol::SweepStatus> SweepStatusOf(transport::Client& client, const std::string& sweep,
                                             std::map<std::string, uint64_t>* counters = nullptr) {
   auto st = client.GetStatus(sweep);
   if (!st.ok()) return st.status();
@@ -216,7 +218,7 @@ class BestSoFar {
  public:
   BestSoFar(const producer::JobSpace& space) : space_(space), seen_(space.size(), false) {}
 
-  void Poll(protocol::Client& client, const std::string& sweep) {
+  void Poll(transport::Client& client, const std::string& sweep) {
     uint64_t after = low_water_;
     for (int pages = 0; pages < 20; ++pages) {
       // Only the small blocks Consider reads travel (the equity curve and trades stay behind).
@@ -479,7 +481,7 @@ nlohmann::json ParseOutputFields(const producer::JobSpace& space, std::string_vi
 Status WriteReport(Connection& conn, const std::string& sweep, const producer::JobSpace& space,
                    const std::filesystem::path& path) {
   if (conn.local()) return broker::WriteReportHtml(conn.cluster->store(), sweep, path);
-  auto client = protocol::Client::Connect(conn.options);
+  auto client = transport::Client::Connect(conn.options);
   if (!client.ok()) return client.status();
   ClientExplorerSource source(std::move(client).value(), sweep,
                               producer::PlanKindName(space.plan().kind));

@@ -19,7 +19,7 @@
 
 #include "common/status.h"
 #include "producer/expansion.h"
-#include "protocol/client.h"
+#include "transport/client.h"
 #include "protocol/messages.h"
 
 namespace s1mple::producer {
@@ -40,7 +40,7 @@ class BrokerChannel {
  public:
   // Makes a new client (a new socket) for the same broker; called for the first request and
   // again after a request went unanswered. Its per-request timeout is the time one try waits.
-  using Connector = std::function<Result<std::unique_ptr<protocol::Client>>()>;
+  using Connector = std::function<Result<std::unique_ptr<transport::Client>>()>;
 
   BrokerChannel(Connector connect, std::string endpoint, ChannelOptions options = {});
 
@@ -59,7 +59,7 @@ class BrokerChannel {
   Connector connect_;
   std::string endpoint_;
   ChannelOptions options_;
-  std::unique_ptr<protocol::Client> client_;
+  std::unique_ptr<transport::Client> client_;
   uint64_t retries_ = 0;
 };
 

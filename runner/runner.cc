@@ -125,7 +125,7 @@ uint32_t Runner::Loop::FreeCredit() const {
 
 void Runner::Loop::Send(const pr::Message& m) {
   if (!socket_) return;
-  auto st = pr::SendMessage(*socket_, m);
+  auto st = transport::SendMessage(*socket_, m);
   if (!st.ok()) spdlog::debug("runner: send {} failed: {}", pr::CommandName(m), st.ToString());
   last_send_ = SteadyClock::now();
 }
@@ -133,8 +133,8 @@ void Runner::Loop::Send(const pr::Message& m) {
 Status Runner::Loop::Connect() {
   try {
     socket_ = std::make_unique<zmq::socket_t>(*ctx_, zmq::socket_type::dealer);
-    S1MPLE_RETURN_IF_ERROR(pr::ConfigureCommon(*socket_));
-    S1MPLE_RETURN_IF_ERROR(pr::ConfigureClient(*socket_, o_.security));
+    S1MPLE_RETURN_IF_ERROR(transport::ConfigureCommon(*socket_));
+    S1MPLE_RETURN_IF_ERROR(transport::ConfigureClient(*socket_, o_.security));
     socket_->connect(o_.endpoint);
   } catch (const zmq::error_t& e) {
     socket_.reset();
@@ -421,7 +421,7 @@ Status Runner::Loop::Run() {
     if (r_.stop_requested_.load() && !draining_) BeginDrain();
     // Messages from the broker (bounded per iteration so workers are served too).
     for (int i = 0; socket_ && i < 1000; ++i) {
-      auto parts = pr::RecvParts(*socket_);
+      auto parts = transport::RecvParts(*socket_);
       if (!parts) break;
       last_recv_ = now;
       backoff_ms_ = 0;

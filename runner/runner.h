@@ -18,13 +18,15 @@
 #include <zmq.hpp>
 
 #include "common/status.h"
-#include "protocol/transport.h"
+#include "transport/security.h"
+#include "transport/sockets.h"
+#include "transport/zap_handler.h"
 
 namespace s1mple::runner {
 
 struct RunnerOptions {
   std::string endpoint;               // the broker, e.g. tcp://host:5555
-  protocol::ClientSecurity security;  // NULL security by default
+  transport::ClientSecurity security;  // NULL security by default
   uint32_t slots = 0;                 // 0: std::thread::hardware_concurrency()
   uint32_t prefetch = 0;              // jobs held queued beyond the slots (hides the
                                       // broker round trip for very short jobs)

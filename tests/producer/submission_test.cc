@@ -93,13 +93,13 @@ class SubmissionTest : public ::testing::Test {
 
   // A channel whose tries wait `try_ms` for a reply.
   BrokerChannel Channel(int try_ms = 2000, std::function<bool()> interrupted = {}) {
-    protocol::ClientOptions o;
+    transport::ClientOptions o;
     o.endpoint = broker_->endpoint();
     o.timeout_ms = try_ms;
     ChannelOptions co;
     co.give_up_after_ms = 20'000;
     co.interrupted = std::move(interrupted);
-    return BrokerChannel([o] { return protocol::Client::Connect(o); }, o.endpoint, co);
+    return BrokerChannel([o] { return transport::Client::Connect(o); }, o.endpoint, co);
   }
 
   void ExpectEveryJobStored(const std::string& sweep) {
@@ -221,13 +221,13 @@ TEST_F(SubmissionTest, BrokerThatDiesMidSubmissionGetsTheUnansweredBatchAgain) {
 }
 
 TEST_F(SubmissionTest, GivesUpAfterTheBoundedWaitNamingTheBroker) {
-  protocol::ClientOptions co;
+  transport::ClientOptions co;
   co.endpoint = broker_->endpoint();
   co.timeout_ms = 200;
   broker_->Stop();  // nobody answers
   ChannelOptions o;
   o.give_up_after_ms = 1000;
-  BrokerChannel channel([co] { return protocol::Client::Connect(co); }, co.endpoint, o);
+  BrokerChannel channel([co] { return transport::Client::Connect(co); }, co.endpoint, o);
   const auto start = std::chrono::steady_clock::now();
   Submission sub;
   Status s = SubmitSweep(channel, spec_, {artifact_}, space_, {}, &sub);

@@ -9,7 +9,9 @@
 
 #include "protocol/codec.h"
 #include "common/sha256.h"
-#include "protocol/transport.h"
+#include "transport/security.h"
+#include "transport/sockets.h"
+#include "transport/zap_handler.h"
 
 namespace s1mple::runner {
 namespace {
@@ -26,7 +28,7 @@ struct Received {
 class FakeBroker {
  public:
   FakeBroker() : router_(ctx_, zmq::socket_type::router) {
-    EXPECT_TRUE(pr::ConfigureCommon(router_).ok());
+    EXPECT_TRUE(transport::ConfigureCommon(router_).ok());
     router_.bind("tcp://127.0.0.1:*");
     endpoint_ = router_.get(zmq::sockopt::last_endpoint);
   }
@@ -39,7 +41,7 @@ class FakeBroker {
     while (std::chrono::steady_clock::now() < end) {
       zmq::pollitem_t item{router_.handle(), 0, ZMQ_POLLIN, 0};
       zmq::poll(&item, 1, 20ms);
-      while (auto parts = pr::RecvParts(router_)) {
+      while (auto parts = transport::RecvParts(router_)) {
         std::vector<std::string_view> views;
         for (size_t i = 1; i < parts->size(); ++i)
           views.emplace_back(static_cast<const char*>((*parts)[i].data()), (*parts)[i].size());
@@ -54,7 +56,7 @@ class FakeBroker {
     return std::nullopt;
   }
   void Send(const std::string& to, const pr::Message& m) {
-    ASSERT_TRUE(pr::SendMessage(router_, m, &to).ok());
+    ASSERT_TRUE(transport::SendMessage(router_, m, &to).ok());
   }
 
   std::vector<Received> skipped;

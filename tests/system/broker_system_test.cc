@@ -13,8 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "protocol/client.h"
-#include "protocol/keys.h"
+#include "transport/client.h"
+#include "transport/keys.h"
 #include "tests/support/process.h"
 #include "tests/system/daemon_process.h"
 
@@ -94,12 +94,12 @@ class BrokerSystem : public ::testing::Test {
     runners_.push_back(std::make_unique<DaemonProcess>(argv, log));
     return *runners_.back();
   }
-  std::unique_ptr<pr::Client> Connect(pr::ClientSecurity sec = {}, int timeout_ms = 5000) {
-    pr::ClientOptions co;
+  std::unique_ptr<transport::Client> Connect(transport::ClientSecurity sec = {}, int timeout_ms = 5000) {
+    transport::ClientOptions co;
     co.endpoint = endpoint_;
     co.security = sec;
     co.timeout_ms = timeout_ms;
-    return std::move(pr::Client::Connect(co).value());
+    return std::move(transport::Client::Connect(co).value());
   }
   // The runner named `name` in a STATUS reply (a default entry if it is not connected).
   static pr::RunnerStatus RunnerIn(const pr::StatusReply& s, const std::string& name) {
@@ -107,7 +107,7 @@ class BrokerSystem : public ::testing::Test {
       if (r.runner == name) return r;
     return {};
   }
-  static std::string Submit(pr::Client& c, const std::vector<std::string>& overrides,
+  static std::string Submit(transport::Client& c, const std::vector<std::string>& overrides,
                             uint64_t timeout_ms = 0, uint32_t max_attempts = 0) {
     pr::SweepSpec spec;
     spec.name = "system";
@@ -119,7 +119,7 @@ class BrokerSystem : public ::testing::Test {
     return id.ok() ? *id : "";
   }
   // Polls STATUS until `pred` holds (true) or `limit` passes (false).
-  static bool WaitFor(pr::Client& c, const std::string& sweep,
+  static bool WaitFor(transport::Client& c, const std::string& sweep,
                       const std::function<bool(const pr::StatusReply&)>& pred,
                       std::chrono::seconds limit = 60s) {
     auto end = std::chrono::steady_clock::now() + limit;
@@ -133,7 +133,7 @@ class BrokerSystem : public ::testing::Test {
   static bool Complete(const pr::StatusReply& s) {
     return !s.sweeps.empty() && s.sweeps[0].state == "complete";
   }
-  static std::vector<pr::ResultItem> AllResults(pr::Client& c, const std::string& sweep) {
+  static std::vector<pr::ResultItem> AllResults(transport::Client& c, const std::string& sweep) {
     std::vector<pr::ResultItem> all;
     uint64_t after = 0;
     while (true) {
@@ -146,7 +146,7 @@ class BrokerSystem : public ::testing::Test {
     }
     return all;
   }
-  static uint64_t Counter(pr::Client& c, const std::string& name) {
+  static uint64_t Counter(transport::Client& c, const std::string& name) {
     auto st = c.GetStatus();
     return st.ok() && st->counters.count(name) ? st->counters.at(name) : 0;
   }
@@ -292,7 +292,7 @@ TEST_F(BrokerSystem, UnknownKeyAndNullClientAreRefused) {
   StartRunner(
       "keyed", 2,
       {"--server-key", (dir_ / "broker.pub").string(), "--key", (dir_ / "runner.key").string()});
-  auto sec = pr::LoadClientSecurity((dir_ / "broker.pub").string(), (dir_ / "runner.key").string());
+  auto sec = transport::LoadClientSecurity((dir_ / "broker.pub").string(), (dir_ / "runner.key").string());
   ASSERT_TRUE(sec.ok());
   auto c = Connect(*sec);
   std::string sweep = Submit(*c, std::vector<std::string>(10, "{}"));

@@ -1,12 +1,12 @@
 // Key files: generation, permissions, loading, authorized-keys parsing with line numbers.
-#include "protocol/keys.h"
+#include "transport/keys.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <fstream>
 
-namespace s1mple::protocol {
+namespace s1mple::transport {
 namespace {
 
 namespace fs = std::filesystem;
@@ -62,4 +62,4 @@ TEST(Keys, AuthorizedKeysNameTheBadLine) {
 }
 
 }  // namespace
-}  // namespace s1mple::protocol
+}  // namespace s1mple::transport

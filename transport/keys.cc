@@ -1,4 +1,4 @@
-#include "protocol/keys.h"
+#include "transport/keys.h"
 
 #include <sys/stat.h>
 #include <zmq.h>
@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace s1mple::protocol {
+namespace s1mple::transport {
 namespace {
 
 std::string Trim(const std::string& s) {
@@ -116,4 +116,4 @@ Result<std::vector<std::string>> LoadAuthorizedKeys(const std::filesystem::path&
   return keys;
 }
 
-}  // namespace s1mple::protocol
+}  // namespace s1mple::transport

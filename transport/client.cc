@@ -1,10 +1,13 @@
-#include "protocol/client.h"
+#include "transport/client.h"
 
 #include <chrono>
 
 #include "common/sha256.h"
 
-namespace s1mple::protocol {
+namespace s1mple::transport {
+
+using namespace s1mple::protocol;  // the messages this client sends and receives
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -210,4 +213,4 @@ Status Client::Control(const std::string& sweep, ControlAction action) {
   return r.status();
 }
 
-}  // namespace s1mple::protocol
+}  // namespace s1mple::transport

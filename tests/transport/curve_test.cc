@@ -1,14 +1,18 @@
 // CurveZMQ + ZAP: known keys get through, unknown keys and NULL clients do not.
-#include "protocol/transport.h"
+#include "transport/security.h"
+#include "transport/sockets.h"
+#include "transport/zap_handler.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 
-#include "protocol/keys.h"
+#include "transport/keys.h"
 
-namespace s1mple::protocol {
+namespace s1mple::transport {
 namespace {
+
+using namespace s1mple::protocol;
 
 // A ROUTER that echoes every message back to its sender, with CURVE and a ZAP handler.
 struct EchoServer {
@@ -100,4 +104,4 @@ TEST(Transport, LoopbackEndpointsAreLocal) {
 }
 
 }  // namespace
-}  // namespace s1mple::protocol
+}  // namespace s1mple::transport

@@ -16,9 +16,10 @@
 
 #include "common/status.h"
 #include "protocol/messages.h"
-#include "protocol/transport.h"
+#include "transport/security.h"
+#include "transport/sockets.h"
 
-namespace s1mple::protocol {
+namespace s1mple::transport {
 
 struct ClientOptions {
   std::string endpoint;               // e.g. tcp://127.0.0.1:5555, inproc://broker
@@ -39,7 +40,7 @@ class Client {
 
   // Sends a request (its `req` is assigned here) and returns the broker's REPLY. A reply with
   // ok=false becomes a Status carrying the broker's error text.
-  Result<Reply> Call(Message request);
+  Result<protocol::Reply> Call(protocol::Message request);
 
   // Uploads `data` (PUT) and returns its SHA-256 hex address.
   Result<std::string> PutArtifact(const std::string& data);
@@ -48,19 +49,20 @@ class Client {
 
   // SUBMIT_BEGIN, SUBMIT_JOBS in batches, SUBMIT_COMMIT. Returns the sweep id. Artifacts named
   // in `spec` must have been PUT first.
-  Result<std::string> SubmitSweep(const SweepSpec& spec, const std::vector<std::string>& overrides);
+  Result<std::string> SubmitSweep(const protocol::SweepSpec& spec,
+                                  const std::vector<std::string>& overrides);
 
   // One sweep, or every sweep (following STATUS pages until the broker's `next` is empty).
-  Result<StatusReply> GetStatus(const std::string& sweep = "");
+  Result<protocol::StatusReply> GetStatus(const std::string& sweep = "");
   // The plan text the sweep was submitted with (STATUS with include_plan).
   Result<std::string> GetPlan(const std::string& sweep);
   // One RESULTS page: at most `limit` jobs looked at from `after` on, fewer when the broker's
   // byte budget fills the page first; continue from the reply's `next` until `end`. `fields`:
   // only these top-level members of each result (empty: whole results).
-  Result<ResultsReply> GetResults(const std::string& sweep, uint64_t after, uint32_t limit,
-                                  bool include_pending = false,
-                                  std::vector<std::string> fields = {});
-  Status Control(const std::string& sweep, ControlAction action);
+  Result<protocol::ResultsReply> GetResults(const std::string& sweep, uint64_t after,
+                                            uint32_t limit, bool include_pending = false,
+                                            std::vector<std::string> fields = {});
+  Status Control(const std::string& sweep, protocol::ControlAction action);
 
  private:
   Client() = default;
@@ -70,4 +72,4 @@ class Client {
   uint64_t next_req_ = 1;
 };
 
-}  // namespace s1mple::protocol
+}  // namespace s1mple::transport

@@ -13,7 +13,7 @@
 
 #include "common/status.h"
 
-namespace s1mple::protocol {
+namespace s1mple::transport {
 
 struct CurveKeyPair {
   std::string public_key;  // Z85, 40 characters
@@ -38,4 +38,4 @@ Result<std::vector<std::string>> LoadAuthorizedKeys(const std::filesystem::path&
 // True when `key` is 40 characters of the Z85 alphabet that decode to 32 bytes.
 bool IsZ85Key(const std::string& key);
 
-}  // namespace s1mple::protocol
+}  // namespace s1mple::transport
