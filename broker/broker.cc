@@ -78,7 +78,7 @@ Result<std::unique_ptr<Broker>> Broker::Create(BrokerOptions options, store::Job
   // connection closed fails at once (EHOSTUNREACH); a HEARTBEAT is harmless to a live runner.
   b->core_->SetPeerProbe([raw = b.get()](const std::string& peer) {
     Status st = transport::SendMessage(*raw->router_, pr::Heartbeat{}, &peer);
-    return st.ok() || st.message() != "peer unreachable";
+    return !st.IsPeerUnreachable();
   });
   b->PublishCounters();
   return b;
@@ -142,7 +142,7 @@ void Broker::SendOutbox() {
   for (auto& o : out) {
     Status st = transport::SendMessage(*router_, o.message, &o.peer);
     if (st.ok()) continue;
-    if (st.message() == "peer unreachable") {
+    if (st.IsPeerUnreachable()) {
       core_->OnPeerGone(o.peer);
     } else {
       spdlog::warn("broker: {} not sent: {}", pr::CommandName(o.message), st.ToString());

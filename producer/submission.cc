@@ -16,7 +16,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 Status Interrupted(const std::string& what) {
-  return Status::Unavailable("interrupted while " + what);
+  return Status::Interrupted("interrupted while " + what);
 }
 
 // Sleeps up to `ms`, waking early when interrupted.
@@ -46,14 +46,14 @@ Result<protocol::Reply> BrokerChannel::Call(const protocol::Message& request) {
     auto reply = client_->Call(request);
     if (reply.ok()) return reply;
     // An error REPLY is the broker's answer; a reply we cannot decode would fail again.
-    if (reply.status().IsFailedPrecondition() || reply.status().IsCorruption()) return reply;
+    if (reply.status().IsRefused() || reply.status().IsCorruption()) return reply;
     if (interrupted()) return Interrupted("waiting for " + command);
     last = reply.status();
     client_.reset();  // no answer: the broker may have restarted; resend on a new socket
     const auto waited =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
     if (waited >= options_.give_up_after_ms) {
-      return Status::Unavailable("no answer from " + endpoint_ + " to " + command + " for " +
+      return Status::TimedOut("no answer from " + endpoint_ + " to " + command + " for " +
                                  std::to_string(waited / 1000) + " s (" +
                                  std::to_string(attempt + 1) + " tries; last: " + last.message() +
                                  ")");

@@ -19,14 +19,14 @@
 
 #include "common/status.h"
 #include "producer/expansion.h"
-#include "transport/client.h"
 #include "protocol/messages.h"
+#include "transport/client.h"
 
 namespace s1mple::producer {
 
 struct ChannelOptions {
   // Total time one request may go unanswered, over all its tries, before Call gives up
-  // (Unavailable naming the endpoint and how long it waited).
+  // (Unavailable, IsTimedOut(), naming the endpoint and how long it waited).
   int64_t give_up_after_ms = 60'000;
   // Pause before a retry: first_pause_ms, doubled each time up to max_pause_ms.
   int64_t first_pause_ms = 100;
@@ -46,8 +46,8 @@ class BrokerChannel {
 
   // Sends `request` and returns the broker's reply. A try that gets no reply (timeout, the broker
   // disconnected us, a transport error) is retried on a new connection; an error REPLY (the
-  // broker said no) is returned at once as FailedPrecondition. Unavailable when interrupted or
-  // when give_up_after_ms passed without an answer.
+  // broker said no) is returned at once (FailedPrecondition, IsRefused()). IsInterrupted() when
+  // interrupted; IsTimedOut() when give_up_after_ms passed without an answer.
   [[nodiscard]] Result<protocol::Reply> Call(const protocol::Message& request);
 
   bool interrupted() const { return options_.interrupted && options_.interrupted(); }
@@ -80,8 +80,8 @@ struct Submission {
 // PUTs each artifact (bytes; their hashes are in spec.artifacts), then SUBMIT_BEGIN with
 // resume_identical, SUBMIT_JOBS for every job of `space` the broker does not hold yet, in index
 // order, then SUBMIT_COMMIT. On failure `*out` still says how far it got (out->sweep names the
-// sweep once it exists, for the resume hint). A failure after an interruption is Unavailable
-// and channel.interrupted() is true.
+// sweep once it exists, for the resume hint). A failure after an interruption has
+// IsInterrupted() and channel.interrupted() is true.
 [[nodiscard]] Status SubmitSweep(BrokerChannel& channel, const protocol::SweepSpec& spec,
                                  const std::vector<std::string>& artifact_bytes,
                                  const JobSpace& space, const SubmitOptions& options,

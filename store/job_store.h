@@ -48,7 +48,7 @@
 // LEASED with its old deadline; its late result is still accepted). Any durable write also
 // makes every earlier write durable (one WAL, written in order).
 //
-// Errors: IOError when the disk says no (full disk: "No space left on device"); after a
+// Errors: IOError when the disk says no (a full disk: IsNoSpace()); after a
 // failed write the store stops writing and every further mutation (and every wait for
 // durability) returns that error until the store is reopened. Nothing already committed is
 // damaged. The process never aborts for it (store/info_log.h, store/wal_guard.h).
@@ -318,8 +318,8 @@ struct Options {
 class JobStore {
  public:
   // Opens (or creates) the store in `dir`. Errors:
-  //  - FailedPrecondition "... is in use by another process ..." when another process (or
-  //    another JobStore in this one) holds the store's LOCK;
+  //  - FailedPrecondition with IsLockHeld() ("... is in use by another process ...") when
+  //    another process (or another JobStore in this one) holds the store's LOCK;
   //  - Corruption when `dir` is not an s1mple store (foreign files, a RocksDB database without
   //    our format marker, damaged files) or when its format version is not this build's;
   //  - NotFound when it does not exist and create_if_missing is false (or read_only).

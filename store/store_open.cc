@@ -29,7 +29,7 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.IsNotFound()) return Status::NotFound(msg);
   if (s.IsCorruption()) return Status::Corruption(msg);
   if (s.IsNoSpace() || msg.find("No space left on device") != std::string::npos) {
-    return Status::IOError(msg + " (free disk space, then reopen the store: restart the broker)");
+    return Status::NoSpace(msg + " (free disk space, then reopen the store: restart the broker)");
   }
   if (s.IsIOError()) return Status::IOError(msg);
   if (s.IsInvalidArgument() || s.IsNotSupported()) return Status::InvalidArgument(msg);
@@ -216,8 +216,9 @@ Status JobStore::Impl::OpenDb() {
     if (IsLockError(st)) {
       return Status::FailedPrecondition(
           "store " + dir_ +
-          " is in use by another process (its LOCK is held): stop the other s1mple broker or "
-          "sweep using it, or point this one at a different store directory");
+              " is in use by another process (its LOCK is held): stop the other s1mple broker or "
+              "sweep using it, or point this one at a different store directory",
+          Status::SubCode::kLockHeld);
     }
     if (st.IsCorruption()) {
       return Status::Corruption("store " + dir_ + " is damaged (" + st.ToString() +

@@ -69,18 +69,19 @@ Result<Reply> Client::Call(Message request) {
       auto decoded = Decode(views);
       if (!decoded.ok()) return decoded.status().WithContext("reply from " + options_.endpoint);
       if (auto* d = std::get_if<Disconnect>(&*decoded)) {
-        return Status::Unavailable("broker disconnected us: " + d->reason);
+        return Status::PeerUnreachable("broker disconnected us: " + d->reason);
       }
       auto* reply = std::get_if<Reply>(&*decoded);
       if (!reply || reply->req != req) continue;  // stray: an earlier, timed-out request
-      if (!reply->ok) return Status::FailedPrecondition(command + ": " + reply->error);
+      if (!reply->ok)
+        return Status::FailedPrecondition(command + ": " + reply->error, Status::SubCode::kRefused);
       return std::move(*reply);
     }
   } catch (const zmq::error_t& e) {
     return Status::IOError(command + " to " + options_.endpoint + ": " + e.what());
   }
-  return Status::Unavailable(command + ": no reply from " + options_.endpoint + " within " +
-                             std::to_string(options_.timeout_ms) + " ms");
+  return Status::TimedOut(command + ": no reply from " + options_.endpoint + " within " +
+                          std::to_string(options_.timeout_ms) + " ms");
 }
 
 Result<std::string> Client::PutArtifact(const std::string& data) {

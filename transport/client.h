@@ -38,8 +38,12 @@ class Client {
 
   static Result<std::unique_ptr<Client>> Connect(const ClientOptions& options);
 
-  // Sends a request (its `req` is assigned here) and returns the broker's REPLY. A reply with
-  // ok=false becomes a Status carrying the broker's error text.
+  // Sends a request (its `req` is assigned here) and returns the broker's REPLY. Errors:
+  //   FailedPrecondition, IsRefused()       the broker answered ok=false (its error text)
+  //   Unavailable, IsTimedOut()             no reply within timeout_ms
+  //   Unavailable, IsPeerUnreachable()      the broker sent DISCONNECT
+  //   Corruption                            a reply that does not decode
+  //   IOError                               the socket failed
   Result<protocol::Reply> Call(protocol::Message request);
 
   // Uploads `data` (PUT) and returns its SHA-256 hex address.

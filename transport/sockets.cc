@@ -26,17 +26,16 @@ Status SendFrames(zmq::socket_t& socket, const protocol::Frames& frames,
     if (routing_id) {
       if (!socket.send(zmq::buffer(*routing_id),
                        zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
-        return Status::Unavailable("peer queue full");
+        return Status::WouldBlock("peer queue full");
       }
     }
     for (size_t i = 0; i < frames.size(); ++i) {
       auto flags = zmq::send_flags::dontwait;
       if (i + 1 < frames.size()) flags = flags | zmq::send_flags::sndmore;
-      if (!socket.send(zmq::buffer(frames[i]), flags))
-        return Status::Unavailable("peer queue full");
+      if (!socket.send(zmq::buffer(frames[i]), flags)) return Status::WouldBlock("peer queue full");
     }
   } catch (const zmq::error_t& e) {
-    if (e.num() == EHOSTUNREACH) return Status::Unavailable("peer unreachable");
+    if (e.num() == EHOSTUNREACH) return Status::PeerUnreachable("peer unreachable");
     return ZmqError("send", e);
   }
   return Status::Ok();

@@ -17,8 +17,9 @@ namespace s1mple::transport {
 // Options every socket gets: ZMQ_MAXMSGSIZE = kMaxMessageBytes + slack, linger 0.
 [[nodiscard]] Status ConfigureCommon(zmq::socket_t& socket);
 
-// Sends `frames`, preceded by `routing_id` when given (ROUTER sockets). Non-blocking: returns
-// Unavailable when the peer's queue is full or it is unroutable.
+// Sends `frames`, preceded by `routing_id` when given (ROUTER sockets). Non-blocking: when the
+// peer's queue is full, Unavailable with IsWouldBlock() (nothing sent); when its connection is
+// gone (a ROUTER with ROUTER_MANDATORY), Unavailable with IsPeerUnreachable().
 [[nodiscard]] Status SendFrames(zmq::socket_t& socket, const protocol::Frames& frames,
                                 const std::string* routing_id = nullptr);
 [[nodiscard]] Status SendMessage(zmq::socket_t& socket, const protocol::Message& m,
