@@ -5,6 +5,7 @@
 #include <set>
 
 #include "broker/explorer_decode.h"
+#include "common/iso_time.h"
 
 namespace s1mple::broker {
 
@@ -67,7 +68,7 @@ json ExplorerApi::SweepSummary(const ExplorerSweep& sweep) {
       {"kind", sweep.kind},
       {"state", sweep.state},
       {"created_ms", sweep.created_ms},
-      {"created", sweep.created_ms > 0 ? json(IsoTime(sweep.created_ms)) : json()},  // 0: unknown
+      {"created", sweep.created_ms > 0 ? json(FormatIsoTime(sweep.created_ms)) : json()},  // 0: unknown
       {"counts", CountsJson(c)},
       {"progress", c.total ? static_cast<double>(finished) / static_cast<double>(c.total) : 0.0},
       {"rate_per_s", rate},
@@ -87,11 +88,11 @@ Result<json> ExplorerApi::Sweeps() {
                          {"slots", r.slots},
                          {"busy", r.busy},
                          {"jobs_done", r.jobs_done},
-                         {"last_seen", IsoTime(r.last_seen_ms)}});
+                         {"last_seen", FormatIsoTime(r.last_seen_ms)}});
     }
   }
   return json{
-      {"sweeps", std::move(list)}, {"runners", std::move(runners)}, {"now", IsoTime(Now())}};
+      {"sweeps", std::move(list)}, {"runners", std::move(runners)}, {"now", FormatIsoTime(Now())}};
 }
 
 Result<ExplorerApi::Columns> ExplorerApi::ParamColumns(const ExplorerSweep& sweep) {

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <ctime>
 #include <exception>
 #include <string>
 
@@ -313,15 +312,6 @@ json DrawdownCurve(const json& equity) {
     out.push_back(json::array({pt[0], dd}));
   }
   return out;
-}
-
-std::string IsoTime(int64_t ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::string ReproduceCommand(std::string_view sweep_id, uint64_t index) {

@@ -100,9 +100,6 @@ nlohmann::json ConstraintsJson(const std::vector<PlanInfo::Constraint>& constrai
 // dd = v / running_max - 1 (0 at a new high, -0.25 for 25% below the peak).
 nlohmann::json DrawdownCurve(const nlohmann::json& equity);
 
-// Milliseconds since the epoch as ISO-8601 UTC ("2026-11-21T05:10:03Z").
-std::string IsoTime(int64_t ms);
-
 // The shell command that reproduces job `index` of `sweep_id` on its own (DESIGN.md decision 3).
 std::string ReproduceCommand(std::string_view sweep_id, uint64_t index);
 

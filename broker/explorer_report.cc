@@ -10,6 +10,7 @@
 #include "broker/explorer_decode.h"
 #include "broker/explorer_page.h"
 #include "broker/explorer_store_source.h"
+#include "common/atomic_file.h"
 
 namespace s1mple::broker {
 
@@ -172,32 +173,17 @@ Status WriteReportHtml(ExplorerSource& source, const std::string& sweep_id,
     if (at == std::string_view::npos) at = page.size();
     resume = at;
   }
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  Status st = Status::Ok();
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Status::IOError("cannot write " + tmp.string());
-    out.write(page.data(), static_cast<std::streamsize>(at));
-    out << kScriptOpen;
-    st = WriteSnapshot(source, sweep_id, options, out, tmp.string());
-    out << kScriptClose;
-    out.write(page.data() + resume, static_cast<std::streamsize>(page.size() - resume));
-    out.close();
-    if (st.ok() && !out) st = Status::IOError("cannot write " + tmp.string() + " (disk full?)");
-  }
-  std::error_code ec;
-  if (!st.ok()) {
-    std::filesystem::remove(tmp, ec);  // a failed report leaves no temporary file
-    return st;
-  }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    return Status::IOError("cannot rename " + tmp.string() + " to " + path.string() + ": " +
-                           ec.message());
-  }
-  return Status::Ok();
+  // A failed report leaves no temporary file (the AtomicFile removes it).
+  auto file = AtomicFile::Create(path);
+  if (!file.ok()) return file.status();
+  std::ostream& out = (*file)->stream();
+  out.write(page.data(), static_cast<std::streamsize>(at));
+  out << kScriptOpen;
+  S1MPLE_RETURN_IF_ERROR(
+      WriteSnapshot(source, sweep_id, options, out, (*file)->temp_path().string()));
+  out << kScriptClose;
+  out.write(page.data() + resume, static_cast<std::streamsize>(page.size() - resume));
+  return (*file)->Commit();
 }
 
 Status WriteReportHtml(store::JobStore& store, const std::string& sweep_id,

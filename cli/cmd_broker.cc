@@ -14,8 +14,9 @@
 #include "cli/commands.h"
 #include "cli/daemon_signals.h"
 #include "cli/explorer_runners.h"
-#include "transport/keys.h"
+#include "common/atomic_file.h"
 #include "store/job_store.h"
+#include "transport/keys.h"
 
 namespace s1mple::cli {
 namespace {
@@ -89,9 +90,10 @@ int RunBroker(const BrokerArgs& a) {
     if (ep != kStatusEndpoint) lines += "listening on " + ep + "\n";
   std::cout << lines << std::flush;
   if (!a.endpoint_file.empty()) {
-    std::string tmp = a.endpoint_file + ".tmp";
-    std::ofstream(tmp) << lines;
-    std::rename(tmp.c_str(), a.endpoint_file.c_str());
+    if (Status s = WriteFileAtomically(a.endpoint_file, lines); !s.ok()) {
+      PrintError(s.WithContext("--endpoint-file").ToString());
+      return kExitFailure;
+    }
   }
   std::unique_ptr<broker::ExplorerServer> http;
   if (!a.http.empty()) {

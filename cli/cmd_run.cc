@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "common/atomic_file.h"
 #include "engine/operation.h"
 
 namespace s1mple::cli {
@@ -50,22 +51,6 @@ std::string Fixed(const std::optional<double>& v, int digits = 2) {
   char buf[48];
   std::snprintf(buf, sizeof buf, "%.*f", digits, *v);
   return buf;
-}
-
-// Writes `text` to `path` through a temporary file and a rename.
-Status WriteFile(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) return Status::IOError(tmp.string() + ": cannot create file");
-    f << text;
-    f.flush();
-    if (!f) return Status::IOError(tmp.string() + ": write failed");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return Status::IOError(path.string() + ": " + ec.message());
-  return Status::Ok();
 }
 
 std::string EquityCsv(const eng::BacktestResult& r) {
@@ -202,10 +187,10 @@ int RunOperation(const RunArgs& args) {
       PrintError(dir.string() + ": " + ec.message());
       return kExitFailure;
     }
-    Status s = WriteFile(dir / "result.json", eng::ToJson(r, json_options).dump(2) + "\n");
-    if (s.ok()) s = WriteFile(dir / "equity.csv", EquityCsv(r));
-    if (s.ok()) s = WriteFile(dir / "trades.csv", TradesCsv(r));
-    if (s.ok() && args.dump_context) s = WriteFile(dir / "context.csv", ContextCsv(r));
+    Status s = WriteFileAtomically(dir / "result.json", eng::ToJson(r, json_options).dump(2) + "\n");
+    if (s.ok()) s = WriteFileAtomically(dir / "equity.csv", EquityCsv(r));
+    if (s.ok()) s = WriteFileAtomically(dir / "trades.csv", TradesCsv(r));
+    if (s.ok() && args.dump_context) s = WriteFileAtomically(dir / "context.csv", ContextCsv(r));
     if (!s.ok()) {
       PrintError(s.message());
       return kExitFailure;

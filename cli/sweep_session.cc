@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
-#include <ctime>
 #include <fstream>
 #include <future>
 #include <iostream>
@@ -29,6 +28,7 @@
 #include "producer/result_fields.h"
 #include "producer/submission.h"
 #include "transport/client.h"
+#include "common/iso_time.h"
 #include "common/sha256.h"
 #include "transport/security.h"
 #include "transport/sockets.h"
@@ -72,20 +72,6 @@ class InterruptGuard {
 
 // ---- formatting --------------------------------------------------------------------------------
 
-std::string IsoUtc(int64_t ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string Duration(double seconds) {
   if (!(seconds >= 0) || !std::isfinite(seconds)) return "--:--";
@@ -496,11 +482,11 @@ Result<nlohmann::json> WriteOutputs(Connection& conn, const std::string& sweep,
                                     const std::filesystem::path& out_dir) {
   producer::SweepInfo info;
   info.sweep_id = sweep;
-  info.finished_at = IsoUtc(NowMs());
+  info.finished_at = FormatIsoTime(WallClockMs());
   info.started_at = info.finished_at;
   if (conn.local()) {
     auto s = conn.cluster->store().GetSweep(sweep);
-    if (s.ok()) info.started_at = IsoUtc(s->created_ms);
+    if (s.ok()) info.started_at = FormatIsoTime(s->created_ms);
   }
   producer::AnalysisOptions aopts;
   aopts.out_dir = out_dir;
@@ -782,7 +768,7 @@ int RunSweepSession(const producer::SweepRequest& request, const SessionFlags& f
     if (auto found = FindPrevious(conn->cluster->store(), plan.text, artifacts)) {
       if (found->state == store::SweepState::kDone) {
         std::cerr << "sweep " << found->id << " of this plan finished on "
-                  << IsoUtc(found->created_ms) << " (created); writing its outputs (--fresh "
+                  << FormatIsoTime(found->created_ms) << " (created); writing its outputs (--fresh "
                   << "runs the plan again as a new sweep)\n";
       } else {
         std::cerr << "resuming unfinished sweep " << found->id << " of this plan ("

@@ -3,7 +3,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "protocol/codec.h"
+#include "common/atomic_file.h"
 #include "common/sha256.h"
 
 namespace s1mple::runner {
@@ -20,12 +20,8 @@ Status ArtifactCache::Put(const std::string& hash, std::string bytes) {
   if (!disk_dir_.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(disk_dir_, ec);
-    auto tmp = disk_dir_ / (hash + ".tmp");
-    {
-      std::ofstream f(tmp, std::ios::binary);
-      f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    }
-    std::filesystem::rename(tmp, disk_dir_ / hash, ec);  // best effort: memory still has it
+    // Best effort: memory still has it, and a damaged file is refused by its hash on Get.
+    (void)WriteFileAtomically(disk_dir_ / hash, bytes);
   }
   bytes_ += bytes.size();
   memory_[hash] = std::move(bytes);

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <future>
 
+#include "common/atomic_file.h"
 #include "store/disk_budget_fs.h"
 #include "store/info_log.h"
 #include "store/store_impl.h"
@@ -99,23 +100,9 @@ std::string FirstEntryName(const fs::path& dir) {
   return {};
 }
 
-// Writes the marker file and syncs it (and the directory entry) to disk.
+// Writes the marker file atomically and durably (common/atomic_file.h).
 Status WriteMarker(const fs::path& marker) {
-  const std::string text = std::string(kFormatValue) + "\n";
-  int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return Status::IOError("cannot create " + marker.string() + ": " + std::strerror(errno));
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-            ::fsync(fd) == 0;
-  int err = errno;
-  ::close(fd);
-  if (!ok) return Status::IOError("cannot write " + marker.string() + ": " + std::strerror(err));
-  int dfd = ::open(marker.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    (void)::fsync(dfd);
-    ::close(dfd);
-  }
-  return Status::Ok();
+  return WriteFileAtomically(marker, std::string(kFormatValue) + "\n");
 }
 
 // True when a RocksDB open error means another holder of the LOCK file.

@@ -19,6 +19,7 @@
 #include "broker/explorer_report.h"
 #include "broker/explorer_server.h"
 #include "broker/explorer_store_source.h"
+#include "common/iso_time.h"
 #include "store/job_store.h"
 
 namespace s1mple::broker {
@@ -199,7 +200,7 @@ TEST(ExplorerDecode, ReproduceCommandExportsThenRuns) {
   EXPECT_EQ(ReproduceCommand("sw-0123456789ab", 7),
             "s1mple job sw-0123456789ab/7 --export runs/sw-0123456789ab-7 && "
             "s1mple run runs/sw-0123456789ab-7/operation.yaml");
-  EXPECT_EQ(IsoTime(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(FormatIsoTime(0), "1970-01-01T00:00:00Z");
 }
 
 // ---- API over a real store -------------------------------------------------------------------
