@@ -112,6 +112,8 @@ Result<SweepId> JobStore::CreateSweep(const SweepSpec& spec) {
     batch.Put(s.cf(kSweeps), codec::SweepMetaKey(id), codec::EncodeSweepMeta(info));
     batch.Put(s.cf(kSweeps), codec::SweepCountsKey(id), codec::EncodeCounts(info.counts));
     batch.Put(s.cf(kSweeps), codec::SweepPlanKey(id), spec.plan_text);
+    if (!spec.plan_summary.empty())
+      batch.Put(s.cf(kSweeps), codec::SweepSummaryKey(id), spec.plan_summary);
     batch.Put(s.cf(kSweeps), codec::PlanHashKey(info.plan_hash, id), rocksdb::Slice());
     S1MPLE_RETURN_IF_ERROR(WriteNow(s, batch, "creating sweep " + id));
     s.sweeps_.emplace(id, Impl::SweepMem{std::move(info), 0, {}});
@@ -201,6 +203,7 @@ Status JobStore::DeleteSweep(const SweepId& sweep) {
     batch.Delete(s.cf(kSweeps), codec::SweepMetaKey(sweep));
     batch.Delete(s.cf(kSweeps), codec::SweepCountsKey(sweep));
     batch.Delete(s.cf(kSweeps), codec::SweepPlanKey(sweep));
+    batch.Delete(s.cf(kSweeps), codec::SweepSummaryKey(sweep));
     batch.Delete(s.cf(kSweeps), codec::PlanHashKey(info.plan_hash, sweep));
     // Artifacts this sweep referenced that no other sweep does.
     for (const auto& [role, hash] : info.base_artifacts) {
@@ -274,6 +277,18 @@ Result<std::string> JobStore::GetPlan(const SweepId& sweep) const {
   if (st.IsNotFound()) return Status::NotFound("sweep '" + sweep + "' is not in the store");
   S1MPLE_RETURN_IF_ERROR(FromRocks(st, "reading the plan of sweep " + sweep));
   return plan;
+}
+
+Result<std::string> JobStore::GetPlanSummary(const SweepId& sweep) const {
+  if (!codec::IsValidSweepId(sweep) || !GetSweep(sweep).ok()) {
+    return Status::NotFound("sweep '" + sweep + "' is not in the store");
+  }
+  std::string summary;
+  rocksdb::Status st = impl_->db_->Get(rocksdb::ReadOptions(), impl_->cf(kSweeps),
+                                       codec::SweepSummaryKey(sweep), &summary);
+  if (st.IsNotFound()) return std::string();
+  S1MPLE_RETURN_IF_ERROR(FromRocks(st, "reading the plan summary of sweep " + sweep));
+  return summary;
 }
 
 std::vector<SweepInfo> JobStore::ListSweeps() const {
