@@ -26,11 +26,12 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/broker.h"
-#include "transport/client.h"
+#include "producer/submission.h"
 #include "runner/job_executor.h"
 #include "runner/runner.h"
 #include "runner/worker_protocol.h"
 #include "store/job_store.h"
+#include "transport/client.h"
 
 extern char** environ;
 
@@ -92,7 +93,7 @@ Measured RunSweep(transport::Client& c, size_t n) {
   std::vector<std::string> overrides(n, "{}");
   double cpu0 = CpuSeconds();
   auto t0 = Clock::now();
-  auto sweep = c.SubmitSweep(spec, overrides);
+  auto sweep = producer::SubmitOverrides(c.options(), spec, overrides);
   auto t1 = Clock::now();
   if (!sweep.ok()) {
     std::fprintf(stderr, "submit: %s\n", sweep.status().ToString().c_str());

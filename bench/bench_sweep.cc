@@ -27,12 +27,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "producer/submission.h"
 #include "transport/client.h"
 
 namespace {
 
 namespace protocol = s1mple::protocol;
 namespace transport = s1mple::transport;
+namespace producer = s1mple::producer;
 
 struct Args {
   std::string broker;
@@ -164,7 +166,7 @@ int main(int argc, char** argv) {
 
   const double cpu0 = CpuSeconds();
   const auto t0 = Clock::now();
-  auto sweep = (*client)->SubmitSweep(spec, overrides);
+  auto sweep = producer::SubmitOverrides((*client)->options(), spec, overrides);
   if (!sweep.ok()) return Fail("submit: " + sweep.status().ToString());
   const double submit_s = std::chrono::duration<double>(Clock::now() - t0).count();
   if (a.submit_only) {

@@ -1,6 +1,7 @@
-// Streaming submission: a sweep's jobs go to the broker straight from its lazy job space
-// (producer/expansion.h), one SUBMIT_JOBS batch at a time, so a 1,000,000-job plan never has its
-// overrides in memory at once (memory is bounded by one batch).
+// Streaming submission, the one way jobs reach a broker: a sweep's jobs go to the broker straight
+// from a JobSource -- its lazy job space (producer/expansion.h), or a list of overrides for diag
+// sweeps (tests, benchmarks) -- one SUBMIT_JOBS batch at a time, so a 1,000,000-job plan never
+// has its overrides in memory at once (memory is bounded by one batch).
 //
 // BrokerChannel survives a broker that dies meanwhile: a request that gets no answer is sent
 // again on a new connection until the broker is back or a bounded wait has passed. Every request
@@ -43,6 +44,8 @@ class BrokerChannel {
   using Connector = std::function<Result<std::unique_ptr<transport::Client>>()>;
 
   BrokerChannel(Connector connect, std::string endpoint, ChannelOptions options = {});
+  // Connects with `client` every time (its timeout_ms is the time one try waits).
+  explicit BrokerChannel(const transport::ClientOptions& client, ChannelOptions options = {});
 
   // Sends `request` and returns the broker's reply. A try that gets no reply (timeout, the broker
   // disconnected us, a transport error) is retried on a new connection; an error REPLY (the
@@ -63,6 +66,36 @@ class BrokerChannel {
   uint64_t retries_ = 0;
 };
 
+// The jobs of a submission: job i's overrides as compact JSON text, computed when it is sent.
+class JobSource {
+ public:
+  virtual ~JobSource() = default;
+  virtual uint64_t size() const = 0;
+  virtual std::string Overrides(uint64_t index) const = 0;
+};
+
+// A plan's jobs (borrows the space).
+class JobSpaceSource final : public JobSource {
+ public:
+  explicit JobSpaceSource(const JobSpace& space) : space_(space) {}
+  uint64_t size() const override { return space_.size(); }
+  std::string Overrides(uint64_t index) const override { return space_.Overrides(index).dump(); }
+
+ private:
+  const JobSpace& space_;
+};
+
+// Overrides given as texts, e.g. the diag jobs of tests and benchmarks (borrows the list).
+class OverridesList final : public JobSource {
+ public:
+  explicit OverridesList(const std::vector<std::string>& overrides) : overrides_(overrides) {}
+  uint64_t size() const override { return overrides_.size(); }
+  std::string Overrides(uint64_t index) const override { return overrides_[index]; }
+
+ private:
+  const std::vector<std::string>& overrides_;
+};
+
 struct SubmitOptions {
   size_t batch_jobs = 2000;       // overrides per SUBMIT_JOBS (<= protocol::kMaxJobsPerBatch)
   size_t batch_bytes = 4u << 20;  // and at most about this many bytes of overrides
@@ -78,19 +111,36 @@ struct Submission {
 };
 
 // PUTs each artifact (bytes; their hashes are in spec.artifacts), then SUBMIT_BEGIN with
-// resume_identical, SUBMIT_JOBS for every job of `space` the broker does not hold yet, in index
+// resume_identical, SUBMIT_JOBS for every job of `jobs` the broker does not hold yet, in index
 // order, then SUBMIT_COMMIT. On failure `*out` still says how far it got (out->sweep names the
 // sweep once it exists, for the resume hint). A failure after an interruption has
 // IsInterrupted() and channel.interrupted() is true.
 [[nodiscard]] Status SubmitSweep(BrokerChannel& channel, const protocol::SweepSpec& spec,
                                  const std::vector<std::string>& artifact_bytes,
-                                 const JobSpace& space, const SubmitOptions& options,
+                                 const JobSource& jobs, const SubmitOptions& options,
                                  Submission* out);
+inline Status SubmitSweep(BrokerChannel& channel, const protocol::SweepSpec& spec,
+                          const std::vector<std::string>& artifact_bytes, const JobSpace& space,
+                          const SubmitOptions& options, Submission* out) {
+  return SubmitSweep(channel, spec, artifact_bytes, JobSpaceSource(space), options, out);
+}
 
-// SUBMIT_JOBS for jobs first..space.size()-1 of an open sweep, then SUBMIT_COMMIT: finishes a
+// SUBMIT_JOBS for jobs first..jobs.size()-1 of an open sweep, then SUBMIT_COMMIT: finishes a
 // submission that was cut off (first = the jobs the broker stores).
 [[nodiscard]] Status SendJobsAndCommit(BrokerChannel& channel, const std::string& sweep,
-                                       const JobSpace& space, uint64_t first,
+                                       const JobSource& jobs, uint64_t first,
                                        const SubmitOptions& options);
+inline Status SendJobsAndCommit(BrokerChannel& channel, const std::string& sweep,
+                                const JobSpace& space, uint64_t first,
+                                const SubmitOptions& options) {
+  return SendJobsAndCommit(channel, sweep, JobSpaceSource(space), first, options);
+}
+
+// SubmitSweep of `overrides` (already-uploaded artifacts only) through a channel that connects
+// with `client`: diag sweeps of tests and benchmarks. Returns the sweep id.
+[[nodiscard]] Result<std::string> SubmitOverrides(const transport::ClientOptions& client,
+                                                  const protocol::SweepSpec& spec,
+                                                  const std::vector<std::string>& overrides,
+                                                  const SubmitOptions& options = {});
 
 }  // namespace s1mple::producer

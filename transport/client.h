@@ -1,6 +1,6 @@
-// A synchronous client of the broker: submit sweeps (chunked), upload and fetch artifacts,
-// follow status, page through results, pause/resume/cancel. Used by `s1mple status`, the
-// producer, the embedded mode and tests.
+// A synchronous client of the broker over a DEALER socket: one request at a time, the typed
+// calls of protocol/requests.h (artifacts, status, results, pause/resume/cancel) over it. Used by
+// `s1mple status`, the producer, the embedded mode and tests.
 //
 // Not thread-safe: one thread uses a Client (it owns a DEALER socket). Each call sends one
 // request and waits up to `timeout_ms` for the REPLY with the same `req`; stray replies (to
@@ -16,6 +16,7 @@
 
 #include "common/status.h"
 #include "protocol/messages.h"
+#include "protocol/requests.h"
 #include "transport/security.h"
 #include "transport/sockets.h"
 
@@ -25,7 +26,6 @@ struct ClientOptions {
   std::string endpoint;               // e.g. tcp://127.0.0.1:5555, inproc://broker
   ClientSecurity security;            // NULL security by default
   int timeout_ms = 10000;             // per request
-  size_t jobs_per_batch = 2000;       // SubmitSweep: overrides per SUBMIT_JOBS message
   zmq::context_t* context = nullptr;  // borrowed; null: the client owns one (needed to
                                       // share a context for inproc://)
 };
@@ -51,11 +51,6 @@ class Client {
   // Downloads an artifact range by range (GET offset/total) and verifies its hash.
   Result<std::string> GetArtifact(const std::string& hash);
 
-  // SUBMIT_BEGIN, SUBMIT_JOBS in batches, SUBMIT_COMMIT. Returns the sweep id. Artifacts named
-  // in `spec` must have been PUT first.
-  Result<std::string> SubmitSweep(const protocol::SweepSpec& spec,
-                                  const std::vector<std::string>& overrides);
-
   // One sweep, or every sweep (following STATUS pages until the broker's `next` is empty).
   Result<protocol::StatusReply> GetStatus(const std::string& sweep = "");
   // The plan text the sweep was submitted with (STATUS with include_plan).
@@ -67,6 +62,10 @@ class Client {
                                             uint32_t limit, bool include_pending = false,
                                             std::vector<std::string> fields = {});
   Status Control(const std::string& sweep, protocol::ControlAction action);
+  // How this client was made (more connections like it).
+  const ClientOptions& options() const { return options_; }
+  // This client's Call as a protocol::CallFn (protocol/requests.h); valid while the client is.
+  protocol::CallFn Caller();
 
  private:
   Client() = default;

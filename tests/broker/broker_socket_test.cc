@@ -8,9 +8,10 @@
 #include <filesystem>
 #include <thread>
 
+#include "producer/submission.h"
+#include "runner/runner.h"
 #include "transport/client.h"
 #include "transport/keys.h"
-#include "runner/runner.h"
 
 namespace s1mple::broker {
 namespace {
@@ -63,7 +64,8 @@ class BrokerSocketTest : public ::testing::Test {
     auto* r = runners_.back().get();
     runner_threads_.emplace_back([r] { EXPECT_TRUE(r->Run().ok()); });
   }
-  std::unique_ptr<transport::Client> Connect(transport::ClientSecurity sec = {}, int timeout_ms = 5000) {
+  std::unique_ptr<transport::Client> Connect(transport::ClientSecurity sec = {},
+                                             int timeout_ms = 5000) {
     transport::ClientOptions co;
     co.endpoint = broker_->endpoints().at(0);
     co.security = sec;
@@ -119,7 +121,7 @@ TEST_F(BrokerSocketTest, SweepRunsEndToEnd) {
   spec.artifacts = {{"data", *hash}};
   std::vector<std::string> overrides;
   for (int i = 0; i < 40; ++i) overrides.push_back(R"({"value":)" + std::to_string(i * 10) + "}");
-  auto sweep = client->SubmitSweep(spec, overrides);
+  auto sweep = producer::SubmitOverrides(client->options(), spec, overrides);
   ASSERT_TRUE(sweep.ok()) << sweep.status().ToString();
   auto st = WaitDone(*client, *sweep);
   EXPECT_EQ(st.done, 40u);
@@ -159,7 +161,8 @@ TEST_F(BrokerSocketTest, GarbageDoesNotDisturbARunningSweep) {
   pr::SweepSpec spec;
   spec.name = "noise";
   spec.kind = "diag";
-  auto sweep = client->SubmitSweep(spec, std::vector<std::string>(60, R"({"sleep_ms":5})"));
+  auto sweep = producer::SubmitOverrides(client->options(), spec,
+                                         std::vector<std::string>(60, R"({"sleep_ms":5})"));
   ASSERT_TRUE(sweep.ok());
   zmq::context_t ctx;
   zmq::socket_t raw(ctx, zmq::socket_type::dealer);

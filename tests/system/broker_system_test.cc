@@ -13,10 +13,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "transport/client.h"
-#include "transport/keys.h"
+#include "producer/submission.h"
 #include "tests/support/process.h"
 #include "tests/system/daemon_process.h"
+#include "transport/client.h"
+#include "transport/keys.h"
 
 namespace s1mple {
 namespace {
@@ -94,7 +95,8 @@ class BrokerSystem : public ::testing::Test {
     runners_.push_back(std::make_unique<DaemonProcess>(argv, log));
     return *runners_.back();
   }
-  std::unique_ptr<transport::Client> Connect(transport::ClientSecurity sec = {}, int timeout_ms = 5000) {
+  std::unique_ptr<transport::Client> Connect(transport::ClientSecurity sec = {},
+                                             int timeout_ms = 5000) {
     transport::ClientOptions co;
     co.endpoint = endpoint_;
     co.security = sec;
@@ -114,7 +116,7 @@ class BrokerSystem : public ::testing::Test {
     spec.kind = "diag";
     spec.timeout_ms = timeout_ms;
     spec.max_attempts = max_attempts;
-    auto id = c.SubmitSweep(spec, overrides);
+    auto id = producer::SubmitOverrides(c.options(), spec, overrides);
     EXPECT_TRUE(id.ok()) << id.status().ToString();
     return id.ok() ? *id : "";
   }
@@ -292,7 +294,8 @@ TEST_F(BrokerSystem, UnknownKeyAndNullClientAreRefused) {
   StartRunner(
       "keyed", 2,
       {"--server-key", (dir_ / "broker.pub").string(), "--key", (dir_ / "runner.key").string()});
-  auto sec = transport::LoadClientSecurity((dir_ / "broker.pub").string(), (dir_ / "runner.key").string());
+  auto sec =
+      transport::LoadClientSecurity((dir_ / "broker.pub").string(), (dir_ / "runner.key").string());
   ASSERT_TRUE(sec.ok());
   auto c = Connect(*sec);
   std::string sweep = Submit(*c, std::vector<std::string>(10, "{}"));
@@ -379,7 +382,7 @@ TEST_F(BrokerSystem, BacktestSweepRunsTheEngineAndFailsABadConfigOnce) {
     jobs.push_back(R"({"opportunity_workers":{"trend_follower":{"params":{"fast_period":)" +
                    std::to_string(fast) + "}}}}");
   }
-  auto sweep = c->SubmitSweep(spec, jobs);
+  auto sweep = producer::SubmitOverrides(c->options(), spec, jobs);
   ASSERT_TRUE(sweep.ok()) << sweep.status().ToString();
   ASSERT_TRUE(WaitFor(*c, *sweep, Complete, 120s));
   auto results = AllResults(*c, *sweep);
@@ -554,7 +557,7 @@ TEST_F(BrokerSystem, LargeResultsAndArtifactsCrossTheWireInBoundedPages) {
   spec.name = "big results";
   spec.kind = "diag";
   spec.artifacts = {{"data", *hash}};  // every job needs it: the runner must fetch 64 MiB
-  auto id = c->SubmitSweep(spec, overrides);
+  auto id = producer::SubmitOverrides(c->options(), spec, overrides);
   ASSERT_TRUE(id.ok()) << id.status().ToString();
   ASSERT_TRUE(WaitFor(*c, *id, Complete, 120s));
 
