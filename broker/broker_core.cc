@@ -19,22 +19,6 @@ constexpr int64_t kRateWindowMs = 60000;
 constexpr int64_t kSampleEveryMs = 1000;
 constexpr int64_t kLogWindowMs = 10000;  // one line per distinct store error per window
 
-std::string SweepStateName(const store::SweepInfo& s) {
-  switch (s.state) {
-    case store::SweepState::kSubmitting:
-      return "open";
-    case store::SweepState::kActive:
-      return "running";
-    case store::SweepState::kPaused:
-      return "paused";
-    case store::SweepState::kCancelled:
-      return "cancelled";
-    case store::SweepState::kDone:
-      return "complete";
-  }
-  return "unknown";
-}
-
 double RateOf(const std::deque<std::pair<int64_t, uint64_t>>& samples) {
   if (samples.size() < 2) return 0;
   const auto& [t0, n0] = samples.front();
@@ -525,7 +509,7 @@ size_t BrokerCore::LeaseTo(const std::string& peer, RunnerState& r,
       StoreError("leasing from " + s.id, leased.status());
     return 0;
   }
-  std::string kind = info->kind == store::SweepKind::kDiag ? "diag" : "backtest";
+  const std::string kind(Name(JobKindOf(info->kind)));
   for (auto& job : *leased) {
     Outstanding o;
     o.attempt = job.attempt;
@@ -767,7 +751,7 @@ int64_t BrokerCore::NextWakeMs() const {
 // ---- clients ---------------------------------------------------------------------------------
 
 void BrokerCore::OnSubmitBegin(const std::string& peer, const pr::SubmitBegin& m) {
-  auto kind = store::ParseSweepKind(m.spec.kind);
+  auto kind = SweepKindFromName(m.spec.kind);
   if (!kind) {
     Reply(peer, m.req, "SUBMIT_BEGIN",
           Status::InvalidArgument("field 'kind': expected optimization, variant or diag, got '" +
@@ -778,6 +762,7 @@ void BrokerCore::OnSubmitBegin(const std::string& peer, const pr::SubmitBegin& m
   spec.name = m.spec.name;
   spec.kind = *kind;
   spec.plan_text = m.spec.plan;
+  spec.plan_summary = m.spec.summary;
   spec.base_artifacts = m.spec.artifacts;
   spec.max_attempts = m.spec.max_attempts;
   spec.timeout_per_run_ms = static_cast<int64_t>(m.spec.timeout_ms);
@@ -862,7 +847,7 @@ pr::StatusReply BrokerCore::BuildStatus(const std::string& sweep, const std::str
     pr::SweepStatus st;
     st.sweep = s.id;
     st.name = s.name;
-    st.state = SweepStateName(s);
+    st.state = WireName(s.state);
     st.total = s.job_count;
     st.pending = s.counts.pending;
     st.running = s.counts.leased;
@@ -906,6 +891,8 @@ void BrokerCore::OnStatus(const std::string& peer, const pr::StatusRequest& m) {
       return;
     }
     reply.sweeps[0].plan = std::move(plan).value();
+    auto summary = store_.GetPlanSummary(m.sweep);
+    if (summary.ok()) reply.sweeps[0].summary = std::move(summary).value();
   }
   Reply(peer, m.req, "STATUS", Status::Ok(), reply);
 }
@@ -933,20 +920,7 @@ void BrokerCore::OnResults(const std::string& peer, const pr::ResultsRequest& m)
     item.index = job.index;
     item.attempts = job.attempt;
     item.overrides = job.overrides;
-    switch (job.state) {
-      case store::JobState::kPending:
-        item.state = "pending";
-        break;
-      case store::JobState::kLeased:
-        item.state = "running";
-        break;
-      case store::JobState::kDone:
-        item.state = "done";
-        break;
-      case store::JobState::kFailed:
-        item.state = "failed";
-        break;
-    }
+    item.state = WireName(job.state);
     if (job.state == store::JobState::kDone) {
       auto result = store_.GetResult(m.sweep, job.index);
       if (!result.ok()) {

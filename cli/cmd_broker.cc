@@ -10,11 +10,12 @@
 #include <CLI/CLI.hpp>
 
 #include "broker/broker.h"
-#include "broker/explorer_server.h"
 #include "cli/commands.h"
 #include "cli/daemon_signals.h"
-#include "cli/explorer_runners.h"
 #include "common/atomic_file.h"
+#include "common/iso_time.h"
+#include "embedded/runner_panel.h"
+#include "explorer/server.h"
 #include "store/job_store.h"
 #include "transport/keys.h"
 
@@ -95,13 +96,16 @@ int RunBroker(const BrokerArgs& a) {
       return kExitFailure;
     }
   }
-  std::unique_ptr<broker::ExplorerServer> http;
+  std::unique_ptr<explorer::ExplorerServer> http;
   if (!a.http.empty()) {
-    broker::ExplorerServerOptions ho;
+    explorer::ExplorerServerOptions ho;
     ho.address = a.http;
     ho.allow_non_loopback = a.http_public;
-    if (status_endpoint) ho.api.runners = MakeRunnersProvider(context, kStatusEndpoint);
-    http = std::make_unique<broker::ExplorerServer>(**st, ho);
+    if (status_endpoint) {
+      auto panel = embedded::MakeRunnerPanel(context, kStatusEndpoint);
+      ho.api.runners = [panel] { return explorer::RunnersFromStatus(panel(), WallClockMs()); };
+    }
+    http = std::make_unique<explorer::ExplorerServer>(**st, ho);
     Status hs = http->Start();
     if (!hs.ok()) {
       PrintError(hs.WithContext("--http " + a.http).ToString());

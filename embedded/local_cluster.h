@@ -2,7 +2,7 @@
 // Broker bound to an inproc:// endpoint, and a Runner with local slots, in this process — the
 // same protocol, store and guarantees as the distributed mode (the runner still isolates each
 // backtest in a pool worker process). Clients in this process reach it through context() and
-// endpoint(); an optional Trade Explorer HTTP server reads the same store.
+// endpoint(); a Trade Explorer (explorer/) may read store() beside it.
 //
 // Thread-safety: Start/Stop from one thread. The broker and runner run on their own threads;
 // store() is thread-safe (see store/job_store.h).
@@ -23,27 +23,24 @@ class JobStore;
 }
 namespace s1mple::broker {
 class Broker;
-class ExplorerServer;
 }  // namespace s1mple::broker
 namespace s1mple::runner {
 class Runner;
 }
 
-namespace s1mple::cli {
+namespace s1mple::embedded {
 
 struct LocalClusterOptions {
   std::filesystem::path store_dir = ".s1mple";  // created if missing
   uint32_t slots = 0;                           // local runner slots; 0: one per core
-  std::string http;                             // "HOST:PORT" serves the Trade Explorer; empty: no
-  bool http_allow_non_loopback = false;
   int shutdown_grace_ms = 3000;  // on Stop: wait this long for running backtests to report
   bool start_runner = true;      // false: broker only (e.g. resume on remote runners)
 };
 
 class LocalCluster {
  public:
-  // Opens the store (a clear error when another s1mple process holds it), starts the broker
-  // and the runner threads, and the HTTP server when asked.
+  // Opens the store (a clear error when another s1mple process holds it: IsLockHeld()), returns
+  // the leases an interrupted session left, starts the broker and the runner threads.
   [[nodiscard]] static Result<std::unique_ptr<LocalCluster>> Start(
       const LocalClusterOptions& options);
   ~LocalCluster();  // Stop()
@@ -58,8 +55,6 @@ class LocalCluster {
   zmq::context_t& context() { return *context_; }
   const std::string& endpoint() const { return endpoint_; }
   uint32_t slots() const { return slots_; }
-  // "http://127.0.0.1:8080/" when serving the Trade Explorer, else empty.
-  std::string http_url() const;
 
  private:
   LocalCluster() = default;
@@ -68,7 +63,6 @@ class LocalCluster {
   std::unique_ptr<store::JobStore> store_;
   std::unique_ptr<broker::Broker> broker_;
   std::unique_ptr<runner::Runner> runner_;
-  std::unique_ptr<broker::ExplorerServer> http_;
   std::thread broker_thread_;
   std::thread runner_thread_;
   std::string endpoint_;
@@ -76,4 +70,4 @@ class LocalCluster {
   bool stopped_ = false;
 };
 
-}  // namespace s1mple::cli
+}  // namespace s1mple::embedded

@@ -1,4 +1,4 @@
-#include "broker/explorer_report.h"
+#include "explorer/report.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,13 +6,14 @@
 #include <sstream>
 #include <system_error>
 
-#include "broker/explorer_api.h"
-#include "broker/explorer_decode.h"
-#include "broker/explorer_page.h"
-#include "broker/explorer_store_source.h"
 #include "common/atomic_file.h"
+#include "explorer/api.h"
+#include "explorer/decode.h"
+#include "explorer/page.h"
+#include "explorer/plan_summary.h"
+#include "explorer/store_source.h"
 
-namespace s1mple::broker {
+namespace s1mple::explorer {
 
 using nlohmann::json;
 
@@ -94,7 +95,9 @@ Status WriteSnapshot(ExplorerSource& source, const std::string& sweep_id,
   for (const auto& s : (*list)["sweeps"]) {
     if (s["id"] == sweep_id) sweeps.push_back(s);
   }
-  const PlanInfo plan = ReadPlanInfo((*sweep)["plan"]["text"].get<std::string>());
+  auto stored = source.GetSweep(sweep_id);
+  if (!stored.ok()) return stored.status();
+  const PlanInfo plan = ReadPlanSummary(stored->plan_summary);
 
   out << "{\"generated\":";
   WriteSafe(out, (*list)["now"]);
@@ -192,4 +195,4 @@ Status WriteReportHtml(store::JobStore& store, const std::string& sweep_id,
   return WriteReportHtml(*source, sweep_id, path, options);
 }
 
-}  // namespace s1mple::broker
+}  // namespace s1mple::explorer

@@ -1,28 +1,22 @@
-#include "broker/explorer_store_source.h"
+#include "explorer/store_source.h"
 
 #include <algorithm>
-#include <cctype>
-#include <string_view>
 
 #include "store/job_store.h"
 
-namespace s1mple::broker {
+namespace s1mple::explorer {
 
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-ExplorerSweep ToExplorer(const store::SweepInfo& info, std::string plan_text) {
+ExplorerSweep ToExplorer(const store::SweepInfo& info, std::string plan_text,
+                         std::string plan_summary) {
   ExplorerSweep s;
   s.id = info.id;
   s.name = info.name;
-  s.kind = Lower(store::ToString(info.kind));
-  s.state = Lower(store::ToString(info.state));
+  s.kind = info.kind;
+  s.state = info.state;
   s.plan_text = std::move(plan_text);
+  s.plan_summary = std::move(plan_summary);
   s.created_ms = info.created_ms;
   s.counts.total = std::max<uint64_t>(info.job_count, info.counts.total());
   s.counts.pending = info.counts.pending;
@@ -39,7 +33,7 @@ ExplorerSweep ToExplorer(const store::SweepInfo& info, std::string plan_text) {
 ExplorerJob ToExplorer(const store::JobInfo& info) {
   ExplorerJob j;
   j.index = info.index;
-  j.state = Lower(store::ToString(info.state));
+  j.state = info.state;
   j.attempts = info.attempt;
   j.overrides = info.overrides;
   j.failure_reason = info.failure_reason;
@@ -57,7 +51,7 @@ class StoreExplorerSource final : public ExplorerSource {
 
   Result<std::vector<ExplorerSweep>> ListSweeps() override {
     std::vector<ExplorerSweep> out;
-    for (const auto& info : store_.ListSweeps()) out.push_back(ToExplorer(info, {}));
+    for (const auto& info : store_.ListSweeps()) out.push_back(ToExplorer(info, {}, {}));
     return out;
   }
 
@@ -65,7 +59,9 @@ class StoreExplorerSource final : public ExplorerSource {
     auto info = store_.GetSweep(sweep_id);
     if (!info.ok()) return info.status();
     auto plan = store_.GetPlan(sweep_id);
-    return ToExplorer(*info, plan.ok() ? std::move(*plan) : std::string());
+    auto summary = store_.GetPlanSummary(sweep_id);
+    return ToExplorer(*info, plan.ok() ? std::move(*plan) : std::string(),
+                      summary.ok() ? std::move(*summary) : std::string());
   }
 
   Status ScanJobs(const std::string& sweep_id, uint64_t from_index, uint64_t limit,
@@ -103,4 +99,4 @@ std::unique_ptr<ExplorerSource> MakeStoreExplorerSource(store::JobStore& store) 
   return std::make_unique<StoreExplorerSource>(store);
 }
 
-}  // namespace s1mple::broker
+}  // namespace s1mple::explorer

@@ -17,10 +17,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "broker/explorer_source.h"
 #include "common/status.h"
+#include "explorer/source.h"
 
-namespace s1mple::broker {
+namespace s1mple::explorer {
 
 struct ExplorerOptions {
   // Connected runners for the sweeps page; empty = the page shows no runner panel
@@ -88,4 +88,4 @@ class ExplorerApi {
   uint64_t row_bytes_ = 0;
 };
 
-}  // namespace s1mple::broker
+}  // namespace s1mple::explorer

@@ -1,13 +1,14 @@
-#include "broker/explorer_api.h"
+#include "explorer/api.h"
 
 #include <algorithm>
 #include <chrono>
 #include <set>
 
-#include "broker/explorer_decode.h"
 #include "common/iso_time.h"
+#include "explorer/decode.h"
+#include "explorer/plan_summary.h"
 
-namespace s1mple::broker {
+namespace s1mple::explorer {
 
 using nlohmann::json;
 
@@ -23,12 +24,34 @@ json CountsJson(const ExplorerCounts& c) {
 
 std::vector<std::string> VariantNames(const ExplorerSweep& sweep, const PlanInfo& plan) {
   std::vector<std::string> names;
-  if (sweep.kind != "variant") return names;
+  if (sweep.kind != SweepKind::kVariant) return names;
   for (const auto& v : plan.variants) names.push_back(v.name);
   return names;
 }
 
+json DimensionsJson(const std::vector<PlanInfo::Dimension>& dims) {
+  json out = json::array();
+  for (const auto& d : dims)
+    out.push_back({{"name", d.name}, {"size", d.size}, {"columns", d.columns}});
+  return out;
+}
+
 }  // namespace
+
+std::vector<ExplorerRunner> RunnersFromStatus(const std::vector<protocol::RunnerStatus>& runners,
+                                              int64_t now_ms) {
+  std::vector<ExplorerRunner> out;
+  for (const auto& r : runners) {
+    ExplorerRunner e;
+    e.id = r.runner;
+    e.slots = r.slots;
+    e.busy = r.running;
+    e.jobs_done = r.done;
+    e.last_seen_ms = now_ms;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
 
 ExplorerApi::ExplorerApi(ExplorerSource& source, ExplorerOptions options)
     : source_(source), options_(std::move(options)) {}
@@ -65,10 +88,11 @@ json ExplorerApi::SweepSummary(const ExplorerSweep& sweep) {
   return {
       {"id", sweep.id},
       {"name", sweep.name},
-      {"kind", sweep.kind},
-      {"state", sweep.state},
+      {"kind", Name(sweep.kind)},
+      {"state", ApiName(sweep.state)},
       {"created_ms", sweep.created_ms},
-      {"created", sweep.created_ms > 0 ? json(FormatIsoTime(sweep.created_ms)) : json()},  // 0: unknown
+      {"created",
+       sweep.created_ms > 0 ? json(FormatIsoTime(sweep.created_ms)) : json()},  // 0: unknown
       {"counts", CountsJson(c)},
       {"progress", c.total ? static_cast<double>(finished) / static_cast<double>(c.total) : 0.0},
       {"rate_per_s", rate},
@@ -96,7 +120,7 @@ Result<json> ExplorerApi::Sweeps() {
 }
 
 Result<ExplorerApi::Columns> ExplorerApi::ParamColumns(const ExplorerSweep& sweep) {
-  const bool final_count = sweep.state != "submitting";
+  const bool final_count = sweep.state != SweepState::kSubmitting;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = columns_.find(sweep.id);
@@ -151,7 +175,7 @@ json ExplorerApi::RunRow(const ExplorerSweep& sweep, const std::vector<std::stri
   const std::string what = "job " + sweep.id + "/" + std::to_string(job.index);
   json row = {{"index", job.index},
               {"name", job.index < variant_names.size() ? json(variant_names[job.index]) : json()},
-              {"status", job.state},
+              {"status", ApiName(job.state)},
               {"attempts", job.attempts},
               {"params", json::object()},
               {"metrics", nullptr},
@@ -171,7 +195,7 @@ json ExplorerApi::RunRow(const ExplorerSweep& sweep, const std::vector<std::stri
       row["metrics"] = (*engine)["metrics"];
       if (engine->contains("causality")) row["causality"] = (*engine)["causality"];
       if (engine_out) *engine_out = std::move(*engine);
-    } else if (doc.ok() && sweep.kind == "diag") {
+    } else if (doc.ok() && sweep.kind == SweepKind::kDiag) {
       row["result"] = std::move(*doc);  // diagnostic jobs have no engine metrics
     } else {
       row["error"] = engine.status().message();
@@ -185,7 +209,7 @@ Result<json> ExplorerApi::Sweep(const std::string& sweep_id) {
   if (!sweep.ok()) return sweep.status();
   auto cols = ParamColumns(*sweep);
   if (!cols.ok()) return cols.status();
-  const PlanInfo plan = ReadPlanInfo(sweep->plan_text);
+  const PlanInfo plan = ReadPlanSummary(sweep->plan_summary);
 
   json doc = SweepSummary(*sweep);
   doc["plan"] = {{"name", plan.name},
@@ -196,11 +220,12 @@ Result<json> ExplorerApi::Sweep(const std::string& sweep_id) {
                  {"constraints", ConstraintsJson(plan.constraints)},
                  {"secondary_metrics", plan.secondary_metrics},
                  {"comparison_metrics", plan.comparison_metrics},
+                 {"dimensions", DimensionsJson(plan.dimensions)},
                  {"text", sweep->plan_text}};
   doc["params"] = cols->varied;
   doc["fixed_params"] = cols->fixed;
   json variants = json::array();
-  if (sweep->kind == "variant") {
+  if (sweep->kind == SweepKind::kVariant) {
     for (size_t i = 0; i < plan.variants.size(); ++i) {
       variants.push_back({{"index", i},
                           {"name", plan.variants[i].name},
@@ -216,7 +241,7 @@ Result<json> ExplorerApi::Sweep(const std::string& sweep_id) {
   json failures = json::array();
   if (sweep->counts.failed > 0) {
     Status st = source_.ScanJobs(sweep_id, 0, 0, false, [&](const ExplorerJob& job) {
-      if (job.state != "failed") return true;
+      if (job.state != JobState::kFailed) return true;
       failures.push_back({{"index", job.index},
                           {"reason", job.failure_reason},
                           {"attempts", job.attempts},
@@ -237,14 +262,14 @@ Result<json> ExplorerApi::Runs(const std::string& sweep_id, uint64_t offset, uin
   auto cols = ParamColumns(*sweep);
   if (!cols.ok()) return cols.status();
   const std::set<std::string> varied(cols->varied.begin(), cols->varied.end());
-  const std::vector<std::string> names = VariantNames(*sweep, ReadPlanInfo(sweep->plan_text));
+  const std::vector<std::string> names = VariantNames(*sweep, ReadPlanSummary(sweep->plan_summary));
 
   // A finished run's row never changes once the sweep is sealed: keep its text, so a page
   // polled while a big sweep runs decodes each result once instead of on every poll.
-  const bool cacheable = sweep->state != "submitting";
+  const bool cacheable = sweep->state != SweepState::kSubmitting;
   json runs = json::array();
   Status st = source_.ScanJobs(sweep_id, offset, limit, false, [&](const ExplorerJob& job) {
-    const bool final_state = job.state == "done" || job.state == "failed";
+    const bool final_state = job.state == JobState::kDone || job.state == JobState::kFailed;
     if (cacheable && final_state) {
       if (auto text = CachedRow(sweep_id, job.index)) {
         runs.push_back(json::parse(*text));
@@ -252,9 +277,9 @@ Result<json> ExplorerApi::Runs(const std::string& sweep_id, uint64_t offset, uin
       }
     }
     json row;
-    if (job.state == "done" && job.result) {
+    if (job.state == JobState::kDone && job.result) {
       row = RunRow(*sweep, names, job, nullptr);  // the source sent (part of) its result along
-    } else if (job.state == "done") {
+    } else if (job.state == JobState::kDone) {
       auto full = source_.GetJob(sweep_id, job.index);  // with its result
       row = RunRow(*sweep, names, full.ok() ? *full : job, nullptr);
       if (!full.ok()) row["error"] = full.status().ToString();
@@ -304,10 +329,10 @@ Result<json> ExplorerApi::Run(const std::string& sweep_id, uint64_t index) {
   if (!sweep.ok()) return sweep.status();
   auto job = source_.GetJob(sweep_id, index);
   if (!job.ok()) return job.status();
-  const std::vector<std::string> names = VariantNames(*sweep, ReadPlanInfo(sweep->plan_text));
+  const std::vector<std::string> names = VariantNames(*sweep, ReadPlanSummary(sweep->plan_summary));
   json engine;
   json row = RunRow(*sweep, names, *job, &engine);
-  row["sweep"] = {{"id", sweep->id}, {"name", sweep->name}, {"kind", sweep->kind}};
+  row["sweep"] = {{"id", sweep->id}, {"name", sweep->name}, {"kind", Name(sweep->kind)}};
   auto overrides = DecodeBlob(job->overrides, "overrides");
   row["overrides"] = overrides.ok() ? *overrides : json();
   row["history"] = job->attempt_history;
@@ -322,4 +347,4 @@ Result<json> ExplorerApi::Run(const std::string& sweep_id, uint64_t index) {
   return row;
 }
 
-}  // namespace s1mple::broker
+}  // namespace s1mple::explorer

@@ -8,7 +8,7 @@
 //   unwrapped.
 // - A run's varied parameters are its overrides document flattened to dotted paths
 //   (FlattenOverrides), shortened for display (ParamColumnName).
-// - Variant names and the optimization's primary metric come from the plan text (ReadPlanInfo).
+// - What the explorer knows of the plan comes from the plan summary (explorer/plan_summary.h).
 #pragma once
 
 #include <cstdint>
@@ -22,7 +22,7 @@
 
 #include "common/status.h"
 
-namespace s1mple::broker {
+namespace s1mple::explorer {
 
 // Parses a blob that is JSON text (first non-blank byte '{' or '[') or msgpack. An empty blob
 // is an empty object. Corruption names `what` (e.g. "job sw-1/7 result").
@@ -54,48 +54,6 @@ std::vector<std::pair<std::string, nlohmann::json>> FlattenOverrides(const nlohm
 //       -> operator.PlanningOperator.execution_strategy
 std::string ParamColumnName(std::string_view dotted_path);
 
-// What the explorer reads from a plan text. Never fails: a plan it cannot read gives defaults
-// (the plan was validated when the sweep was submitted).
-struct PlanInfo {
-  std::string name;
-  std::string description;
-  std::string base_operation;
-  std::string primary_metric = "sharpe_ratio";  // optimization_targets.primary_metric
-  // optimization_targets.direction; without it, minimize for max_drawdown, else maximize.
-  bool maximize = true;
-  std::vector<std::string> secondary_metrics;  // optimization_targets.secondary_metrics
-  // optimization_config.constraints, read as producer/plan_loader.cc does: min_trades: N is
-  // total_trades >= N; max_drawdown: X is |max_drawdown| <= X; min_<m> / max_<m> bound any
-  // metric or causality count (max_drawdown always by magnitude). A run is eligible as the best
-  // configuration only if it meets every one (MeetsConstraints).
-  struct Constraint {
-    std::string key;     // as written, e.g. "max_drawdown"
-    std::string metric;  // e.g. "max_drawdown"
-    std::optional<double> min;
-    std::optional<double> max;
-    bool absolute = false;
-  };
-  std::vector<Constraint> constraints;
-  struct Variant {
-    std::string name;
-    std::string description;
-  };
-  std::vector<Variant> variants;                // variant_config.variants, in job-index order
-  std::vector<std::string> comparison_metrics;  // variant_config.comparison_config.metrics
-};
-PlanInfo ReadPlanInfo(std::string_view plan_text);
-
-// Whether a run (a runs row or an engine result: {"metrics": {...}, "causality": {...}}) meets
-// every constraint; the same rule as optimization_result.json's best configuration
-// (producer::CheckConstraints): a metric that is missing or not a number fails its constraint.
-// Each broken constraint is described in `failures` when given ("max_drawdown 31.2 > 25").
-bool MeetsConstraints(const nlohmann::json& run, const std::vector<PlanInfo::Constraint>& c,
-                      std::vector<std::string>* failures = nullptr);
-
-// The constraints as the sweep document lists them: [{key, metric, min, max, absolute}] with
-// null for a missing bound.
-nlohmann::json ConstraintsJson(const std::vector<PlanInfo::Constraint>& constraints);
-
 // The drawdown curve of an equity curve [[ts_ms, v], ...]: [[ts_ms, dd], ...] with
 // dd = v / running_max - 1 (0 at a new high, -0.25 for 25% below the peak).
 nlohmann::json DrawdownCurve(const nlohmann::json& equity);
@@ -103,4 +61,4 @@ nlohmann::json DrawdownCurve(const nlohmann::json& equity);
 // The shell command that reproduces job `index` of `sweep_id` on its own (DESIGN.md decision 3).
 std::string ReproduceCommand(std::string_view sweep_id, uint64_t index);
 
-}  // namespace s1mple::broker
+}  // namespace s1mple::explorer

@@ -17,8 +17,10 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/vocabulary.h"
+#include "protocol/messages.h"
 
-namespace s1mple::broker {
+namespace s1mple::explorer {
 
 // Per-state job counts of a sweep (from the store's counters, never a full scan).
 struct ExplorerCounts {
@@ -30,12 +32,13 @@ struct ExplorerCounts {
 };
 
 struct ExplorerSweep {
-  std::string id;          // e.g. "sw-1a2b3c4d5e6f"
-  std::string name;        // the plan's name
-  std::string kind;        // "optimization" | "variant" | "diag"
-  std::string state;       // lower case: "submitting", "active", "paused", "cancelled", "done"
-  std::string plan_text;   // the optimization.yaml / variant.yaml text as submitted
-  int64_t created_ms = 0;  // wall-clock milliseconds since the Unix epoch
+  std::string id;    // e.g. "sw-1a2b3c4d5e6f"
+  std::string name;  // the plan's name
+  SweepKind kind = SweepKind::kOptimization;
+  SweepState state = SweepState::kSubmitting;  // shown as ApiName(state) (common/vocabulary.h)
+  std::string plan_text;     // the optimization.yaml / variant.yaml text as submitted (shown)
+  std::string plan_summary;  // the producer's plan summary (explorer/plan_summary.h); may be empty
+  int64_t created_ms = 0;    // wall-clock milliseconds since the Unix epoch
   ExplorerCounts counts;
   uint32_t max_attempts = 0;
   uint32_t max_workers = 0;
@@ -45,11 +48,11 @@ struct ExplorerSweep {
 
 struct ExplorerJob {
   uint64_t index = 0;
-  std::string state;                  // lower case: "pending", "leased", "done", "failed"
-  uint32_t attempts = 0;              // attempts started so far
-  std::string overrides;              // opaque overrides blob as stored (JSON text or msgpack)
-  std::optional<std::string> result;  // opaque result blob (only for done jobs, when asked)
-  std::string failure_reason;         // for failed jobs: why (last attempt's reason)
+  JobState state = JobState::kPending;  // shown as ApiName(state)
+  uint32_t attempts = 0;                // attempts started so far
+  std::string overrides;                // opaque overrides blob as stored (JSON text or msgpack)
+  std::optional<std::string> result;    // opaque result blob (only for done jobs, when asked)
+  std::string failure_reason;           // for failed jobs: why (last attempt's reason)
   std::vector<std::string> attempt_history;  // one reason per failed or expired attempt
 };
 
@@ -84,4 +87,8 @@ struct ExplorerRunner {
 
 using RunnersProvider = std::function<std::vector<ExplorerRunner>()>;
 
-}  // namespace s1mple::broker
+// The runners of a STATUS reply as the panel shows them, seen at `now_ms`.
+std::vector<ExplorerRunner> RunnersFromStatus(const std::vector<protocol::RunnerStatus>& runners,
+                                              int64_t now_ms);
+
+}  // namespace s1mple::explorer

@@ -1,6 +1,4 @@
-#include "broker/explorer_decode.h"
-
-#include <yaml-cpp/yaml.h>
+#include "explorer/decode.h"
 
 #include <algorithm>
 #include <cctype>
@@ -10,7 +8,7 @@
 
 #include "common/json_slice.h"
 
-namespace s1mple::broker {
+namespace s1mple::explorer {
 
 using nlohmann::json;
 
@@ -162,140 +160,6 @@ std::string ParamColumnName(std::string_view dotted_path) {
   return out;
 }
 
-namespace {
-
-std::string YamlString(const YAML::Node& n) {
-  if (n && n.IsScalar()) return n.as<std::string>();
-  return {};
-}
-
-std::vector<std::string> YamlStrings(const YAML::Node& n) {
-  std::vector<std::string> out;
-  if (n && n.IsSequence()) {
-    for (const auto& e : n) {
-      if (e.IsScalar()) out.push_back(e.as<std::string>());
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
-PlanInfo ReadPlanInfo(std::string_view plan_text) {
-  PlanInfo info;
-  try {
-    YAML::Node root = YAML::Load(std::string(plan_text));
-    if (!root.IsMap()) return info;
-    YAML::Node cfg = root["optimization_config"];
-    if (!cfg) cfg = root["variant_config"];
-    if (!cfg || !cfg.IsMap()) return info;
-    info.name = YamlString(cfg["name"]);
-    info.description = YamlString(cfg["description"]);
-    info.base_operation = YamlString(cfg["base_operation"]);
-    if (YAML::Node t = cfg["optimization_targets"]; t && t.IsMap()) {
-      if (std::string pm = YamlString(t["primary_metric"]); !pm.empty()) info.primary_metric = pm;
-      info.secondary_metrics = YamlStrings(t["secondary_metrics"]);
-    }
-    info.maximize = info.primary_metric != "max_drawdown";
-    if (YAML::Node t = cfg["optimization_targets"]; t && t.IsMap()) {
-      const std::string direction = YamlString(t["direction"]);
-      if (direction == "maximize" || direction == "minimize")
-        info.maximize = direction == "maximize";
-    }
-    if (YAML::Node cs = cfg["constraints"]; cs && cs.IsMap()) {
-      for (const auto& kv : cs) {
-        if (!kv.first.IsScalar() || !kv.second.IsScalar()) continue;
-        PlanInfo::Constraint c;
-        c.key = kv.first.Scalar();
-        double value = 0;
-        try {
-          value = kv.second.as<double>();
-        } catch (const std::exception&) {
-          continue;  // the loader refused such a plan; nothing to show
-        }
-        if (c.key == "min_trades") {
-          c.metric = "total_trades";
-          c.min = value;
-        } else if (c.key.rfind("min_", 0) == 0) {
-          c.metric = c.key.substr(4);
-          c.min = value;
-        } else if (c.key.rfind("max_", 0) == 0) {
-          c.metric = c.key == "max_drawdown" ? "max_drawdown" : c.key.substr(4);
-          c.max = value;
-        } else {
-          continue;
-        }
-        c.absolute = c.metric == "max_drawdown";
-        info.constraints.push_back(std::move(c));
-      }
-    }
-    if (YAML::Node vs = cfg["variants"]; vs && vs.IsSequence()) {
-      for (const auto& v : vs) {
-        if (!v.IsMap()) continue;
-        info.variants.push_back({YamlString(v["name"]), YamlString(v["description"])});
-      }
-    }
-    if (YAML::Node cc = cfg["comparison_config"]; cc && cc.IsMap()) {
-      info.comparison_metrics = YamlStrings(cc["metrics"]);
-    }
-  } catch (const std::exception&) {
-    // A plan the explorer cannot read still shows its runs; the defaults above stand.
-  }
-  return info;
-}
-
-namespace {
-
-std::optional<double> RunMetric(const json& run, const std::string& name) {
-  for (const char* block : {"metrics", "causality"}) {
-    if (!run.contains(block) || !run[block].is_object()) continue;
-    auto it = run[block].find(name);
-    if (it != run[block].end() && it->is_number()) return it->get<double>();
-  }
-  return std::nullopt;
-}
-
-std::string Number(double v) {
-  return json(v).dump();
-}
-
-}  // namespace
-
-bool MeetsConstraints(const json& run, const std::vector<PlanInfo::Constraint>& constraints,
-                      std::vector<std::string>* failures) {
-  bool ok = true;
-  for (const auto& c : constraints) {
-    auto value = RunMetric(run, c.metric);
-    if (!value) {
-      ok = false;
-      if (failures) failures->push_back(c.metric + " undefined");
-      continue;
-    }
-    const double v = c.absolute ? std::fabs(*value) : *value;
-    if (c.min && v < *c.min) {
-      ok = false;
-      if (failures) failures->push_back(c.metric + " " + Number(v) + " < " + Number(*c.min));
-    }
-    if (c.max && v > *c.max) {
-      ok = false;
-      if (failures) failures->push_back(c.metric + " " + Number(v) + " > " + Number(*c.max));
-    }
-  }
-  return ok;
-}
-
-json ConstraintsJson(const std::vector<PlanInfo::Constraint>& constraints) {
-  json out = json::array();
-  for (const auto& c : constraints) {
-    out.push_back({{"key", c.key},
-                   {"metric", c.metric},
-                   {"min", c.min ? json(*c.min) : json()},
-                   {"max", c.max ? json(*c.max) : json()},
-                   {"absolute", c.absolute}});
-  }
-  return out;
-}
-
 json DrawdownCurve(const json& equity) {
   json out = json::array();
   if (!equity.is_array()) return out;
@@ -320,4 +184,4 @@ std::string ReproduceCommand(std::string_view sweep_id, uint64_t index) {
          " && s1mple run " + dir + "/operation.yaml";
 }
 
-}  // namespace s1mple::broker
+}  // namespace s1mple::explorer

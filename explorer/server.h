@@ -12,15 +12,15 @@
 #include <memory>
 #include <string>
 
-#include "broker/explorer_api.h"
-#include "broker/explorer_source.h"
 #include "common/status.h"
+#include "explorer/api.h"
+#include "explorer/source.h"
 
 namespace s1mple::store {
 class JobStore;
 }
 
-namespace s1mple::broker {
+namespace s1mple::explorer {
 
 struct ExplorerServerOptions {
   // "HOST:PORT" ("[::1]:PORT" for IPv6). Port 0 = any free port (read it back with port()).
@@ -70,4 +70,4 @@ class ExplorerServer {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace s1mple::broker
+}  // namespace s1mple::explorer

@@ -1,4 +1,4 @@
-#include "cli/local_cluster.h"
+#include "embedded/local_cluster.h"
 
 #include <unistd.h>
 
@@ -8,12 +8,10 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/broker.h"
-#include "broker/explorer_server.h"
-#include "cli/explorer_runners.h"
 #include "runner/runner.h"
 #include "store/job_store.h"
 
-namespace s1mple::cli {
+namespace s1mple::embedded {
 
 namespace {
 // A process may run several clusters one after another (tests); endpoints must not collide.
@@ -67,20 +65,7 @@ Result<std::unique_ptr<LocalCluster>> LocalCluster::Start(const LocalClusterOpti
     });
   }
 
-  if (!options.http.empty()) {
-    broker::ExplorerServerOptions hopts;
-    hopts.address = options.http;
-    hopts.allow_non_loopback = options.http_allow_non_loopback;
-    hopts.api.runners = MakeRunnersProvider(*c->context_, c->endpoint_);
-    c->http_ = std::make_unique<broker::ExplorerServer>(*c->store_, hopts);
-    Status s = c->http_->Start();
-    if (!s.ok()) return s.WithContext("--http " + options.http);
-  }
   return c;
-}
-
-std::string LocalCluster::http_url() const {
-  return http_ ? http_->url() : std::string();
 }
 
 void LocalCluster::Stop() {
@@ -88,10 +73,8 @@ void LocalCluster::Stop() {
   stopped_ = true;
   if (runner_) runner_->Stop();
   if (runner_thread_.joinable()) runner_thread_.join();
-  if (http_) http_->Stop();
   if (broker_) broker_->Stop();
   if (broker_thread_.joinable()) broker_thread_.join();
-  http_.reset();
   runner_.reset();
   broker_.reset();
   store_.reset();
@@ -101,4 +84,4 @@ LocalCluster::~LocalCluster() {
   Stop();
 }
 
-}  // namespace s1mple::cli
+}  // namespace s1mple::embedded

@@ -4,15 +4,15 @@
 
 #include <memory>
 
-#include "broker/explorer_source.h"
+#include "explorer/source.h"
 
 namespace s1mple::store {
 class JobStore;
 }
 
-namespace s1mple::broker {
+namespace s1mple::explorer {
 
 // `store` is borrowed and must outlive the source. Reads only.
 std::unique_ptr<ExplorerSource> MakeStoreExplorerSource(store::JobStore& store);
 
-}  // namespace s1mple::broker
+}  // namespace s1mple::explorer

@@ -13,16 +13,17 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "broker/explorer_api.h"
-#include "broker/explorer_decode.h"
-#include "broker/explorer_page.h"
-#include "broker/explorer_report.h"
-#include "broker/explorer_server.h"
-#include "broker/explorer_store_source.h"
 #include "common/iso_time.h"
+#include "explorer/api.h"
+#include "explorer/decode.h"
+#include "explorer/page.h"
+#include "explorer/report.h"
+#include "explorer/server.h"
+#include "explorer/store_source.h"
 #include "store/job_store.h"
+#include "tests/explorer/summarize.h"
 
-namespace s1mple::broker {
+namespace s1mple::explorer {
 namespace {
 
 using nlohmann::json;
@@ -106,86 +107,6 @@ TEST(ExplorerDecode, ColumnNamesKeepPhaseAndBarePluginSlots) {
   EXPECT_TRUE(FlattenOverrides(json::object()).empty());
 }
 
-// The constraints as producer/plan_loader.cc reads them, and the rule of the best configuration
-// (producer::CheckConstraints): a missing metric fails, max_drawdown by magnitude.
-TEST(ExplorerDecode, PlanInfoReadsConstraintsAndDirection) {
-  PlanInfo p = ReadPlanInfo(R"(optimization_config:
-  name: c
-  optimization_targets: {primary_metric: sharpe_ratio}
-  constraints:
-    min_trades: 20
-    max_drawdown: 25.0
-    min_win_rate: 40
-    max_opportunities_rejected: 50
-)");
-  EXPECT_TRUE(p.maximize);
-  ASSERT_EQ(p.constraints.size(), 4u);
-  EXPECT_EQ(p.constraints[0].metric, "total_trades");
-  EXPECT_EQ(*p.constraints[0].min, 20);
-  EXPECT_EQ(p.constraints[1].metric, "max_drawdown");
-  EXPECT_EQ(*p.constraints[1].max, 25);
-  EXPECT_TRUE(p.constraints[1].absolute);
-  EXPECT_EQ(p.constraints[2].metric, "win_rate");
-  EXPECT_EQ(p.constraints[3].metric, "opportunities_rejected");
-  EXPECT_FALSE(p.constraints[3].absolute);
-
-  auto run = [](double trades, double dd, double win, double rejected) {
-    return json{{"metrics", {{"total_trades", trades}, {"max_drawdown", dd}, {"win_rate", win}}},
-                {"causality", {{"opportunities_rejected", rejected}}}};
-  };
-  EXPECT_TRUE(MeetsConstraints(run(20, 25, 40, 50), p.constraints));
-  std::vector<std::string> why;
-  EXPECT_FALSE(MeetsConstraints(run(19, -25.5, 40, 51), p.constraints, &why));
-  EXPECT_EQ(why, (std::vector<std::string>{"total_trades 19.0 < 20.0", "max_drawdown 25.5 > 25.0",
-                                           "opportunities_rejected 51.0 > 50.0"}));
-  json missing = run(30, 1, 50, 0);
-  missing["metrics"]["win_rate"] = nullptr;
-  why.clear();
-  EXPECT_FALSE(MeetsConstraints(missing, p.constraints, &why));
-  EXPECT_EQ(why, std::vector<std::string>{"win_rate undefined"});
-
-  EXPECT_FALSE(ReadPlanInfo("optimization_config:\n  optimization_targets: {primary_metric: "
-                            "max_drawdown}\n")
-                   .maximize);
-  EXPECT_TRUE(ReadPlanInfo("optimization_config:\n  optimization_targets: {primary_metric: "
-                           "max_drawdown, direction: maximize}\n")
-                  .maximize);
-  const json c = ConstraintsJson(p.constraints);
-  EXPECT_EQ(c[1], (json{{"key", "max_drawdown"},
-                        {"metric", "max_drawdown"},
-                        {"min", nullptr},
-                        {"max", 25.0},
-                        {"absolute", true}}));
-}
-
-TEST(ExplorerDecode, PlanInfoReadsNamesVariantsAndTargets) {
-  PlanInfo opt = ReadPlanInfo(R"(optimization_config:
-  name: "FVG sweep"
-  optimization_targets:
-    primary_metric: "total_return"
-    secondary_metrics: ["max_drawdown"]
-)");
-  EXPECT_EQ(opt.name, "FVG sweep");
-  EXPECT_EQ(opt.primary_metric, "total_return");
-  EXPECT_EQ(opt.secondary_metrics, std::vector<std::string>{"max_drawdown"});
-  PlanInfo var = ReadPlanInfo(R"(variant_config:
-  name: "Exits"
-  variants:
-    - name: "baseline"
-      overrides: {}
-    - name: "atr"
-      description: "ATR stops"
-  comparison_config:
-    metrics: ["sharpe_ratio"]
-)");
-  ASSERT_EQ(var.variants.size(), 2u);
-  EXPECT_EQ(var.variants[1].name, "atr");
-  EXPECT_EQ(var.variants[1].description, "ATR stops");
-  EXPECT_EQ(var.primary_metric, "sharpe_ratio");
-  EXPECT_EQ(var.comparison_metrics, std::vector<std::string>{"sharpe_ratio"});
-  EXPECT_EQ(ReadPlanInfo(": : not yaml [").name, "");
-}
-
 TEST(ExplorerDecode, DrawdownIsRelativeToRunningPeak) {
   const json dd = DrawdownCurve(json::parse("[[1,100],[2,120],[3,90],[4,130]]"));
   ASSERT_EQ(dd.size(), 4u);
@@ -246,6 +167,7 @@ class ExplorerStoreTest : public ::testing::Test {
     store::SweepSpec spec;
     spec.name = "test sweep";
     spec.plan_text = plan.empty() ? "optimization_config:\n  name: test sweep\n" : plan;
+    spec.plan_summary = testing::SummaryOfPlanText(spec.plan_text);
     auto id = store_->CreateSweep(spec);
     EXPECT_TRUE(id.ok()) << id.status().ToString();
     std::vector<std::string> blobs;
@@ -442,6 +364,7 @@ TEST_F(ExplorerStoreTest, VariantRunsAreNamedFromThePlan) {
     - name: wide
       overrides: {threat_workers: [{plugin: max_drawdown_monitor, params: {max_drawdown_percent: 4}}]}
 )";
+  spec.plan_summary = testing::SummaryOfPlanText(spec.plan_text);
   auto id = store_->CreateSweep(spec);
   ASSERT_TRUE(id.ok());
   std::vector<std::string> blobs = {"{}", R"({"threat_workers": [{"plugin": "max_drawdown_monitor",
@@ -656,4 +579,4 @@ TEST_F(ExplorerStoreTest, ReportOfUnknownSweepIsNotFoundAndWritesNothing) {
 }
 
 }  // namespace
-}  // namespace s1mple::broker
+}  // namespace s1mple::explorer

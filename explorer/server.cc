@@ -1,4 +1,4 @@
-#include "broker/explorer_server.h"
+#include "explorer/server.h"
 
 #include <httplib.h>
 #include <sys/socket.h>
@@ -8,10 +8,10 @@
 #include <exception>
 #include <thread>
 
-#include "broker/explorer_page.h"
-#include "broker/explorer_store_source.h"
+#include "explorer/page.h"
+#include "explorer/store_source.h"
 
-namespace s1mple::broker {
+namespace s1mple::explorer {
 
 using nlohmann::json;
 
@@ -259,4 +259,4 @@ std::string ExplorerServer::url() const {
   return impl_->url();
 }
 
-}  // namespace s1mple::broker
+}  // namespace s1mple::explorer

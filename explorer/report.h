@@ -9,14 +9,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "broker/explorer_source.h"
 #include "common/status.h"
+#include "explorer/source.h"
 
 namespace s1mple::store {
 class JobStore;
 }
 
-namespace s1mple::broker {
+namespace s1mple::explorer {
 
 struct ReportOptions {
   // Runs whose equity curve, drawdown and trades are embedded (the table, scatter plots and
@@ -50,4 +50,4 @@ std::string RenderReportHtml(const nlohmann::json& snapshot);
                                      const std::filesystem::path& path,
                                      const ReportOptions& options = {});
 
-}  // namespace s1mple::broker
+}  // namespace s1mple::explorer

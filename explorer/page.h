@@ -1,11 +1,11 @@
 // The Trade Explorer page: one self-contained HTML document (page, styles, scripts and Apache
 // ECharts inlined), generated at build time from ui/ by ui/build.mjs and compiled into the
-// broker library, so the s1mple binary serves it with no files beside it.
+// explorer library, so the s1mple binary serves it with no files beside it.
 #pragma once
 
 #include <string_view>
 
-namespace s1mple::broker {
+namespace s1mple::explorer {
 
 // The page. In it, the marker kSnapshotMarker stands where report.html puts its data.
 std::string_view ExplorerPageHtml();
@@ -17,4 +17,4 @@ bool ExplorerPageIsBuilt();
 // Where WriteReportHtml inserts <script type="application/json" id="snapshot">...</script>.
 inline constexpr std::string_view kSnapshotMarker = "<!--S1MPLE_SNAPSHOT-->";
 
-}  // namespace s1mple::broker
+}  // namespace s1mple::explorer
