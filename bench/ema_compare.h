@@ -51,7 +51,7 @@ class BenchEmaCrossExit final : public engine::ExecutionWorker {
       : fast_period_(static_cast<int>(p.GetInt("fast_period"))),
         slow_period_(static_cast<int>(p.GetInt("slow_period"))) {}
 
-  Status Bind(engine::BindContext& ctx) override {
+  Status OnBind(engine::BindContext& ctx) override {
     auto fast = ctx.frame.Ema(fast_period_);
     if (!fast.ok()) return fast.status();
     auto slow = ctx.frame.Ema(slow_period_);
@@ -61,7 +61,7 @@ class BenchEmaCrossExit final : public engine::ExecutionWorker {
     return Status::Ok();
   }
 
-  void Manage(const engine::BarContext& bar, engine::PositionActions& actions) override {
+  void OnManage(const engine::BarContext& bar, engine::PositionActions& actions) override {
     const engine::PositionView& p = bar.ledger->position;
     const uint32_t t = bar.bar;
     if (!p.open || t == 0) return;
@@ -82,7 +82,9 @@ class BenchEmaCrossExit final : public engine::ExecutionWorker {
 class BenchFixedSizeSizer final : public engine::PlanningWorker {
  public:
   explicit BenchFixedSizeSizer(const engine::ParamSet& p) : units_(p.GetFloat("units")) {}
-  void Plan(const engine::PlanningInput&, engine::TradePlan& plan) override { plan.size = units_; }
+  void OnPlan(const engine::PlanningInput&, engine::TradePlan& plan) override {
+    plan.size = engine::Quantity{units_};
+  }
 
  private:
   double units_;

@@ -110,7 +110,7 @@ void PrintSummary(const std::string& op_name, const eng::BacktestResult& r) {
   if (!c.top_rejection_reasons.empty()) {
     s << " (";
     for (size_t i = 0; i < c.top_rejection_reasons.size() && i < 4; ++i)
-      s << (i ? ", " : "") << c.top_rejection_reasons[i].threat_type << " "
+      s << (i ? ", " : "") << c.top_rejection_reasons[i].reason << " "
         << c.top_rejection_reasons[i].count;
     s << ")";
   }

@@ -128,7 +128,10 @@ struct Environment {
   double initial_capital = 10000.0;  // quote currency, > 0
   double fees_bps = 0.0;             // per fill, on notional; 0 .. 1000
   double slippage_bps = 0.0;         // adverse, on market and stop fills; 0 .. 1000
-  double periods_per_year = 252.0;   // annualisation of daily Sharpe/Sortino; > 0
+  // A slipped fill never leaves the bar's [low, high] (a broker fills only at prices that
+  // traded; backtrader's default). false: slippage may push a fill up to slippage_bps outside.
+  bool slippage_within_bar = true;
+  double periods_per_year = 252.0;  // annualisation of daily Sharpe/Sortino; > 0
 };
 
 // One strategy link: a blueprint, the operators that run it, and its environment.

@@ -115,14 +115,24 @@ Status CheckPeriod(int period, size_t source, size_t columns) {
 }
 }  // namespace
 
-Result<ColumnId> ContextFrame::Ema(int period, ColumnId source) {
+// The shared-indicator skeleton: the column named <kind>_<period>[_<source>] if it exists, else a
+// new column that `compute(source, out)` fills for every bar.
+template <typename Compute>
+Result<ColumnId> ContextFrame::Indicator(std::string_view kind, int period, ColumnId source,
+                                         Compute compute) {
   S1MPLE_RETURN_IF_ERROR(CheckPeriod(period, source, names_.size()));
-  std::string name = IndicatorName("ema", period, source, *this);
+  std::string name = IndicatorName(kind, period, source, *this);
   if (auto id = Find(name)) return *id;
   auto id = NewColumn(std::move(name), false);  // the indicator writes every bar
   if (!id.ok()) return id.status();
-  ComputeEma(Column(source), period, MutableColumn(*id));
+  compute(Column(source), MutableColumn(*id));
   return *id;
+}
+
+Result<ColumnId> ContextFrame::Ema(int period, ColumnId source) {
+  return Indicator(
+      "ema", period, source,
+      [period](std::span<const double> in, std::span<double> out) { ComputeEma(in, period, out); });
 }
 
 Result<std::pair<ColumnId, ColumnId>> ContextFrame::EmaPair(int period_a, int period_b,
@@ -147,23 +157,16 @@ Result<std::pair<ColumnId, ColumnId>> ContextFrame::EmaPair(int period_a, int pe
 }
 
 Result<ColumnId> ContextFrame::Rsi(int period, ColumnId source) {
-  S1MPLE_RETURN_IF_ERROR(CheckPeriod(period, source, names_.size()));
-  std::string name = IndicatorName("rsi", period, source, *this);
-  if (auto id = Find(name)) return *id;
-  auto id = NewColumn(std::move(name), false);  // the indicator writes every bar
-  if (!id.ok()) return id.status();
-  ComputeRsi(Column(source), period, MutableColumn(*id));
-  return *id;
+  return Indicator(
+      "rsi", period, source,
+      [period](std::span<const double> in, std::span<double> out) { ComputeRsi(in, period, out); });
 }
 
-Result<ColumnId> ContextFrame::Atr(int period) {
-  S1MPLE_RETURN_IF_ERROR(CheckPeriod(period, kCloseColumn, names_.size()));
-  std::string name = "atr_" + std::to_string(period);
-  if (auto id = Find(name)) return *id;
-  auto id = NewColumn(std::move(name), false);  // the indicator writes every bar
-  if (!id.ok()) return id.status();
-  ComputeAtr(bars_->high, bars_->low, bars_->close, period, MutableColumn(*id));
-  return *id;
+Result<ColumnId> ContextFrame::Atr(int period) {  // of high, low and close: named atr_<period>
+  return Indicator("atr", period, kCloseColumn,
+                   [this, period](std::span<const double>, std::span<double> out) {
+                     ComputeAtr(bars_->high, bars_->low, bars_->close, period, out);
+                   });
 }
 
 }  // namespace s1mple::engine

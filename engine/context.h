@@ -7,7 +7,8 @@
 // indicator, computing it the first time it is asked for, so a trend_follower that needs
 // ema_12 and an `ema` context worker with period 12 share one column.
 //
-// Not thread-safe; one frame per run. Owns its columns.
+// Not thread-safe; one frame per run, used by the run's thread only (no mutex, so no
+// thread-safety annotations; the column pool is per thread). Owns its columns.
 #pragma once
 
 #include <cstdint>
@@ -70,6 +71,9 @@ class ContextFrame {
  private:
   // AddColumn; without `fill_nan` the buffer's old values stay (the caller overwrites every bar).
   Result<ColumnId> NewColumn(std::string name, bool fill_nan);
+  // Ema, Rsi, Atr: the cached column of one indicator of `source`, or a new one (context.cc).
+  template <typename Compute>
+  Result<ColumnId> Indicator(std::string_view kind, int period, ColumnId source, Compute compute);
 
   const BarSeries* bars_;
   std::vector<std::string> names_;

@@ -32,8 +32,17 @@ void ComputeSma(std::span<const double> in, int period, std::span<double> out) {
   }
 }
 
+// The indicator skeleton: an indicator is a step object fed one input value per bar that
+// returns the output for that bar (NaN during warm-up; a NaN input restarts it), run over a whole
+// column by Fill. EMA and RSI are written this way; ComputeEma2 steps two EMAs in one loop.
 namespace {
-// One EMA recurrence, stepped bar by bar (see ComputeEma).
+
+template <typename Step>
+void Fill(std::span<const double> in, Step step, std::span<double> out) {
+  for (size_t t = 0; t < in.size(); ++t) out[t] = step(in[t]);
+}
+
+// One EMA recurrence (see ComputeEma).
 class EmaStep {
  public:
   explicit EmaStep(int period) : period_(period), alpha_(2.0 / (period + 1.0)) {}
@@ -59,11 +68,46 @@ class EmaStep {
   double ema_ = 0, seed_sum_ = 0;
   int seen_ = 0;
 };
+
+// Wilder's RSI on the change from the previous input (see ComputeRsi).
+class RsiStep {
+ public:
+  explicit RsiStep(int period) : period_(period) {}
+  double operator()(double x) {
+    const double prev = prev_;
+    prev_ = x;
+    if (std::isnan(x) || std::isnan(prev)) {  // the first value, or a gap: restart
+      changes_ = 0;
+      avg_gain_ = avg_loss_ = 0;
+      return kNan;
+    }
+    const double ch = x - prev;
+    const double gain = ch > 0 ? ch : 0, loss = ch < 0 ? -ch : 0;
+    if (changes_ < period_) {
+      avg_gain_ += gain;
+      avg_loss_ += loss;
+      if (++changes_ < period_) return kNan;
+      avg_gain_ /= period_;
+      avg_loss_ /= period_;
+    } else {
+      avg_gain_ = (avg_gain_ * (period_ - 1) + gain) / period_;
+      avg_loss_ = (avg_loss_ * (period_ - 1) + loss) / period_;
+    }
+    if (avg_loss_ == 0) return avg_gain_ == 0 ? 50.0 : 100.0;
+    return 100.0 - 100.0 / (1.0 + avg_gain_ / avg_loss_);
+  }
+
+ private:
+  int period_;
+  double prev_ = kNan;
+  double avg_gain_ = 0, avg_loss_ = 0;
+  int changes_ = 0;
+};
+
 }  // namespace
 
 void ComputeEma(std::span<const double> in, int period, std::span<double> out) {
-  EmaStep step(period);
-  for (size_t t = 0; t < in.size(); ++t) out[t] = step(in[t]);
+  Fill(in, EmaStep(period), out);
 }
 
 void ComputeEma2(std::span<const double> in, int period_a, std::span<double> out_a, int period_b,
@@ -77,34 +121,7 @@ void ComputeEma2(std::span<const double> in, int period_a, std::span<double> out
 }
 
 void ComputeRsi(std::span<const double> in, int period, std::span<double> out) {
-  const size_t n = in.size();
-  double avg_gain = 0, avg_loss = 0;
-  int changes = 0;
-  for (size_t t = 0; t < n; ++t) {
-    out[t] = kNan;
-    if (t == 0 || std::isnan(in[t]) || std::isnan(in[t - 1])) {
-      changes = 0;
-      avg_gain = avg_loss = 0;
-      continue;
-    }
-    const double ch = in[t] - in[t - 1];
-    const double gain = ch > 0 ? ch : 0, loss = ch < 0 ? -ch : 0;
-    if (changes < period) {
-      avg_gain += gain;
-      avg_loss += loss;
-      if (++changes < period) continue;
-      avg_gain /= period;
-      avg_loss /= period;
-    } else {
-      avg_gain = (avg_gain * (period - 1) + gain) / period;
-      avg_loss = (avg_loss * (period - 1) + loss) / period;
-    }
-    if (avg_loss == 0) {
-      out[t] = avg_gain == 0 ? 50.0 : 100.0;
-    } else {
-      out[t] = 100.0 - 100.0 / (1.0 + avg_gain / avg_loss);
-    }
-  }
+  Fill(in, RsiStep(period), out);
 }
 
 void ComputeAtr(std::span<const double> high, std::span<const double> low,

@@ -114,9 +114,10 @@ Status ParseEnvironment(const YAML::Node& n, std::string_view origin, std::strin
                         Environment& env) {
   if (!n || !n.IsMap())
     return yaml::Error(origin, path, n, "missing environment {data: ..., initial_capital: ...}");
-  S1MPLE_RETURN_IF_ERROR(CheckKeys(
-      n, {"data", "period", "initial_capital", "fees_bps", "slippage_bps", "periods_per_year"},
-      origin, path));
+  S1MPLE_RETURN_IF_ERROR(CheckKeys(n,
+                                   {"data", "period", "initial_capital", "fees_bps", "slippage_bps",
+                                    "slippage_within_bar", "periods_per_year"},
+                                   origin, path));
   S1MPLE_RETURN_IF_ERROR(ParseData(n["data"], origin, yaml::Join(path, "data"), env.data));
   if (const YAML::Node p = n["period"]) {
     const std::string pp = yaml::Join(path, "period");
@@ -140,6 +141,11 @@ Status ParseEnvironment(const YAML::Node& n, std::string_view origin, std::strin
   S1MPLE_RETURN_IF_ERROR(ReadNumber(n, "fees_bps", 0, 1000, false, origin, path, env.fees_bps));
   S1MPLE_RETURN_IF_ERROR(
       ReadNumber(n, "slippage_bps", 0, 1000, false, origin, path, env.slippage_bps));
+  if (const YAML::Node b = n["slippage_within_bar"]) {
+    if (!yaml::ScalarBool(b, env.slippage_within_bar))
+      return yaml::Error(origin, yaml::Join(path, "slippage_within_bar"), b,
+                         "expected true or false, got " + yaml::Describe(b));
+  }
   S1MPLE_RETURN_IF_ERROR(
       ReadNumber(n, "periods_per_year", 0, 1e6, true, origin, path, env.periods_per_year));
   return Status::Ok();
@@ -525,29 +531,6 @@ Result<OperationConfig> ParseOperationTexts(std::string_view operation_yaml,
   op.links.push_back(std::move(link));
   if (op.name.empty()) op.name = op.links[0].name;
   return op;
-}
-
-// ---- BindContext ------------------------------------------------------------------------------
-
-Result<ColumnId> BindContext::ResolveSource(std::string_view name) const {
-  auto id = frame.Find(name);
-  if (!id) {
-    std::string cols;
-    for (ColumnId c = 0; c < source_columns_visible && c < frame.column_count(); ++c)
-      cols += (cols.empty() ? "" : ", ") + frame.Name(c);
-    return Error("source column '" + std::string(name) + "' does not exist (visible: " + cols +
-                 ")");
-  }
-  if (*id >= source_columns_visible)
-    return Error("source column '" + std::string(name) +
-                 "' is not visible here: only ContextOperator SEQUENTIAL + CHAIN_THROUGH hands "
-                 "earlier context workers' columns on");
-  return *id;
-}
-
-Status BindContext::Error(std::string_view message) const {
-  return Status::InvalidArgument(std::string(origin) + ": " + std::string(yaml_path) + ": " +
-                                 std::string(message));
 }
 
 }  // namespace s1mple::engine

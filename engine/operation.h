@@ -1,7 +1,11 @@
 // The Operations-service: load an Operation (operation.yaml + blueprints + operators.yaml), load
 // its data, run its backtests. The engine's public entry points; knows nothing of jobs or
 // networks. Thread-safe: every function works on its arguments only (a runner may run one
-// backtest per thread, each with its own StrategyLink and a shared const BarSeries).
+// backtest per thread, each with its own StrategyLink and a shared const BarSeries). Inside one
+// run everything is single-threaded and owned by that run, so the engine holds no mutex and
+// clang's thread-safety annotations (GUARDED_BY) have nothing to check here; what is shared
+// between threads is immutable (a filled PluginRegistry, BarSeries) or per thread (the parse
+// memos of ParseOperationTexts and ApplyOverrides, the context column pool).
 //
 // Paths: relative paths inside an operation.yaml (strategy_blueprint, operators, data.path)
 // resolve against the directory of the operation.yaml that names them; relative paths inside a
@@ -51,12 +55,16 @@ struct RunOptions {
   // A bar whose event bus handles more events than this fails the run ("event storm": workers
   // that trigger each other in a cycle).
   uint32_t max_events_per_bar = 1024;
+  // Time every worker's entry calls (engine/worker.h) into BacktestResult::worker_timings.
+  // Off by default; off costs one never-taken branch per worker call and no clock read.
+  bool time_workers = false;
 };
 
 // Runs one strategy link on `bars` (the data its environment names, already loaded; the
 // link's period selects the traded bars, earlier bars only warm up indicators). Deterministic:
 // the same link and bars give a bit-identical result. Errors: InvalidArgument when the period
-// selects no bars; Internal when a worker fails.
+// selects no bars; Internal when a worker fails or throws (the message names the worker's file,
+// YAML path and plugin).
 [[nodiscard]] Result<BacktestResult> RunBacktest(const StrategyLink& link, const BarSeries& bars,
                                                  const RunOptions& options = {});
 

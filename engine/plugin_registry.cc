@@ -304,7 +304,16 @@ std::string GeneratePluginsMarkdown(const PluginRegistry& registry) {
         "not edit by hand (a test checks it is up to date).\n\n"
      << "A blueprint entry is `- plugin: NAME` with optional `subtype`, `triggers` and `params`; "
         "params not given take the defaults below. Bounds are inclusive. See "
-        "docs/CONFIGURATION.md for the blueprint format.\n";
+        "docs/CONFIGURATION.md for the blueprint format.\n\n"
+     << "Writing one: a plugin derives from its category's base in `engine/worker.h` "
+        "(ContextWorker, OpportunityWorker, ThreatWorker, PlanningWorker, ExecutionWorker) and "
+        "implements the protected hook (`OnBind`, `OnCompute`, `OnDetect`, `OnAssess`, `OnPlan`, "
+        "`OnEvent`, `OnManage`); the engine calls the base's public entry, which catches what the "
+        "hook throws (the run fails naming the file, the YAML path and the plugin), can time "
+        "it (`RunOptions::time_workers`) and treats a NaN price as no price. Prices, sizes and "
+        "money are `Price`, `Quantity` and `Money` (`engine/types.h`), \"no price\" is an empty "
+        "`std::optional<Price>`; `engine/plugins/plugin_util.h` has the manifest helpers, the "
+        "EMA-spread and sourced-indicator skeletons and the risk-sizing helper.\n";
   std::optional<WorkerCategory> current;
   for (const PluginManifest* m : registry.Manifests()) {
     if (current != m->category) {

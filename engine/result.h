@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/rejection.h"
 #include "engine/types.h"
 
 namespace s1mple::engine {
@@ -47,9 +48,11 @@ struct Metrics {
   std::optional<double> avg_trade_duration;  // hours
 };
 
+// One reason of `top_rejection_reasons` (docs/METRICS.md, "Causality").
 struct RejectionCount {
-  std::string threat_type;  // a threat type or a planning reason (e.g. "POSITION_OPEN")
+  std::string reason;  // RejectionReason::Name(): a threat type, or e.g. "POSITION_OPEN"
   int64_t count = 0;
+  bool by_threat = false;  // a threat blocked the entries (JSON: also "threat_type")
 };
 
 struct Causality {
@@ -65,9 +68,21 @@ struct OpportunityRecord {
   uint32_t bar = 0;
   Side side = Side::kLong;
   std::string signal_type;
-  bool accepted = false;      // became an order
-  std::string reject_reason;  // threat type or planning reason when rejected
+  bool accepted = false;                             // became an order
+  RejectionCode reject_code = RejectionCode::kNone;  // why not (kNone when accepted)
+  std::string reject_reason;  // RejectionReason::Name(): a threat type or planning reason
   ThreatId threat;            // the threat that rejected it, if one did
+};
+
+// What RunOptions::time_workers measured of one worker (wall-clock, steady clock): not part of
+// the result's JSON, and not deterministic.
+struct WorkerTiming {
+  WorkerCategory category = WorkerCategory::kContext;
+  std::string yaml_path;  // e.g. "opportunity_workers[0]"
+  std::string plugin;
+  uint64_t calls = 0;             // per-bar entry calls (Detect, Assess, Plan, HandleEvent, Manage)
+  int64_t nanoseconds = 0;        // time in those calls
+  int64_t setup_nanoseconds = 0;  // time in Bind and Compute
 };
 
 struct EquityPoint {
@@ -89,6 +104,8 @@ struct BacktestResult {
   // Filled when RunOptions::capture_context: every column of the frame over the traded bars.
   std::vector<std::string> context_names;
   std::vector<std::vector<double>> context_columns;
+  // Filled when RunOptions::time_workers: every worker in blueprint order (not in ToJson).
+  std::vector<WorkerTiming> worker_timings;
 };
 
 // Computes metrics from an equity curve and closed trades (what RunBacktest uses; exposed for

@@ -26,8 +26,11 @@ nlohmann::json MetricsToJson(const Metrics& m) {
 
 nlohmann::json CausalityToJson(const Causality& c) {
   nlohmann::json reasons = nlohmann::json::array();
-  for (const auto& r : c.top_rejection_reasons)
-    reasons.push_back({{"threat_type", r.threat_type}, {"count", r.count}});
+  for (const auto& r : c.top_rejection_reasons) {
+    nlohmann::json x{{"reason", r.reason}, {"count", r.count}};
+    if (r.by_threat) x["threat_type"] = r.reason;  // only where a threat blocked the entries
+    reasons.push_back(std::move(x));
+  }
   return nlohmann::json{{"opportunities_detected", c.opportunities_detected},
                         {"opportunities_rejected", c.opportunities_rejected},
                         {"threats_detected", c.threats_detected},

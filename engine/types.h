@@ -1,12 +1,18 @@
-// Domain vocabulary of the engine: timestamps, prices, quantities, ids, sides, severities.
+// Domain vocabulary of the engine: timestamps, prices, quantities, money, ids, sides,
+// severities.
 //
-// Prices, quantities, timestamps and ids are distinct types at every API boundary so they cannot
-// be mixed by accident; inside a hot loop code works on the raw `.v` values. "No price" is an
-// optional or NaN where documented (NaN only inside columnar arrays, for speed).
+// Prices, quantities, money, timestamps and ids are distinct types at every API boundary (the
+// structs workers see and fill, results) so they cannot be mixed by accident; inside a hot loop
+// code works on the raw `.v` values. "No price" is a std::optional<Price> (nullopt); NaN stands
+// for "no value" only inside columnar arrays (indicator warm-up), for speed. The one NaN rule at
+// the boundary: a Price holding NaN counts as no price (PriceOrNone; the engine applies it to
+// every price a worker hands it). Plain values; thread-compatible.
 #pragma once
 
+#include <cmath>
 #include <compare>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace s1mple::engine {
@@ -34,6 +40,15 @@ struct Money {
   double v = 0;
   friend auto operator<=>(Money, Money) = default;
 };
+
+// The price `v`, or no price when `v` is NaN (e.g. an indicator column still warming up).
+inline std::optional<Price> PriceOrNone(double v) {
+  return std::isnan(v) ? std::nullopt : std::optional<Price>(Price{v});
+}
+// A possibly-NaN optional price with the NaN rule applied (NaN -> no price).
+inline std::optional<Price> PriceOrNone(std::optional<Price> p) {
+  return p && !std::isnan(p->v) ? p : std::nullopt;
+}
 
 // Every opportunity gets an OpportunityId, 1, 2, 3... in order of detection within one run;
 // 0 means "none". Every trade carries the id of the opportunity that opened it.

@@ -1,10 +1,28 @@
-// The worker interfaces a plugin implements, and what workers see and produce per bar.
+// The worker API: the bases a plugin derives from, and what workers see and produce per bar.
+// This is the surface the plugin SDK publishes; its types are the domain types of
+// engine/types.h (Price, Quantity, Money, TimestampMs, OpportunityId, ThreatId), with
+// std::optional<Price> where "no price" is meant.
 //
 // One worker object per blueprint entry per run, created by its plugin's factory from validated
 // params (engine/plugin_registry.h). Lifecycle: construct -> Bind(BindContext) once before the
-// bar loop (resolve columns, intern events, compute context columns) -> the per-bar entry point
-// of its category, called by its operator. Workers are single-threaded (one run = one thread)
-// and must be deterministic: no clocks, no unseeded randomness, no hash-order iteration.
+// bar loop (resolve columns, intern events) -> Compute (context workers, once) -> the per-bar
+// entry point of its category, called by its operator. Workers must be deterministic: no clocks,
+// no unseeded randomness, no hash-order iteration.
+//
+// Threading: one run is single-threaded (one run = one thread; a runner runs runs side by side,
+// each with its own workers), so nothing here is locked and no mutex or thread-safety
+// annotation (GUARDED_BY) applies: a worker is never shared between runs.
+//
+// The bases keep the invariants, as spdlog's base_sink does: the engine calls a public
+// non-virtual entry (Bind, Compute, Detect, Assess, Plan, HandleEvent, Manage) and the entry calls
+// the protected hook the plugin implements (OnBind, OnCompute, OnDetect, OnAssess, OnPlan,
+// OnEvent, OnManage). The entry
+//   - catches whatever the hook throws and fails the run with a message that names the worker:
+//     "<origin>: <yaml_path> (<plugin>): threw: <what> (bar <t>, <ISO time>)", e.g.
+//     "config/strategies/ict_smc.yaml: opportunity_workers[0] (fvg_entry_detector): threw: ...";
+//   - times the call when the run asked for it (RunOptions::time_workers; off: one branch on a
+//     null pointer, no clock read);
+//   - Plan: applies the NaN rule to the plan's prices (a NaN price is no price; engine/types.h).
 //
 // Per-bar entry points must not allocate: they read columns through pointers resolved at Bind,
 // and emit into sinks that write into preallocated buffers.
@@ -18,14 +36,17 @@
 //   4. the event bus drains FIFO: each event runs the threat, opportunity and execution workers
 //      triggered by it, as their operators' strategies say; opportunities and threats publish
 //      on_opportunity_detected / on_threat_detected; workers may publish their own events;
-//   5. the threat gate and the planning phases turn the bar's opportunities into orders, which
-//      the exchange fills from bar t+1 on.
+//   5. the threat gate and the planner turn the bar's opportunities into orders, which the
+//      exchange fills from bar t+1 on.
 #pragma once
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -63,18 +84,18 @@ struct Event {
 // ---- what workers produce -----------------------------------------------------------------------
 
 // A detected chance. `signal_type` must point to storage that outlives the run (a literal or a
-// string owned by the worker). Optional levels are NaN when not given.
+// string owned by the worker).
 struct Opportunity {
   OpportunityId id;  // assigned by the engine
   uint32_t bar = 0;  // bar index it was detected on
   Side side = Side::kLong;
-  double score = 1.0;             // strength, higher is better; COLLECT_ALL ranks by it
-  std::string_view signal_type;   // e.g. "EMA_CROSS_UP"
-  double reference_price = kNaN;  // price the signal refers to (default: the bar's close)
-  double zone_low = kNaN;         // e.g. a fair value gap or order block, for limit entries / stops
-  double zone_high = kNaN;
-  uint16_t worker = 0;  // index of the emitting worker in opportunity_workers
-  bool vetoed = false;  // set by a later worker under CHAIN_THROUGH
+  double score = 1.0;                    // strength, higher is better; COLLECT_ALL ranks by it
+  std::string_view signal_type;          // e.g. "EMA_CROSS_UP"
+  std::optional<Price> reference_price;  // price the signal refers to (none: the bar's close)
+  std::optional<Price> zone_low;         // e.g. a fair value gap or order block, for limit entries
+  std::optional<Price> zone_high;        // and stops
+  uint16_t worker = 0;                   // index of the emitting worker in opportunity_workers
+  bool vetoed = false;                   // set by a later worker under CHAIN_THROUGH
 };
 
 // A raised threat. `type` (e.g. "MAX_DRAWDOWN_BREACHED") must outlive the run.
@@ -83,7 +104,7 @@ struct Threat {
   uint32_t bar = 0;
   std::string_view type;
   Severity severity = Severity::kMedium;
-  bool blocks_new_entries = false;  // the gate rejects this bar's opportunities while it stands
+  bool blocks_new_entries = false;  // the threat gate rejects new opportunities while it stands
   double value = kNaN;              // the measured quantity (e.g. drawdown in %)
   uint16_t worker = 0;
 };
@@ -93,52 +114,57 @@ std::string_view OrderTypeName(OrderType t);
 
 // A trade plan for one opportunity, filled in by the planning phases in order:
 // entry (order type and price) -> exit (stop, target) -> size -> routing (expiry, slicing).
-// Prices are NaN when unset; size 0 when unset. A plan that ends rejected, without a size, or
-// with a stop on the wrong side of the entry becomes no order, and the opportunity records why.
+// Unset prices are nullopt; an unset size is 0. A plan that ends rejected, without a size, or
+// with a stop on the wrong side of the entry becomes no order, and the opportunity records why
+// (engine/rejection.h).
 struct TradePlan {
   OpportunityId opportunity;
   Side side = Side::kLong;
   OrderType entry_type = OrderType::kMarket;
-  double entry_price = kNaN;      // limit / stop price; NaN for market
-  double reference_price = kNaN;  // expected fill for risk maths (entry_price, else the close)
-  double stop_loss = kNaN;
-  double take_profit = kNaN;
-  double size = 0.0;                // units
+  std::optional<Price> entry_price;      // limit / stop price; none for market
+  std::optional<Price> reference_price;  // expected fill for risk maths (none: the bar's close)
+  std::optional<Price> stop_loss;
+  std::optional<Price> take_profit;
+  Quantity size;                    // units; 0 = unset
   int32_t expiry_bars = 0;          // limit/stop entry: cancel after this many bars (0 = never)
   int32_t slices = 1;               // routing: split the entry into this many equal orders ...
   int32_t slice_interval_bars = 1;  // ... this many bars apart (TWAP); 1 slice = one order
   bool rejected = false;
-  std::string_view reject_reason;  // a literal, e.g. "NO_STOP_FOR_RISK_SIZING"
+  // The planning worker's own reason (RejectionCode::kPlanner), e.g. "NO_STOP_FOR_RISK_SIZING":
+  // a literal or a string the worker owns (it must outlive the run); "" = PLAN_REJECTED.
+  std::string_view reject_reason;
 
   void Reject(std::string_view reason) {
     rejected = true;
     reject_reason = reason;
   }
+  // The reference price, else `close` (what risk maths measure from).
+  double ReferenceOr(double close) const { return reference_price ? reference_price->v : close; }
 };
 
 // ---- what workers see ---------------------------------------------------------------------------
 
-// The open position of a strategy link (one net position; size 0 when flat).
+// The open position of a strategy link (one net position; flat when !open).
 struct PositionView {
   bool open = false;
   Side side = Side::kLong;
-  double size = 0.0;          // units, > 0 when open
-  double initial_size = 0.0;  // size after the last entry fill (for partial-exit fractions)
-  double entry_price = kNaN;  // average
-  double stop_loss = kNaN;
-  double take_profit = kNaN;
+  Quantity size;          // > 0 when open
+  Quantity initial_size;  // size after the last entry fill (for partial-exit fractions)
+  Price entry_price;      // average fill price; meaningful while open
+  std::optional<Price> stop_loss;
+  std::optional<Price> take_profit;
   OpportunityId opportunity;
   uint32_t entry_bar = 0;
-  int32_t partial_exits = 0;  // how many partial exits so far
+  int32_t partial_exits = 0;  // fills of partial closes so far, whatever their reason
 };
 
 // The ledger as workers may read it, at the close of the current bar.
 struct LedgerView {
-  double equity = 0;  // cash + position marked at the close
-  double cash = 0;
-  double peak_equity = 0;       // highest equity so far in this run
-  double day_start_equity = 0;  // equity at the close of the previous UTC day (or the start)
-  double realized_pnl = 0;
+  Money equity;  // cash + position marked at the close
+  Money cash;
+  Money peak_equity;       // highest equity so far in this run
+  Money day_start_equity;  // equity at the close of the previous UTC day (or the start)
+  Money realized_pnl;
   uint32_t closed_trades = 0;
   uint32_t pending_orders = 0;
   PositionView position;
@@ -151,7 +177,7 @@ struct BarContext {
   const ContextFrame* frame = nullptr;
   const LedgerView* ledger = nullptr;
   const Event* event = nullptr;     // what triggered this call
-  std::span<const Threat> threats;  // threats raised so far on this bar (all, for planning)
+  std::span<const Threat> threats;  // threats standing on this bar (all, for planning)
 
   double Close() const { return frame->Data(kCloseColumn)[bar]; }
   double Value(ColumnId c) const { return frame->Data(c)[bar]; }
@@ -168,11 +194,13 @@ class OpportunitySink {
  public:
   virtual ~OpportunitySink() = default;
   // Records an opportunity (the engine assigns its id and publishes on_opportunity_detected).
+  // A NaN level counts as none.
   virtual void Emit(Side side, double score, std::string_view signal_type,
-                    double reference_price = kNaN, double zone_low = kNaN,
-                    double zone_high = kNaN) = 0;
+                    std::optional<Price> reference_price = std::nullopt,
+                    std::optional<Price> zone_low = std::nullopt,
+                    std::optional<Price> zone_high = std::nullopt) = 0;
   // Under SEQUENTIAL + CHAIN_THROUGH: the opportunities earlier workers emitted in this step;
-  // a confirming worker may veto them (rejected with reason "VETOED_BY_<plugin>"). Empty
+  // a confirming worker may veto them (set `vetoed`: rejected with reason VETOED). Empty
   // otherwise.
   virtual std::span<Opportunity> Earlier() = 0;
   virtual EventPublisher& events() = 0;
@@ -196,8 +224,8 @@ class ThreatSink {
 class PositionActions {
  public:
   virtual ~PositionActions() = default;
-  virtual void MoveStop(double price) = 0;   // NaN removes the stop
-  virtual void SetTarget(double price) = 0;  // NaN removes the target
+  virtual void MoveStop(std::optional<Price> price) = 0;   // nullopt (or NaN) removes the stop
+  virtual void SetTarget(std::optional<Price> price) = 0;  // nullopt (or NaN) removes the target
   virtual void ClosePartial(double fraction, std::string_view reason) = 0;  // of current size
   virtual void CloseAll(std::string_view reason) = 0;
   virtual void CancelPendingEntries() = 0;
@@ -209,7 +237,7 @@ class PositionActions {
 // What Bind gets. `frame` may be extended (indicator columns). Context workers see in
 // `source_columns_visible` how many columns of the frame they may read as a source: under
 // SEQUENTIAL + CHAIN_THROUGH all columns made by earlier context workers, otherwise only the
-// five bar columns.
+// five bar columns. The views point at the run's configuration (they outlive the run).
 class EventRegistry;
 struct BindContext {
   ContextFrame& frame;
@@ -217,6 +245,7 @@ struct BindContext {
   ColumnId source_columns_visible = kBarColumnCount;
   std::string_view origin;     // e.g. "config/strategies/ema_cross.yaml" (for error messages)
   std::string_view yaml_path;  // e.g. "context_workers[1]"
+  std::string_view plugin;     // e.g. "ema"
   // Resolves a source column name visible to this worker, or explains why not.
   [[nodiscard]] Result<ColumnId> ResolveSource(std::string_view name) const;
   Status Error(std::string_view message) const;  // "origin: yaml_path: message"
@@ -229,35 +258,119 @@ class EventRegistry {
   virtual EventId Intern(std::string_view name) = 0;
 };
 
+// What RunOptions::time_workers measures of one worker: its entry calls and the wall time spent
+// in them (steady clock), Bind and Compute apart from the per-bar calls.
+struct WorkerStats {
+  uint64_t calls = 0;             // per-bar entry calls (Detect, Assess, Plan, HandleEvent, Manage)
+  int64_t nanoseconds = 0;        // time in those calls
+  int64_t setup_nanoseconds = 0;  // time in Bind and Compute
+};
+
+// What a worker's entry throws when its hook threw (RunBacktest turns it into a failed run).
+class WorkerFailure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class Worker {
  public:
   virtual ~Worker() = default;
   virtual WorkerCategory category() const = 0;
-  // Called once before the bar loop. Default: nothing to bind.
-  [[nodiscard]] virtual Status Bind(BindContext& ctx) {
+
+  // Called once before the bar loop: remembers the worker's origin, YAML path and plugin (for
+  // messages), then runs OnBind. A hook that throws fails with Internal naming the worker.
+  [[nodiscard]] Status Bind(BindContext& ctx);
+
+  // "<origin>: <yaml_path> (<plugin>)", what failures name (after Bind).
+  std::string Describe() const;
+
+  // The engine: time the entries into `stats` from now on (nullptr: stop). Not for plugins.
+  void TimeInto(WorkerStats* stats) { stats_ = stats; }
+
+ protected:
+  // Default: nothing to bind.
+  [[nodiscard]] virtual Status OnBind(BindContext& ctx) {
     (void)ctx;
     return Status::Ok();
   }
+
+  // Runs `hook` as an entry does: timed when asked, a throw turned into a WorkerFailure.
+  template <typename Hook>
+  void Guard(const BarContext* bar, Hook&& hook) {
+    if (stats_ == nullptr) [[likely]] {
+      try {
+        hook();
+      } catch (...) {
+        Fail(bar);
+      }
+      return;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    try {
+      hook();
+    } catch (...) {
+      Fail(bar);
+    }
+    ++stats_->calls;
+    stats_->nanoseconds += (std::chrono::steady_clock::now() - start).count();
+  }
+  // The same for Status-returning setup calls (Bind, Compute): a throw becomes Internal.
+  template <typename Hook>
+  Status GuardSetup(Hook&& hook) {
+    const auto start =
+        stats_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+    Status s;
+    try {
+      s = hook();
+    } catch (...) {
+      s = ThrownStatus();
+    }
+    if (stats_) stats_->setup_nanoseconds += (std::chrono::steady_clock::now() - start).count();
+    return s;
+  }
+
+ private:
+  // Called inside a catch block: throws WorkerFailure naming the worker, what it threw and the bar.
+  [[noreturn]] void Fail(const BarContext* bar) const;
+  Status ThrownStatus() const;  // inside a catch block: Internal naming the worker
+
+  std::string_view origin_, yaml_path_, plugin_;
+  WorkerStats* stats_ = nullptr;
 };
 
-// Enriches the context: computes its columns for every bar at once (in Bind or Compute).
+// Enriches the context: computes its columns for every bar at once (in OnBind or OnCompute).
 class ContextWorker : public Worker {
  public:
   WorkerCategory category() const final { return WorkerCategory::kContext; }
   // Fills the worker's columns; runs once per run, after Bind, in the ContextOperator's order.
-  [[nodiscard]] virtual Status Compute(ContextFrame& frame) = 0;
+  [[nodiscard]] Status Compute(ContextFrame& frame) {
+    return GuardSetup([&] { return OnCompute(frame); });
+  }
+
+ protected:
+  [[nodiscard]] virtual Status OnCompute(ContextFrame& frame) = 0;
 };
 
 class OpportunityWorker : public Worker {
  public:
   WorkerCategory category() const final { return WorkerCategory::kOpportunity; }
-  virtual void Detect(const BarContext& bar, OpportunitySink& out) = 0;
+  void Detect(const BarContext& bar, OpportunitySink& out) {
+    Guard(&bar, [&] { OnDetect(bar, out); });
+  }
+
+ protected:
+  virtual void OnDetect(const BarContext& bar, OpportunitySink& out) = 0;
 };
 
 class ThreatWorker : public Worker {
  public:
   WorkerCategory category() const final { return WorkerCategory::kThreat; }
-  virtual void Assess(const BarContext& bar, ThreatSink& out) = 0;
+  void Assess(const BarContext& bar, ThreatSink& out) {
+    Guard(&bar, [&] { OnAssess(bar, out); });
+  }
+
+ protected:
+  virtual void OnAssess(const BarContext& bar, ThreatSink& out) = 0;
 };
 
 // Input of one planning step: the opportunity being planned, on the bar it was detected.
@@ -270,12 +383,25 @@ struct PlanningInput {
 class PlanningWorker : public Worker {
  public:
   WorkerCategory category() const final { return WorkerCategory::kPlanning; }
-  // Refines `plan` for its phase. Under CHAIN_THROUGH `plan` holds what earlier workers decided;
-  // under COLLECT_ALL it holds only what earlier phases decided (see docs/CONFIGURATION.md).
-  virtual void Plan(const PlanningInput& in, TradePlan& plan) = 0;
+  // Refines `plan` for its phase (OnPlan), then applies the NaN rule to its prices.
+  void Plan(const PlanningInput& in, TradePlan& plan) {
+    Guard(in.bar, [&] { OnPlan(in, plan); });
+    plan.entry_price = PriceOrNone(plan.entry_price);
+    plan.reference_price = PriceOrNone(plan.reference_price);
+    plan.stop_loss = PriceOrNone(plan.stop_loss);
+    plan.take_profit = PriceOrNone(plan.take_profit);
+  }
   // EventDrivenWorker planners (manifest `events` capability, or explicit `triggers:`): called
-  // when one of their wired events fires on this bar, before the bar's planning phases run, so
-  // the planner can remember what the event carried and use it in Plan(). Default: nothing.
+  // when one of their wired events fires on this bar, before the bar's planning phases run.
+  void HandleEvent(const BarContext& bar, const Event& event) {
+    Guard(&bar, [&] { OnEvent(bar, event); });
+  }
+
+ protected:
+  // Under CHAIN_THROUGH `plan` holds what earlier workers decided; under COLLECT_ALL only what
+  // earlier phases decided (see docs/CONFIGURATION.md).
+  virtual void OnPlan(const PlanningInput& in, TradePlan& plan) = 0;
+  // Remember what the event carried to use it in OnPlan. Default: nothing.
   virtual void OnEvent(const BarContext& bar, const Event& event) {
     (void)bar;
     (void)event;
@@ -286,7 +412,12 @@ class ExecutionWorker : public Worker {
  public:
   WorkerCategory category() const final { return WorkerCategory::kExecution; }
   // Runs when one of its triggers fires (default on_context_ready), also while flat.
-  virtual void Manage(const BarContext& bar, PositionActions& actions) = 0;
+  void Manage(const BarContext& bar, PositionActions& actions) {
+    Guard(&bar, [&] { OnManage(bar, actions); });
+  }
+
+ protected:
+  virtual void OnManage(const BarContext& bar, PositionActions& actions) = 0;
 };
 
 }  // namespace s1mple::engine

@@ -4,41 +4,41 @@
 
 namespace s1mple::producer {
 
+namespace {
+engine::JobRunnerOptions Options(engine::JsonOptions json, const engine::PluginRegistry* registry) {
+  engine::JobRunnerOptions o;
+  o.json = json;
+  o.run.registry = registry;
+  o.read_data_files = true;  // a csv operation reads its file here (a runner gets the bytes)
+  return o;
+}
+}  // namespace
+
 InProcessRunner::InProcessRunner(const PreparedSweep& sweep, engine::JsonOptions json,
                                  const engine::PluginRegistry* registry)
-    : sweep_(sweep), json_(json), registry_(registry ? *registry : engine::DefaultRegistry()) {}
+    : sweep_(sweep), jobs_(Options(json, registry)) {}
 
 JobOutcome InProcessRunner::Run(uint64_t index) {
   JobOutcome outcome;
   outcome.index = index;
-  auto fail = [&](const Status& st) {
-    outcome.ok = false;
-    outcome.failure_reason = st.message();
-    return outcome;
-  };
+  const std::string origin = "job " + std::to_string(index);
   try {
-    auto texts = JobTexts(sweep_.base, sweep_.space->Overrides(index));
-    if (!texts.ok()) return fail(texts.status());
-    auto config = engine::ParseOperationTexts(sweep_.base.operation_yaml, texts->blueprint_yaml,
-                                              texts->operators_yaml, "job " + std::to_string(index),
-                                              registry_);
-    if (!config.ok()) return fail(config.status());
-    const engine::StrategyLink& link = config->links.at(0);
-    const std::string key = link.environment.data.CacheKey();
-    if (!data_ || key != data_key_) {
-      auto data = engine::LoadData(link.environment.data);
-      if (!data.ok()) return fail(data.status());
-      data_ = data.value();
-      data_key_ = key;
-    }
-    engine::RunOptions options;
-    options.registry = &registry_;
-    auto result = engine::RunBacktest(link, *data_, options);
-    if (!result.ok()) return fail(result.status());
-    outcome.ok = true;
-    outcome.result = engine::ToJson(result.value(), json_);
-  } catch (const std::exception& e) {
-    return fail(Status::Internal(std::string("job ") + std::to_string(index) + ": " + e.what()));
+    const nlohmann::json overrides = sweep_.space->Overrides(index);
+    engine::JobSpec spec;
+    spec.origin = origin;
+    spec.operation_yaml = sweep_.base.operation_yaml;
+    spec.blueprint_yaml = sweep_.base.blueprint_yaml;
+    spec.operators_yaml = sweep_.base.operators_yaml;
+    spec.overrides = &overrides;
+    engine::JobResult r = jobs_.Run(spec);
+    outcome.ok = r.ok();
+    if (r.ok())
+      outcome.result = std::move(r.result);
+    else
+      outcome.failure_reason = r.FailureReason();
+  } catch (const std::exception& e) {  // the job space's overrides
+    outcome.ok = false;
+    outcome.failure_reason = origin + ": " + e.what();
   }
   return outcome;
 }

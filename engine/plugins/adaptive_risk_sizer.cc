@@ -1,8 +1,5 @@
 // adaptive_risk_sizer (PlanningWorker, size_planning): fixed-fractional risk sizing that cuts the
 // risk while threats stand.
-#include <algorithm>
-#include <cmath>
-
 #include "engine/plugins/catalog.h"
 #include "engine/plugins/plugin_util.h"
 
@@ -25,26 +22,21 @@ class AdaptiveRiskSizer final : public PlanningWorker {
         factor_(p.GetFloat("threat_risk_factor")),
         leverage_(p.GetFloat("max_leverage")) {}
 
-  void Plan(const PlanningInput& in, TradePlan& plan) override {
-    if (std::isnan(plan.stop_loss)) {
+  void OnPlan(const PlanningInput& in, TradePlan& plan) override {
+    if (!plan.stop_loss) {
       plan.Reject("NO_STOP_FOR_RISK_SIZING");
-      return;
-    }
-    const double ref = std::isnan(plan.reference_price) ? in.bar->Close() : plan.reference_price;
-    const double distance = std::fabs(ref - plan.stop_loss);
-    const double equity = in.bar->ledger->equity;
-    if (!(distance > 0) || !(equity > 0)) {
-      plan.Reject("SIZE_ZERO");
       return;
     }
     double risk = risk_;
     if (reduce_ && ThreatStands(in.bar->threats)) risk *= factor_;
-    const double size = std::min(equity * risk / distance, equity * leverage_ / ref);
-    if (!(size > 0)) {
+    const auto size = plugin::RiskSizedQuantity(in.bar->ledger->equity, risk,
+                                                Price{plan.ReferenceOr(in.bar->Close())},
+                                                *plan.stop_loss, leverage_);
+    if (!size) {
       plan.Reject("SIZE_ZERO");
       return;
     }
-    plan.size = size;
+    plan.size = *size;
   }
 
  private:
@@ -72,7 +64,10 @@ void RegisterAdaptiveRiskSizer(PluginRegistry& r) {
       "with risk = base_risk_percent; with reduce_on_high_threat the risk is multiplied by "
       "threat_risk_factor (once) while any threat of at least threat_min_severity stands — "
       "e.g. a non-blocking MARKET_RISK_HIGH from volatility_spike_detector halves the size at "
-      "the default 0.5. Rejects with NO_STOP_FOR_RISK_SIZING when no stop was planned.";
+      "the default 0.5. Rejects with NO_STOP_FOR_RISK_SIZING when no stop was planned, and with "
+      "SIZE_ZERO "
+      "unless equity, the stop distance and the entry are positive numbers and the size a "
+      "positive finite one (e.g. threat_risk_factor 0 under a threat).";
   m.phases = {PlanningPhase::kSize};
   m.params = {
       plugin::Float("base_risk_percent", 1.0, 0.01, 100.0,

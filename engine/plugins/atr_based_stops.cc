@@ -12,21 +12,21 @@ class AtrBasedStops final : public PlanningWorker {
   explicit AtrBasedStops(const ParamSet& p)
       : period_(static_cast<int>(p.GetInt("atr_period"))), mult_(p.GetFloat("atr_multiplier")) {}
 
-  Status Bind(BindContext& ctx) override {
+  Status OnBind(BindContext& ctx) override {
     auto atr = ctx.frame.Atr(period_);
     if (!atr.ok()) return atr.status();
     atr_ = ctx.frame.Data(*atr);
     return Status::Ok();
   }
 
-  void Plan(const PlanningInput& in, TradePlan& plan) override {
+  void OnPlan(const PlanningInput& in, TradePlan& plan) override {
     const double atr = atr_[in.bar->bar];
     if (std::isnan(atr)) {
       plan.Reject("ATR_NOT_READY");
       return;
     }
-    const double ref = std::isnan(plan.reference_price) ? in.bar->Close() : plan.reference_price;
-    plan.stop_loss = ref - Sign(plan.side) * mult_ * atr;
+    const double ref = plan.ReferenceOr(in.bar->Close());
+    plan.stop_loss = Price{ref - Sign(plan.side) * mult_ * atr};
   }
 
  private:

@@ -19,7 +19,7 @@ class BreakoutScanner final : public OpportunityWorker {
         longs_(p.GetString("direction") != "short_only"),
         shorts_(p.GetString("direction") != "long_only") {}
 
-  Status Bind(BindContext& ctx) override {
+  Status OnBind(BindContext& ctx) override {
     auto ch = structure::EnsurePriorChannel(ctx.frame, lookback_);
     if (!ch.ok()) return ch.status();
     channel_ = *ch;
@@ -33,17 +33,17 @@ class BreakoutScanner final : public OpportunityWorker {
     return Status::Ok();
   }
 
-  void Detect(const BarContext& bar, OpportunitySink& out) override {
+  void OnDetect(const BarContext& bar, OpportunitySink& out) override {
     const uint32_t t = bar.bar;
     if (t == 0 || std::isnan(channel_.upper[t - 1])) return;
     if (require_volume_ && !(volume_[t] >= volume_factor_ * volume_sma_[t])) return;
     const double c = close_[t];
     if (longs_ && Above(t) && !Above(t - 1)) {
       const double up = channel_.upper[t] * (1 + buffer_);
-      out.Emit(Side::kLong, (c - up) / up * 10000.0, "BREAKOUT_UP", c);
+      out.Emit(Side::kLong, (c - up) / up * 10000.0, "BREAKOUT_UP", Price{c});
     } else if (shorts_ && Below(t) && !Below(t - 1)) {
       const double lo = channel_.lower[t] * (1 - buffer_);
-      out.Emit(Side::kShort, (lo - c) / lo * 10000.0, "BREAKOUT_DOWN", c);
+      out.Emit(Side::kShort, (lo - c) / lo * 10000.0, "BREAKOUT_DOWN", Price{c});
     }
   }
 

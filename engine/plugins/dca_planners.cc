@@ -19,10 +19,10 @@ class SimpleDcaPlanner final : public PlanningWorker {
       : tranches_(static_cast<int32_t>(p.GetInt("tranches"))),
         interval_(static_cast<int32_t>(p.GetInt("tranche_interval_bars"))) {}
 
-  void Plan(const PlanningInput& in, TradePlan& plan) override {
+  void OnPlan(const PlanningInput& in, TradePlan& plan) override {
     plan.entry_type = OrderType::kMarket;
-    plan.entry_price = kNaN;
-    plan.reference_price = in.bar->Close();
+    plan.entry_price.reset();
+    plan.reference_price = Price{in.bar->Close()};
     plan.slices = tranches_;
     plan.slice_interval_bars = interval_;
   }
@@ -39,7 +39,7 @@ class AdaptiveDcaPlanner final : public PlanningWorker {
         base_interval_(static_cast<double>(p.GetInt("tranche_interval_bars"))),
         max_risk_(p.GetFloat("max_risk")) {}
 
-  Status Bind(BindContext& ctx) override {
+  Status OnBind(BindContext& ctx) override {
     scored_ = ctx.events.Intern("dca_opportunity_scored");
     assessed_ = ctx.events.Intern("dca_risk_assessed");
     return Status::Ok();
@@ -51,7 +51,7 @@ class AdaptiveDcaPlanner final : public PlanningWorker {
     if (event.id == assessed_) risk_ = event.value, risk_bar_ = bar.bar;
   }
 
-  void Plan(const PlanningInput& in, TradePlan& plan) override {
+  void OnPlan(const PlanningInput& in, TradePlan& plan) override {
     const uint32_t t = in.bar->bar;
     // This bar's events; without them, the opportunity's own score and no risk adjustment.
     const double score = std::clamp(score_bar_ == t ? score_ : in.opportunity->score, 0.0, 1.0);
@@ -63,8 +63,8 @@ class AdaptiveDcaPlanner final : public PlanningWorker {
     // Deep discount: fewer, faster tranches; high risk: more tranches, further apart.
     const double tranches = std::round(base_tranches_ * (1.0 + risk - score));
     plan.entry_type = OrderType::kMarket;
-    plan.entry_price = kNaN;
-    plan.reference_price = in.bar->Close();
+    plan.entry_price.reset();
+    plan.reference_price = Price{in.bar->Close()};
     plan.slices = std::clamp(static_cast<int32_t>(tranches), 1, max_tranches_);
     plan.slice_interval_bars =
         std::max(1, static_cast<int32_t>(std::round(base_interval_ * (1.0 + risk))));

@@ -23,7 +23,7 @@ class DcaOpportunityScorer final : public OpportunityWorker {
         full_discount_(p.GetFloat("full_discount_atr")),
         min_score_(p.GetFloat("min_score")) {}
 
-  Status Bind(BindContext& ctx) override {
+  Status OnBind(BindContext& ctx) override {
     auto ch = structure::EnsurePriorChannel(ctx.frame, lookback_);
     if (!ch.ok()) return ch.status();
     prior_high_ = ch->upper;
@@ -35,14 +35,14 @@ class DcaOpportunityScorer final : public OpportunityWorker {
     return Status::Ok();
   }
 
-  void Detect(const BarContext& bar, OpportunitySink& out) override {
+  void OnDetect(const BarContext& bar, OpportunitySink& out) override {
     const uint32_t t = bar.bar;
     if (t % schedule_ != 0 || std::isnan(prior_high_[t]) || !(atr_[t] > 0)) return;
     const double recent_high = std::max(prior_high_[t], high_[t]);
     const double discount_atr = (recent_high - bar.Close()) / atr_[t];
     const double score = std::clamp(discount_atr / full_discount_, 0.0, 1.0);
     if (score < min_score_) return;
-    out.Emit(Side::kLong, score, "DCA_SCHEDULED", bar.Close());
+    out.Emit(Side::kLong, score, "DCA_SCHEDULED", Price{bar.Close()});
     out.events().Publish(scored_, score);
   }
 
@@ -65,7 +65,7 @@ class DcaRiskAssessor final : public ThreatWorker {
 
   // Keeps the ATR in % of the close; the rank is taken only on the bars it runs (it runs on
   // opportunities, not every bar), O(lookback) each, the same mid-rank as RollingPercentRank.
-  Status Bind(BindContext& ctx) override {
+  Status OnBind(BindContext& ctx) override {
     auto atr = ctx.frame.Atr(atr_period_);
     if (!atr.ok()) return atr.status();
     const auto a = ctx.frame.Column(*atr);
@@ -77,7 +77,7 @@ class DcaRiskAssessor final : public ThreatWorker {
     return Status::Ok();
   }
 
-  void Assess(const BarContext& bar, ThreatSink& out) override {
+  void OnAssess(const BarContext& bar, ThreatSink& out) override {
     const double rank = Rank(bar.bar);
     if (std::isnan(rank)) return;
     out.events().Publish(assessed_, rank / 100.0);

@@ -1,31 +1,8 @@
 // ema (ContextWorker): exponential moving average of a column (default the close).
-#include "engine/indicators.h"
 #include "engine/plugins/builtin.h"
 #include "engine/plugins/plugin_util.h"
 
 namespace s1mple::engine {
-namespace {
-
-class Ema final : public ContextWorker {
- public:
-  explicit Ema(const ParamSet& p)
-      : period_(static_cast<int>(p.GetInt("period"))), source_name_(p.GetString("source")) {}
-
-  Status Bind(BindContext& ctx) override {
-    auto src = ctx.ResolveSource(source_name_);
-    if (!src.ok()) return src.status();
-    source_ = *src;
-    return Status::Ok();
-  }
-  Status Compute(ContextFrame& frame) override { return frame.Ema(period_, source_).status(); }
-
- private:
-  int period_;
-  std::string source_name_;
-  ColumnId source_ = kCloseColumn;
-};
-
-}  // namespace
 
 void RegisterEma(PluginRegistry& r) {
   PluginManifest m;
@@ -40,7 +17,8 @@ void RegisterEma(PluginRegistry& r) {
                              "column to average: a bar column, or (under ContextOperator "
                              "SEQUENTIAL + CHAIN_THROUGH) a column of an earlier context worker")};
   m.produces_columns = {"ema_<period>", "ema_<period>_<source> (source not close)"};
-  plugin::MustRegister(r, std::move(m), plugin::Make<Ema>());
+  plugin::MustRegister(r, std::move(m),
+                       plugin::Make<plugin::SourcedIndicator<&ContextFrame::Ema>>());
 }
 
 }  // namespace s1mple::engine

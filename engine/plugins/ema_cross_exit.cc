@@ -14,9 +14,9 @@ class EmaCrossExit final : public ExecutionWorker {
       : spread_(static_cast<int>(p.GetInt("fast_period")),
                 static_cast<int>(p.GetInt("slow_period"))) {}
 
-  Status Bind(BindContext& ctx) override { return spread_.Bind(ctx); }
+  Status OnBind(BindContext& ctx) override { return spread_.Bind(ctx); }
 
-  void Manage(const BarContext& bar, PositionActions& actions) override {
+  void OnManage(const BarContext& bar, PositionActions& actions) override {
     const PositionView& p = bar.ledger->position;
     const uint32_t t = bar.bar;
     if (!p.open || t == 0) return;

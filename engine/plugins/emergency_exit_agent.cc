@@ -18,7 +18,7 @@ class EmergencyExitAgent final : public ExecutionWorker {
     }
   }
 
-  void Manage(const BarContext& bar, PositionActions& actions) override {
+  void OnManage(const BarContext& bar, PositionActions& actions) override {
     if (!Triggered(bar)) return;
     if (bar.ledger->position.open) actions.CloseAll("emergency_exit");
     if (cancel_ && bar.ledger->pending_orders > 0) actions.CancelPendingEntries();

@@ -1,8 +1,5 @@
 // fixed_risk_sizer (PlanningWorker, size_planning): size so that hitting the stop loses a fixed
 // percentage of equity.
-#include <algorithm>
-#include <cmath>
-
 #include "engine/plugins/builtin.h"
 #include "engine/plugins/plugin_util.h"
 
@@ -15,24 +12,19 @@ class FixedRiskSizer final : public PlanningWorker {
       : risk_(p.GetFloat("risk_per_trade_percent") / 100.0),
         leverage_(p.GetFloat("max_leverage")) {}
 
-  void Plan(const PlanningInput& in, TradePlan& plan) override {
-    if (std::isnan(plan.stop_loss)) {
+  void OnPlan(const PlanningInput& in, TradePlan& plan) override {
+    if (!plan.stop_loss) {
       plan.Reject("NO_STOP_FOR_RISK_SIZING");
       return;
     }
-    const double ref = std::isnan(plan.reference_price) ? in.bar->Close() : plan.reference_price;
-    const double distance = std::fabs(ref - plan.stop_loss);
-    const double equity = in.bar->ledger->equity;
-    if (distance <= 0 || equity <= 0) {
+    const auto size = plugin::RiskSizedQuantity(in.bar->ledger->equity, risk_,
+                                                Price{plan.ReferenceOr(in.bar->Close())},
+                                                *plan.stop_loss, leverage_);
+    if (!size) {
       plan.Reject("SIZE_ZERO");
       return;
     }
-    const double size = std::min(equity * risk_ / distance, equity * leverage_ / ref);
-    if (!(size > 0)) {
-      plan.Reject("SIZE_ZERO");
-      return;
-    }
-    plan.size = size;
+    plan.size = *size;
   }
 
  private:
@@ -49,7 +41,8 @@ void RegisterFixedRiskSizer(PluginRegistry& r) {
   m.description =
       "Size = equity x risk_per_trade_percent / |entry - stop|, capped so the notional stays "
       "within max_leverage x equity. Rejects with NO_STOP_FOR_RISK_SIZING when no stop was "
-      "planned.";
+      "planned, and with SIZE_ZERO unless equity, the stop distance and the entry are positive "
+      "numbers and the size a positive finite one.";
   m.phases = {PlanningPhase::kSize};
   m.params = {plugin::Float("risk_per_trade_percent", 1.0, 0.01, 100.0,
                             "equity lost, in %, if the stop is hit"),

@@ -11,10 +11,10 @@ class FixedRrExit final : public PlanningWorker {
  public:
   explicit FixedRrExit(const ParamSet& p) : rr_(p.GetFloat("risk_reward_ratio")) {}
 
-  void Plan(const PlanningInput& in, TradePlan& plan) override {
-    if (std::isnan(plan.stop_loss)) return;  // nothing to measure the risk from
-    const double ref = std::isnan(plan.reference_price) ? in.bar->Close() : plan.reference_price;
-    plan.take_profit = ref + Sign(plan.side) * rr_ * std::fabs(ref - plan.stop_loss);
+  void OnPlan(const PlanningInput& in, TradePlan& plan) override {
+    if (!plan.stop_loss) return;  // nothing to measure the risk from
+    const double ref = plan.ReferenceOr(in.bar->Close());
+    plan.take_profit = Price{ref + Sign(plan.side) * rr_ * std::fabs(ref - plan.stop_loss->v)};
   }
 
  private:

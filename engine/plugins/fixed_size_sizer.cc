@@ -8,7 +8,7 @@ namespace {
 class FixedSizeSizer final : public PlanningWorker {
  public:
   explicit FixedSizeSizer(const ParamSet& p) : units_(p.GetFloat("units")) {}
-  void Plan(const PlanningInput&, TradePlan& plan) override { plan.size = units_; }
+  void OnPlan(const PlanningInput&, TradePlan& plan) override { plan.size = Quantity{units_}; }
 
  private:
   double units_;

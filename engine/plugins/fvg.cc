@@ -64,7 +64,7 @@ class FvgEntryDetector final : public OpportunityWorker {
     volume_period_ = static_cast<int>(p.GetInt("volume_period"));
   }
 
-  Status Bind(BindContext& ctx) override {
+  Status OnBind(BindContext& ctx) override {
     high_ = ctx.frame.Data(kHighColumn);
     low_ = ctx.frame.Data(kLowColumn);
     volume_ = ctx.frame.Data(kVolumeColumn);
@@ -81,15 +81,15 @@ class FvgEntryDetector final : public OpportunityWorker {
     return Status::Ok();
   }
 
-  void Detect(const BarContext& bar, OpportunitySink& out) override {
+  void OnDetect(const BarContext& bar, OpportunitySink& out) override {
     const uint32_t t = bar.bar;
     const Gap g = FindGap(high_, low_, t, min_gap_bps_, longs_, shorts_);
     if (!g.found) return;
     if (require_bos_ && !RecentBreak(t, g.side)) return;
     // The displacement candle (the middle one) must trade on above-average volume.
     if (require_volume_ && !(volume_[t - 1] >= volume_factor_ * volume_sma_[t - 1])) return;
-    out.Emit(g.side, g.size_bps, g.side == Side::kLong ? "FVG_BULLISH" : "FVG_BEARISH", bar.Close(),
-             g.zone_low, g.zone_high);
+    out.Emit(g.side, g.size_bps, g.side == Side::kLong ? "FVG_BULLISH" : "FVG_BEARISH",
+             Price{bar.Close()}, Price{g.zone_low}, Price{g.zone_high});
   }
 
  private:
@@ -128,14 +128,14 @@ class FvgDetector final : public OpportunityWorker {
         longs_(Longs(p)),
         shorts_(Shorts(p)) {}
 
-  Status Bind(BindContext& ctx) override {
+  Status OnBind(BindContext& ctx) override {
     high_ = ctx.frame.Data(kHighColumn);
     low_ = ctx.frame.Data(kLowColumn);
     close_ = ctx.frame.Data(kCloseColumn);
     return Status::Ok();
   }
 
-  void Detect(const BarContext& bar, OpportunitySink& out) override {
+  void OnDetect(const BarContext& bar, OpportunitySink& out) override {
     const uint32_t t = bar.bar;
     uint32_t j = started_ ? next_ : (t > max_age_ + 2 ? t - max_age_ - 2 : 0);
     started_ = true;
@@ -163,7 +163,7 @@ class FvgDetector final : public OpportunityWorker {
       if (touched) {
         if (out)
           out->Emit(g.side, g.size_bps, is_long ? "FVG_RETEST_BULLISH" : "FVG_RETEST_BEARISH",
-                    close_[j], g.zone_low, g.zone_high);
+                    Price{close_[j]}, Price{g.zone_low}, Price{g.zone_high});
         continue;
       }
       gaps_[keep++] = g;

@@ -16,22 +16,22 @@ class LimitEntryAtFvg final : public PlanningWorker {
         stop_beyond_(p.GetBool("stop_beyond_zone")),
         buffer_(p.GetFloat("stop_buffer_bps") / 10000.0) {}
 
-  void Plan(const PlanningInput& in, TradePlan& plan) override {
+  void OnPlan(const PlanningInput& in, TradePlan& plan) override {
     const Opportunity& o = *in.opportunity;
-    if (std::isnan(o.zone_low) || std::isnan(o.zone_high) || !(o.zone_high > o.zone_low)) {
+    if (!o.zone_low || !o.zone_high || !(o.zone_high->v > o.zone_low->v)) {
       plan.Reject("NO_FVG_ZONE");
       return;
     }
+    const double lo = o.zone_low->v, hi = o.zone_high->v;
     const bool is_long = plan.side == Side::kLong;
     // Longs buy the retrace down into the gap: its top edge (or middle); shorts mirrored.
-    const double edge = is_long ? o.zone_high : o.zone_low;
-    const double price = midpoint_ ? (o.zone_low + o.zone_high) / 2 : edge;
+    const double edge = is_long ? hi : lo;
+    const double price = midpoint_ ? (lo + hi) / 2 : edge;
     plan.entry_type = OrderType::kLimit;
-    plan.entry_price = price;
-    plan.reference_price = price;
+    plan.entry_price = Price{price};
+    plan.reference_price = Price{price};
     plan.expiry_bars = expiry_;
-    if (stop_beyond_)
-      plan.stop_loss = is_long ? o.zone_low * (1 - buffer_) : o.zone_high * (1 + buffer_);
+    if (stop_beyond_) plan.stop_loss = Price{is_long ? lo * (1 - buffer_) : hi * (1 + buffer_)};
   }
 
  private:

@@ -20,18 +20,18 @@ class LiquidityTargetExit final : public PlanningWorker {
     options_.swing_lookback = static_cast<int>(p.GetInt("swing_lookback"));
   }
 
-  Status Bind(BindContext& ctx) override {
+  Status OnBind(BindContext& ctx) override {
     auto s = structure::EnsureStructure(ctx.frame, options_);
     if (!s.ok()) return s.status();
     cols_ = *s;
     return Status::Ok();
   }
 
-  void Plan(const PlanningInput& in, TradePlan& plan) override {
+  void OnPlan(const PlanningInput& in, TradePlan& plan) override {
     const uint32_t t = in.bar->bar;
     const bool is_long = plan.side == Side::kLong;
     const double sgn = Sign(plan.side);
-    const double ref = std::isnan(plan.reference_price) ? in.bar->Close() : plan.reference_price;
+    const double ref = plan.ReferenceOr(in.bar->Close());
     // A level protects the trade when it lies on the loss side of the entry.
     auto below = [&](double level) { return !std::isnan(level) && sgn * (ref - level) > 0; };
     auto beyond = [&](double level) { return level * (1 - sgn * buffer_); };
@@ -41,15 +41,15 @@ class LiquidityTargetExit final : public PlanningWorker {
     const double swing = is_long ? cols_.swing_low[t] : cols_.swing_high[t];
     if (stop_at_ob_ && below(ob))
       stop = beyond(ob);
-    else if (below(plan.stop_loss))
-      stop = plan.stop_loss;  // e.g. limit_entry_at_fvg's
+    else if (plan.stop_loss && below(plan.stop_loss->v))
+      stop = plan.stop_loss->v;  // e.g. limit_entry_at_fvg's
     else if (below(swing))
       stop = beyond(swing);
     if (std::isnan(stop)) {
       plan.Reject("NO_STRUCTURE_STOP");
       return;
     }
-    plan.stop_loss = stop;
+    plan.stop_loss = Price{stop};
     const double risk = std::fabs(ref - stop);
 
     const double liq = is_long ? cols_.liq_above[t] : cols_.liq_below[t];
@@ -59,10 +59,12 @@ class LiquidityTargetExit final : public PlanningWorker {
         plan.Reject("LIQUIDITY_TARGET_TOO_CLOSE");
         return;
       }
-      plan.take_profit = target;
+      plan.take_profit = Price{target};
       return;
     }
-    plan.take_profit = fallback_rr_ > 0 ? ref + sgn * fallback_rr_ * risk : kNaN;
+    plan.take_profit = fallback_rr_ > 0
+                           ? std::optional<Price>(Price{ref + sgn * fallback_rr_ * risk})
+                           : std::nullopt;
   }
 
  private:

@@ -9,10 +9,10 @@ namespace {
 class MarketEntryImmediate final : public PlanningWorker {
  public:
   explicit MarketEntryImmediate(const ParamSet&) {}
-  void Plan(const PlanningInput& in, TradePlan& plan) override {
+  void OnPlan(const PlanningInput& in, TradePlan& plan) override {
     plan.entry_type = OrderType::kMarket;
-    plan.entry_price = kNaN;
-    plan.reference_price = in.bar->Close();
+    plan.entry_price.reset();
+    plan.reference_price = Price{in.bar->Close()};
   }
 };
 

@@ -19,7 +19,7 @@ structure::StructureOptions OptionsFrom(const ParamSet& p) {
 class MarketStructure final : public ContextWorker {
  public:
   explicit MarketStructure(const ParamSet& p) : options_(OptionsFrom(p)) {}
-  Status Compute(ContextFrame& frame) override {
+  Status OnCompute(ContextFrame& frame) override {
     return structure::EnsureStructure(frame, options_).status();
   }
 

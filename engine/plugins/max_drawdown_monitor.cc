@@ -11,15 +11,16 @@ class MaxDrawdownMonitor final : public ThreatWorker {
   explicit MaxDrawdownMonitor(const ParamSet& p)
       : max_dd_(p.GetFloat("max_drawdown_percent")), max_daily_(p.GetFloat("max_daily_drawdown")) {}
 
-  void Assess(const BarContext& bar, ThreatSink& out) override {
+  void OnAssess(const BarContext& bar, ThreatSink& out) override {
     const LedgerView& l = *bar.ledger;
-    const double dd = l.peak_equity > 0 ? (l.peak_equity - l.equity) / l.peak_equity * 100.0 : 0;
+    const double peak = l.peak_equity.v, equity = l.equity.v, day_start = l.day_start_equity.v;
+    const double dd = peak > 0 ? (peak - equity) / peak * 100.0 : 0;
     if (dd >= max_dd_) {
       out.Raise("MAX_DRAWDOWN_BREACHED", Severity::kHigh, true, dd);
       return;
     }
-    if (max_daily_ > 0 && l.day_start_equity > 0) {
-      const double daily = (l.day_start_equity - l.equity) / l.day_start_equity * 100.0;
+    if (max_daily_ > 0 && day_start > 0) {
+      const double daily = (day_start - equity) / day_start * 100.0;
       if (daily >= max_daily_) out.Raise("DAILY_DRAWDOWN_BREACHED", Severity::kHigh, true, daily);
     }
   }

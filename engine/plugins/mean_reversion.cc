@@ -37,7 +37,7 @@ class OversoldDetector final : public OpportunityWorker {
         longs_(p.GetString("direction") != "short_only"),
         shorts_(p.GetString("direction") != "long_only") {}
 
-  Status Bind(BindContext& ctx) override {
+  Status OnBind(BindContext& ctx) override {
     auto rsi = ctx.frame.Rsi(rsi_period_);
     if (!rsi.ok()) return rsi.status();
     rsi_ = ctx.frame.Data(*rsi);
@@ -55,13 +55,13 @@ class OversoldDetector final : public OpportunityWorker {
     return Status::Ok();
   }
 
-  void Detect(const BarContext& bar, OpportunitySink& out) override {
+  void OnDetect(const BarContext& bar, OpportunitySink& out) override {
     const uint32_t t = bar.bar;
     if (t == 0) return;
     if (longs_ && Oversold(t) && !Oversold(t - 1))
-      out.Emit(Side::kLong, -zscore_[t], "OVERSOLD", close_[t]);
+      out.Emit(Side::kLong, -zscore_[t], "OVERSOLD", Price{close_[t]});
     else if (shorts_ && Overbought(t) && !Overbought(t - 1))
-      out.Emit(Side::kShort, zscore_[t], "OVERBOUGHT", close_[t]);
+      out.Emit(Side::kShort, zscore_[t], "OVERBOUGHT", Price{close_[t]});
   }
 
  private:
@@ -87,21 +87,21 @@ class RsiReversal final : public OpportunityWorker {
         longs_(p.GetString("direction") != "short_only"),
         shorts_(p.GetString("direction") != "long_only") {}
 
-  Status Bind(BindContext& ctx) override {
+  Status OnBind(BindContext& ctx) override {
     auto rsi = ctx.frame.Rsi(rsi_period_);
     if (!rsi.ok()) return rsi.status();
     rsi_ = ctx.frame.Data(*rsi);
     return Status::Ok();
   }
 
-  void Detect(const BarContext& bar, OpportunitySink& out) override {
+  void OnDetect(const BarContext& bar, OpportunitySink& out) override {
     const uint32_t t = bar.bar;
     if (t == 0) return;
     const double now = rsi_[t], before = rsi_[t - 1];
     if (longs_ && before < oversold_ && now >= oversold_)
-      out.Emit(Side::kLong, now - before, "RSI_REVERSAL_UP", bar.Close());
+      out.Emit(Side::kLong, now - before, "RSI_REVERSAL_UP", Price{bar.Close()});
     else if (shorts_ && before > overbought_ && now <= overbought_)
-      out.Emit(Side::kShort, before - now, "RSI_REVERSAL_DOWN", bar.Close());
+      out.Emit(Side::kShort, before - now, "RSI_REVERSAL_DOWN", Price{bar.Close()});
   }
 
  private:

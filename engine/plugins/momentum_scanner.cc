@@ -17,7 +17,7 @@ class MomentumScanner final : public OpportunityWorker {
         longs_(p.GetString("direction") != "short_only"),
         shorts_(p.GetString("direction") != "long_only") {}
 
-  Status Bind(BindContext& ctx) override {
+  Status OnBind(BindContext& ctx) override {
     close_ = ctx.frame.Data(kCloseColumn);
     if (rsi_confirm_) {
       auto rsi = ctx.frame.Rsi(rsi_period_);
@@ -27,14 +27,14 @@ class MomentumScanner final : public OpportunityWorker {
     return Status::Ok();
   }
 
-  void Detect(const BarContext& bar, OpportunitySink& out) override {
+  void OnDetect(const BarContext& bar, OpportunitySink& out) override {
     const uint32_t t = bar.bar;
     if (t < period_ + 1) return;
     const double now = Roc(t), before = Roc(t - 1);
     if (longs_ && now >= threshold_ && before < threshold_ && Confirms(t, Side::kLong))
-      out.Emit(Side::kLong, now, "MOMENTUM_UP", close_[t]);
+      out.Emit(Side::kLong, now, "MOMENTUM_UP", Price{close_[t]});
     else if (shorts_ && now <= -threshold_ && before > -threshold_ && Confirms(t, Side::kShort))
-      out.Emit(Side::kShort, -now, "MOMENTUM_DOWN", close_[t]);
+      out.Emit(Side::kShort, -now, "MOMENTUM_DOWN", Price{close_[t]});
   }
 
  private:

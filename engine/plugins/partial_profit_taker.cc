@@ -16,13 +16,13 @@ class PartialProfitTaker final : public ExecutionWorker {
         first_target_r_(p.GetFloat("first_target_r")),
         buffer_(p.GetFloat("breakeven_buffer_bps") / 10000.0) {}
 
-  Status Bind(BindContext& ctx) override {
+  Status OnBind(BindContext& ctx) override {
     high_ = ctx.frame.Data(kHighColumn);
     low_ = ctx.frame.Data(kLowColumn);
     return Status::Ok();
   }
 
-  void Manage(const BarContext& bar, PositionActions& actions) override {
+  void OnManage(const BarContext& bar, PositionActions& actions) override {
     const PositionView& p = bar.ledger->position;
     if (!p.open) {
       tracked_ = OpportunityId{};
@@ -33,8 +33,8 @@ class PartialProfitTaker final : public ExecutionWorker {
       tracked_ = p.opportunity;
       tracked_bar_ = p.entry_bar;
       done_ = false;
-      entry_ = p.entry_price;
-      risk_ = std::fabs(p.entry_price - p.stop_loss);  // NaN without a stop: never triggers
+      entry_ = p.entry_price.v;
+      risk_ = p.stop_loss ? std::fabs(p.entry_price.v - p.stop_loss->v) : kNaN;  // NaN: never
     }
     if (done_ || !(risk_ > 0)) return;
     const bool is_long = p.side == Side::kLong;
@@ -45,9 +45,8 @@ class PartialProfitTaker final : public ExecutionWorker {
     if (take_half_) actions.ClosePartial(0.5, "first_target");
     if (breakeven_) {
       const double be = entry_ * (1 + Sign(p.side) * buffer_);
-      const bool improves =
-          std::isnan(p.stop_loss) || (is_long ? be > p.stop_loss : be < p.stop_loss);
-      if (improves) actions.MoveStop(be);
+      const bool improves = !p.stop_loss || (is_long ? be > p.stop_loss->v : be < p.stop_loss->v);
+      if (improves) actions.MoveStop(Price{be});
     }
   }
 

@@ -1,9 +1,12 @@
 // Small helpers for writing plugin manifests and registering built-ins.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -53,6 +56,33 @@ WorkerFactory Make() {
   };
 }
 
+// The skeleton of a context worker that makes one shared indicator column of a source column
+// (ema, rsi): params `period` and `source`; Bind resolves `source` among the columns visible to it
+// (BindContext::ResolveSource), Compute asks the frame's indicator cache (ContextFrame::Ema,
+// ContextFrame::Rsi), so a worker and a plugin that ask for the same indicator share the column.
+template <Result<ColumnId> (ContextFrame::*kIndicator)(int, ColumnId)>
+class SourcedIndicator final : public ContextWorker {
+ public:
+  explicit SourcedIndicator(const ParamSet& p)
+      : period_(static_cast<int>(p.GetInt("period"))), source_name_(p.GetString("source")) {}
+
+ protected:
+  Status OnBind(BindContext& ctx) override {
+    auto src = ctx.ResolveSource(source_name_);
+    if (!src.ok()) return src.status();
+    source_ = *src;
+    return Status::Ok();
+  }
+  Status OnCompute(ContextFrame& frame) override {
+    return (frame.*kIndicator)(period_, source_).status();
+  }
+
+ private:
+  int period_;
+  std::string source_name_;
+  ColumnId source_ = kCloseColumn;
+};
+
 // The spread fast EMA - slow EMA of the close on the frame's shared columns (both computed in
 // one pass when new): what an EMA-crossover worker (trend_follower, ema_cross_exit) reads.
 class EmaSpread {
@@ -76,6 +106,23 @@ class EmaSpread {
   const double* fast_ = nullptr;
   const double* slow_ = nullptr;
 };
+
+// Fixed-fractional risk sizing (fixed_risk_sizer, adaptive_risk_sizer): the size that loses
+// `risk_fraction` of `equity` when the stop is hit, capped so that the notional stays within
+// `max_leverage` x equity:
+//   size = min(equity x risk_fraction / |reference - stop|, equity x max_leverage / reference).
+// The NaN rule: no size (nullopt; the sizers reject with SIZE_ZERO) unless equity, the stop
+// distance |reference - stop| and the reference are positive numbers (NaN is none of them) and
+// the size comes out a positive, finite number.
+inline std::optional<Quantity> RiskSizedQuantity(Money equity, double risk_fraction,
+                                                 Price reference, Price stop, double max_leverage) {
+  const double distance = std::fabs(reference.v - stop.v);
+  if (!(distance > 0) || !(equity.v > 0) || !(reference.v > 0)) return std::nullopt;
+  const double size =
+      std::min(equity.v * risk_fraction / distance, equity.v * max_leverage / reference.v);
+  if (!(size > 0) || !std::isfinite(size)) return std::nullopt;
+  return Quantity{size};
+}
 
 // A factory for a worker type whose int param `lower` must be below its int param `upper` (e.g.
 // an EMA crossover's fast_period and slow_period); refuses otherwise, naming both values.

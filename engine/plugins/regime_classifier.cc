@@ -22,7 +22,7 @@ class RegimeClassifier final : public ContextWorker {
         volatility_lookback_(static_cast<int>(p.GetInt("volatility_lookback"))),
         volatile_ratio_(p.GetFloat("volatile_ratio")) {}
 
-  Status Compute(ContextFrame& frame) override {
+  Status OnCompute(ContextFrame& frame) override {
     auto ema = frame.Ema(ema_period_);
     if (!ema.ok()) return ema.status();
     auto atr = frame.Atr(atr_period_);

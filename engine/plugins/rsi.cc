@@ -3,28 +3,6 @@
 #include "engine/plugins/plugin_util.h"
 
 namespace s1mple::engine {
-namespace {
-
-class Rsi final : public ContextWorker {
- public:
-  explicit Rsi(const ParamSet& p)
-      : period_(static_cast<int>(p.GetInt("period"))), source_name_(p.GetString("source")) {}
-
-  Status Bind(BindContext& ctx) override {
-    auto src = ctx.ResolveSource(source_name_);
-    if (!src.ok()) return src.status();
-    source_ = *src;
-    return Status::Ok();
-  }
-  Status Compute(ContextFrame& frame) override { return frame.Rsi(period_, source_).status(); }
-
- private:
-  int period_;
-  std::string source_name_;
-  ColumnId source_ = kCloseColumn;
-};
-
-}  // namespace
 
 void RegisterRsi(PluginRegistry& r) {
   PluginManifest m;
@@ -33,11 +11,13 @@ void RegisterRsi(PluginRegistry& r) {
   m.subtype = "indicator";
   m.description =
       "Wilder's RSI (0..100): average gain and loss seeded with the simple mean of the first "
-      "`period` changes, then Wilder-smoothed.";
+      "`period` changes, then Wilder-smoothed. A flat window (no gain and no loss) gives 50, "
+      "the neutral value (TA-Lib gives 0 there); only gains give 100, only losses 0.";
   m.params = {plugin::Int("period", 14, 2, 10000, "bars of smoothing"),
               plugin::String("source", "close", "column to measure (see ema.source)")};
   m.produces_columns = {"rsi_<period>", "rsi_<period>_<source> (source not close)"};
-  plugin::MustRegister(r, std::move(m), plugin::Make<Rsi>());
+  plugin::MustRegister(r, std::move(m),
+                       plugin::Make<plugin::SourcedIndicator<&ContextFrame::Rsi>>());
 }
 
 }  // namespace s1mple::engine

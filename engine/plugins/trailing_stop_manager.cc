@@ -22,7 +22,7 @@ class TrailingStopManager final : public ExecutionWorker {
     structure_.swing_lookback = static_cast<int>(p.GetInt("swing_lookback"));
   }
 
-  Status Bind(BindContext& ctx) override {
+  Status OnBind(BindContext& ctx) override {
     high_ = ctx.frame.Data(kHighColumn);
     low_ = ctx.frame.Data(kLowColumn);
     close_ = ctx.frame.Data(kCloseColumn);
@@ -38,7 +38,7 @@ class TrailingStopManager final : public ExecutionWorker {
     return Status::Ok();
   }
 
-  void Manage(const BarContext& bar, PositionActions& actions) override {
+  void OnManage(const BarContext& bar, PositionActions& actions) override {
     const PositionView& p = bar.ledger->position;
     const uint32_t t = bar.bar;
     if (!p.open) {
@@ -50,8 +50,8 @@ class TrailingStopManager final : public ExecutionWorker {
       tracked_ = p.opportunity;
       tracked_bar_ = p.entry_bar;
       armed_ = !after_first_target_;
-      risk_ = std::fabs(p.entry_price - p.stop_loss);
-      entry_ = p.entry_price;
+      risk_ = p.stop_loss ? std::fabs(p.entry_price.v - p.stop_loss->v) : kNaN;
+      entry_ = p.entry_price.v;
       extreme_ = is_long ? high_[p.entry_bar] : low_[p.entry_bar];
       seen_ = p.entry_bar;
     }
@@ -67,9 +67,9 @@ class TrailingStopManager final : public ExecutionWorker {
     if (std::isnan(candidate)) return;
     // Only in the trade's favour, and never through the current close.
     const bool tighter =
-        std::isnan(p.stop_loss) || (is_long ? candidate > p.stop_loss : candidate < p.stop_loss);
+        !p.stop_loss || (is_long ? candidate > p.stop_loss->v : candidate < p.stop_loss->v);
     const bool valid = is_long ? candidate < close_[t] : candidate > close_[t];
-    if (tighter && valid) actions.MoveStop(candidate);
+    if (tighter && valid) actions.MoveStop(Price{candidate});
   }
 
  private:

@@ -16,9 +16,9 @@ class TrendFollower final : public OpportunityWorker {
         longs_(p.GetString("direction") != "short_only"),
         shorts_(p.GetString("direction") != "long_only") {}
 
-  Status Bind(BindContext& ctx) override { return spread_.Bind(ctx); }
+  Status OnBind(BindContext& ctx) override { return spread_.Bind(ctx); }
 
-  void Detect(const BarContext& bar, OpportunitySink& out) override {
+  void OnDetect(const BarContext& bar, OpportunitySink& out) override {
     const uint32_t t = bar.bar;
     if (t == 0) return;
     const double now = spread_.Now(t), before = spread_.Before(t);  // NaN compares false
@@ -27,8 +27,8 @@ class TrendFollower final : public OpportunityWorker {
     if (!up && !down) return;  // most bars
     const double close = bar.Close();
     const double score = std::fabs(now) / close * 100.0;  // separation in % of price
-    if (up) out.Emit(Side::kLong, score, "EMA_CROSS_UP", close);
-    if (down) out.Emit(Side::kShort, score, "EMA_CROSS_DOWN", close);
+    if (up) out.Emit(Side::kLong, score, "EMA_CROSS_UP", Price{close});
+    if (down) out.Emit(Side::kShort, score, "EMA_CROSS_DOWN", Price{close});
   }
 
  private:

@@ -16,7 +16,7 @@ class TwapEntry final : public PlanningWorker {
       : duration_ms_(p.GetInt("duration_minutes") * 60'000),
         max_slices_(static_cast<int32_t>(p.GetInt("max_slices"))) {}
 
-  Status Bind(BindContext& ctx) override {
+  Status OnBind(BindContext& ctx) override {
     const int64_t interval = structure::BarIntervalMs(ctx.frame.bars());
     // Bars covered by the duration (at least one); one slice per bar up to max_slices, evenly
     // spaced over the covered bars.
@@ -27,10 +27,10 @@ class TwapEntry final : public PlanningWorker {
     return Status::Ok();
   }
 
-  void Plan(const PlanningInput& in, TradePlan& plan) override {
+  void OnPlan(const PlanningInput& in, TradePlan& plan) override {
     plan.entry_type = OrderType::kMarket;
-    plan.entry_price = kNaN;
-    plan.reference_price = in.bar->Close();
+    plan.entry_price.reset();
+    plan.reference_price = Price{in.bar->Close()};
     plan.slices = slices_;
     plan.slice_interval_bars = interval_bars_;
   }

@@ -24,7 +24,7 @@ class VolatilitySpikeDetector final : public ThreatWorker {
 
   // Precomputes, for every bar, the percentile ranks of the spike measure (true range / previous
   // ATR) and of the ATR in % of the close over the last `lookback` bars.
-  Status Bind(BindContext& ctx) override {
+  Status OnBind(BindContext& ctx) override {
     auto atr_id = ctx.frame.Atr(atr_period_);
     if (!atr_id.ok()) return atr_id.status();
     const auto atr = ctx.frame.Column(*atr_id);
@@ -50,7 +50,7 @@ class VolatilitySpikeDetector final : public ThreatWorker {
     return Status::Ok();
   }
 
-  void Assess(const BarContext& bar, ThreatSink& out) override {
+  void OnAssess(const BarContext& bar, ThreatSink& out) override {
     const uint32_t t = bar.bar;
     const double rank = spike_rank_[t];
     if (rank >= threshold_) {

@@ -11,7 +11,7 @@ class VolumeAverage final : public ContextWorker {
  public:
   explicit VolumeAverage(const ParamSet& p) : period_(static_cast<int>(p.GetInt("period"))) {}
 
-  Status Compute(ContextFrame& frame) override {
+  Status OnCompute(ContextFrame& frame) override {
     auto sma = structure::EnsureVolumeSma(frame, period_);
     if (!sma.ok()) return sma.status();
     const std::string name = "volume_ratio_" + std::to_string(period_);

@@ -2,10 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/data.h"
-#include "engine/operation.h"
-#include "engine/overrides.h"
-#include "engine/result.h"
+#include "engine/job.h"
 
 namespace s1mple::runner {
 namespace {
@@ -19,12 +16,14 @@ JobOutput Deterministic(std::string reason) {
   return out;
 }
 
+// The runner's side of a backtest job: the artifacts by role and the overrides text; the job
+// itself runs through engine::JobRunner, as it does in the producer (engine/job.h).
 class BacktestExecutor final : public JobExecutor {
  public:
-  explicit BacktestExecutor(BacktestExecutorOptions options) : options_(options) {}
+  explicit BacktestExecutor(BacktestExecutorOptions options) : jobs_(RunnerOptions(options)) {}
 
   JobOutput Execute(const JobInput& job, const ArtifactLookup& artifacts) override {
-    std::string origin = "job " + job.sweep + "/" + std::to_string(job.index);
+    const std::string origin = "job " + job.sweep + "/" + std::to_string(job.index);
     auto text = [&](const std::string& role) -> const std::string* {
       auto it = job.artifacts.find(role);
       return it == job.artifacts.end() ? nullptr : artifacts(it->second);
@@ -35,60 +34,40 @@ class BacktestExecutor final : public JobExecutor {
     if (!operation || !blueprint)
       return Deterministic("bad config: " + origin +
                            ": the sweep has no operation or blueprint artifact");
-    nlohmann::json overrides = nlohmann::json::parse(job.overrides, nullptr, false);
-    if (overrides.is_discarded() || !overrides.is_object()) {
+    const nlohmann::json overrides = nlohmann::json::parse(job.overrides, nullptr, false);
+    if (overrides.is_discarded() || !overrides.is_object())
       return Deterministic("bad config: " + origin + ": overrides are not a JSON object");
+    eng::JobSpec spec;
+    spec.origin = origin;
+    spec.operation_yaml = *operation;
+    spec.blueprint_yaml = *blueprint;
+    if (operators) spec.operators_yaml = *operators;
+    spec.overrides = &overrides;
+    std::string csv_key;
+    if (auto it = job.artifacts.find("data"); it != job.artifacts.end()) {
+      spec.csv = artifacts(it->second);  // nullptr when not sent: the job fails, naming it
+      csv_key = "csv-sha256:" + it->second;
+      spec.csv_key = csv_key;
     }
-    auto texts =
-        eng::ApplyOverrides({*blueprint, operators ? *operators : std::string()}, overrides);
-    if (!texts.ok())
-      return Deterministic("bad config: " + origin + ": " + texts.status().message());
-    auto config =
-        eng::ParseOperationTexts(*operation, texts->blueprint_yaml, texts->operators_yaml, origin);
-    if (!config.ok()) return Deterministic("bad config: " + config.status().message());
-    if (config->links.size() != 1)
-      return Deterministic("bad config: " + origin + ": expected one strategy link");
-    const eng::StrategyLink& link = config->links[0];
-    auto bars = Bars(link.environment.data, job, text("data"), origin);
-    if (!bars.ok()) return Deterministic("bad config: " + bars.status().message());
-    auto result = eng::RunBacktest(link, **bars);
-    if (!result.ok()) return Deterministic("backtest failed: " + result.status().message());
-    eng::JsonOptions jo;
-    jo.max_equity_points = options_.max_equity_points;
-    jo.include_trades = options_.include_trades;
-    jo.max_trades = options_.max_trades;
+    eng::JobResult r = jobs_.Run(spec);
+    if (!r.ok()) return Deterministic(r.FailureReason());
     JobOutput out;
     out.ok = true;
-    out.result = eng::ToJson(*result, jo).dump();
+    out.result = r.result.dump();
     return out;
   }
 
  private:
-  // The bars of `spec`, parsed or generated once per worker process.
-  Result<std::shared_ptr<const eng::BarSeries>> Bars(const eng::DataSpec& spec, const JobInput& job,
-                                                     const std::string* csv,
-                                                     const std::string& origin) {
-    std::string key;
-    if (spec.source == eng::DataSpec::Source::kCsv) {
-      auto it = job.artifacts.find("data");
-      if (it == job.artifacts.end() || !csv)
-        return Status::InvalidArgument(origin + ": csv data but no data artifact");
-      key = "csv-sha256:" + it->second;
-    } else {
-      key = spec.CacheKey();
-    }
-    auto hit = cache_.find(key);
-    if (hit != cache_.end()) return hit->second;
-    auto bars = spec.source == eng::DataSpec::Source::kCsv
-                    ? eng::ParseCsvBars(*csv, origin + " data")
-                    : eng::GenerateSyntheticBars(spec);
-    if (!bars.ok()) return bars.status();
-    cache_[key] = *bars;
-    return *bars;
+  static eng::JobRunnerOptions RunnerOptions(const BacktestExecutorOptions& o) {
+    eng::JobRunnerOptions jo;
+    jo.json.max_equity_points = o.max_equity_points;
+    jo.json.include_trades = o.include_trades;
+    jo.json.max_trades = o.max_trades;
+    jo.read_data_files = false;  // a runner has only the artifacts it was sent
+    return jo;
   }
 
-  BacktestExecutorOptions options_;
-  std::map<std::string, std::shared_ptr<const eng::BarSeries>> cache_;
+  eng::JobRunner jobs_;  // keeps the parsed data sets of this worker process
 };
 
 }  // namespace

@@ -7,13 +7,13 @@
 //   operators  (optional) operators.yaml text; absent = the engine's defaults
 //   data       (optional) CSV bytes, required when the operation's data source is csv
 // + the job's overrides (engine/overrides.h ApplyOverrides on blueprint and operators).
-// Bad overrides, a config the engine refuses, or data that does not parse are deterministic
-// failures ("bad config: ..."), as are errors the engine reports while running ("backtest
-// failed: ..."). Data sets are parsed once per worker process and kept (keyed by the data
-// artifact's hash, or by the synthetic spec's CacheKey).
+// The job runs through engine::JobRunner (engine/job.h), the pipeline the producer's in-process
+// runner uses too. Bad overrides, a config the engine refuses, or data that does not parse are
+// deterministic failures ("bad config: ..."), as are errors the engine reports while running
+// ("backtest failed: ..."). Data sets are parsed once per worker process and kept by the
+// executor's JobRunner (keyed by the data artifact's hash, or by the synthetic spec's CacheKey).
 #pragma once
 
-#include <map>
 #include <memory>
 #include <string>
 

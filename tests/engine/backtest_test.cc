@@ -1,5 +1,5 @@
-// The bar loop: fills, intrabar rules, fees and slippage, operators, events, threats,
-// determinism.
+// The bar loop end to end: workers' actions reaching the exchange, operators, events, threats,
+// determinism. The exchange's fill rules on their own: exchange_test.cc.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -38,256 +38,13 @@ std::string Blueprint(const std::string& signals, const std::string& plan,
          plan + "}\n" + extra;
 }
 
-const std::string kCosts = "      fees_bps: 10\n      slippage_bps: 10\n";
-
 std::vector<Ohlc> Flat(size_t n, double p = 100) {
   return std::vector<Ohlc>(n, Ohlc{p, p + 1, p - 1, p});
 }
 
-TEST(Exchange, MarketEntryAtNextOpenWithSlippageAndTargetAsLimit) {
-  auto rows = Flat(2);
-  rows.push_back({101, 103, 100.5, 102});
-  rows.push_back({102, 108, 101.5, 107});
-  rows.push_back({107, 107, 106, 106.5});
-  Harness h;
-  auto r = h.Run(Blueprint("'1:long:1'", "stop_offset: 5, target_offset: 6, size: 10"),
-                 MakeBars(rows), "", kCosts);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  ASSERT_EQ(r->trades.size(), 1u);
-  const Trade& t = r->trades[0];
-  EXPECT_DOUBLE_EQ(t.entry_price.v, 101 * 1.001);
-  EXPECT_DOUBLE_EQ(t.exit_price.v, 106);  // target 100 + 6, a limit: no slippage
-  EXPECT_EQ(t.exit_reason, "take_profit");
-  EXPECT_EQ(t.side, Side::kLong);
-  EXPECT_EQ(t.opportunity.v, 1u);
-  EXPECT_EQ(t.entry_bar, 2u);
-  EXPECT_EQ(t.exit_bar, 3u);
-  const double fees = 10 * 101.101 * 0.001 + 10 * 106 * 0.001;
-  EXPECT_NEAR(t.pnl.v, (106 - 101.101) * 10 - fees, 1e-9);
-  EXPECT_NEAR(r->equity.back().equity, 10000 + t.pnl.v, 1e-9);
-  // bar 2 marked at its close: cash after buying 10 at 101.101 plus the fee, plus 10 x 102
-  EXPECT_NEAR(r->equity[2].equity, 10000 - 10 * 101.101 - 10 * 101.101 * 0.001 + 10 * 102, 1e-9);
-}
-
-TEST(Exchange, StopAndTargetInOneBarFillsTheStopFirst) {
-  auto rows = Flat(2);
-  rows.push_back({101, 103, 100.5, 102});
-  rows.push_back({101, 107, 94, 100});  // touches 95 (stop) and 106 (target)
-  rows.push_back({100, 101, 99, 100});
-  Harness h;
-  auto r = h.Run(Blueprint("'1:long:1'", "stop_offset: 5, target_offset: 6, size: 10"),
-                 MakeBars(rows), "", kCosts);
-  ASSERT_TRUE(r.ok());
-  ASSERT_EQ(r->trades.size(), 1u);
-  EXPECT_EQ(r->trades[0].exit_reason, "stop_loss");
-  EXPECT_DOUBLE_EQ(r->trades[0].exit_price.v, 95 * 0.999);
-}
-
-TEST(Exchange, GapThroughTheStopFillsAtTheOpen) {
-  auto rows = Flat(2);
-  rows.push_back({101, 103, 100.5, 102});
-  rows.push_back({90, 91, 89, 90});
-  Harness h;
-  auto r = h.Run(Blueprint("'1:long:1'", "stop_offset: 5, size: 10"), MakeBars(rows), "", kCosts);
-  ASSERT_TRUE(r.ok());
-  ASSERT_EQ(r->trades.size(), 1u);
-  EXPECT_DOUBLE_EQ(r->trades[0].exit_price.v, 90 * 0.999);
-}
-
-TEST(Exchange, LimitEntryFillsWhenPriceTradesThroughIt) {
-  auto rows = Flat(3);                // bar 2 low 99: above the 98 limit
-  rows.push_back({99, 100, 97, 99});  // fills at 98
-  rows.push_back({99, 100, 98.5, 99.5});
-  Harness h;
-  auto r = h.Run(Blueprint("'1:long:1'", "entry: limit, entry_offset: -2, size: 10"),
-                 MakeBars(rows), "", kCosts);
-  ASSERT_TRUE(r.ok());
-  ASSERT_EQ(r->trades.size(), 1u);
-  EXPECT_EQ(r->trades[0].entry_bar, 3u);
-  EXPECT_DOUBLE_EQ(r->trades[0].entry_price.v, 98);  // limit: no slippage
-  EXPECT_EQ(r->trades[0].exit_reason, "end_of_data");
-}
-
-TEST(Exchange, StopEntryFillsOnTheBreakout) {
-  auto rows = Flat(3);
-  rows.push_back({100.5, 104, 100, 103});  // breaks 102
-  rows.push_back({103, 104, 102, 103});
-  Harness h;
-  auto r = h.Run(Blueprint("'1:long:1'", "entry: stop, entry_offset: 2, size: 10"), MakeBars(rows),
-                 "", kCosts);
-  ASSERT_TRUE(r.ok());
-  ASSERT_EQ(r->trades.size(), 1u);
-  EXPECT_EQ(r->trades[0].entry_bar, 3u);
-  EXPECT_DOUBLE_EQ(r->trades[0].entry_price.v, 102 * 1.001);
-}
-
-TEST(Exchange, ShortTradeProfitsWhenPriceFalls) {
-  auto rows = Flat(2);
-  rows.push_back({101, 101.5, 100, 100.5});
-  rows.push_back({100, 100, 93, 94});  // target 94
-  Harness h;
-  auto r = h.Run(Blueprint("'1:short:1'", "stop_offset: 5, target_offset: 6, size: 10"),
-                 MakeBars(rows), "", kCosts);
-  ASSERT_TRUE(r.ok());
-  ASSERT_EQ(r->trades.size(), 1u);
-  const Trade& t = r->trades[0];
-  EXPECT_EQ(t.side, Side::kShort);
-  EXPECT_DOUBLE_EQ(t.entry_price.v, 101 * 0.999);
-  EXPECT_DOUBLE_EQ(t.exit_price.v, 94);
-  EXPECT_NEAR(t.pnl.v, (100.899 - 94) * 10 - (10 * 100.899 + 10 * 94) * 0.001, 1e-9);
-  EXPECT_NEAR(r->equity.back().equity, 10000 + t.pnl.v, 1e-9);
-}
-
-TEST(Exchange, PartialExitIsATradeWithTheSameOpportunity) {
-  auto rows = Flat(2);
-  rows.push_back({101, 103, 100.5, 102});
-  rows.push_back({104, 105, 103, 104});
-  rows.push_back({105, 106, 104, 105});
-  Harness h;
-  auto r =
-      h.Run(Blueprint("'1:long:1'", "size: 10",
-                      "execution_workers:\n  position_management:\n    - plugin: test_manager\n"
-                      "      triggers: [on_context_ready]\n      params: {close_fraction: 0.5}\n"),
-            MakeBars(rows));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  ASSERT_EQ(r->trades.size(), 2u);
-  EXPECT_EQ(r->trades[0].exit_reason, "partial_exit");
-  EXPECT_DOUBLE_EQ(r->trades[0].size.v, 5);
-  EXPECT_DOUBLE_EQ(r->trades[0].exit_price.v, 104);  // next open after the decision on bar 2
-  EXPECT_EQ(r->trades[1].exit_reason, "end_of_data");
-  EXPECT_DOUBLE_EQ(r->trades[1].size.v, 5);
-  EXPECT_EQ(r->trades[0].opportunity, r->trades[1].opportunity);
-}
-
-// ---- the fill bar of an intrabar entry: its stop, not its target ----------------------------
-
-TEST(Exchange, LimitEntryTakesNoTargetOnItsFillBar) {
-  auto rows = Flat(3);                      // signal on bar 1 (close 100): buy limit 98
-  rows.push_back({99, 100.5, 97, 99});      // fills at 98; the target 100 is touched too
-  rows.push_back({99, 100.2, 98.5, 99.5});  // the target, on the next bar
-  Harness h;
-  auto r = h.Run(Blueprint("'1:long:1'",
-                           "entry: limit, entry_offset: -2, stop_offset: 3, target_offset: 2, "
-                           "size: 10"),
-                 MakeBars(rows));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  ASSERT_EQ(r->trades.size(), 1u);
-  EXPECT_EQ(r->trades[0].entry_bar, 3u);
-  EXPECT_DOUBLE_EQ(r->trades[0].entry_price.v, 98);
-  EXPECT_EQ(r->trades[0].exit_reason, "take_profit");
-  EXPECT_EQ(r->trades[0].exit_bar, 4u);
-  EXPECT_DOUBLE_EQ(r->trades[0].exit_price.v, 100);
-}
-
-TEST(Exchange, ShortStopEntryTakesNoTargetOnItsFillBar) {
-  auto rows = Flat(3);                     // signal on bar 1: sell stop 98, target 97
-  rows.push_back({99.5, 100, 96.5, 97});   // fills at 98; the target is touched too
-  rows.push_back({97.2, 97.5, 96.8, 97});  // the target, on the next bar
-  Harness h;
-  auto r =
-      h.Run(Blueprint("'1:short:1'", "entry: stop, entry_offset: -2, target_offset: 1, size: 10"),
-            MakeBars(rows));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  ASSERT_EQ(r->trades.size(), 1u);
-  EXPECT_EQ(r->trades[0].entry_bar, 3u);
-  EXPECT_DOUBLE_EQ(r->trades[0].entry_price.v, 98);
-  EXPECT_EQ(r->trades[0].exit_reason, "take_profit");
-  EXPECT_EQ(r->trades[0].exit_bar, 4u);
-  EXPECT_DOUBLE_EQ(r->trades[0].exit_price.v, 97);
-}
-
-TEST(Exchange, LimitEntryCanStopOutOnItsFillBar) {
-  auto rows = Flat(3);                  // buy limit 98, stop 96, target 100
-  rows.push_back({99, 100.5, 95, 96});  // fills at 98, then touches both: the stop
-  rows.push_back({96, 97, 95, 96});
-  Harness h;
-  auto r = h.Run(Blueprint("'1:long:1'",
-                           "entry: limit, entry_offset: -2, stop_offset: 2, target_offset: 2, "
-                           "size: 10"),
-                 MakeBars(rows), "", kCosts);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  ASSERT_EQ(r->trades.size(), 1u);
-  EXPECT_EQ(r->trades[0].entry_bar, 3u);
-  EXPECT_EQ(r->trades[0].exit_bar, 3u);
-  EXPECT_EQ(r->trades[0].exit_reason, "stop_loss");
-  EXPECT_DOUBLE_EQ(r->trades[0].exit_price.v, 96 * 0.999);
-}
-
-TEST(Exchange, MarketEntryCanTakeItsTargetOnItsFillBar) {
-  auto rows = Flat(2);                     // signal on bar 1 (close 100): stop 95, target 106
-  rows.push_back({101, 107, 100.5, 106});  // enters at the open, reaches the target
-  rows.push_back({106, 107, 105, 106});
-  Harness h;
-  auto r =
-      h.Run(Blueprint("'1:long:1'", "stop_offset: 5, target_offset: 6, size: 10"), MakeBars(rows));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  ASSERT_EQ(r->trades.size(), 1u);
-  EXPECT_EQ(r->trades[0].entry_bar, 2u);
-  EXPECT_EQ(r->trades[0].exit_bar, 2u);
-  EXPECT_EQ(r->trades[0].exit_reason, "take_profit");
-  EXPECT_DOUBLE_EQ(r->trades[0].exit_price.v, 106);
-}
-
-// ---- slices of an opportunity whose position closed ---------------------------------------
-
-TEST(Exchange, StopLossCancelsTheOpportunitysRemainingSlices) {
-  auto rows = Flat(3);                   // 3 slices of 10 at bars 2, 4, 6; stop 97
-  rows.push_back({100, 100.5, 96, 97});  // bar 3: stopped out after the first slice
-  for (int i = 0; i < 5; ++i) rows.push_back({97, 98, 96.5, 97});
-  Harness h;
-  auto r = h.Run(Blueprint("'1:long:1'", "stop_offset: 3, size: 30, slices: 3, slice_interval: 2"),
-                 MakeBars(rows));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  ASSERT_EQ(r->trades.size(), 1u);  // the slices due on bars 4 and 6 never fill
-  EXPECT_EQ(r->trades[0].exit_reason, "stop_loss");
-  EXPECT_DOUBLE_EQ(r->trades[0].size.v, 10);
-  EXPECT_EQ(r->trades[0].exit_bar, 3u);
-  for (size_t t = 3; t < r->equity.size(); ++t)  // flat from the stop on
-    EXPECT_DOUBLE_EQ(r->equity[t].equity, r->equity[3].equity) << t;
-}
-
-TEST(Exchange, CloseFillsBeforeADueSliceAndCancelsTheRemainingSlices) {
-  // Slices of 10 at bars 2, 3, 4; the worker closes on bar 2: the exit at bar 3's open comes
-  // before that bar's slice and closes the position, so the slices of bars 3 and 4 are dropped.
-  auto rows = Flat(2);
-  rows.push_back({100, 101, 99, 100});
-  rows.push_back({102, 103, 101, 102});
-  for (int i = 0; i < 3; ++i) rows.push_back({102, 103, 101, 102});
-  Harness h;
-  auto r =
-      h.Run(Blueprint("'1:long:1'", "size: 30, slices: 3",
-                      "execution_workers:\n  position_management:\n    - plugin: test_manager\n"
-                      "      triggers: [on_context_ready]\n      params: {close_fraction: 1}\n"),
-            MakeBars(rows));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  ASSERT_EQ(r->trades.size(), 1u);
-  EXPECT_EQ(r->trades[0].exit_reason, "close");  // CloseAll without a reason
-  EXPECT_DOUBLE_EQ(r->trades[0].size.v, 10);
-  EXPECT_EQ(r->trades[0].exit_bar, 3u);
-  EXPECT_DOUBLE_EQ(r->trades[0].exit_price.v, 102);
-  EXPECT_DOUBLE_EQ(r->equity.back().equity, 10000 + 10 * (102 - 100));
-}
-
-TEST(Exchange, PartialExitKeepsTheRemainingSlices) {
-  auto rows = Flat(2);  // slices of 10 at bars 2, 3, 4; half of the first closed on bar 3
-  for (int i = 0; i < 4; ++i) rows.push_back({100, 101, 99, 100});
-  Harness h;
-  auto r =
-      h.Run(Blueprint("'1:long:1'", "size: 30, slices: 3",
-                      "execution_workers:\n  position_management:\n    - plugin: test_manager\n"
-                      "      triggers: [on_context_ready]\n      params: {close_fraction: 0.5}\n"),
-            MakeBars(rows));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  ASSERT_EQ(r->trades.size(), 2u);
-  EXPECT_EQ(r->trades[0].exit_reason, "partial_exit");
-  EXPECT_DOUBLE_EQ(r->trades[0].size.v, 5);
-  EXPECT_EQ(r->trades[1].exit_reason, "end_of_data");
-  EXPECT_DOUBLE_EQ(r->trades[1].size.v, 25);  // 5 + the slices of bars 3 and 4
-}
-
 // ---- the worker's reason for a close --------------------------------------------------------
 
-TEST(Exchange, WorkerCloseReasonBecomesTheExitReason) {
+TEST(BarLoop, WorkerCloseReasonBecomesTheExitReason) {
   auto rows = Flat(2);
   for (int i = 0; i < 4; ++i) rows.push_back({100, 101, 99, 100});
   auto manager = [](const std::string& params) {
@@ -337,7 +94,8 @@ TEST(Operators, CollectAllRanksOpportunitiesByScoreEventDrivenTakesThemAsTheyCom
   ASSERT_EQ(events->trades.size(), 1u);
   EXPECT_EQ(events->trades[0].side, Side::kLong);
   EXPECT_EQ(events->causality.opportunities_rejected, 1);
-  EXPECT_EQ(events->causality.top_rejection_reasons.at(0).threat_type, "ENTRY_PENDING");
+  EXPECT_EQ(events->causality.top_rejection_reasons.at(0).reason, "ENTRY_PENDING");
+  EXPECT_FALSE(events->causality.top_rejection_reasons.at(0).by_threat);
 }
 
 TEST(Events, EventDrivenWorkerRunsOnItsWiringOnly) {
@@ -389,7 +147,8 @@ TEST(Threats, DrawdownMonitorRejectsLaterEntriesWithItsThreat) {
   EXPECT_EQ(r->causality.opportunities_rejected, 2);
   EXPECT_EQ(r->causality.threats_detected, 1);  // one standing threat, one id
   ASSERT_EQ(r->causality.top_rejection_reasons.size(), 1u);
-  EXPECT_EQ(r->causality.top_rejection_reasons[0].threat_type, "MAX_DRAWDOWN_BREACHED");
+  EXPECT_EQ(r->causality.top_rejection_reasons[0].reason, "MAX_DRAWDOWN_BREACHED");
+  EXPECT_TRUE(r->causality.top_rejection_reasons[0].by_threat);
   EXPECT_EQ(r->causality.top_rejection_reasons[0].count, 2);
   ASSERT_EQ(r->opportunities.size(), 3u);
   EXPECT_TRUE(r->opportunities[0].accepted);

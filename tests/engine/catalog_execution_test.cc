@@ -15,9 +15,9 @@ void OpenLong(Harness& h, double entry, double stop, uint32_t entry_bar, uint32_
   PositionView& p = h.ledger.position;
   p.open = true;
   p.side = Side::kLong;
-  p.size = p.initial_size = 10;
-  p.entry_price = entry;
-  p.stop_loss = stop;
+  p.size = p.initial_size = Quantity{10};
+  p.entry_price = Price{entry};
+  p.stop_loss = Price{stop};
   p.entry_bar = entry_bar;
   p.opportunity = OpportunityId{opp};
 }
@@ -39,8 +39,8 @@ TEST(PartialProfitTaker, HalfOffAndBreakevenAtTheFirstTargetOnce) {
   w->Manage(h.At(3), a2);
   EXPECT_EQ(a2.closes, std::vector<double>{0.5});
   EXPECT_EQ(a2.stops, std::vector<double>{100});
-  h.ledger.position.stop_loss = 100;
-  h.ledger.position.size = 5;
+  h.ledger.position.stop_loss = Price{100};
+  h.ledger.position.size = Quantity{5};
   w->Manage(h.At(4), a3);
   EXPECT_TRUE(a3.closes.empty());
   EXPECT_TRUE(a3.stops.empty());
@@ -79,9 +79,9 @@ TEST(TrailingStopManager, MovesOnlyInTheTradesFavour) {
     ActionRecorder a;
     w->Manage(h.At(t), a);
     for (double s : a.stops) {
-      EXPECT_GT(s, h.ledger.position.stop_loss) << "bar " << t << " loosened the stop";
+      EXPECT_GT(s, V(h.ledger.position.stop_loss)) << "bar " << t << " loosened the stop";
       EXPECT_LT(s, h.bars.close[t]) << "bar " << t;
-      h.ledger.position.stop_loss = s;  // what the engine applies next bar
+      h.ledger.position.stop_loss = Price{s};  // what the engine applies next bar
       moves.emplace_back(t, s);
     }
   }
@@ -131,7 +131,7 @@ TEST(TrailingStopManager, TrailsBehindTheLastSwingLow) {
     w->Manage(h.At(t), a);
     for (double s : a.stops) {
       moves.emplace_back(t, s);
-      h.ledger.position.stop_loss = s;
+      h.ledger.position.stop_loss = Price{s};
     }
   }
   ASSERT_EQ(moves.size(), 2u);

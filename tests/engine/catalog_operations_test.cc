@@ -42,7 +42,7 @@ void Print(const std::string& name, const BacktestResult& r) {
             << "%, opportunities " << r.causality.opportunities_detected << ", rejected "
             << r.causality.opportunities_rejected << " (";
   for (const auto& rc : r.causality.top_rejection_reasons)
-    std::cout << rc.threat_type << " " << rc.count << " ";
+    std::cout << rc.reason << " " << rc.count << " ";
   std::cout << ")\n";
 }
 
@@ -87,7 +87,7 @@ TEST(CatalogOperations, SmartDcaBuysInTranchesAdaptedByEvents) {
   // planner assumes no risk): rejections for too much risk prove the wiring delivers.
   int64_t too_risky = 0;
   for (const auto& rc : ran.result.causality.top_rejection_reasons)
-    if (rc.threat_type == "DCA_RISK_TOO_HIGH") too_risky = rc.count;
+    if (rc.reason == "DCA_RISK_TOO_HIGH") too_risky = rc.count;
   EXPECT_GT(too_risky, 0);
   // The same operation with the StandardWorker planner (the seeds' implicit_chain variant)
   // trades differently: the events change the tranches.

@@ -11,7 +11,7 @@ TradePlan RunPlan(Harness& h, PlanningWorker& w, const Opportunity& opp, uint32_
                   TradePlan plan = {}) {
   const BarContext bar = h.At(t);
   plan.side = opp.side;
-  if (std::isnan(plan.reference_price)) plan.reference_price = opp.reference_price;
+  if (!plan.reference_price) plan.reference_price = opp.reference_price;
   PlanningInput in{&bar, &opp, PlanningPhase::kEntry};
   w.Plan(in, plan);
   return plan;
@@ -20,9 +20,9 @@ TradePlan RunPlan(Harness& h, PlanningWorker& w, const Opportunity& opp, uint32_
 Opportunity Opp(Side side, double ref, double zone_low = kNaN, double zone_high = kNaN) {
   Opportunity o;
   o.side = side;
-  o.reference_price = ref;
-  o.zone_low = zone_low;
-  o.zone_high = zone_high;
+  o.reference_price = PriceOrNone(ref);
+  o.zone_low = PriceOrNone(zone_low);
+  o.zone_high = PriceOrNone(zone_high);
   return o;
 }
 
@@ -35,16 +35,16 @@ TEST(LimitEntryAtFvg, MidpointOrNearEdgeWithStopBeyondTheGap) {
   auto mid = Planner("{plugin: limit_entry_at_fvg}", PlanningPhase::kEntry);
   TradePlan p = RunPlan(h, *mid, Opp(Side::kLong, 102, 100, 101), 2);
   EXPECT_EQ(p.entry_type, OrderType::kLimit);
-  EXPECT_DOUBLE_EQ(p.entry_price, 100.5);
-  EXPECT_DOUBLE_EQ(p.reference_price, 100.5);
-  EXPECT_DOUBLE_EQ(p.stop_loss, 100 * (1 - 0.0005));  // 5 bps below the gap
+  EXPECT_DOUBLE_EQ(V(p.entry_price), 100.5);
+  EXPECT_DOUBLE_EQ(V(p.reference_price), 100.5);
+  EXPECT_DOUBLE_EQ(V(p.stop_loss), 100 * (1 - 0.0005));  // 5 bps below the gap
   EXPECT_EQ(p.expiry_bars, 12);
   auto edge = Planner("{plugin: limit_entry_at_fvg, params: {entry_at_midpoint: false}}",
                       PlanningPhase::kEntry);
-  EXPECT_DOUBLE_EQ(RunPlan(h, *edge, Opp(Side::kLong, 102, 100, 101), 2).entry_price, 101);
+  EXPECT_DOUBLE_EQ(V(RunPlan(h, *edge, Opp(Side::kLong, 102, 100, 101), 2).entry_price), 101);
   TradePlan s = RunPlan(h, *edge, Opp(Side::kShort, 99, 100, 101), 2);
-  EXPECT_DOUBLE_EQ(s.entry_price, 100);
-  EXPECT_DOUBLE_EQ(s.stop_loss, 101 * (1 + 0.0005));
+  EXPECT_DOUBLE_EQ(V(s.entry_price), 100);
+  EXPECT_DOUBLE_EQ(V(s.stop_loss), 101 * (1 + 0.0005));
   TradePlan none = RunPlan(h, *mid, Opp(Side::kLong, 102), 2);
   EXPECT_TRUE(none.rejected);
   EXPECT_EQ(none.reject_reason, "NO_FVG_ZONE");
@@ -104,14 +104,14 @@ TEST(LiquidityTargetExit, StopBelowTheOrderBlockTargetAtLiquidity) {
   h.Bind(*loose);
   TradePlan ok = RunPlan(h, *loose, Opp(Side::kLong, 101.8), 7);
   ASSERT_FALSE(ok.rejected);
-  EXPECT_DOUBLE_EQ(ok.stop_loss, 98 * (1 - buf));
-  EXPECT_DOUBLE_EQ(ok.take_profit, 105 * (1 - buf));
+  EXPECT_DOUBLE_EQ(V(ok.stop_loss), 98 * (1 - buf));
+  EXPECT_DOUBLE_EQ(V(ok.take_profit), 105 * (1 - buf));
   // Bar 9: the order block 98.5 .. 100 gives the stop; no liquidity is left above, so the
   // target is fallback_risk_reward (2) x the risk.
   TradePlan ob = RunPlan(h, *strict, Opp(Side::kLong, 104.5), 9);
   ASSERT_FALSE(ob.rejected);
-  EXPECT_DOUBLE_EQ(ob.stop_loss, 98.5 * (1 - buf));
-  EXPECT_DOUBLE_EQ(ob.take_profit, 104.5 + 2 * (104.5 - 98.5 * (1 - buf)));
+  EXPECT_DOUBLE_EQ(V(ob.stop_loss), 98.5 * (1 - buf));
+  EXPECT_DOUBLE_EQ(V(ob.take_profit), 104.5 + 2 * (104.5 - 98.5 * (1 - buf)));
   // Without stop_below_order_block the earlier planner's stop (e.g. beyond the gap) is kept.
   auto keep = Planner(
       "{plugin: liquidity_target_exit, params: {swing_lookback: 2, stop_below_order_block: false, "
@@ -119,10 +119,10 @@ TEST(LiquidityTargetExit, StopBelowTheOrderBlockTargetAtLiquidity) {
       PlanningPhase::kExit);
   h.Bind(*keep);
   TradePlan with_stop;
-  with_stop.stop_loss = 103;
+  with_stop.stop_loss = Price{103};
   TradePlan kept = RunPlan(h, *keep, Opp(Side::kLong, 104.5), 9, with_stop);
-  EXPECT_DOUBLE_EQ(kept.stop_loss, 103);
-  EXPECT_DOUBLE_EQ(kept.take_profit, 104.5 + 3 * 1.5);
+  EXPECT_DOUBLE_EQ(V(kept.stop_loss), 103);
+  EXPECT_DOUBLE_EQ(V(kept.take_profit), 104.5 + 3 * 1.5);
 }
 
 TEST(LiquidityTargetExit, NoLevelOnTheLossSideIsRejected) {
@@ -141,23 +141,23 @@ TEST(AdaptiveRiskSizer, HalvesTheSizeWhileAThreatStands) {
       "reduce_on_high_threat: true, max_leverage: 10}}",
       PlanningPhase::kSize);
   TradePlan plan;
-  plan.stop_loss = 99;  // 1 below the entry of 100: 1% of 10000 = 100 units
-  EXPECT_DOUBLE_EQ(RunPlan(h, *w, Opp(Side::kLong, 100), 1, plan).size, 100);
+  plan.stop_loss = Price{99};  // 1 below the entry of 100: 1% of 10000 = 100 units
+  EXPECT_DOUBLE_EQ(V(RunPlan(h, *w, Opp(Side::kLong, 100), 1, plan).size), 100);
   Threat low;
   low.type = "SOMETHING_MINOR";
   low.severity = Severity::kLow;
   h.threats = {low};
-  EXPECT_DOUBLE_EQ(RunPlan(h, *w, Opp(Side::kLong, 100), 1, plan).size, 100);
+  EXPECT_DOUBLE_EQ(V(RunPlan(h, *w, Opp(Side::kLong, 100), 1, plan).size), 100);
   Threat risk;
   risk.type = "MARKET_RISK_HIGH";
   risk.severity = Severity::kMedium;
   h.threats = {low, risk};
-  EXPECT_DOUBLE_EQ(RunPlan(h, *w, Opp(Side::kLong, 100), 1, plan).size, 50);
+  EXPECT_DOUBLE_EQ(V(RunPlan(h, *w, Opp(Side::kLong, 100), 1, plan).size), 50);
   auto fixed = Planner(
       "{plugin: adaptive_risk_sizer, params: {reduce_on_high_threat: false, "
       "max_leverage: 10}}",
       PlanningPhase::kSize);
-  EXPECT_DOUBLE_EQ(RunPlan(h, *fixed, Opp(Side::kLong, 100), 1, plan).size, 100);
+  EXPECT_DOUBLE_EQ(V(RunPlan(h, *fixed, Opp(Side::kLong, 100), 1, plan).size), 100);
   TradePlan no_stop;
   EXPECT_EQ(RunPlan(h, *w, Opp(Side::kLong, 100), 1, no_stop).reject_reason,
             "NO_STOP_FOR_RISK_SIZING");
@@ -191,7 +191,7 @@ TEST(AdaptiveDcaPlanner, AdaptsToItsWiredEvents) {
     Event e;
     e.id = h.events.Intern(name);
     e.value = value;
-    w->OnEvent(h.At(t, &e), e);
+    w->HandleEvent(h.At(t, &e), e);
   };
   Opportunity opp = Opp(Side::kLong, 100);
   opp.score = 0.25;
@@ -234,11 +234,11 @@ TEST(FixedSizeSizer, SameUnitsWhateverTheStopOrEquity) {
   auto w = Planner("{plugin: fixed_size_sizer, params: {units: 2.5}}", PlanningPhase::kSize);
   TradePlan no_stop = RunPlan(h, *w, Opp(Side::kLong, 100), 1);
   EXPECT_FALSE(no_stop.rejected);
-  EXPECT_DOUBLE_EQ(no_stop.size, 2.5);
-  h.ledger.equity = 10;
+  EXPECT_DOUBLE_EQ(V(no_stop.size), 2.5);
+  h.ledger.equity = Money{10};
   TradePlan with_stop;
-  with_stop.stop_loss = 90;
-  EXPECT_DOUBLE_EQ(RunPlan(h, *w, Opp(Side::kShort, 100), 2, with_stop).size, 2.5);
+  with_stop.stop_loss = Price{90};
+  EXPECT_DOUBLE_EQ(V(RunPlan(h, *w, Opp(Side::kShort, 100), 2, with_stop).size), 2.5);
 }
 
 }  // namespace

@@ -70,12 +70,24 @@ struct Emitted {
   double reference_price, zone_low, zone_high;
 };
 
+// A price as a double for assertions: NaN for no price.
+inline double V(std::optional<Price> p) {
+  return p ? p->v : kNaN;
+}
+inline double V(Quantity q) {
+  return q.v;
+}
+inline double V(Money m) {
+  return m.v;
+}
+
 class OppSink final : public OpportunitySink {
  public:
-  void Emit(Side side, double score, std::string_view signal_type, double reference_price,
-            double zone_low, double zone_high) override {
+  void Emit(Side side, double score, std::string_view signal_type,
+            std::optional<Price> reference_price, std::optional<Price> zone_low,
+            std::optional<Price> zone_high) override {
     emitted.push_back(
-        {side, score, std::string(signal_type), reference_price, zone_low, zone_high});
+        {side, score, std::string(signal_type), V(reference_price), V(zone_low), V(zone_high)});
   }
   std::span<Opportunity> Earlier() override { return {}; }
   EventPublisher& events() override { return pub; }
@@ -103,8 +115,8 @@ class ThreatRecorder final : public ThreatSink {
 
 class ActionRecorder final : public PositionActions {
  public:
-  void MoveStop(double price) override { stops.push_back(price); }
-  void SetTarget(double price) override { targets.push_back(price); }
+  void MoveStop(std::optional<Price> price) override { stops.push_back(V(price)); }
+  void SetTarget(std::optional<Price> price) override { targets.push_back(V(price)); }
   void ClosePartial(double fraction, std::string_view) override { closes.push_back(fraction); }
   void CloseAll(std::string_view) override { closes.push_back(1.0); }
   void CancelPendingEntries() override { ++cancels; }
@@ -132,10 +144,11 @@ std::unique_ptr<W> MakeWorker(const std::string& yaml, WorkerCategory category,
 // Everything one worker needs to run on hand-made bars: the frame, the event registry, a ledger.
 struct Harness {
   explicit Harness(BarSeries b) : bars(std::move(b)), frame(bars) {
-    ledger.equity = ledger.cash = ledger.peak_equity = ledger.day_start_equity = 10000;
+    ledger.equity = ledger.cash = ledger.peak_equity = ledger.day_start_equity = Money{10000};
   }
   void Bind(Worker& w) {
-    BindContext ctx{frame, events, static_cast<ColumnId>(frame.column_count()), "test", "worker"};
+    BindContext ctx{frame,  events,   static_cast<ColumnId>(frame.column_count()),
+                    "test", "worker", "test_plugin"};
     Status s = w.Bind(ctx);
     ASSERT_TRUE(s.ok()) << s.ToString();
     if (w.category() == WorkerCategory::kContext) {

@@ -177,7 +177,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"bad_periods_per_year", kOpp, "", "      periods_per_year: lots\n",
                  "strategy_links[0].environment.periods_per_year: expected a number"},
         BadInput{"bad_period", kOpp, "", "      period: {start: 2021-01-01, end: 2020-01-01}\n",
-                 "strategy_links[0].environment.period.end: end is before start"}),
+                 "strategy_links[0].environment.period.end: end is before start"},
+        BadInput{"bad_slippage_within_bar", kOpp, "", "      slippage_within_bar: maybe\n",
+                 "strategy_links[0].environment.slippage_within_bar: expected true or false"}),
     [](const auto& p) { return std::string(p.param.name); });
 
 TEST(ParseOperationTexts, NeedsExactlyOneLink) {

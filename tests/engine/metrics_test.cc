@@ -82,7 +82,8 @@ TEST(ResultJson, HasTheDocumentedShape) {
   r.period_end = r.equity.back().ts;
   r.metrics = ComputeMetrics(r.equity, r.trades, 252);
   r.causality.opportunities_detected = 3;
-  r.causality.top_rejection_reasons = {{"MAX_DRAWDOWN_BREACHED", 2}};
+  r.causality.top_rejection_reasons = {{"MAX_DRAWDOWN_BREACHED", 2, /*by_threat=*/true},
+                                       {"POSITION_OPEN", 1, /*by_threat=*/false}};
   auto j = ToJson(r);
   for (const char* k : {"metrics", "causality", "equity", "trades", "bars", "period"})
     EXPECT_TRUE(j.contains(k)) << k;
@@ -90,7 +91,13 @@ TEST(ResultJson, HasTheDocumentedShape) {
        {"sharpe_ratio", "sortino_ratio", "total_return", "cagr", "max_drawdown", "calmar",
         "win_rate", "profit_factor", "total_trades", "avg_trade_duration"})
     EXPECT_TRUE(j["metrics"].contains(k)) << k;
-  EXPECT_EQ(j["causality"]["top_rejection_reasons"][0]["threat_type"], "MAX_DRAWDOWN_BREACHED");
+  // Every entry names its reason; only one a threat caused also carries threat_type.
+  const auto& reasons = j["causality"]["top_rejection_reasons"];
+  EXPECT_EQ(reasons[0]["reason"], "MAX_DRAWDOWN_BREACHED");
+  EXPECT_EQ(reasons[0]["threat_type"], "MAX_DRAWDOWN_BREACHED");
+  EXPECT_EQ(reasons[0]["count"], 2);
+  EXPECT_EQ(reasons[1]["reason"], "POSITION_OPEN");
+  EXPECT_FALSE(reasons[1].contains("threat_type"));
   EXPECT_EQ(j["equity"].size(), 6u);
   EXPECT_EQ(j["equity"][0][0], kT0);
   EXPECT_EQ(j["equity"][0][1], 100.0);

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "engine/plugin_registry.h"
+#include "engine/plugins/plugin_util.h"
 #include "tests/engine/engine_test_util.h"
 
 namespace s1mple::engine {
@@ -29,7 +30,7 @@ std::unique_ptr<W> MakeWorker(const std::string& yaml, WorkerCategory cat, Conte
   auto w = DefaultRegistry().Create(*wc);
   EXPECT_TRUE(w.ok());
   Events ev;
-  BindContext ctx{frame, ev, static_cast<ColumnId>(frame.column_count()), "test", "w"};
+  BindContext ctx{frame, ev, static_cast<ColumnId>(frame.column_count()), "test", "w", wc->plugin};
   EXPECT_TRUE((*w)->Bind(ctx).ok());
   return std::unique_ptr<W>(static_cast<W*>(w->release()));
 }
@@ -46,7 +47,8 @@ class RecordingSink final : public OpportunitySink {
    public:
     void Publish(EventId, double) override {}
   };
-  void Emit(Side side, double, std::string_view type, double, double, double) override {
+  void Emit(Side side, double, std::string_view type, std::optional<Price>, std::optional<Price>,
+            std::optional<Price>) override {
     out.push_back({bar, side, std::string(type)});
   }
   std::span<Opportunity> Earlier() override { return {}; }
@@ -127,12 +129,12 @@ TEST(MaxDrawdownMonitor, RaisesPastItsLimitOnly) {
   b.frame = &frame;
   b.ledger = &l;
   RecordingThreats sink;
-  l.peak_equity = 100;
-  l.day_start_equity = 90;
-  l.equity = 90;  // 10 % below peak, flat on the day
+  l.peak_equity = Money{100};
+  l.day_start_equity = Money{90};
+  l.equity = Money{90};  // 10 % below peak, flat on the day
   w->Assess(b, sink);
   EXPECT_TRUE(sink.out.empty());
-  l.equity = 84;  // 16 % below peak
+  l.equity = Money{84};  // 16 % below peak
   w->Assess(b, sink);
   ASSERT_EQ(sink.out.size(), 1u);
   EXPECT_EQ(sink.out[0].type, "MAX_DRAWDOWN_BREACHED");
@@ -140,7 +142,7 @@ TEST(MaxDrawdownMonitor, RaisesPastItsLimitOnly) {
   EXPECT_TRUE(sink.out[0].blocks_new_entries);
   EXPECT_NEAR(sink.out[0].value, 16.0, 1e-12);
   sink.out.clear();
-  l.equity = 87;  // 13 % below peak but 3.3 % down on the day
+  l.equity = Money{87};  // 13 % below peak but 3.3 % down on the day
   w->Assess(b, sink);
   ASSERT_EQ(sink.out.size(), 1u);
   EXPECT_EQ(sink.out[0].type, "DAILY_DRAWDOWN_BREACHED");
@@ -155,7 +157,7 @@ struct PlanFixture : ::testing::Test {
   BarContext bar;
   Opportunity opp;
   void SetUp() override {
-    ledger.equity = 10000;
+    ledger.equity = Money{10000};
     bar.frame = &frame;
     bar.ledger = &ledger;
     bar.bar = 3;
@@ -171,17 +173,17 @@ struct PlanFixture : ::testing::Test {
 TEST_F(PlanFixture, MarketEntryImmediateUsesTheCloseAsReference) {
   TradePlan p = Run("{plugin: market_entry_immediate}", PlanningPhase::kEntry, TradePlan{});
   EXPECT_EQ(p.entry_type, OrderType::kMarket);
-  EXPECT_TRUE(std::isnan(p.entry_price));
-  EXPECT_DOUBLE_EQ(p.reference_price, 9.5);
+  EXPECT_FALSE(p.entry_price.has_value());
+  EXPECT_DOUBLE_EQ(p.reference_price->v, 9.5);
 }
 
 TEST_F(PlanFixture, AtrBasedStopsPlaceTheStopMultiplierAtrsAway) {
   TradePlan in;
-  in.reference_price = 9.5;
+  in.reference_price = Price{9.5};
   const std::string y = "{plugin: atr_based_stops, params: {atr_period: 2, atr_multiplier: 2}}";
-  EXPECT_DOUBLE_EQ(Run(y, PlanningPhase::kExit, in).stop_loss, 4.5);  // 9.5 - 2 * 2.5
+  EXPECT_DOUBLE_EQ(Run(y, PlanningPhase::kExit, in).stop_loss->v, 4.5);  // 9.5 - 2 * 2.5
   in.side = Side::kShort;
-  EXPECT_DOUBLE_EQ(Run(y, PlanningPhase::kExit, in).stop_loss, 14.5);
+  EXPECT_DOUBLE_EQ(Run(y, PlanningPhase::kExit, in).stop_loss->v, 14.5);
   bar.bar = 0;  // ATR(2) not ready
   TradePlan r = Run(y, PlanningPhase::kExit, in);
   EXPECT_TRUE(r.rejected);
@@ -191,28 +193,45 @@ TEST_F(PlanFixture, AtrBasedStopsPlaceTheStopMultiplierAtrsAway) {
 TEST_F(PlanFixture, FixedRrExitTargetsAMultipleOfTheRisk) {
   const std::string y = "{plugin: fixed_rr_exit, params: {risk_reward_ratio: 2}}";
   TradePlan in;
-  in.reference_price = 100;
-  in.stop_loss = 95;
-  EXPECT_DOUBLE_EQ(Run(y, PlanningPhase::kExit, in).take_profit, 110);
+  in.reference_price = Price{100};
+  in.stop_loss = Price{95};
+  EXPECT_DOUBLE_EQ(Run(y, PlanningPhase::kExit, in).take_profit->v, 110);
   in.side = Side::kShort;
-  in.stop_loss = 104;
-  EXPECT_DOUBLE_EQ(Run(y, PlanningPhase::kExit, in).take_profit, 92);
-  in.stop_loss = kNaN;  // nothing to measure from: no target
-  EXPECT_TRUE(std::isnan(Run(y, PlanningPhase::kExit, in).take_profit));
+  in.stop_loss = Price{104};
+  EXPECT_DOUBLE_EQ(Run(y, PlanningPhase::kExit, in).take_profit->v, 92);
+  in.stop_loss.reset();  // nothing to measure from: no target
+  EXPECT_FALSE(Run(y, PlanningPhase::kExit, in).take_profit.has_value());
 }
 
 TEST_F(PlanFixture, FixedRiskSizerRisksAPercentOfEquityCappedByLeverage) {
   const std::string y = "{plugin: fixed_risk_sizer, params: {risk_per_trade_percent: 1}}";
   TradePlan in;
-  in.reference_price = 100;
-  in.stop_loss = 95;
-  EXPECT_DOUBLE_EQ(Run(y, PlanningPhase::kSize, in).size, 20);  // 100 / 5
-  in.stop_loss = 99.9;  // 1000 units would be 10x leverage: capped at 100 units
-  EXPECT_NEAR(Run(y, PlanningPhase::kSize, in).size, 100, 1e-9);
-  in.stop_loss = kNaN;
+  in.reference_price = Price{100};
+  in.stop_loss = Price{95};
+  EXPECT_DOUBLE_EQ(Run(y, PlanningPhase::kSize, in).size.v, 20);  // 100 / 5
+  in.stop_loss = Price{99.9};  // 1000 units would be 10x leverage: capped at 100 units
+  EXPECT_NEAR(Run(y, PlanningPhase::kSize, in).size.v, 100, 1e-9);
+  in.stop_loss.reset();
   TradePlan r = Run(y, PlanningPhase::kSize, in);
   EXPECT_TRUE(r.rejected);
   EXPECT_EQ(r.reject_reason, "NO_STOP_FOR_RISK_SIZING");
+}
+
+// The one risk-sizing helper of fixed_risk_sizer and adaptive_risk_sizer, and its NaN rule.
+TEST(RiskSizedQuantity, RisksTheFractionCappedByLeverageElseNoSize) {
+  using plugin::RiskSizedQuantity;
+  EXPECT_DOUBLE_EQ(RiskSizedQuantity(Money{10000}, 0.01, Price{100}, Price{95}, 1)->v, 20);
+  EXPECT_NEAR(RiskSizedQuantity(Money{10000}, 0.01, Price{100}, Price{99.9}, 1)->v, 100, 1e-9);
+  EXPECT_NEAR(RiskSizedQuantity(Money{10000}, 0.01, Price{100}, Price{105}, 1)->v, 20, 1e-9);
+  EXPECT_FALSE(RiskSizedQuantity(Money{10000}, 0.01, Price{100}, Price{100}, 1));  // no distance
+  EXPECT_FALSE(RiskSizedQuantity(Money{0}, 0.01, Price{100}, Price{95}, 1));
+  EXPECT_FALSE(RiskSizedQuantity(Money{-5}, 0.01, Price{100}, Price{95}, 1));
+  EXPECT_FALSE(RiskSizedQuantity(Money{10000}, 0.0, Price{100}, Price{95}, 1));  // risk 0
+  EXPECT_FALSE(RiskSizedQuantity(Money{kNaN}, 0.01, Price{100}, Price{95}, 1));
+  EXPECT_FALSE(RiskSizedQuantity(Money{10000}, 0.01, Price{kNaN}, Price{95}, 1));
+  EXPECT_FALSE(RiskSizedQuantity(Money{10000}, 0.01, Price{100}, Price{kNaN}, 1));
+  EXPECT_FALSE(RiskSizedQuantity(Money{10000}, kNaN, Price{100}, Price{95}, 1));
+  EXPECT_FALSE(RiskSizedQuantity(Money{10000}, 0.01, Price{0}, Price{5}, 1));  // no reference
 }
 
 TEST(ContextPlugins, ProduceTheirNamedColumns) {

@@ -34,7 +34,7 @@ class TestSignal final : public OpportunityWorker {
                      std::stod(s.substr(b + 1))});
     }
   }
-  void Detect(const BarContext& bar, OpportunitySink& out) override {
+  void OnDetect(const BarContext& bar, OpportunitySink& out) override {
     for (const auto& a : at_)
       if (a.bar == bar.bar) out.Emit(a.side, a.score, "TEST_SIGNAL");
   }
@@ -53,11 +53,11 @@ class TestPinger final : public OpportunityWorker {
   explicit TestPinger(const ParamSet& p) {
     for (const auto& s : p.GetStringList("at")) at_.push_back(static_cast<uint32_t>(std::stoul(s)));
   }
-  Status Bind(BindContext& ctx) override {
+  Status OnBind(BindContext& ctx) override {
     ping_ = ctx.events.Intern("test_ping");
     return Status::Ok();
   }
-  void Detect(const BarContext& bar, OpportunitySink& out) override {
+  void OnDetect(const BarContext& bar, OpportunitySink& out) override {
     for (uint32_t a : at_)
       if (a == bar.bar) out.events().Publish(ping_, 1.0);
   }
@@ -77,18 +77,18 @@ class TestPlan final : public PlanningWorker {
         size_(p.GetFloat("size")),
         slices_(static_cast<int32_t>(p.GetInt("slices"))),
         slice_interval_(static_cast<int32_t>(p.GetInt("slice_interval"))) {}
-  void Plan(const PlanningInput& in, TradePlan& plan) override {
+  void OnPlan(const PlanningInput& in, TradePlan& plan) override {
     const double ref = in.bar->Close();
     const double s = Sign(plan.side);
     if (entry_ != "market") {
       plan.entry_type = entry_ == "limit" ? OrderType::kLimit : OrderType::kStop;
-      plan.entry_price = ref + entry_offset_;
+      plan.entry_price = Price{ref + entry_offset_};
       plan.reference_price = plan.entry_price;
     }
-    const double r = std::isnan(plan.reference_price) ? ref : plan.reference_price;
-    if (stop_ > 0) plan.stop_loss = r - s * stop_;
-    if (target_ > 0) plan.take_profit = r + s * target_;
-    if (size_ > 0) plan.size = size_;
+    const double r = plan.ReferenceOr(ref);
+    if (stop_ > 0) plan.stop_loss = Price{r - s * stop_};
+    if (target_ > 0) plan.take_profit = Price{r + s * target_};
+    if (size_ > 0) plan.size = Quantity{size_};
     plan.slices = slices_;
     plan.slice_interval_bars = slice_interval_;
   }
@@ -106,7 +106,7 @@ class TestManager final : public ExecutionWorker {
         close_after_(static_cast<uint32_t>(p.GetInt("close_after_bar"))),
         reason_(p.GetString("reason")),
         probe_(std::move(probe)) {}
-  void Manage(const BarContext& bar, PositionActions& actions) override {
+  void OnManage(const BarContext& bar, PositionActions& actions) override {
     probe_->manager_bars.push_back(bar.bar);
     probe_->manager_events.push_back(bar.event->id);
     probe_->partial_exits.push_back(bar.ledger->position.partial_exits);
@@ -130,11 +130,11 @@ class TestManager final : public ExecutionWorker {
 class TestEcho final : public ExecutionWorker {
  public:
   explicit TestEcho(const ParamSet&) {}
-  Status Bind(BindContext& ctx) override {
+  Status OnBind(BindContext& ctx) override {
     ping_ = ctx.events.Intern("test_ping");
     return Status::Ok();
   }
-  void Manage(const BarContext&, PositionActions& actions) override {
+  void OnManage(const BarContext&, PositionActions& actions) override {
     actions.events().Publish(ping_, 0);
   }
 

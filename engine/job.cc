@@ -1,0 +1,70 @@
+// One job from its texts and overrides (engine/job.h).
+#include "engine/job.h"
+
+#include <exception>
+
+#include "engine/overrides.h"
+
+namespace s1mple::engine {
+
+std::string JobResult::FailureReason() const {
+  switch (failed_at) {
+    case JobStage::kNone:
+      return status.ok() ? "" : status.message();
+    case JobStage::kConfig:
+      return "bad config: " + status.message();
+    case JobStage::kBacktest:
+      return "backtest failed: " + status.message();
+  }
+  return status.message();
+}
+
+JobRunner::JobRunner(JobRunnerOptions options) : options_(std::move(options)) {}
+
+Result<std::shared_ptr<const BarSeries>> JobRunner::Bars(const DataSpec& spec, const JobSpec& job) {
+  const bool csv = spec.source == DataSpec::Source::kCsv;
+  if (csv && !job.csv && !options_.read_data_files)
+    return Status::InvalidArgument(std::string(job.origin) + ": csv data but no data artifact");
+  const std::string key = csv && job.csv ? std::string(job.csv_key) : spec.CacheKey();
+  if (auto hit = bars_.find(key); hit != bars_.end()) return hit->second;
+  auto bars =
+      csv && job.csv ? ParseCsvBars(*job.csv, std::string(job.origin) + " data") : LoadData(spec);
+  if (!bars.ok()) return bars.status();
+  bars_.emplace(key, *bars);
+  return *bars;
+}
+
+JobResult JobRunner::Run(const JobSpec& job) {
+  JobResult out;
+  auto fail = [&](JobStage stage, Status status) {
+    out.failed_at = stage;
+    out.status = std::move(status);
+    return out;
+  };
+  const std::string origin(job.origin);
+  try {
+    const nlohmann::json none = nlohmann::json::object();
+    auto texts = ApplyOverrides({std::string(job.blueprint_yaml), std::string(job.operators_yaml)},
+                                job.overrides ? *job.overrides : none);
+    if (!texts.ok()) return fail(JobStage::kConfig, texts.status().WithContext(origin));
+    const PluginRegistry& registry =
+        options_.run.registry ? *options_.run.registry : DefaultRegistry();
+    auto config = ParseOperationTexts(job.operation_yaml, texts->blueprint_yaml,
+                                      texts->operators_yaml, origin, registry);
+    if (!config.ok()) return fail(JobStage::kConfig, config.status());
+    if (config->links.size() != 1)
+      return fail(JobStage::kConfig,
+                  Status::InvalidArgument(origin + ": expected one strategy link"));
+    const StrategyLink& link = config->links[0];
+    auto bars = Bars(link.environment.data, job);
+    if (!bars.ok()) return fail(JobStage::kConfig, bars.status());
+    auto result = RunBacktest(link, **bars, options_.run);
+    if (!result.ok()) return fail(JobStage::kBacktest, result.status());
+    out.result = ToJson(*result, options_.json);
+  } catch (const std::exception& e) {
+    return fail(JobStage::kBacktest, Status::Internal(origin + ": " + e.what()));
+  }
+  return out;
+}
+
+}  // namespace s1mple::engine

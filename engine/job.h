@@ -1,0 +1,86 @@
+// Running one job of a sweep from its texts: the one pipeline that a runner
+// (runner/backtest/backtest_executor.cc) and the producer's in-process runner
+// (producer/local_run.cc) share, so that a job gives the same result wherever it runs (DESIGN
+// decision 3):
+//
+//   ApplyOverrides(base blueprint + operators texts, the job's overrides)
+//     -> ParseOperationTexts(operation text, the job's texts)   (one strategy link)
+//     -> the link's bars (CSV bytes given with the job, else the operation's own data)
+//     -> RunBacktest -> ToJson(result, JobRunnerOptions::json)
+//
+// A JobRunner keeps what jobs of a sweep share across Run calls: the parsed data sets, keyed by
+// the key of the CSV bytes (e.g. their artifact hash) or DataSpec::CacheKey(), never evicted (a
+// runner's pool process runs one sweep's jobs; the data sets are few). The parsed base texts are
+// remembered by ApplyOverrides and ParseOperationTexts themselves (the last base of each per
+// thread), so jobs after the first parse only what their overrides change.
+//
+// Not thread-safe: one JobRunner per thread (a pool process or a producer's loop); no mutex, so
+// no thread-safety annotations. Jobs themselves are deterministic.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+#include "engine/data.h"
+#include "engine/operation.h"
+#include "engine/result.h"
+
+namespace s1mple::engine {
+
+// One job's inputs (borrowed for the duration of Run).
+struct JobSpec {
+  std::string_view origin;          // names the job in errors, e.g. "job sw-12/7"
+  std::string_view operation_yaml;  // the stripped operation.yaml: exactly one strategy link
+  std::string_view blueprint_yaml;  // the sweep's base strategy_blueprint.yaml
+  std::string_view operators_yaml;  // the sweep's base operators.yaml; empty: the defaults
+  const nlohmann::json* overrides = nullptr;  // the job's overrides object; nullptr: none
+  // The link's CSV bytes when its data source is csv, and the key that names them (equal keys
+  // mean equal bytes, e.g. "csv-sha256:<hash>"). nullptr: the operation's own data.
+  const std::string* csv = nullptr;
+  std::string_view csv_key;
+};
+
+struct JobRunnerOptions {
+  JsonOptions json;  // the result's JSON (a runner keeps 500 equity points, 1,000 trades)
+  RunOptions run;    // registry (nullptr: the built-ins) and the rest of RunBacktest's options
+  // A csv data source without JobSpec::csv: read the file its path names (as written, relative
+  // to the current directory) when true; fail when false (a runner has only what it was sent).
+  bool read_data_files = false;
+};
+
+// Where a job failed: its configuration or data was refused, or its backtest failed. Both are
+// deterministic (another attempt would fail the same way).
+enum class JobStage : uint8_t { kNone, kConfig, kBacktest };
+
+struct JobResult {
+  Status status;  // ok, or why the job failed
+  JobStage failed_at = JobStage::kNone;
+  nlohmann::json result;  // when ok: ToJson(the BacktestResult, JobRunnerOptions::json)
+
+  bool ok() const { return status.ok(); }
+  // The failure as runners report it: "bad config: <message>" (kConfig) or
+  // "backtest failed: <message>" (kBacktest); "" when ok.
+  std::string FailureReason() const;
+};
+
+class JobRunner {
+ public:
+  explicit JobRunner(JobRunnerOptions options = {});
+
+  // Runs one job. Never throws. Errors name the job's origin and the file, YAML path or CSV
+  // line at fault, e.g. "job sw-12/7 blueprint: opportunity_workers[0].params.fast_period: ...".
+  [[nodiscard]] JobResult Run(const JobSpec& job);
+
+ private:
+  Result<std::shared_ptr<const BarSeries>> Bars(const DataSpec& spec, const JobSpec& job);
+
+  JobRunnerOptions options_;
+  std::map<std::string, std::shared_ptr<const BarSeries>, std::less<>> bars_;
+};
+
+}  // namespace s1mple::engine

@@ -1,0 +1,100 @@
+// The ledger of one strategy link: cash, the one net position, realized pnl, the closed trades
+// and the equity curve (docs/METRICS.md, "The equity curve").
+//
+// The exchange (engine/exchange.h) decides what fills, at what price and for what fee; the
+// ledger books it: an entry opens or adds to the position (average price, the plan's stop and
+// target), an exit reduces it and records a Trade (net pnl with the entry fee's pro-rata share).
+// Mark() marks to market at a bar's close and appends the equity point. Workers read it through
+// view() (LedgerView).
+//
+// Numbers are kept as the raw `.v` of Money/Price/Quantity in the arithmetic, in one fixed order,
+// so every run is bit-identical. Not thread-safe: one ledger per run, used by the run's thread
+// only (no mutex, so no thread-safety annotations).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "engine/data.h"
+#include "engine/result.h"
+#include "engine/worker.h"
+
+namespace s1mple::engine {
+
+struct Order;
+
+class Ledger {
+ public:
+  // Borrows `bars` (for timestamps), which must outlive the ledger.
+  Ledger(const BarSeries& bars, Money initial_capital);
+
+  // Space for the equity curve of `bars` traded bars and some trades (the loop must not
+  // allocate); starts the day count at the first traded bar.
+  void Start(uint32_t first_bar, uint32_t bars);
+
+  const LedgerView& view() const { return view_; }
+  const PositionView& position() const { return view_.position; }
+  // Execution workers' stop and target changes (through the exchange's Apply).
+  PositionView& mutable_position() { return view_.position; }
+
+  // ---- fills (from the exchange) ----
+  // Opens or adds to the position at `price` (fee paid from cash). False, and nothing booked,
+  // when the order is against the open position.
+  bool Enter(const Order& order, double price, double fee, uint32_t bar);
+  struct ExitFill {
+    OpportunityId opportunity;  // of the position reduced
+    bool closed = false;        // the position is now flat
+  };
+  // Reduces the open position by `size` (<= its size, > 0) at `price` and records the trade
+  // (exit_reason `reason`; `partial` counts in PositionView::partial_exits unless it closed).
+  ExitFill Exit(double size, double price, double fee, std::string_view reason, bool partial,
+                uint32_t bar);
+
+  // ---- marks ----
+  // Marks the position at bar t's close, updates peak and day-start equity and the pending-order
+  // count, appends the equity point. True when workers should hear on_ledger_update: `fills`
+  // (something filled or left the book), the equity changed, or a new UTC day started.
+  // Inline: it runs on every bar.
+  bool Mark(uint32_t t, bool fills, uint32_t pending_orders) {
+    const PositionView& p = view_.position;
+    const double equity = view_.cash.v + (p.open ? Sign(p.side) * p.size.v * bars_.close[t] : 0.0);
+    bool changed = fills || equity != last_equity_;
+    const int64_t day = DayOf(bars_.ts_ms[t]);
+    if (day != current_day_) {
+      view_.day_start_equity = Money{last_equity_};
+      current_day_ = day;
+      changed = true;
+    }
+    view_.equity = Money{equity};
+    view_.peak_equity = Money{std::max(view_.peak_equity.v, equity)};
+    view_.pending_orders = pending_orders;
+    last_equity_ = equity;
+    equity_.push_back(EquityPoint{TimestampMs{bars_.ts_ms[t]}, equity});  // reserved
+    return changed;
+  }
+  // After the end-of-data close on the last bar: its equity point becomes the cash.
+  void RemarkLast() { equity_.back().equity = view_.cash.v; }
+
+  std::vector<Trade>& trades() { return trades_; }
+  std::vector<EquityPoint>& equity() { return equity_; }
+
+ private:
+  static constexpr int64_t kDayMs = 86'400'000;
+  // The UTC day of a timestamp (floor division).
+  static int64_t DayOf(int64_t ts) {
+    return ts >= 0 ? ts / kDayMs : -((-ts + kDayMs - 1) / kDayMs);
+  }
+
+  const BarSeries& bars_;
+  LedgerView view_;
+  double entry_fees_open_ = 0;  // entry fees of the open position not yet charged to trades
+  int64_t entry_ts_ = 0;
+  int64_t current_day_ = 0;
+  double last_equity_ = 0;
+  std::vector<Trade> trades_;
+  std::vector<EquityPoint> equity_;
+};
+
+}  // namespace s1mple::engine
