@@ -81,6 +81,27 @@ void AddSample(std::deque<std::pair<int64_t, uint64_t>>& samples, int64_t now, u
 
 }  // namespace
 
+Status Validate(const CoreOptions& o) {
+  auto at_least = [](const char* flag, int64_t value, int64_t min, const char* why) {
+    if (value >= min) return Status::Ok();
+    return Status::InvalidArgument(std::string(flag) + " " + std::to_string(value) +
+                                   ": must be at least " + std::to_string(min) + " (" + why + ")");
+  };
+  S1MPLE_RETURN_IF_ERROR(at_least("--heartbeat-ms", o.heartbeat_ms, 1, "the heartbeat interval"));
+  S1MPLE_RETURN_IF_ERROR(at_least("--liveness", o.liveness, 1,
+                                  "missed beats before a runner is lost; 0 loses every runner "
+                                  "at the next tick"));
+  S1MPLE_RETURN_IF_ERROR(at_least("--default-timeout-ms", o.default_timeout_ms, 1,
+                                  "timeout_per_run of sweeps that give none"));
+  S1MPLE_RETURN_IF_ERROR(
+      at_least("--lease-grace-ms", o.lease_grace_ms, 0, "added to timeout_per_run for a lease"));
+  S1MPLE_RETURN_IF_ERROR(at_least("max_jobs_per_lease", static_cast<int64_t>(o.max_jobs_per_lease),
+                                  1, "jobs leased in one store batch"));
+  S1MPLE_RETURN_IF_ERROR(at_least("reply_budget_bytes", static_cast<int64_t>(o.reply_budget_bytes),
+                                  1, "bytes of a RESULTS page"));
+  return Status::Ok();
+}
+
 BrokerCore::BrokerCore(store::JobStore& store, const store::Clock& clock, CoreOptions options)
     : store_(store), clock_(clock), options_(options), log_limiter_(kLogWindowMs) {
   for (const char* name :

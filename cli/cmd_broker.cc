@@ -50,6 +50,10 @@ int RunBroker(const BrokerArgs& a) {
   o.core.liveness = a.liveness;
   o.core.lease_grace_ms = a.lease_grace_ms;
   o.core.default_timeout_ms = a.default_timeout_ms;
+  if (Status v = broker::Validate(o.core); !v.ok()) {
+    PrintError(v.message());
+    return kExitUsage;
+  }
   if (a.key_file.empty() != a.authorized_keys.empty()) {
     PrintError("--key and --authorized-keys go together");
     return kExitUsage;

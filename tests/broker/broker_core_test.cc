@@ -12,8 +12,8 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
-#include "protocol/codec.h"
 #include "common/sha256.h"
+#include "protocol/codec.h"
 
 namespace s1mple::broker {
 namespace {
@@ -928,6 +928,35 @@ TEST_F(BrokerCoreTest, StatusOfAllSweepsIsPaged) {
   }
   EXPECT_EQ(listed, ids);
   EXPECT_GE(pages, 2);
+}
+
+}  // namespace
+}  // namespace s1mple::broker
+
+namespace s1mple::broker {
+namespace {
+
+// Issue 16: options are validated once. --liveness 0 used to be accepted and made every runner
+// lost at the next tick; now it is refused, naming the flag, before the broker starts.
+TEST(BrokerOptions, ValuesTheBrokerCannotWorkWithAreRefusedNamingTheFlag) {
+  EXPECT_TRUE(Validate(CoreOptions{}).ok());
+  CoreOptions o;
+  o.liveness = 0;
+  Status s = Validate(o);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.message().find("--liveness 0"), std::string::npos) << s.ToString();
+  o = {};
+  o.heartbeat_ms = 0;
+  EXPECT_NE(Validate(o).message().find("--heartbeat-ms"), std::string::npos);
+  o = {};
+  o.default_timeout_ms = -5;
+  EXPECT_NE(Validate(o).message().find("--default-timeout-ms -5"), std::string::npos);
+  o = {};
+  o.lease_grace_ms = -1;
+  EXPECT_NE(Validate(o).message().find("--lease-grace-ms"), std::string::npos);
+  o = {};
+  o.lease_grace_ms = 0;  // no grace is allowed
+  EXPECT_TRUE(Validate(o).ok());
 }
 
 }  // namespace

@@ -7,8 +7,8 @@
 #include <set>
 #include <thread>
 
-#include "protocol/codec.h"
 #include "common/sha256.h"
+#include "protocol/codec.h"
 #include "transport/security.h"
 #include "transport/sockets.h"
 #include "transport/zap_handler.h"
@@ -371,6 +371,33 @@ TEST_F(RunnerTest, RevokeHandsBackQueuedJobsOnly) {
   ASSERT_TRUE(done);
   EXPECT_EQ(std::get<pr::JobResult>(done->message).index, 1u);
   EXPECT_EQ(std::get<pr::JobResult>(done->message).outcome, pr::Outcome::kDone);
+}
+
+// Issue 16: options are validated once: --liveness 0 (give up on the broker at the next tick)
+// and other values the runner cannot work with are refused, naming the flag, before it starts.
+TEST(RunnerOptionsTest, ValuesTheRunnerCannotWorkWithAreRefusedNamingTheFlag) {
+  RunnerOptions o;
+  o.endpoint = "tcp://127.0.0.1:5555";
+  EXPECT_TRUE(Validate(o).ok());
+  RunnerOptions bad = o;
+  bad.liveness = 0;
+  Status s = Validate(bad);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.message().find("--liveness 0"), std::string::npos) << s.ToString();
+  bad = o;
+  bad.heartbeat_ms = -1;
+  EXPECT_NE(Validate(bad).message().find("--heartbeat-ms -1"), std::string::npos);
+  bad = o;
+  bad.shutdown_grace_ms = -1;
+  EXPECT_NE(Validate(bad).message().find("--grace-ms"), std::string::npos);
+  bad = o;
+  bad.endpoint.clear();
+  EXPECT_NE(Validate(bad).message().find("--connect"), std::string::npos);
+  // Run() refuses them too (a library user who skips the CLI).
+  bad = o;
+  bad.liveness = 0;
+  Runner r(bad);
+  EXPECT_TRUE(r.Run().IsInvalidArgument());
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -158,6 +159,39 @@ class BrokerSystem : public ::testing::Test {
   std::vector<std::unique_ptr<DaemonProcess>> runners_;
   std::string endpoint_;
 };
+
+// Issue 16: options are validated once, when the command line is parsed: a daemon given
+// --liveness 0 (or another value it cannot work with) exits 2 at once with one line naming the
+// flag, instead of starting and losing every peer at the next tick.
+TEST(DaemonOptions, BadValuesAreRejectedAtParseTimeNamingTheFlag) {
+  const fs::path store = fs::temp_directory_path() / ("s1mple-opts-" + std::to_string(::getpid()));
+  struct Case {
+    std::vector<std::string> argv;
+    std::string names;
+  };
+  const std::vector<Case> cases = {
+      {{"broker", "--store", store.string(), "--bind", "tcp://127.0.0.1:*", "--liveness", "0"},
+       "--liveness 0"},
+      {{"broker", "--store", store.string(), "--bind", "tcp://127.0.0.1:*", "--heartbeat-ms", "0"},
+       "--heartbeat-ms 0"},
+      {{"broker", "--store", store.string(), "--bind", "tcp://127.0.0.1:*", "--default-timeout-ms",
+        "-1"},
+       "--default-timeout-ms -1"},
+      {{"runner", "--connect", "tcp://127.0.0.1:1", "--liveness", "0"}, "--liveness 0"},
+      {{"runner", "--connect", "tcp://127.0.0.1:1", "--grace-ms", "-5"}, "--grace-ms -5"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> argv = {testing::S1mpleBin()};
+    argv.insert(argv.end(), c.argv.begin(), c.argv.end());
+    auto r = testing::Run(argv);
+    EXPECT_EQ(r.exit_code, 2) << c.names << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.names), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.out.find("listening on"), std::string::npos) << r.out;
+  }
+  // Nothing was started: the broker never opened (created) its store.
+  EXPECT_FALSE(fs::exists(store));
+}
 
 TEST_F(BrokerSystem, RunnerKilledMidSweepLosesNoResultAndDuplicatesNone) {
   StartBroker();
