@@ -17,6 +17,7 @@ namespace pr = s1mple::protocol;
 Result<std::unique_ptr<Broker>> Broker::Create(BrokerOptions options, store::JobStore& store,
                                                const store::Clock* clock) {
   if (options.bind.empty()) return Status::InvalidArgument("broker: no endpoint to bind (--bind)");
+  S1MPLE_RETURN_IF_ERROR(Validate(options.core));
   for (const auto& ep : options.bind) {
     if (!options.security.curve() && !options.insecure && !transport::IsLocalEndpoint(ep)) {
       return Status::InvalidArgument("refusing to bind " + ep +
@@ -102,7 +103,7 @@ void Broker::Stop() {
 }
 
 std::map<std::string, uint64_t> Broker::counters() const {
-  std::lock_guard<std::mutex> lock(counters_mu_);
+  MutexLock lock(&counters_mu_);
   return counters_;
 }
 
@@ -114,7 +115,7 @@ void Broker::PublishCounters() {
     core_->SetCounter("zap_accepted", zap_->accepted());
     core_->SetCounter("zap_refused", zap_->refused());
   }
-  std::lock_guard<std::mutex> lock(counters_mu_);
+  MutexLock lock(&counters_mu_);
   counters_ = core_->counters();
 }
 

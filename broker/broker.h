@@ -25,16 +25,17 @@
 
 #include "broker/broker_core.h"
 #include "common/status.h"
+#include "common/thread_annotations.h"
+#include "store/job_store.h"
 #include "transport/security.h"
 #include "transport/sockets.h"
 #include "transport/zap_handler.h"
-#include "store/job_store.h"
 
 namespace s1mple::broker {
 
 struct BrokerOptions {
   std::vector<std::string> bind;             // e.g. {"tcp://0.0.0.0:5555"}; port "*" or 0 = any
-  transport::ServerSecurity security;         // empty: NULL security (loopback only)
+  transport::ServerSecurity security;        // empty: NULL security (loopback only)
   std::vector<std::string> authorized_keys;  // Z85 public keys admitted (with security)
   bool insecure = false;                     // allow NULL security on non-loopback endpoints
   CoreOptions core;
@@ -79,8 +80,8 @@ class Broker {
   std::vector<std::string> endpoints_;
   int stop_pipe_[2] = {-1, -1};
   std::atomic<bool> stop_{false};
-  mutable std::mutex counters_mu_;
-  std::map<std::string, uint64_t> counters_;  // guarded by counters_mu_ (copy of the core's)
+  mutable Mutex counters_mu_;
+  std::map<std::string, uint64_t> counters_ GUARDED_BY(counters_mu_);  // copy of the core's
   uint64_t handshake_failures_ = 0;
   uint64_t transport_disconnects_ = 0;
 };

@@ -65,7 +65,7 @@ int64_t ExplorerApi::Now() const {
 
 double ExplorerApi::RatePerSecond(const std::string& sweep_id, uint64_t finished) {
   const int64_t now = Now();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto& s = samples_[sweep_id];
   if (s.empty() || s.back().first != now) s.emplace_back(now, finished);
   while (s.size() > 2 && now - s.front().first > options_.rate_window_ms) s.pop_front();
@@ -122,7 +122,7 @@ Result<json> ExplorerApi::Sweeps() {
 Result<ExplorerApi::Columns> ExplorerApi::ParamColumns(const ExplorerSweep& sweep) {
   const bool final_count = sweep.state != SweepState::kSubmitting;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     auto it = columns_.find(sweep.id);
     if (it != columns_.end() && it->second.job_count == sweep.counts.total) return it->second;
   }
@@ -164,7 +164,7 @@ Result<ExplorerApi::Columns> ExplorerApi::ParamColumns(const ExplorerSweep& swee
       cols.fixed[col] = s.first;
   }
   if (final_count) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     columns_[sweep.id] = cols;
   }
   return cols;
@@ -309,7 +309,7 @@ Result<json> ExplorerApi::Runs(const std::string& sweep_id, uint64_t offset, uin
 }
 
 std::optional<std::string> ExplorerApi::CachedRow(const std::string& sweep_id, uint64_t index) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto s = rows_.find(sweep_id);
   if (s == rows_.end()) return std::nullopt;
   auto r = s->second.find(index);
@@ -318,7 +318,7 @@ std::optional<std::string> ExplorerApi::CachedRow(const std::string& sweep_id, u
 }
 
 void ExplorerApi::CacheRow(const std::string& sweep_id, uint64_t index, std::string text) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (row_bytes_ + text.size() > options_.row_cache_bytes) return;  // full: rows are re-read
   row_bytes_ += text.size();
   rows_[sweep_id].emplace(index, std::move(text));

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/status.h"
+#include "common/thread_annotations.h"
 #include "explorer/source.h"
 
 namespace s1mple::explorer {
@@ -81,11 +82,13 @@ class ExplorerApi {
   ExplorerSource& source_;
   ExplorerOptions options_;
 
-  std::mutex mu_;  // guards samples_, columns_, rows_ and row_bytes_
-  std::map<std::string, std::deque<std::pair<int64_t, uint64_t>>> samples_;  // (t_ms, finished)
-  std::map<std::string, Columns> columns_;
-  std::map<std::string, std::map<uint64_t, std::string>> rows_;  // sweep -> index -> row JSON
-  uint64_t row_bytes_ = 0;
+  Mutex mu_;
+  // (t_ms, finished) per sweep
+  std::map<std::string, std::deque<std::pair<int64_t, uint64_t>>> samples_ GUARDED_BY(mu_);
+  std::map<std::string, Columns> columns_ GUARDED_BY(mu_);
+  // sweep -> index -> row JSON
+  std::map<std::string, std::map<uint64_t, std::string>> rows_ GUARDED_BY(mu_);
+  uint64_t row_bytes_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace s1mple::explorer

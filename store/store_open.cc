@@ -44,10 +44,10 @@ JobStore::Impl::Impl(std::string dir, Options options)
 
 JobStore::Impl::~Impl() {
   {
-    std::lock_guard lock(sync_mu_);
+    MutexLock lock(&sync_mu_);
     stop_ = true;
   }
-  sync_cv_.notify_all();
+  sync_cv_.SignalAll();
   if (committer_.joinable()) committer_.join();
   if (db_) {
     for (auto* h : handles_) {
@@ -242,8 +242,8 @@ void JobStore::Impl::StartCommitter() {
     for (;;) {
       std::deque<std::function<void(Status)>> batch;
       {
-        std::unique_lock lock(sync_mu_);
-        sync_cv_.wait(lock, [this] { return stop_ || !waiters_.empty(); });
+        MutexLock lock(&sync_mu_);
+        while (!stop_ && waiters_.empty()) sync_cv_.Wait();
         if (waiters_.empty()) return;  // stop_ and nothing left to sync
         batch.swap(waiters_);
       }
@@ -266,10 +266,10 @@ void JobStore::Impl::AfterSync(std::function<void(Status)> fn) {
     return;
   }
   {
-    std::lock_guard lock(sync_mu_);
+    MutexLock lock(&sync_mu_);
     waiters_.push_back(std::move(fn));
   }
-  sync_cv_.notify_one();
+  sync_cv_.Signal();
 }
 
 Status JobStore::Impl::WaitDurable() {
@@ -282,7 +282,7 @@ Status JobStore::Impl::WaitDurable() {
 
 namespace {
 
-Status LoadSweeps(JobStore::Impl& s) {
+Status LoadSweeps(JobStore::Impl& s) REQUIRES(s.mu_) {
   std::unique_ptr<rocksdb::Iterator> it(s.db_->NewIterator(rocksdb::ReadOptions(), s.cf(kSweeps)));
   for (it->Seek(std::string(1, codec::kMetaTag)); it->Valid(); it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
@@ -305,7 +305,7 @@ Status LoadSweeps(JobStore::Impl& s) {
   return FromRocks(it->status(), "loading sweeps of " + s.dir_);
 }
 
-Status LoadLeases(JobStore::Impl& s) {
+Status LoadLeases(JobStore::Impl& s) REQUIRES(s.mu_) {
   std::unique_ptr<rocksdb::Iterator> it(s.db_->NewIterator(rocksdb::ReadOptions(), s.cf(kLeases)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
@@ -328,6 +328,9 @@ Result<std::unique_ptr<JobStore>> JobStore::Open(const std::string& dir, Options
   auto impl = std::make_unique<Impl>(dir, std::move(options));
   try {
     S1MPLE_RETURN_IF_ERROR(impl->OpenDb());
+    // No other thread sees the store yet; the lock costs nothing and keeps one rule: the
+    // in-memory index is only touched under mu_.
+    MutexLock lock(&impl->mu_);
     S1MPLE_RETURN_IF_ERROR(LoadSweeps(*impl));
     S1MPLE_RETURN_IF_ERROR(LoadLeases(*impl));
   } catch (const std::exception& e) {  // std::filesystem, allocation

@@ -115,7 +115,7 @@ Result<RecountReport> JobStore::Recount(const SweepId& sweep) const {
   const rocksdb::Snapshot* snap = nullptr;
   {
     // Snapshot and in-memory counters taken together, so they describe the same moment.
-    std::lock_guard lock(s.mu_);
+    MutexLock lock(&s.mu_);
     Result<const Impl::SweepMem*> mem = s.FindSweep(sweep);
     if (!mem.ok()) return mem.status();
     info = (*mem)->info;
@@ -265,7 +265,7 @@ Result<ArtifactHash> JobStore::PutArtifact(std::string_view bytes, std::string_v
   }
   Impl& s = *impl_;
   {
-    std::lock_guard lock(s.mu_);
+    MutexLock lock(&s.mu_);
     S1MPLE_RETURN_IF_ERROR(s.CheckWritable());
     if (!HasArtifact(hash)) {
       rocksdb::WriteOptions wo;
@@ -312,7 +312,7 @@ std::uint64_t JobStore::ApproximateDiskBytes() const {
 Status JobStore::CompactAll() {
   // Under mu_: the memtable switches of these compactions never run next to a failing write
   // (store/wal_guard.h). Blocks mutations meanwhile; CompactAll is for tests and maintenance.
-  std::lock_guard lock(impl_->mu_);
+  MutexLock lock(&impl_->mu_);
   S1MPLE_RETURN_IF_ERROR(impl_->CheckWritable());
   rocksdb::CompactRangeOptions co;
   co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
