@@ -24,6 +24,8 @@
 
 namespace s1mple::producer {
 
+// The artifact roles of common/vocabulary.h (ArtifactRole) as the producer's map keys; a test
+// (tests/producer/plan_loader_test.cc) holds them equal to the vocabulary's names.
 inline constexpr const char* kRoleOperation = "operation";
 inline constexpr const char* kRoleBlueprint = "blueprint";
 inline constexpr const char* kRoleOperators = "operators";
