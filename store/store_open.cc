@@ -146,6 +146,15 @@ Status JobStore::Impl::OpenDb() {
   const fs::path marker = dir / kMarkerFile;
   bool ours = fs::exists(marker, ec);
   bool has_db = fs::exists(dir / "CURRENT", ec);
+  // A creation killed while it wrote the marker leaves only the marker's temporary file
+  // (common/atomic_file.h): that directory is still an empty one, so creation starts over.
+  const fs::path marker_tmp = dir / (std::string(kMarkerFile) + ".tmp");
+  if (!ours && !has_db && !options_.read_only && fs::exists(marker_tmp, ec)) {
+    bool only_tmp = true;
+    for (const auto& e : fs::directory_iterator(dir, ec))
+      only_tmp = only_tmp && e.path() == marker_tmp;
+    if (only_tmp) fs::remove(marker_tmp, ec);
+  }
   if (!ours && (has_db || !fs::is_empty(dir, ec))) {
     return Status::Corruption(dir_ + " is not an s1mple store: it holds other files (e.g. '" +
                               FirstEntryName(dir) + "') and no " + kMarkerFile +

@@ -82,6 +82,28 @@ TEST(JobStoreOpen, ForeignDirectoryIsRefused) {
             1);
 }
 
+// kill -9 while the marker was being written leaves only S1MPLE_STORE.tmp: still an empty
+// directory to us, so the store is created (StoreCrash found this). With anything else beside
+// it the directory stays foreign.
+TEST(JobStoreOpen, CreationKilledWhileWritingTheMarkerStartsOver) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.str());
+  std::ofstream(dir.str() + "/S1MPLE_STORE.tmp") << "s1mple";
+  auto store = OpenOrDie(dir.str());
+  ASSERT_TRUE(store);
+  EXPECT_TRUE(std::filesystem::exists(dir.str() + "/S1MPLE_STORE"));
+  EXPECT_FALSE(std::filesystem::exists(dir.str() + "/S1MPLE_STORE.tmp"));
+
+  TempDir other;
+  std::filesystem::create_directories(other.str());
+  std::ofstream(other.str() + "/S1MPLE_STORE.tmp") << "s1mple";
+  std::ofstream(other.str() + "/notes.txt") << "my thesis";
+  Result<std::unique_ptr<JobStore>> s = JobStore::Open(other.str());
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(s.status().IsCorruption()) << s.status().ToString();
+  EXPECT_TRUE(std::filesystem::exists(other.str() + "/S1MPLE_STORE.tmp"));
+}
+
 TEST(JobStoreOpen, GarbageDatabaseFilesAreRefused) {
   TempDir dir;
   std::filesystem::create_directories(dir.str());
