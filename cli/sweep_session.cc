@@ -459,19 +459,22 @@ FollowEnd Follow(Connection& conn, const std::string& sweep, const producer::Job
 
 // ---- outputs -----------------------------------------------------------------------------------
 
-// The members of a stored result that the outputs use: an optimization's results.csv and JSON
-// the metrics, causality, period and bar count of each run; a variant test's also its equity
-// curve. Only these travel (RESULTS `fields`) and are parsed; trades and opportunities stay.
+// The members of a stored result that the outputs use: the metrics, causality, period, bar count
+// and daily returns of each run (the overfitting and variant statistics, returns.csv); a variant
+// test's also its equity curve. Only these travel (RESULTS `fields`) and are parsed; trades and
+// opportunities stay.
 std::vector<std::string> OutputFields(const producer::JobSpace& space) {
   if (space.plan().kind == producer::PlanKind::kOptimization)
-    return {"metrics", "causality", "period", "bars"};
-  return {"metrics", "causality", "period", "bars", "equity"};
+    return {"metrics", "causality", "period", "bars", "returns"};
+  return {"metrics", "causality", "period", "bars", "equity", "returns"};
 }
 
 nlohmann::json ParseOutputFields(const producer::JobSpace& space, std::string_view result) {
   if (space.plan().kind == producer::PlanKind::kOptimization)
-    return producer::ParseResultFields(result, {"metrics", "causality", "period", "bars"});
-  return producer::ParseResultFields(result, {"metrics", "causality", "period", "bars", "equity"});
+    return producer::ParseResultFields(result,
+                                       {"metrics", "causality", "period", "bars", "returns"});
+  return producer::ParseResultFields(
+      result, {"metrics", "causality", "period", "bars", "equity", "returns"});
 }
 
 // report.html of `sweep` at `path`: from the store when it is local, else through the broker's
@@ -486,12 +489,12 @@ Status WriteReport(Connection& conn, const std::string& sweep, const producer::J
   return broker::WriteReportHtml(source, sweep, path);
 }
 
-// Writes results.csv, report.html and, last, the result JSON from the results the broker holds
-// now, in index order. The JSON is written last (by a rename), so its presence says every output
-// is complete. Returns the analyzer's summary.
+// Writes results.csv, report.html, returns.csv (when `returns`) and, last, the result JSON from
+// the results the broker holds now, in index order. The JSON is written last (by a rename), so its
+// presence says every output is complete. Returns the analyzer's summary.
 Result<nlohmann::json> WriteOutputs(Connection& conn, const std::string& sweep,
                                     const producer::JobSpace& space,
-                                    const std::filesystem::path& out_dir) {
+                                    const std::filesystem::path& out_dir, bool returns) {
   producer::SweepInfo info;
   info.sweep_id = sweep;
   info.finished_at = IsoUtc(NowMs());
@@ -502,6 +505,7 @@ Result<nlohmann::json> WriteOutputs(Connection& conn, const std::string& sweep,
   }
   producer::AnalysisOptions aopts;
   aopts.out_dir = out_dir;
+  aopts.write_returns = returns;
   auto analyzer = producer::SweepAnalyzer::Open(space, info, aopts);  // creates out_dir
   if (!analyzer.ok()) return analyzer.status();
   // report.html is built on a second thread while the analyzer reads the results (the store is
@@ -598,7 +602,7 @@ int FollowAndWrite(Connection& conn, const SweepLocation& where, const std::stri
   }
   if (end == FollowEnd::kLost) return kExitFailure;
   const auto dir = OutDirFor(out_dir, sweep);
-  auto summary = WriteOutputs(conn, sweep, space, dir);
+  auto summary = WriteOutputs(conn, sweep, space, dir, flags.returns);
   if (!summary.ok()) {
     PrintError(summary.status().message());
     return kExitFailure;
@@ -722,6 +726,8 @@ void AddSessionFlags(CLI::App* sub, SessionFlags& flags, bool with_detach) {
                   "embedded mode: serve the Trade Explorer at HOST:PORT while the sweep runs");
   sub->add_flag("--http-public", flags.http_public, "allow a non-loopback --http address");
   sub->add_flag("--no-progress", flags.no_progress, "print no progress");
+  sub->add_flag("--returns", flags.returns,
+                "also write returns.csv: every run's daily returns, one column per run_id");
 }
 
 int RunSweepSession(const producer::SweepRequest& request, const SessionFlags& flags,
@@ -872,7 +878,7 @@ int WriteSweepResults(const std::string& sweep_id, const SweepLocation& where,
     return ExitFor(space.status());
   }
   const auto dir = OutDirFor(out_dir, sweep_id);
-  auto summary = WriteOutputs(*conn, sweep_id, **space, dir);
+  auto summary = WriteOutputs(*conn, sweep_id, **space, dir, flags.returns);
   if (!summary.ok()) {
     PrintError(summary.status().message());
     return kExitFailure;

@@ -30,10 +30,11 @@ struct SessionFlags {
   std::string http;          // embedded mode: serve the Trade Explorer at HOST:PORT meanwhile
   bool http_public = false;  // allow a non-loopback --http address
   bool no_progress = false;  // no progress output at all
+  bool returns = false;      // also write returns.csv (every run's daily returns)
 };
 
-// Registers --key, --server-key, --detach and --fresh (when with_detach), --http, --http-public
-// and --no-progress on `sub`, writing into `flags` (which must outlive the app).
+// Registers --key, --server-key, --detach and --fresh (when with_detach), --http, --http-public,
+// --no-progress and --returns on `sub`, writing into `flags` (which must outlive the app).
 void AddSessionFlags(CLI::App* sub, SessionFlags& flags, bool with_detach);
 
 // Runs a prepared plan to completion (or until SIGINT) and writes its outputs. The newest sweep

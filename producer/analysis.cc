@@ -134,6 +134,10 @@ Result<std::unique_ptr<SweepAnalyzer>> SweepAnalyzer::Open(const JobSpace& space
     if (!a->part_) return Status::IOError(a->part_path_.string() + ": cannot write");
   }
   a->seen_.assign(space.size(), false);
+  SweepStatisticsOptions sopts;
+  sopts.keep_series = a->options_.write_returns || space.plan().kind == PlanKind::kVariant;
+  sopts.cscv_blocks = a->options_.cscv_blocks;
+  a->stats_ = std::make_unique<SweepStatistics>(sopts);
   a->distinct_.resize(space.columns().size());
   // Header: run_id, index, status, varied parameters, metrics, causality counts, verdict, error.
   std::string header = "run_id,index,status";
@@ -243,6 +247,11 @@ Status SweepAnalyzer::Add(const JobOutcome& outcome) {
   WriteCsvRow(outcome, varied, verdict);
   ojson entry = RunEntry(outcome, varied, verdict);
   if (outcome.ok) {
+    stats_->AddRun(outcome.index, outcome.result, verdict.ok);
+  } else {
+    stats_->AddFailure(outcome.index);
+  }
+  if (outcome.ok) {
     ++successful_;
     if (verdict.ok) {
       ++meeting_constraints_;
@@ -331,6 +340,9 @@ ojson SweepAnalyzer::OptimizationSummary() const {
   for (const auto& r : top_) top.push_back(r.entry);
   s["top_configurations"] = top;
   s["failures"] = failures_;
+  s["overfitting"] =
+      stats_->Overfitting(top_.empty() ? std::nullopt : std::optional<uint64_t>(top_.front().index),
+                          [this](uint64_t i) { return RunId(i); });
   return s;
 }
 
@@ -411,6 +423,7 @@ ojson SweepAnalyzer::VariantSummary() const {
   comparative["most_defensive_definition"] =
       "highest opportunities_rejected / opportunities_detected";
   s["comparative_analysis"] = comparative;
+  s["statistics"] = stats_->VariantStatistics(plan, [this](uint64_t i) { return RunId(i); });
   return s;
 }
 
@@ -454,6 +467,11 @@ Result<json> SweepAnalyzer::Finish() {
   if (!csv_) return Status::IOError(csv_tmp_path_.string() + ": write failed (disk full?)");
   S1MPLE_RETURN_IF_ERROR(Publish(csv_tmp_path_, options_.out_dir / kCsvName));
   csv_tmp_path_.clear();
+  if (options_.write_returns) {
+    S1MPLE_RETURN_IF_ERROR(
+        stats_->WriteReturnsCsv(options_.out_dir / SweepStatistics::kReturnsCsvName,
+                                [this](uint64_t i) { return RunId(i); }));
+  }
   ojson summary = Summary();
   if (space_.plan().kind == PlanKind::kOptimization) {
     S1MPLE_RETURN_IF_ERROR(WriteOptimizationJson(summary));

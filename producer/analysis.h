@@ -26,6 +26,7 @@
 
 #include "common/status.h"
 #include "producer/expansion.h"
+#include "producer/sweep_statistics.h"
 
 namespace s1mple::producer {
 
@@ -50,6 +51,10 @@ struct AnalysisOptions {
   size_t max_failures_listed = 1000;  // failures listed in the JSON (all are in the CSV)
   size_t max_distinct_values = 1000;  // per varied parameter, for the page's filters
   size_t max_equity_points = 2000;    // variants: equity curve points kept per variant
+  // returns.csv: every run's daily returns, one column per run (producer/sweep_statistics.h);
+  // keeps every series in memory until Finish (8 to 16 bytes a day a run).
+  bool write_returns = false;
+  size_t cscv_blocks = 16;  // the overfitting block's CSCV (docs/STATISTICS.md)
 };
 
 // Whether a run meets the plan's constraints, and if not, why ("total_trades 4 < 10").
@@ -123,6 +128,7 @@ class SweepAnalyzer {
   std::vector<std::vector<nlohmann::json>> distinct_;  // per column
   std::vector<nlohmann::ordered_json> variant_runs_;   // variant plans: every run
   nlohmann::json market_period_;
+  std::unique_ptr<SweepStatistics> stats_;  // daily returns: overfitting, variant statistics
   bool finished_ = false;
 };
 

@@ -112,6 +112,7 @@ struct ComparisonConfig {
   std::vector<std::string> metrics;
   std::vector<std::string> visualizations;
   std::vector<std::string> causality_analysis;
+  std::string baseline;  // the variant the others are tested against (empty: the first)
 };
 
 struct VariantInfo {

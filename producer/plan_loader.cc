@@ -683,8 +683,20 @@ class Loader {
 
   Status Comparison(const YAML::Node& node, const std::string& path) {
     S1MPLE_RETURN_IF_ERROR(
-        CheckKeys(node, path, {"metrics", "visualizations", "causality_analysis"}));
+        CheckKeys(node, path, {"metrics", "visualizations", "causality_analysis", "baseline"}));
     auto& c = plan_.comparison;
+    if (node["baseline"]) {
+      const YAML::Node& b = node["baseline"];
+      bool known = false;
+      if (b.IsScalar())
+        for (const auto& v : plan_.variants) known = known || v.name == b.Scalar();
+      if (!known) {
+        std::string names;
+        for (const auto& v : plan_.variants) names += (names.empty() ? "" : ", ") + v.name;
+        return Error(path + ".baseline", b, "expected the name of a variant (" + names + ")");
+      }
+      c.baseline = b.Scalar();
+    }
     if (node["metrics"]) {
       auto list = StringList(node["metrics"], path + ".metrics");
       if (!list.ok()) return list.status();

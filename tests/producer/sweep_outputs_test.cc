@@ -34,7 +34,7 @@ class SweepOutputs : public ::testing::Test {
     fs::remove_all(*dir_);
     auto r = RunS1mple({"variant", "config/variants/fvg_strategy_variants.yaml", "--store",
                         (*dir_ / "store").string(), "--out", (*dir_ / "out").string(), "--runners",
-                        "2"});
+                        "2", "--returns"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   static void TearDownTestSuite() {
@@ -79,6 +79,63 @@ TEST_F(SweepOutputs, ResultsCsvLoadsIntoPandas) {
     GTEST_SKIP() << "python3-pandas is not installed (scripts/setup): " << check.out << check.err;
   }
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+}
+
+TEST_F(SweepOutputs, ReturnsCsvLoadsIntoPandasWithADateIndex) {
+  // returns.csv (--returns): `date` as the index, one column per run_id, daily simple returns
+  // whose Sharpe ratio is each run's sharpe_ratio (METRICS.md's calendar, periods_per_year of
+  // the base operation: 365).
+  const auto result = json::parse(Slurp(*dir_ / "out" / "variant_comparison.json"));
+  std::string expected;
+  for (const auto& run : result["results"])
+    expected +=
+        run["run_id"].get<std::string>() + "=" + json(run["metrics"]["sharpe_ratio"]).dump() + ";";
+  const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  auto check = s1mple::testing::Run(
+      {python, "-c",
+       "import sys, math\n"
+       "try:\n  import pandas\n"
+       "except ImportError as e:\n  print('no pandas:', e); sys.exit(3)\n"
+       "df = pandas.read_csv(sys.argv[1], index_col=0)\n"
+       "assert df.index.name == 'date', df.index.name\n"
+       "idx = pandas.to_datetime(df.index, format='%Y-%m-%d')\n"
+       "assert idx.is_monotonic_increasing and idx.is_unique\n"
+       "want = dict(kv.split('=') for kv in sys.argv[2].split(';') if kv)\n"
+       "assert list(df.columns) == list(want), (list(df.columns), list(want))\n"
+       "for run, sharpe in want.items():\n"
+       "  r = df[run].dropna(); assert r.dtype.kind == 'f'\n"
+       "  got = r.mean() / r.std(ddof=1) * math.sqrt(365)\n"
+       "  assert abs(got - float(sharpe)) < 1e-6 * max(1, abs(got)), (run, got, sharpe)\n"
+       "print(len(df), 'days')\n",
+       (*dir_ / "out" / "returns.csv").string(), expected});
+  if (check.exit_code == 3) {
+    GTEST_SKIP() << "python3-pandas is not installed (scripts/setup): " << check.out << check.err;
+  }
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+}
+
+TEST_F(SweepOutputs, VariantStatisticsAgainstTheBaseline) {
+  const auto result = json::parse(Slurp(*dir_ / "out" / "variant_comparison.json"));
+  const auto& s = result["statistics"];
+  EXPECT_EQ(s["baseline"], "baseline");
+  ASSERT_EQ(s["variants"].size(), 2u);
+  EXPECT_EQ(s["variants"][0]["variant"], "strict_fvg");
+  for (const auto& v : s["variants"]) {
+    ASSERT_TRUE(v["sharpe_difference"].is_number()) << v.dump();
+    EXPECT_LE(v["ci_low"].get<double>(), v["sharpe_difference"].get<double>() + 1e-12);
+    EXPECT_GE(v["ci_high"].get<double>(), v["ci_low"].get<double>());
+    EXPECT_GT(v["p_value"].get<double>(), 0);
+    EXPECT_LE(v["p_value"].get<double>(), 1);
+    EXPECT_GE(v["holm_p_value"].get<double>(), v["p_value"].get<double>());
+    EXPECT_GT(v["observations"].get<int64_t>(), 100);
+  }
+  // Seeded: writing the outputs again from the store gives the same numbers to the bit.
+  auto again = RunS1mple({"results", result["test_id"], "--store", (*dir_ / "store").string(),
+                          "--out", (*dir_ / "again").string()});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const auto second = json::parse(Slurp(*dir_ / "again" / "variant_comparison.json"));
+  EXPECT_EQ(second["statistics"], s);
+  EXPECT_FALSE(fs::exists(*dir_ / "again" / "returns.csv"));  // only with --returns
 }
 
 TEST_F(SweepOutputs, JobExportedFromTheStoreRunsToIdenticalMetrics) {
