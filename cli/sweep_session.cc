@@ -459,22 +459,22 @@ FollowEnd Follow(Connection& conn, const std::string& sweep, const producer::Job
 
 // ---- outputs -----------------------------------------------------------------------------------
 
-// The members of a stored result that the outputs use: the metrics, causality, period, bar count
-// and daily returns of each run (the overfitting and variant statistics, returns.csv); a variant
-// test's also its equity curve. Only these travel (RESULTS `fields`) and are parsed; trades and
-// opportunities stay.
+// The members of a stored result that the outputs use: the metrics, causality, period, bar count,
+// daily returns (the overfitting and variant statistics, returns.csv) and warnings of each run;
+// a variant test's also its equity curve. Only these travel (RESULTS `fields`) and are parsed;
+// trades and opportunities stay.
 std::vector<std::string> OutputFields(const producer::JobSpace& space) {
   if (space.plan().kind == producer::PlanKind::kOptimization)
-    return {"metrics", "causality", "period", "bars", "returns"};
-  return {"metrics", "causality", "period", "bars", "equity", "returns"};
+    return {"metrics", "causality", "period", "bars", "returns", "warnings"};
+  return {"metrics", "causality", "period", "bars", "equity", "returns", "warnings"};
 }
 
 nlohmann::json ParseOutputFields(const producer::JobSpace& space, std::string_view result) {
   if (space.plan().kind == producer::PlanKind::kOptimization)
-    return producer::ParseResultFields(result,
-                                       {"metrics", "causality", "period", "bars", "returns"});
+    return producer::ParseResultFields(
+        result, {"metrics", "causality", "period", "bars", "returns", "warnings"});
   return producer::ParseResultFields(
-      result, {"metrics", "causality", "period", "bars", "equity", "returns"});
+      result, {"metrics", "causality", "period", "bars", "equity", "returns", "warnings"});
 }
 
 // report.html of `sweep` at `path`: from the store when it is local, else through the broker's
@@ -571,6 +571,11 @@ void PrintOutcome(const std::string& sweep, const std::filesystem::path& out_dir
   }
   if (variant && summary.contains("comparative_analysis"))
     std::cout << "comparison: " << summary["comparative_analysis"].dump() << "\n";
+  if (summary.contains("warnings") && summary["warnings"].is_array())
+    for (const auto& w : summary["warnings"])
+      std::cerr << "s1mple: warning: " << w.value("warning", std::string()) << " ("
+                << w.value("runs", 0) << " runs, first " << w.value("first_run", std::string())
+                << ")\n";
   const auto json_name = variant ? producer::SweepAnalyzer::kVariantJsonName
                                  : producer::SweepAnalyzer::kOptimizationJsonName;
   std::cout << "outputs in " << out_dir.string() << "/: results.csv (pandas.read_csv), "

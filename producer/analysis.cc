@@ -248,6 +248,17 @@ Status SweepAnalyzer::Add(const JobOutcome& outcome) {
   ojson entry = RunEntry(outcome, varied, verdict);
   if (outcome.ok) {
     stats_->AddRun(outcome.index, outcome.result, verdict.ok);
+    if (const auto w = outcome.result.find("warnings"); w != outcome.result.end() && w->is_array())
+      for (const auto& text : *w) {
+        if (!text.is_string()) continue;
+        auto it = std::find_if(warnings_.begin(), warnings_.end(),
+                               [&](const Warning& x) { return x.text == text.get<std::string>(); });
+        if (it != warnings_.end()) {
+          ++it->runs;
+        } else if (warnings_.size() < 100) {
+          warnings_.push_back({text.get<std::string>(), 1, outcome.index});
+        }
+      }
   } else {
     stats_->AddFailure(outcome.index);
   }
@@ -290,7 +301,15 @@ Status SweepAnalyzer::Add(const JobOutcome& outcome) {
 }
 
 ojson SweepAnalyzer::Summary() const {
-  return space_.plan().kind == PlanKind::kOptimization ? OptimizationSummary() : VariantSummary();
+  ojson s =
+      space_.plan().kind == PlanKind::kOptimization ? OptimizationSummary() : VariantSummary();
+  // The engine's warnings (e.g. periods_per_year against the data's calendar), once each.
+  ojson warnings = ojson::array();
+  for (const auto& w : warnings_)
+    warnings.push_back(
+        {{"warning", w.text}, {"runs", w.runs}, {"first_run", RunId(w.first_index)}});
+  s["warnings"] = std::move(warnings);
+  return s;
 }
 
 ojson SweepAnalyzer::OptimizationSummary() const {

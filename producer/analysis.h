@@ -129,6 +129,12 @@ class SweepAnalyzer {
   std::vector<nlohmann::ordered_json> variant_runs_;   // variant plans: every run
   nlohmann::json market_period_;
   std::unique_ptr<SweepStatistics> stats_;  // daily returns: overfitting, variant statistics
+  struct Warning {
+    std::string text;
+    uint64_t runs = 0;
+    uint64_t first_index = 0;
+  };
+  std::vector<Warning> warnings_;  // the runs' distinct warnings (at most 100), first seen first
   bool finished_ = false;
 };
 

@@ -126,6 +126,27 @@ TEST(PlanLoader, UnknownMetricInTargetOrConstraintIsRefused) {
       << e;
 }
 
+TEST(PlanLoader, VariantBaselineMustNameAVariant) {
+  auto p = ParseText(R"(variant_config:
+  name: x
+  base_operation: b.yaml
+  variants: [{name: a, overrides: {}}, {name: b, overrides: {}}]
+  comparison_config:
+    baseline: b
+)");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->comparison.baseline, "b");
+  auto e = ErrorOf(R"(variant_config:
+  name: x
+  base_operation: b.yaml
+  variants: [{name: a, overrides: {}}]
+  comparison_config:
+    baseline: c
+)");
+  EXPECT_NE(e.find("variant_config.comparison_config.baseline"), std::string::npos) << e;
+  EXPECT_NE(e.find("expected the name of a variant (a)"), std::string::npos) << e;
+}
+
 TEST(PlanLoader, MissingBaseOperationIsRefused) {
   auto e = ErrorOf(R"(optimization_config:
   name: "no base"

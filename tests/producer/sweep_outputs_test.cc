@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/calendar.h"
 #include "tests/support/process.h"
 
 namespace s1mple::testing {
@@ -159,6 +160,71 @@ TEST_F(SweepOutputs, UnknownSweepOrIndexIsAnError) {
   EXPECT_EQ(r.err.rfind("s1mple: error: ", 0), 0u) << r.err;
   r = RunS1mple({"job", "not-a-job", "--store", (*dir_ / "store").string()});
   EXPECT_EQ(r.exit_code, 2);
+}
+
+// The calendar trap in a sweep: stock bars (no weekend) under an operation that keeps
+// periods_per_year: 365 warn once per distinct text in optimization_result.json's `warnings`
+// (with the number of runs) and on stderr (docs/METRICS.md, "The calendar").
+TEST(SweepCalendar, StockBarsUnderA365DayOperationWarnInTheSweepOutputs) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("s1mple-sweep-calendar-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  {
+    std::ofstream csv(dir / "stock.csv");
+    csv << "timestamp,open,high,low,close,volume\n";
+    const engine::DayNumber monday = engine::DayFromCivil(2023, 1, 2);
+    double p = 100;
+    int i = 0;
+    for (int d = 0; d < 7 * 60; ++d) {  // 60 weeks of weekday sessions, 7 hourly bars each
+      if (engine::Weekday(monday + d) >= 5) continue;
+      for (int h = 14; h <= 20; ++h, ++i) {
+        const double next = p * (1 + 0.003 * ((i / 17) % 2 ? -1 : 1));
+        csv << engine::FormatIsoDate(monday + d) << "T" << (h < 10 ? "0" : "") << h << ":00:00Z,"
+            << p << "," << std::max(p, next) + 0.05 << "," << std::min(p, next) - 0.05 << ","
+            << next << ",1000\n";
+        p = next;
+      }
+    }
+  }
+  const fs::path root = fs::current_path();
+  {
+    std::ofstream op(dir / "op.yaml");
+    op << "name: stock_calendar\noperators: " << (root / "config/operators.yaml").string()
+       << "\nstrategy_links:\n  - name: ema_cross\n    strategy_blueprint: "
+       << (root / "config/strategies/ema_cross.yaml").string()
+       << "\n    environment:\n      data: {source: csv, path: stock.csv}\n"
+          "      initial_capital: 10000\n      periods_per_year: 365\n";
+    std::ofstream plan(dir / "plan.yaml");
+    plan << "optimization_config:\n  name: calendar\n  base_operation: op.yaml\n"
+            "  parameter_space:\n    - worker_category: opportunity_workers\n"
+            "      worker_plugin: trend_follower\n"
+            "      parameters:\n        fast_period: {values: [6, 8, 10]}\n";
+  }
+  auto r = RunS1mple({"optimize", (dir / "plan.yaml").string(), "--store", (dir / "st").string(),
+                      "--out", (dir / "out").string(), "--no-progress"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("s1mple: warning: periods_per_year is 365 but the data has no bars on "
+                       "Saturdays or Sundays"),
+            std::string::npos)
+      << r.err;
+  const auto doc = json::parse(Slurp(dir / "out" / "optimization_result.json"));
+  ASSERT_EQ(doc["warnings"].size(), 1u) << doc["warnings"].dump();
+  EXPECT_NE(doc["warnings"][0]["warning"].get<std::string>().find("1.20x too high"),
+            std::string::npos);
+  EXPECT_EQ(doc["warnings"][0]["runs"], 3);
+  // With periods_per_year: 252 the same bars give no warning.
+  {
+    std::string op = Slurp(dir / "op.yaml");
+    op.replace(op.find("365"), 3, "252");
+    std::ofstream(dir / "op.yaml") << op;
+  }
+  auto ok = RunS1mple({"optimize", (dir / "plan.yaml").string(), "--store", (dir / "st").string(),
+                       "--out", (dir / "out252").string(), "--no-progress"});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(ok.err.find("periods_per_year"), std::string::npos) << ok.err;
+  EXPECT_TRUE(json::parse(Slurp(dir / "out252" / "optimization_result.json"))["warnings"].empty());
+  fs::remove_all(dir);
 }
 
 }  // namespace
