@@ -136,7 +136,7 @@ Result<std::unique_ptr<SweepAnalyzer>> SweepAnalyzer::Open(const JobSpace& space
   a->seen_.assign(space.size(), false);
   SweepStatisticsOptions sopts;
   sopts.keep_series = a->options_.write_returns || space.plan().kind == PlanKind::kVariant;
-  sopts.cscv_blocks = a->options_.cscv_blocks;
+  sopts.cscv_blocks = space.plan().cscv_blocks;
   a->stats_ = std::make_unique<SweepStatistics>(sopts);
   a->distinct_.resize(space.columns().size());
   // Header: run_id, index, status, varied parameters, metrics, causality counts, verdict, error.

@@ -54,7 +54,6 @@ struct AnalysisOptions {
   // returns.csv: every run's daily returns, one column per run (producer/sweep_statistics.h);
   // keeps every series in memory until Finish (8 to 16 bytes a day a run).
   bool write_returns = false;
-  size_t cscv_blocks = 16;  // the overfitting block's CSCV (docs/STATISTICS.md)
 };
 
 // Whether a run meets the plan's constraints, and if not, why ("total_trades 4 < 10").

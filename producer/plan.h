@@ -133,6 +133,7 @@ struct Plan {
   OptimizationTargets targets;
   std::vector<Constraint> constraints;
   ParallelConfig parallel;
+  size_t cscv_blocks = 16;  // optimization: overfitting.cscv_blocks (docs/STATISTICS.md)
   ComparisonConfig comparison;
   std::vector<VariantInfo> variants;  // variant plans: one per job, in job order
   // Every worker the plan names: (slot, plugin, yaml path) -- for manifest checks.

@@ -681,6 +681,20 @@ class Loader {
     return Status::Ok();
   }
 
+  // overfitting: {cscv_blocks: S} (docs/STATISTICS.md): even, 2 to 20 (C(20, 10) = 184,756
+  // splits is the most that stays within seconds).
+  Status Overfitting(const YAML::Node& node, const std::string& path) {
+    S1MPLE_RETURN_IF_ERROR(CheckKeys(node, path, {"cscv_blocks"}));
+    if (!node["cscv_blocks"]) return Status::Ok();
+    auto n = Number(node, "cscv_blocks", path);
+    if (!n.ok()) return n.status();
+    if (!n->is_integer() || n->is_negative() || n->units() < 2 || n->units() > 20 ||
+        n->units() % 2 != 0)
+      return Error(path + ".cscv_blocks", node["cscv_blocks"], "expected an even number, 2 to 20");
+    plan_.cscv_blocks = static_cast<size_t>(n->units());
+    return Status::Ok();
+  }
+
   Status Comparison(const YAML::Node& node, const std::string& path) {
     S1MPLE_RETURN_IF_ERROR(
         CheckKeys(node, path, {"metrics", "visualizations", "causality_analysis", "baseline"}));
@@ -837,7 +851,7 @@ class Loader {
         CheckKeys(config, path,
                   {"name", "description", "base_operation", "parameter_space", "worker_selection",
                    "planning_variants", "operator_variants", "worker_variants",
-                   "optimization_targets", "constraints", "parallel_config"}));
+                   "optimization_targets", "constraints", "parallel_config", "overfitting"}));
     S1MPLE_RETURN_IF_ERROR(Header(config, path));
     S1MPLE_RETURN_IF_ERROR(BaseOperation(config, path, options));
     if (config["parameter_space"]) {
@@ -869,6 +883,9 @@ class Loader {
     }
     if (config["parallel_config"]) {
       S1MPLE_RETURN_IF_ERROR(Parallel(config["parallel_config"], path + ".parallel_config"));
+    }
+    if (config["overfitting"]) {
+      S1MPLE_RETURN_IF_ERROR(Overfitting(config["overfitting"], path + ".overfitting"));
     }
     return CheckDimensionsCompatible();
   }

@@ -436,7 +436,7 @@ TEST(Analysis, OverfittingBlockCountsEveryTrialAndDeflatesTheSelectedSharpe) {
 }
 
 TEST(Analysis, NoSelectionMeansNoDeflatedSharpeButStillAPbo) {
-  auto space = testing::SpaceOfText(kPlan);
+  auto space = testing::SpaceOfText(std::string(kPlan) + "  overfitting: {cscv_blocks: 8}\n");
   auto dir = TempDir("overfitting-none");
   auto a = SweepAnalyzer::Open(space, {"sw-test", "", ""}, {dir});
   ASSERT_TRUE(a.ok());
@@ -449,8 +449,9 @@ TEST(Analysis, NoSelectionMeansNoDeflatedSharpeButStillAPbo) {
   EXPECT_NE(o.value("deflated_sharpe_ratio_note", "").find("none meets the constraints"),
             std::string::npos);
   EXPECT_EQ(o["trials_rejected_by_constraints"], 12);
-  EXPECT_TRUE(o["probability_of_backtest_overfitting"].is_object());
-  EXPECT_FALSE(fs::exists(dir / "returns.csv"));  // not asked for
+  EXPECT_EQ(o["probability_of_backtest_overfitting"]["cscv_blocks"], 8);   // the plan's
+  EXPECT_EQ(o["probability_of_backtest_overfitting"]["cscv_splits"], 70);  // C(8, 4)
+  EXPECT_FALSE(fs::exists(dir / "returns.csv"));                           // not asked for
   fs::remove_all(dir);
 }
 

@@ -147,6 +147,21 @@ TEST(PlanLoader, VariantBaselineMustNameAVariant) {
   EXPECT_NE(e.find("expected the name of a variant (a)"), std::string::npos) << e;
 }
 
+TEST(PlanLoader, OverfittingCscvBlocks) {
+  auto p = ParseText(Optimization("  overfitting: {cscv_blocks: 10}\n"));
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->cscv_blocks, 10u);
+  auto d = ParseText(Optimization(""));
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->cscv_blocks, 16u);
+  for (const char* bad : {"7", "0", "22", "x"}) {
+    auto e = ErrorOf(Optimization(std::string("  overfitting: {cscv_blocks: ") + bad + "}\n"));
+    EXPECT_NE(e.find("optimization_config.overfitting.cscv_blocks"), std::string::npos) << e;
+  }
+  auto e = ErrorOf(Optimization("  overfitting: {blocks: 8}\n"));
+  EXPECT_NE(e.find("optimization_config.overfitting.blocks"), std::string::npos) << e;
+}
+
 TEST(PlanLoader, MissingBaseOperationIsRefused) {
   auto e = ErrorOf(R"(optimization_config:
   name: "no base"
