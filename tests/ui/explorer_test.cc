@@ -593,7 +593,12 @@ TEST_F(ExplorerStoreTest, ReportEmbedsTheSnapshotAndNeedsNoNetwork) {
   EXPECT_TRUE(snap["details"].contains("3"));
   // Offline: nothing is loaded from anywhere.
   EXPECT_EQ(html.find("<script src"), std::string::npos);
-  EXPECT_EQ(html.find("<link"), std::string::npos);
+  // The one <link> is the icon, inline as a data: URL (no /favicon.ico request).
+  const size_t link = html.find("<link");
+  ASSERT_NE(link, std::string::npos);
+  const std::string icon = "<link rel=\"icon\" href=\"data:";
+  EXPECT_EQ(html.compare(link, icon.size(), icon), 0);
+  EXPECT_EQ(html.find("<link", link + 1), std::string::npos);
   EXPECT_FALSE(fs::exists(fs::path(path.string() + ".tmp")));
 }
 
