@@ -435,6 +435,49 @@ TEST(Analysis, OverfittingBlockCountsEveryTrialAndDeflatesTheSelectedSharpe) {
   fs::remove_all(dir);
 }
 
+TEST(Analysis, VariantStatisticsAgainstTheNamedBaselineWithHolm) {
+  constexpr const char* kVariants = R"(variant_config:
+  name: v
+  base_operation: b.yaml
+  variants:
+    - {name: first, overrides: {}}
+    - {name: base, overrides: {}}
+    - {name: strong, overrides: {}}
+    - {name: weak, overrides: {}}
+  comparison_config:
+    baseline: base
+)";
+  auto space = testing::SpaceOfText(kVariants);
+  auto dir = TempDir("variant-statistics");
+  auto a = SweepAnalyzer::Open(space, {"sw-v", "", ""}, {dir});
+  ASSERT_TRUE(a.ok());
+  // 2,000 days; `strong` earns 0.15 sd a day more than the baseline, the others nothing more.
+  const double edge[] = {0.0, 0.0, 0.0015, 0.0};
+  for (uint64_t i = 0; i < 4; ++i)
+    ASSERT_TRUE(
+        (*a)->Add({i, true, WithReturns(Result(1.0, 20, 5.0), 50 + i, edge[i], 2000), "", 1}).ok());
+  auto summary = (*a)->Finish();
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  const json& s = (*summary)["statistics"];
+  EXPECT_EQ(s["baseline"], "base");
+  ASSERT_EQ(s["variants"].size(), 3u);
+  EXPECT_EQ(s["variants"][0]["variant"], "first");
+  EXPECT_EQ(s["variants"][1]["variant"], "strong");
+  EXPECT_EQ(s["variants"][2]["variant"], "weak");
+  const json& strong = s["variants"][1];
+  EXPECT_GT(strong["ci_low"].get<double>(), 0) << strong.dump();
+  EXPECT_LT(strong["holm_p_value"].get<double>(), 0.05) << strong.dump();
+  EXPECT_EQ(strong["observations"], 2000);
+  // Holm: the adjusted p-values are the step-down of the three raw ones.
+  std::vector<double> p;
+  for (const auto& v : s["variants"]) p.push_back(v["p_value"].get<double>());
+  const auto holm = stats::HolmAdjust(p);
+  for (size_t k = 0; k < 3; ++k)
+    EXPECT_DOUBLE_EQ(s["variants"][k]["holm_p_value"].get<double>(), holm[k]);
+  EXPECT_GT(s["variants"][2]["p_value"].get<double>(), 0.01);  // no edge
+  fs::remove_all(dir);
+}
+
 TEST(Analysis, NoSelectionMeansNoDeflatedSharpeButStillAPbo) {
   auto space = testing::SpaceOfText(std::string(kPlan) + "  overfitting: {cscv_blocks: 8}\n");
   auto dir = TempDir("overfitting-none");
