@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <span>
 
 #include "engine/calendar.h"
 #include "engine/result.h"
@@ -52,8 +53,10 @@ void SweepStatistics::AddRun(uint64_t index, const json& result, bool meets_cons
   Run run;
   run.index = index;
   const size_t blocks = layout_->blocks();
-  run.block_sums.assign(blocks, 0.0);
-  run.block_squares.assign(blocks, 0.0);
+  run.sums_at = block_sums_.size();
+  block_sums_.resize(block_sums_.size() + 2 * blocks, 0.0);
+  double* sums = &block_sums_[run.sums_at];
+  double* squares = sums + blocks;
   const bool on_grid = returns->days == grid_;
   for (size_t i = 0; i < returns->size(); ++i) {
     const double r = returns->values[i];
@@ -67,8 +70,8 @@ void SweepStatistics::AddRun(uint64_t index, const json& result, bool meets_cons
       pos = at == grid_.begin() ? 0 : static_cast<size_t>(at - grid_.begin()) - 1;
     }
     const size_t b = grid_.empty() ? 0 : layout_->BlockOf(static_cast<int64_t>(pos));
-    run.block_sums[b] += r;
-    run.block_squares[b] += r * r;
+    sums[b] += r;
+    squares[b] += r * r;
   }
   if (options_.keep_series) {
     run.days = std::move(returns->days);
@@ -147,7 +150,11 @@ ojson SweepStatistics::Overfitting(std::optional<uint64_t> selected, const RunId
   std::string why = "no run has daily returns";
   if (layout_) {
     stats::BlockSums sums(layout_->blocks(), layout_->days());
-    for (const Run* r : runs) sums.AddSums(r->block_sums, r->block_squares);
+    const size_t blocks = layout_->blocks();
+    for (const Run* r : runs) {
+      const std::span<const double> s(block_sums_.data() + r->sums_at, 2 * blocks);
+      sums.AddSums(s.first(blocks), s.subspan(blocks));
+    }
     if (auto p = stats::ComputePbo(sums, &why)) {
       pbo_json = ojson::object();
       pbo_json["value"] = Num(p->pbo);

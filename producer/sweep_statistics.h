@@ -63,8 +63,8 @@ class SweepStatistics {
   struct Run {
     uint64_t index = 0;
     stats::Moments moments;
-    std::vector<double> block_sums, block_squares;  // per CSCV block
-    std::vector<int64_t> days;                      // kept series (empty when not kept)
+    size_t sums_at = 0;         // its per-block sums and squares: block_sums_[sums_at, + 2 blocks)
+    std::vector<int64_t> days;  // kept series (empty when not kept)
     std::vector<double> values;
   };
   const Run* Find(uint64_t index) const;
@@ -73,6 +73,9 @@ class SweepStatistics {
   std::vector<int64_t> grid_;  // the calendar: days of the first run with returns
   std::optional<stats::BlockSums> layout_;
   std::vector<Run> runs_;  // runs with returns, in the order added
+  // Per run with returns: the sum of its returns in each CSCV block, then their squares (one
+  // flat array: 100,000 runs x 16 blocks take 25.6 MB without a heap block per run).
+  std::vector<double> block_sums_;
   uint64_t trials_ = 0, failed_ = 0, rejected_ = 0, without_returns_ = 0;
 };
 
