@@ -137,6 +137,7 @@ Result<std::unique_ptr<SweepAnalyzer>> SweepAnalyzer::Open(const JobSpace& space
   SweepStatisticsOptions sopts;
   sopts.keep_series = a->options_.write_returns || space.plan().kind == PlanKind::kVariant;
   sopts.cscv_blocks = space.plan().cscv_blocks;
+  sopts.expected_runs = space.size();
   a->stats_ = std::make_unique<SweepStatistics>(sopts);
   a->distinct_.resize(space.columns().size());
   // Header: run_id, index, status, varied parameters, metrics, causality counts, verdict, error.

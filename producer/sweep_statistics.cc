@@ -25,7 +25,9 @@ json Num(double v) {
 
 }  // namespace
 
-SweepStatistics::SweepStatistics(SweepStatisticsOptions options) : options_(std::move(options)) {}
+SweepStatistics::SweepStatistics(SweepStatisticsOptions options) : options_(std::move(options)) {
+  runs_.reserve(options_.expected_runs);
+}
 
 void SweepStatistics::AddFailure(uint64_t) {
   ++trials_;
@@ -49,19 +51,29 @@ void SweepStatistics::AddRun(uint64_t index, const json& result, bool meets_cons
     grid_ = returns->days;
     const size_t blocks = std::max<size_t>(2, options_.cscv_blocks);
     layout_.emplace(blocks, static_cast<int64_t>(grid_.size()));
+    cscv_possible_ = true;
+    for (size_t b = 0; b < blocks; ++b)
+      cscv_possible_ = cscv_possible_ && layout_->block_days(b) >= 2;
+    // Too few days for CSCV (e.g. 17 days in 16 blocks): no block sums are kept at all.
+    if (cscv_possible_) block_sums_.reserve(options_.expected_runs * 2 * blocks);
   }
   Run run;
   run.index = index;
   const size_t blocks = layout_->blocks();
   run.sums_at = block_sums_.size();
-  block_sums_.resize(block_sums_.size() + 2 * blocks, 0.0);
-  double* sums = &block_sums_[run.sums_at];
-  double* squares = sums + blocks;
+  double* sums = nullptr;
+  double* squares = nullptr;
+  if (cscv_possible_) {
+    block_sums_.resize(block_sums_.size() + 2 * blocks, 0.0);
+    sums = &block_sums_[run.sums_at];
+    squares = sums + blocks;
+  }
   const bool on_grid = returns->days == grid_;
   for (size_t i = 0; i < returns->size(); ++i) {
     const double r = returns->values[i];
     if (!std::isfinite(r)) continue;  // an equity of 0: no return that day
     run.moments.Add(r);
+    if (!sums) continue;
     size_t pos = i;
     if (!on_grid) {
       // A day off the calendar (a run that traded other bars) counts in the block of the
@@ -148,7 +160,9 @@ ojson SweepStatistics::Overfitting(std::optional<uint64_t> selected, const RunId
   ojson degradation = nullptr;
   ojson loss = nullptr;
   std::string why = "no run has daily returns";
-  if (layout_) {
+  if (layout_ && !cscv_possible_) {
+    why = "fewer than 2 days in a block (too few days for cscv_blocks)";
+  } else if (layout_) {
     stats::BlockSums sums(layout_->blocks(), layout_->days());
     const size_t blocks = layout_->blocks();
     for (const Run* r : runs) {

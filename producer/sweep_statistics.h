@@ -31,6 +31,7 @@ struct SweepStatisticsOptions {
   bool keep_series = false;  // keep every run's returns (returns.csv, variant tests)
   size_t cscv_blocks = 16;
   stats::BootstrapOptions bootstrap;
+  uint64_t expected_runs = 0;  // the sweep's jobs: memory is reserved once, not grown by doubling
 };
 
 class SweepStatistics {
@@ -76,6 +77,7 @@ class SweepStatistics {
   // Per run with returns: the sum of its returns in each CSCV block, then their squares (one
   // flat array: 100,000 runs x 16 blocks take 25.6 MB without a heap block per run).
   std::vector<double> block_sums_;
+  bool cscv_possible_ = false;  // every block of the calendar has 2 days or more
   uint64_t trials_ = 0, failed_ = 0, rejected_ = 0, without_returns_ = 0;
 };
 

@@ -478,6 +478,33 @@ TEST(Analysis, VariantStatisticsAgainstTheNamedBaselineWithHolm) {
   fs::remove_all(dir);
 }
 
+TEST(Analysis, TooFewDaysForCscvStillGiveTheDeflatedSharpe) {
+  // 20 days in 16 blocks: CSCV cannot split them (no block sums are kept); DSR needs none.
+  auto space = testing::SpaceOfText(kPlan);
+  auto dir = TempDir("overfitting-short");
+  auto a = SweepAnalyzer::Open(space, {"sw-test", "", ""}, {dir});
+  ASSERT_TRUE(a.ok());
+  for (uint64_t i = 0; i < space.size(); ++i)
+    ASSERT_TRUE(
+        (*a)->Add({i, true,
+                   WithReturns(Result(1.0 + 0.01 * static_cast<double>(i), 20, 5.0), i, 0.001, 20),
+                   "", 1})
+            .ok());
+  auto summary = (*a)->Finish();
+  ASSERT_TRUE(summary.ok());
+  const json& o = (*summary)["overfitting"];
+  EXPECT_TRUE(o["probability_of_backtest_overfitting"].is_null());
+  EXPECT_TRUE(o["performance_degradation"].is_null());
+  EXPECT_TRUE(o["probability_of_oos_loss"].is_null());
+  EXPECT_NE(o.value("probability_of_backtest_overfitting_note", "").find("fewer than 2 days"),
+            std::string::npos)
+      << o.dump();
+  ASSERT_TRUE(o["deflated_sharpe_ratio"].is_object()) << o.dump();
+  EXPECT_EQ(o["deflated_sharpe_ratio"]["observations"], 20);
+  EXPECT_EQ(o["deflated_sharpe_ratio"]["selected_run"], "sw-test/11");
+  fs::remove_all(dir);
+}
+
 TEST(Analysis, NoSelectionMeansNoDeflatedSharpeButStillAPbo) {
   auto space = testing::SpaceOfText(std::string(kPlan) + "  overfitting: {cscv_blocks: 8}\n");
   auto dir = TempDir("overfitting-none");
