@@ -24,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/atomic_file.h"
 #include "common/status.h"
 #include "producer/expansion.h"
 #include "producer/sweep_statistics.h"
@@ -105,24 +106,24 @@ class SweepAnalyzer {
   nlohmann::ordered_json OptimizationSummary() const;
   nlohmann::ordered_json VariantSummary() const;
   Status WriteOptimizationJson(const nlohmann::ordered_json& summary);
-  static Status Publish(const std::filesystem::path& tmp, const std::filesystem::path& path);
 
   const JobSpace& space_;
   SweepInfo info_;
   AnalysisOptions options_;
-  std::ofstream csv_;
+  std::unique_ptr<AtomicFile> csv_;  // results.csv, renamed into place by Finish
   std::ofstream part_;  // optimization: one JSON run entry per line
   std::filesystem::path part_path_;
-  // Outputs are written to these and renamed into place when complete; the destructor removes
-  // whichever is still set (a failed or abandoned analysis leaves no temporary file).
-  std::filesystem::path csv_tmp_path_;
-  std::filesystem::path json_tmp_path_;
+  // The JSON outputs are AtomicFiles too (common/atomic_file.h): a failed or abandoned analysis
+  // leaves no temporary file, and the outputs of an earlier one stay as they were.
   std::vector<bool> seen_;  // by index (1 bit per job)
   uint64_t successful_ = 0;
   uint64_t failed_ = 0;
   uint64_t meeting_constraints_ = 0;
   bool first_part_entry_ = true;
   std::vector<Ranked> top_;                            // best first, at most top_n
+  // (index, primary metric) of every run that meets the constraints, for the best-so-far
+  // history in trial order (Add may come in any order; 16 bytes per run).
+  std::vector<std::pair<uint64_t, double>> feasible_scores_;
   std::vector<nlohmann::ordered_json> failures_;       // up to max_failures_listed
   std::vector<std::vector<nlohmann::json>> distinct_;  // per column
   std::vector<nlohmann::ordered_json> variant_runs_;   // variant plans: every run

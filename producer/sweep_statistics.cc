@@ -6,6 +6,7 @@
 #include <fstream>
 #include <span>
 
+#include "common/atomic_file.h"
 #include "engine/calendar.h"
 #include "engine/result.h"
 
@@ -277,9 +278,10 @@ Status SweepStatistics::WriteReturnsCsv(const fs::path& path, const RunIdFn& run
   for (const Run* r : runs) days.insert(days.end(), r->days.begin(), r->days.end());
   std::sort(days.begin(), days.end());
   days.erase(std::unique(days.begin(), days.end()), days.end());
-  const fs::path tmp = path.string() + ".tmp";
-  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-  if (!out) return Status::IOError(tmp.string() + ": cannot write");
+  // Atomic (common/atomic_file.h): a reader sees the previous file or the complete new one.
+  auto file = AtomicFile::Create(path);
+  if (!file.ok()) return file.status();
+  std::ostream& out = (*file)->stream();
   std::string line = "date";
   for (const Run* r : runs) line.append(",").append(run_id(r->index));
   out << line << "\r\n";
@@ -300,16 +302,7 @@ Status SweepStatistics::WriteReturnsCsv(const fs::path& path, const RunIdFn& run
     }
     out << line << "\r\n";
   }
-  out.close();
-  if (!out) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    return Status::IOError(tmp.string() + ": write failed (disk full?)");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return Status::IOError(path.string() + ": " + ec.message());
-  return Status::Ok();
+  return (*file)->Commit();
 }
 
 }  // namespace s1mple::producer
