@@ -176,6 +176,8 @@ void AddSessionFlags(CLI::App* sub, producer::SessionOptions& flags, bool with_d
                   "embedded mode: serve the Trade Explorer at HOST:PORT while the sweep runs");
   sub->add_flag("--http-public", flags.http_public, "allow a non-loopback --http address");
   sub->add_flag("--no-progress", flags.no_progress, "print no progress");
+  sub->add_flag("--returns", flags.returns,
+                "also write returns.csv: every run's daily returns, one column per run_id");
 }
 
 int ExitCodeOf(producer::SessionEnd end) {

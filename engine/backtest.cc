@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/calendar.h"
 #include "engine/event_bus.h"
 #include "engine/exchange.h"
 #include "engine/ledger.h"
@@ -471,11 +472,14 @@ void Run::Finish(BacktestResult& r) {
   r.period_start = TimestampMs{bars_.ts_ms[begin_]};
   r.period_end = TimestampMs{bars_.ts_ms[last]};
   r.metrics = ComputeMetrics(r.equity, r.trades, env_.periods_per_year);
+  r.daily_returns = ComputeDailyReturns(r.equity);
   r.opportunities = rejections_.Finish(r.causality);
   r.causality.threats_detected = gate_.threats_detected();
   if (r.bars < 1000)
     r.warnings.push_back("only " + std::to_string(r.bars) +
                          " bars traded (fewer than 1000): metrics are not meaningful");
+  if (auto mismatch = CalendarMismatch(r.daily_returns.days, env_.periods_per_year))
+    r.warnings.push_back(std::move(*mismatch));
   if (options_.capture_context) {
     for (ColumnId c = 0; c < frame_.column_count(); ++c) {
       r.context_names.push_back(frame_.Name(c));

@@ -19,6 +19,40 @@ std::string JobResult::FailureReason() const {
   return status.message();
 }
 
+Result<std::optional<Period>> PeriodOverride(const nlohmann::json& overrides) {
+  if (!overrides.is_object()) return std::optional<Period>();
+  const auto it = overrides.find("period");
+  if (it == overrides.end()) return std::optional<Period>();
+  if (!it->is_object()) return Status::InvalidArgument("overrides.period: expected {start, end}");
+  Period p;
+  for (const auto& [key, value] : it->items()) {
+    if (key != "start" && key != "end")
+      return Status::InvalidArgument("overrides.period." + key + ": unknown key (start, end)");
+    if (!value.is_string())
+      return Status::InvalidArgument("overrides.period." + key + ": expected an ISO-8601 time");
+    auto ts = ParseIsoTimestamp(value.get<std::string>());
+    if (!ts.ok()) return ts.status().WithContext("overrides.period." + key);
+    (key == "start" ? p.start : p.end) = *ts;
+  }
+  if (p.start && p.end && *p.end < *p.start)
+    return Status::InvalidArgument("overrides.period: end is before start");
+  return std::optional<Period>(p);
+}
+
+nlohmann::json WithoutPeriod(const nlohmann::json& overrides) {
+  if (!overrides.is_object() || !overrides.contains("period")) return overrides;
+  nlohmann::json rest = overrides;
+  rest.erase("period");
+  return rest;
+}
+
+nlohmann::json PeriodToJson(const Period& period) {
+  nlohmann::json j = nlohmann::json::object();
+  if (period.start) j["start"] = FormatIsoTimestamp(*period.start);
+  if (period.end) j["end"] = FormatIsoTimestamp(*period.end);
+  return j;
+}
+
 JobRunner::JobRunner(JobRunnerOptions options) : options_(std::move(options)) {}
 
 Result<std::shared_ptr<const BarSeries>> JobRunner::Bars(const DataSpec& spec, const JobSpec& job) {
@@ -44,8 +78,11 @@ JobResult JobRunner::Run(const JobSpec& job) {
   const std::string origin(job.origin);
   try {
     const nlohmann::json none = nlohmann::json::object();
+    const nlohmann::json& overrides = job.overrides ? *job.overrides : none;
+    auto period = PeriodOverride(overrides);
+    if (!period.ok()) return fail(JobStage::kConfig, period.status().WithContext(origin));
     auto texts = ApplyOverrides({std::string(job.blueprint_yaml), std::string(job.operators_yaml)},
-                                job.overrides ? *job.overrides : none);
+                                *period ? WithoutPeriod(overrides) : overrides);
     if (!texts.ok()) return fail(JobStage::kConfig, texts.status().WithContext(origin));
     const PluginRegistry& registry =
         options_.run.registry ? *options_.run.registry : DefaultRegistry();
@@ -55,7 +92,8 @@ JobResult JobRunner::Run(const JobSpec& job) {
     if (config->links.size() != 1)
       return fail(JobStage::kConfig,
                   Status::InvalidArgument(origin + ": expected one strategy link"));
-    const StrategyLink& link = config->links[0];
+    StrategyLink& link = config->links[0];
+    if (*period) link.environment.period = **period;
     auto bars = Bars(link.environment.data, job);
     if (!bars.ok()) return fail(JobStage::kConfig, bars.status());
     auto result = RunBacktest(link, **bars, options_.run);

@@ -53,6 +53,19 @@ struct JobRunnerOptions {
   bool read_data_files = false;
 };
 
+// The `period` member of a job's overrides document: {"period": {"start": ISO, "end": ISO}}
+// (either end may be missing; both inclusive, as environment.period) replaces the link's
+// environment.period, so the job trades only inside that window while its indicators still warm
+// up on every bar before it and stay causal. Validation folds are such jobs (docs/PLANS.md,
+// "validation"). The rest of the document goes to ApplyOverrides. nullopt: no period member.
+// InvalidArgument naming "overrides.period..." when it is malformed.
+[[nodiscard]] Result<std::optional<Period>> PeriodOverride(const nlohmann::json& overrides);
+// The overrides document without its `period` member (what ApplyOverrides takes).
+nlohmann::json WithoutPeriod(const nlohmann::json& overrides);
+// {"start": ISO, "end": ISO} of a period (the form PeriodOverride reads; ends left out when
+// unset).
+nlohmann::json PeriodToJson(const Period& period);
+
 // Where a job failed: its configuration or data was refused, or its backtest failed. Both are
 // deterministic (another attempt would fail the same way).
 enum class JobStage : uint8_t { kNone, kConfig, kBacktest };

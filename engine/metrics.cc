@@ -1,6 +1,7 @@
 // Metrics of a backtest (definitions: docs/METRICS.md).
 #include <cmath>
 
+#include "engine/calendar.h"
 #include "engine/result.h"
 
 namespace s1mple::engine {
@@ -10,28 +11,22 @@ namespace {
 constexpr double kDayMs = 86'400'000.0;
 constexpr double kYearMs = 365.25 * kDayMs;
 
-int64_t DayOf(int64_t ts) {
-  const int64_t d = 86'400'000;
-  return ts >= 0 ? ts / d : -((-ts + d - 1) / d);
-}
-
-// Returns of the daily closing equity: the first equity value, then the last value of every UTC
-// calendar day.
-std::vector<double> DailyReturns(std::span<const EquityPoint> equity) {
-  std::vector<double> closes;
-  closes.push_back(equity.front().equity);
-  for (size_t i = 0; i < equity.size(); ++i) {
-    const bool last_of_day =
-        i + 1 == equity.size() || DayOf(equity[i + 1].ts.v) != DayOf(equity[i].ts.v);
-    if (last_of_day) closes.push_back(equity[i].equity);
-  }
-  std::vector<double> r;
-  r.reserve(closes.size());
-  for (size_t i = 1; i < closes.size(); ++i) r.push_back(closes[i] / closes[i - 1] - 1.0);
-  return r;
-}
-
 }  // namespace
+
+DailyReturns ComputeDailyReturns(std::span<const EquityPoint> equity) {
+  DailyReturns out;
+  if (equity.empty()) return out;
+  double prev = equity.front().equity;
+  for (size_t i = 0; i < equity.size(); ++i) {
+    const DayNumber day = DayOfTimestamp(equity[i].ts.v);
+    const bool last_of_day = i + 1 == equity.size() || DayOfTimestamp(equity[i + 1].ts.v) != day;
+    if (!last_of_day) continue;
+    out.days.push_back(day);
+    out.values.push_back(equity[i].equity / prev - 1.0);
+    prev = equity[i].equity;
+  }
+  return out;
+}
 
 Metrics ComputeMetrics(std::span<const EquityPoint> equity, std::span<const Trade> trades,
                        double periods_per_year) {
@@ -55,7 +50,7 @@ Metrics ComputeMetrics(std::span<const EquityPoint> equity, std::span<const Trad
   m.max_drawdown = mdd * 100.0;
   if (m.cagr && m.max_drawdown > 0) m.calmar = *m.cagr / m.max_drawdown;
 
-  const std::vector<double> r = DailyReturns(equity);
+  const std::vector<double> r = ComputeDailyReturns(equity).values;
   const size_t n = r.size();
   if (n >= 2) {
     double mean = 0;

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/status.h"
 #include "engine/rejection.h"
 #include "engine/types.h"
 
@@ -90,11 +91,25 @@ struct EquityPoint {
   double equity = 0;
 };
 
+// The daily return series of docs/METRICS.md ("Daily returns"): values[i] is the simple return
+// of the UTC day days[i] (days ascending, one per day with a traded bar). Sharpe and Sortino
+// are computed from it; a sweep keeps it with every result (DESIGN decision 11).
+struct DailyReturns {
+  std::vector<int64_t> days;  // UTC days since 1970-01-01 (engine/calendar.h)
+  std::vector<double> values;
+  size_t size() const { return values.size(); }
+};
+
+// The daily returns of an equity curve: the first equity value, then the last value of every
+// UTC calendar day; r_i = d_i / d_(i-1) - 1, dated by the day of d_i.
+DailyReturns ComputeDailyReturns(std::span<const EquityPoint> equity);
+
 struct BacktestResult {
   std::string name;  // the strategy link's name
   Metrics metrics;
   Causality causality;
   std::vector<EquityPoint> equity;  // one per traded bar, marked at the close
+  DailyReturns daily_returns;       // of `equity` (ComputeDailyReturns)
   std::vector<Trade> trades;
   std::vector<OpportunityRecord> opportunities;
   int64_t bars = 0;          // bars traded (inside the period)
@@ -122,15 +137,29 @@ struct JsonOptions {
   // left out, "trades_total": the number of closed trades (metrics.total_trades counts them too).
   size_t max_trades = 0;
   bool include_opportunities = false;  // "opportunities": [{id, bar, side, ...}]
+  // "returns": the daily return series (docs/METRICS.md, "returns"), each value rounded to
+  // kReturnDigits significant digits.
+  bool include_returns = true;
 };
+
+// Significant digits kept of each daily return in the JSON (relative error below 5e-10; a
+// Sharpe ratio computed from them agrees with metrics.sharpe_ratio to about 1e-9).
+inline constexpr int kReturnDigits = 10;
 
 // {"name", "metrics": {...}, "causality": {...}, "equity": [[ts_ms, equity], ...],
 //  "trades": [{entry_time, exit_time, entry_price, exit_price, side, size, pnl, fees,
 //  opportunity_id, exit_reason}], ["trades_total": N,] "bars": N, "period": {"start": ISO,
-//  "end": ISO}, "warnings": [...]}. Times in trades are ISO-8601 strings. Shape: docs/METRICS.md.
+//  "end": ISO}, "returns": {"first_date", "values", "gaps"}, "warnings": [...]}. Times in trades
+//  are ISO-8601 strings. Shape: docs/METRICS.md.
 nlohmann::json ToJson(const BacktestResult& result, const JsonOptions& options = {});
 nlohmann::json MetricsToJson(const Metrics& metrics);
 nlohmann::json CausalityToJson(const Causality& causality);
+// {"first_date": "2020-01-02", "values": [r_0, r_1, ...], "gaps": [[i, days], ...]}: values[i]
+// is dated `days` calendar days after values[i-1] where [i, days] is listed, else the day after
+// it. Empty series: {"first_date": null, "values": [], "gaps": []}.
+nlohmann::json DailyReturnsToJson(const DailyReturns& returns);
+// The inverse (what readers of stored results use); InvalidArgument naming the member at fault.
+[[nodiscard]] Result<DailyReturns> DailyReturnsFromJson(const nlohmann::json& returns);
 
 // Indices of the equity points ToJson keeps for `max_points` (sorted, unique).
 std::vector<size_t> DownsampleEquity(std::span<const EquityPoint> equity, size_t max_points);

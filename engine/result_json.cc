@@ -1,6 +1,8 @@
 // The JSON form of a BacktestResult (shape: docs/METRICS.md) and equity downsampling.
 #include <algorithm>
+#include <charconv>
 
+#include "engine/calendar.h"
 #include "engine/data.h"
 #include "engine/result.h"
 
@@ -13,7 +15,70 @@ nlohmann::json Opt(const std::optional<double>& v) {
 nlohmann::json Num(double v) {
   return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
 }
+// v rounded to kReturnDigits significant digits (std::to_chars: exact and the same everywhere),
+// so the JSON prints it in at most that many digits.
+double RoundReturn(double v) {
+  char buf[64];
+  auto [end, ec] =
+      std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, kReturnDigits);
+  if (ec != std::errc()) return v;
+  double out = v;
+  std::from_chars(buf, end, out);
+  return out;
+}
 }  // namespace
+
+nlohmann::json DailyReturnsToJson(const DailyReturns& r) {
+  nlohmann::json values = nlohmann::json::array();
+  nlohmann::json gaps = nlohmann::json::array();
+  for (size_t i = 0; i < r.values.size(); ++i) {
+    values.push_back(Num(RoundReturn(r.values[i])));
+    if (i > 0 && r.days[i] - r.days[i - 1] != 1)
+      gaps.push_back(nlohmann::json::array({i, r.days[i] - r.days[i - 1]}));
+  }
+  return nlohmann::json{
+      {"first_date",
+       r.days.empty() ? nlohmann::json(nullptr) : nlohmann::json(FormatIsoDate(r.days.front()))},
+      {"values", std::move(values)},
+      {"gaps", std::move(gaps)}};
+}
+
+Result<DailyReturns> DailyReturnsFromJson(const nlohmann::json& j) {
+  auto bad = [](const std::string& what) { return Status::InvalidArgument("returns." + what); };
+  if (!j.is_object()) return bad("is not an object");
+  DailyReturns out;
+  const auto values = j.find("values");
+  if (values == j.end() || !values->is_array()) return bad("values is not an array");
+  if (values->empty()) return out;
+  const auto first = j.find("first_date");
+  if (first == j.end() || !first->is_string()) return bad("first_date is not a date");
+  const auto day0 = ParseIsoDate(first->get<std::string>());
+  if (!day0) return bad("first_date '" + first->get<std::string>() + "' is not YYYY-MM-DD");
+  out.values.reserve(values->size());
+  for (size_t i = 0; i < values->size(); ++i) {
+    const auto& v = (*values)[i];
+    // null: a return that was not finite (an equity of 0); read as NaN.
+    if (!v.is_number() && !v.is_null())
+      return bad("values[" + std::to_string(i) + "] is not a number");
+    out.values.push_back(v.is_number() ? v.get<double>() : std::nan(""));
+  }
+  std::vector<int64_t> step(values->size(), 1);
+  if (const auto gaps = j.find("gaps"); gaps != j.end()) {
+    if (!gaps->is_array()) return bad("gaps is not an array");
+    for (size_t k = 0; k < gaps->size(); ++k) {
+      const auto& g = (*gaps)[k];
+      if (!g.is_array() || g.size() != 2 || !g[0].is_number_unsigned() ||
+          !g[1].is_number_integer() || g[0].get<uint64_t>() == 0 ||
+          g[0].get<uint64_t>() >= values->size() || g[1].get<int64_t>() < 1)
+        return bad("gaps[" + std::to_string(k) + "] is not [index, days]");
+      step[g[0].get<size_t>()] = g[1].get<int64_t>();
+    }
+  }
+  out.days.resize(values->size());
+  out.days[0] = *day0;
+  for (size_t i = 1; i < out.days.size(); ++i) out.days[i] = out.days[i - 1] + step[i];
+  return out;
+}
 
 nlohmann::json MetricsToJson(const Metrics& m) {
   return nlohmann::json{
@@ -118,6 +183,7 @@ nlohmann::json ToJson(const BacktestResult& r, const JsonOptions& options) {
   j["bars"] = r.bars;
   j["period"] = {{"start", FormatIsoTimestamp(r.period_start)},
                  {"end", FormatIsoTimestamp(r.period_end)}};
+  if (options.include_returns) j["returns"] = DailyReturnsToJson(r.daily_returns);
   j["warnings"] = r.warnings;
   return j;
 }

@@ -125,6 +125,11 @@ Result<std::unique_ptr<SweepAnalyzer>> SweepAnalyzer::Open(const JobSpace& space
     if (!a->part_) return Status::IOError(a->part_path_.string() + ": cannot write");
   }
   a->seen_.assign(space.size(), false);
+  SweepStatisticsOptions sopts;
+  sopts.keep_series = a->options_.write_returns || space.plan().kind == PlanKind::kVariant;
+  sopts.cscv_blocks = space.plan().cscv_blocks;
+  sopts.expected_runs = space.size();
+  a->stats_ = std::make_unique<SweepStatistics>(sopts);
   a->distinct_.resize(space.columns().size());
   // Header: run_id, index, status, varied parameters, metrics, causality counts, verdict, error.
   std::string header = "run_id,index,status";
@@ -235,6 +240,22 @@ Status SweepAnalyzer::Add(const JobOutcome& outcome) {
   WriteCsvRow(outcome, varied, verdict);
   ojson entry = RunEntry(outcome, varied, verdict);
   if (outcome.ok) {
+    stats_->AddRun(outcome.index, outcome.result, verdict.ok);
+    if (const auto w = outcome.result.find("warnings"); w != outcome.result.end() && w->is_array())
+      for (const auto& text : *w) {
+        if (!text.is_string()) continue;
+        auto it = std::find_if(warnings_.begin(), warnings_.end(),
+                               [&](const Warning& x) { return x.text == text.get<std::string>(); });
+        if (it != warnings_.end()) {
+          ++it->runs;
+        } else if (warnings_.size() < 100) {
+          warnings_.push_back({text.get<std::string>(), 1, outcome.index});
+        }
+      }
+  } else {
+    stats_->AddFailure(outcome.index);
+  }
+  if (outcome.ok) {
     ++successful_;
     if (verdict.ok) {
       ++meeting_constraints_;
@@ -273,7 +294,15 @@ Status SweepAnalyzer::Add(const JobOutcome& outcome) {
 }
 
 ojson SweepAnalyzer::Summary() const {
-  return space_.plan().kind == PlanKind::kOptimization ? OptimizationSummary() : VariantSummary();
+  ojson s =
+      space_.plan().kind == PlanKind::kOptimization ? OptimizationSummary() : VariantSummary();
+  // The engine's warnings (e.g. periods_per_year against the data's calendar), once each.
+  ojson warnings = ojson::array();
+  for (const auto& w : warnings_)
+    warnings.push_back(
+        {{"warning", w.text}, {"runs", w.runs}, {"first_run", RunId(w.first_index)}});
+  s["warnings"] = std::move(warnings);
+  return s;
 }
 
 ojson SweepAnalyzer::OptimizationSummary() const {
@@ -324,11 +353,12 @@ ojson SweepAnalyzer::OptimizationSummary() const {
   s["top_configurations"] = top;
   // How the sweep found its best: the trials (in trial = job order) that improved the best
   // primary metric among the runs meeting the constraints.
-  s["search"] = {{"method", SearchMethodName(plan.search.method)},
-                 {"budget", plan.search.method == SearchMethod::kGrid ? json() : json(plan.search.budget)},
-                 {"seed", plan.search.method == SearchMethod::kGrid ? json() : json(plan.search.seed)},
-                 {"grid_size", space_.grid_size()},
-                 {"trials", space_.size()}};
+  s["search"] = {
+      {"method", SearchMethodName(plan.search.method)},
+      {"budget", plan.search.method == SearchMethod::kGrid ? json() : json(plan.search.budget)},
+      {"seed", plan.search.method == SearchMethod::kGrid ? json() : json(plan.search.seed)},
+      {"grid_size", space_.grid_size()},
+      {"trials", space_.size()}};
   std::vector<std::pair<uint64_t, double>> scores = feasible_scores_;
   std::sort(scores.begin(), scores.end());
   ojson history = ojson::array();
@@ -340,6 +370,9 @@ ojson SweepAnalyzer::OptimizationSummary() const {
   }
   s["best_so_far"] = history;
   s["failures"] = failures_;
+  s["overfitting"] =
+      stats_->Overfitting(top_.empty() ? std::nullopt : std::optional<uint64_t>(top_.front().index),
+                          [this](uint64_t i) { return RunId(i); });
   return s;
 }
 
@@ -420,6 +453,7 @@ ojson SweepAnalyzer::VariantSummary() const {
   comparative["most_defensive_definition"] =
       "highest opportunities_rejected / opportunities_detected";
   s["comparative_analysis"] = comparative;
+  s["statistics"] = stats_->VariantStatistics(plan, [this](uint64_t i) { return RunId(i); });
   return s;
 }
 
@@ -457,6 +491,11 @@ Result<json> SweepAnalyzer::Finish() {
   if (finished_) return Status::FailedPrecondition("analysis already finished");
   finished_ = true;
   S1MPLE_RETURN_IF_ERROR(csv_->Commit());
+  if (options_.write_returns) {
+    S1MPLE_RETURN_IF_ERROR(
+        stats_->WriteReturnsCsv(options_.out_dir / SweepStatistics::kReturnsCsvName,
+                                [this](uint64_t i) { return RunId(i); }));
+  }
   ojson summary = Summary();
   if (space_.plan().kind == PlanKind::kOptimization) {
     S1MPLE_RETURN_IF_ERROR(WriteOptimizationJson(summary));

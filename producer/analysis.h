@@ -27,6 +27,7 @@
 #include "common/atomic_file.h"
 #include "common/status.h"
 #include "producer/expansion.h"
+#include "producer/sweep_statistics.h"
 
 namespace s1mple::producer {
 
@@ -51,6 +52,9 @@ struct AnalysisOptions {
   size_t max_failures_listed = 1000;  // failures listed in the JSON (all are in the CSV)
   size_t max_distinct_values = 1000;  // per varied parameter, for the page's filters
   size_t max_equity_points = 2000;    // variants: equity curve points kept per variant
+  // returns.csv: every run's daily returns, one column per run (producer/sweep_statistics.h);
+  // keeps every series in memory until Finish (8 to 16 bytes a day a run).
+  bool write_returns = false;
 };
 
 // Whether a run meets the plan's constraints, and if not, why ("total_trades 4 < 10").
@@ -124,6 +128,13 @@ class SweepAnalyzer {
   std::vector<std::vector<nlohmann::json>> distinct_;  // per column
   std::vector<nlohmann::ordered_json> variant_runs_;   // variant plans: every run
   nlohmann::json market_period_;
+  std::unique_ptr<SweepStatistics> stats_;  // daily returns: overfitting, variant statistics
+  struct Warning {
+    std::string text;
+    uint64_t runs = 0;
+    uint64_t first_index = 0;
+  };
+  std::vector<Warning> warnings_;  // the runs' distinct warnings (at most 100), first seen first
   bool finished_ = false;
 };
 

@@ -16,29 +16,32 @@ namespace s1mple::producer {
 
 namespace {
 
-// The members of a stored result that the outputs use: an optimization's results.csv and JSON
-// the metrics, causality, period and bar count of each run; a variant test's also its equity
-// curve. Only these travel (RESULTS `fields`) and are parsed; trades and opportunities stay.
+// The members of a stored result that the outputs use: the metrics, causality, period, bar count,
+// daily returns (the overfitting and variant statistics, returns.csv) and warnings of each run;
+// a variant test's also its equity curve. Only these travel (RESULTS `fields`) and are parsed;
+// trades and opportunities stay.
 std::vector<std::string> OutputFields(const JobSpace& space) {
   if (space.plan().kind == PlanKind::kOptimization)
-    return {"metrics", "causality", "period", "bars"};
-  return {"metrics", "causality", "period", "bars", "equity"};
+    return {"metrics", "causality", "period", "bars", "returns", "warnings"};
+  return {"metrics", "causality", "period", "bars", "equity", "returns", "warnings"};
 }
 
 nlohmann::json ParseOutputFields(const JobSpace& space, std::string_view result) {
   if (space.plan().kind == PlanKind::kOptimization)
-    return ParseResultFields(result, {"metrics", "causality", "period", "bars"});
-  return ParseResultFields(result, {"metrics", "causality", "period", "bars", "equity"});
+    return ParseResultFields(result,
+                             {"metrics", "causality", "period", "bars", "returns", "warnings"});
+  return ParseResultFields(
+      result, {"metrics", "causality", "period", "bars", "equity", "returns", "warnings"});
 }
 
 }  // namespace
 
-// Writes results.csv, report.html and, last, the result JSON from the results the broker holds
-// now, in index order. The JSON is written last (by a rename), so its presence says every output
-// is complete. Returns the analyzer's summary.
+// Writes results.csv, report.html, returns.csv (when `returns`) and, last, the result JSON from
+// the results the broker holds now, in index order. The JSON is written last (by a rename), so its
+// presence says every output is complete. Returns the analyzer's summary.
 Result<nlohmann::json> WriteOutputs(transport::Client& client, SweepSite& site,
                                     const std::string& sweep, const JobSpace& space,
-                                    const std::filesystem::path& out_dir) {
+                                    const std::filesystem::path& out_dir, bool returns) {
   SweepInfo info;
   info.sweep_id = sweep;
   info.finished_at = FormatIsoTime(WallClockMs());
@@ -46,6 +49,7 @@ Result<nlohmann::json> WriteOutputs(transport::Client& client, SweepSite& site,
   if (auto s = site.Stored(sweep)) info.started_at = FormatIsoTime(s->created_ms);
   AnalysisOptions aopts;
   aopts.out_dir = out_dir;
+  aopts.write_returns = returns;
   auto analyzer = SweepAnalyzer::Open(space, info, aopts);  // creates out_dir
   if (!analyzer.ok()) return analyzer.status();
   // report.html is built on a second thread while the analyzer reads the results (the store is
@@ -114,6 +118,11 @@ void PrintOutcome(const std::string& sweep, const std::filesystem::path& out_dir
   }
   if (variant && summary.contains("comparative_analysis"))
     std::cout << "comparison: " << summary["comparative_analysis"].dump() << "\n";
+  if (summary.contains("warnings") && summary["warnings"].is_array())
+    for (const auto& w : summary["warnings"])
+      std::cerr << "s1mple: warning: " << w.value("warning", std::string()) << " ("
+                << w.value("runs", 0) << " runs, first " << w.value("first_run", std::string())
+                << ")\n";
   const auto json_name =
       variant ? SweepAnalyzer::kVariantJsonName : SweepAnalyzer::kOptimizationJsonName;
   std::cout << "outputs in " << out_dir.string() << "/: results.csv (pandas.read_csv), "

@@ -17,11 +17,12 @@
 namespace s1mple::producer {
 
 // Reads every result of `sweep` in index order through `client` (only the members the outputs
-// use travel) and writes the outputs into `out_dir` (created); report.html is built meanwhile
-// on a second thread by `site`. Returns the analyzer's summary.
+// use travel) and writes the outputs into `out_dir` (created), returns.csv too when `returns`;
+// report.html is built meanwhile on a second thread by `site`. Returns the analyzer's summary.
 [[nodiscard]] Result<nlohmann::json> WriteOutputs(transport::Client& client, SweepSite& site,
                                                   const std::string& sweep, const JobSpace& space,
-                                                  const std::filesystem::path& out_dir);
+                                                  const std::filesystem::path& out_dir,
+                                                  bool returns = false);
 
 // What the session prints on stdout once the outputs are written: counts, the best run under
 // the constraints (or the comparison), and where the files are.

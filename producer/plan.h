@@ -125,6 +125,7 @@ struct ComparisonConfig {
   std::vector<std::string> metrics;
   std::vector<std::string> visualizations;
   std::vector<std::string> causality_analysis;
+  std::string baseline;  // the variant the others are tested against (empty: the first)
 };
 
 struct VariantInfo {
@@ -145,6 +146,7 @@ struct Plan {
   OptimizationTargets targets;
   std::vector<Constraint> constraints;
   ParallelConfig parallel;
+  size_t cscv_blocks = 16;  // optimization: overfitting.cscv_blocks (docs/STATISTICS.md)
   SearchConfig search;
   ComparisonConfig comparison;
   std::vector<VariantInfo> variants;  // variant plans: one per job, in job order

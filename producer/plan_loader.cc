@@ -681,6 +681,20 @@ class Loader {
     return Status::Ok();
   }
 
+  // overfitting: {cscv_blocks: S} (docs/STATISTICS.md): even, 2 to 20 (C(20, 10) = 184,756
+  // splits is the most that stays within seconds).
+  Status Overfitting(const YAML::Node& node, const std::string& path) {
+    S1MPLE_RETURN_IF_ERROR(CheckKeys(node, path, {"cscv_blocks"}));
+    if (!node["cscv_blocks"]) return Status::Ok();
+    auto n = Number(node, "cscv_blocks", path);
+    if (!n.ok()) return n.status();
+    if (!n->is_integer() || n->is_negative() || n->units() < 2 || n->units() > 20 ||
+        n->units() % 2 != 0)
+      return Error(path + ".cscv_blocks", node["cscv_blocks"], "expected an even number, 2 to 20");
+    plan_.cscv_blocks = static_cast<size_t>(n->units());
+    return Status::Ok();
+  }
+
   // search: {method: grid | random | sobol, budget: N, seed: S}. halving and tpe are named in
   // the error as not built yet rather than as unknown.
   Status Search(const YAML::Node& node, const std::string& path) {
@@ -733,8 +747,20 @@ class Loader {
 
   Status Comparison(const YAML::Node& node, const std::string& path) {
     S1MPLE_RETURN_IF_ERROR(
-        CheckKeys(node, path, {"metrics", "visualizations", "causality_analysis"}));
+        CheckKeys(node, path, {"metrics", "visualizations", "causality_analysis", "baseline"}));
     auto& c = plan_.comparison;
+    if (node["baseline"]) {
+      const YAML::Node& b = node["baseline"];
+      bool known = false;
+      if (b.IsScalar())
+        for (const auto& v : plan_.variants) known = known || v.name == b.Scalar();
+      if (!known) {
+        std::string names;
+        for (const auto& v : plan_.variants) names += (names.empty() ? "" : ", ") + v.name;
+        return Error(path + ".baseline", b, "expected the name of a variant (" + names + ")");
+      }
+      c.baseline = b.Scalar();
+    }
     if (node["metrics"]) {
       auto list = StringList(node["metrics"], path + ".metrics");
       if (!list.ok()) return list.status();
@@ -871,11 +897,11 @@ class Loader {
   Status LoadOptimization(const YAML::Node& config, const PlanLoadOptions& options) {
     const std::string path = "optimization_config";
     plan_.kind = PlanKind::kOptimization;
-    S1MPLE_RETURN_IF_ERROR(
-        CheckKeys(config, path,
-                  {"name", "description", "base_operation", "parameter_space", "worker_selection",
-                   "planning_variants", "operator_variants", "worker_variants",
-                   "optimization_targets", "constraints", "parallel_config", "search"}));
+    S1MPLE_RETURN_IF_ERROR(CheckKeys(
+        config, path,
+        {"name", "description", "base_operation", "parameter_space", "worker_selection",
+         "planning_variants", "operator_variants", "worker_variants", "optimization_targets",
+         "constraints", "parallel_config", "search", "overfitting"}));
     S1MPLE_RETURN_IF_ERROR(Header(config, path));
     S1MPLE_RETURN_IF_ERROR(BaseOperation(config, path, options));
     if (config["parameter_space"]) {
@@ -907,6 +933,9 @@ class Loader {
     }
     if (config["parallel_config"]) {
       S1MPLE_RETURN_IF_ERROR(Parallel(config["parallel_config"], path + ".parallel_config"));
+    }
+    if (config["overfitting"]) {
+      S1MPLE_RETURN_IF_ERROR(Overfitting(config["overfitting"], path + ".overfitting"));
     }
     if (config["search"]) {
       S1MPLE_RETURN_IF_ERROR(Search(config["search"], path + ".search"));

@@ -173,7 +173,7 @@ SessionEnd FollowAndWrite(Connection& conn, const SweepLocation& where, const st
   }
   if (end == FollowEnd::kLost) return SessionEnd::kFailure;
   const auto dir = OutDirFor(out_dir, sweep);
-  auto summary = WriteOutputs(*conn.client, *conn.site, sweep, space, dir);
+  auto summary = WriteOutputs(*conn.client, *conn.site, sweep, space, dir, options.returns);
   if (!summary.ok()) {
     Error(options, summary.status().message());
     return SessionEnd::kFailure;
@@ -420,7 +420,7 @@ SessionEnd WriteSweepResults(const std::string& sweep_id, const SweepLocation& w
     return EndFor(space.status());
   }
   const auto dir = OutDirFor(out_dir, sweep_id);
-  auto summary = WriteOutputs(*conn->client, *conn->site, sweep_id, **space, dir);
+  auto summary = WriteOutputs(*conn->client, *conn->site, sweep_id, **space, dir, options.returns);
   if (!summary.ok()) {
     Error(options, summary.status().message());
     return SessionEnd::kFailure;

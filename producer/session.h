@@ -35,6 +35,7 @@ struct SessionOptions {
   std::string http;          // embedded: serve the Trade Explorer at HOST:PORT meanwhile
   bool http_public = false;  // allow a non-loopback --http address
   bool no_progress = false;  // no progress output at all
+  bool returns = false;      // also write returns.csv (every run's daily returns)
   // Makes the site a sweep runs on (required; the CLI's cli/sweep_sites.h).
   SiteFactory sites;
   // Prints one error line (the CLI's "s1mple: error: ..."); empty: "error: ..." on stderr.

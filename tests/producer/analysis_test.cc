@@ -8,7 +8,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/calendar.h"
+#include "engine/result.h"
 #include "producer/analysis.h"
+#include "stats/bootstrap.h"
+#include "stats/overfitting.h"
 #include "tests/producer/plan_test_util.h"
 
 namespace s1mple::producer {
@@ -332,6 +336,193 @@ TEST(Analysis, CsvQuotingFollowsRfc4180) {
   EXPECT_EQ(CsvCell(json(true)), "true");
   EXPECT_EQ(CsvCell(json(nullptr)), "");
   EXPECT_EQ(CsvCell(json(0.75)), "0.75");
+}
+
+}  // namespace
+}  // namespace s1mple::producer
+
+namespace s1mple::producer {
+namespace {
+
+// `days` daily returns from 2020-01-01: N(edge, 1 %) noise, seeded.
+json WithReturns(json result, uint64_t seed, double edge, int days = 600, int skip_day = -1) {
+  stats::SplitMix64 rng(seed);
+  engine::DailyReturns r;
+  const int64_t first = engine::DayFromCivil(2020, 1, 1);
+  for (int d = 0; d < days; ++d) {
+    const double v = edge + 0.01 * rng.Normal();
+    if (d == skip_day) continue;
+    r.days.push_back(first + d);
+    r.values.push_back(v);
+  }
+  result["returns"] = engine::DailyReturnsToJson(r);
+  return result;
+}
+
+TEST(Analysis, OverfittingBlockCountsEveryTrialAndDeflatesTheSelectedSharpe) {
+  auto space = testing::SpaceOfText(kPlan);
+  auto dir = TempDir("overfitting");
+  AnalysisOptions options{dir};
+  options.write_returns = true;
+  auto a = SweepAnalyzer::Open(space, {"sw-test", "", ""}, options);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  // Job 4 fails, 10 and 11 break the constraints, 7 is selected; job 3 misses one day.
+  for (uint64_t i = 0; i < space.size(); ++i) {
+    JobOutcome o{i, true,
+                 WithReturns(Result(1.0 + 0.01 * static_cast<double>(i), 20, 5.0), i,
+                             i == 7 ? 0.002 : 0.0, 600, i == 3 ? 17 : -1),
+                 "", 1};
+    if (i == 11) o.result = WithReturns(Result(9.0, 3, 5.0), i, 0.0);
+    if (i == 10) o.result = WithReturns(Result(8.0, 50, -20.0), i, 0.0);
+    if (i == 7) o.result = WithReturns(Result(5.0, 40, 14.9), i, 0.002);
+    if (i == 4) o = JobOutcome{4, false, json(), "boom", 1};
+    ASSERT_TRUE((*a)->Add(o).ok());
+  }
+  auto summary = (*a)->Finish();
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  const json& o = (*summary)["overfitting"];
+  EXPECT_EQ(o["trials"], 12);
+  EXPECT_EQ(o["trials_failed"], 1);
+  EXPECT_EQ(o["trials_rejected_by_constraints"], 2);
+  EXPECT_EQ(o["runs_with_returns"], 11);
+  const json& d = o["deflated_sharpe_ratio"];
+  ASSERT_TRUE(d.is_object()) << o.dump();
+  EXPECT_EQ(d["selected_run"], "sw-test/7");
+  // The inputs are the selected run's own moments and the spread of all 11 Sharpe ratios.
+  stats::Moments m7, sharpes;
+  for (uint64_t i = 0; i < 12; ++i) {
+    if (i == 4) continue;
+    auto r = engine::DailyReturnsFromJson(
+        WithReturns(json::object(), i, i == 7 ? 0.002 : 0.0, 600, i == 3 ? 17 : -1)["returns"]);
+    stats::Moments m;
+    for (double v : r->values) m.Add(v);
+    sharpes.Add(m.Sharpe());
+    if (i == 7) m7 = m;
+  }
+  EXPECT_EQ(d["observations"], 600);
+  EXPECT_NEAR(d["sharpe_ratio"].get<double>(), m7.Sharpe(), 1e-12);
+  EXPECT_NEAR(d["skewness"].get<double>(), m7.Skewness(), 1e-9);
+  EXPECT_NEAR(d["kurtosis"].get<double>(), m7.Kurtosis(), 1e-9);
+  EXPECT_NEAR(d["sharpe_variance"].get<double>(), sharpes.Variance(), 1e-12);
+  auto expected = stats::ComputeDeflatedSharpe(
+      {m7.Sharpe(), 600, m7.Skewness(), m7.Kurtosis(), sharpes.Variance(), 12});
+  ASSERT_TRUE(expected);
+  EXPECT_NEAR(d["value"].get<double>(), expected->dsr, 1e-9);
+  EXPECT_NEAR(d["sr0"].get<double>(), stats::ExpectedMaxSharpe(sharpes.Variance(), 12), 1e-12);
+  const json& p = o["probability_of_backtest_overfitting"];
+  ASSERT_TRUE(p.is_object()) << o.dump();
+  EXPECT_EQ(p["cscv_blocks"], 16);
+  EXPECT_EQ(p["cscv_splits"], 12870);
+  EXPECT_EQ(p["configurations"], 11);
+  EXPECT_GE(p["value"].get<double>(), 0);
+  EXPECT_LE(p["value"].get<double>(), 1);
+  EXPECT_TRUE(o["performance_degradation"]["slope"].is_number());
+  EXPECT_TRUE(o["probability_of_oos_loss"].is_number());
+
+  // returns.csv: every day any run has, a column per run with returns, an empty cell for the
+  // day job 3 has none.
+  const auto csv = ReadCsv(Slurp(dir / "returns.csv"));
+  ASSERT_EQ(csv.size(), 601u);
+  ASSERT_EQ(csv[0].size(), 12u);
+  EXPECT_EQ(csv[0][0], "date");
+  EXPECT_EQ(csv[0][1], "sw-test/0");
+  EXPECT_EQ(csv[0][4], "sw-test/3");
+  EXPECT_EQ(csv[0][5], "sw-test/5");  // job 4 failed: no column
+  EXPECT_EQ(csv[1][0], "2020-01-01");
+  EXPECT_EQ(csv[18][0], "2020-01-18");
+  EXPECT_EQ(csv[18][4], "");
+  EXPECT_NE(csv[19][4], "");
+  fs::remove_all(dir);
+}
+
+TEST(Analysis, VariantStatisticsAgainstTheNamedBaselineWithHolm) {
+  constexpr const char* kVariants = R"(variant_config:
+  name: v
+  base_operation: b.yaml
+  variants:
+    - {name: first, overrides: {}}
+    - {name: base, overrides: {}}
+    - {name: strong, overrides: {}}
+    - {name: weak, overrides: {}}
+  comparison_config:
+    baseline: base
+)";
+  auto space = testing::SpaceOfText(kVariants);
+  auto dir = TempDir("variant-statistics");
+  auto a = SweepAnalyzer::Open(space, {"sw-v", "", ""}, {dir});
+  ASSERT_TRUE(a.ok());
+  // 2,000 days; `strong` earns 0.15 sd a day more than the baseline, the others nothing more.
+  const double edge[] = {0.0, 0.0, 0.0015, 0.0};
+  for (uint64_t i = 0; i < 4; ++i)
+    ASSERT_TRUE(
+        (*a)->Add({i, true, WithReturns(Result(1.0, 20, 5.0), 50 + i, edge[i], 2000), "", 1}).ok());
+  auto summary = (*a)->Finish();
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  const json& s = (*summary)["statistics"];
+  EXPECT_EQ(s["baseline"], "base");
+  ASSERT_EQ(s["variants"].size(), 3u);
+  EXPECT_EQ(s["variants"][0]["variant"], "first");
+  EXPECT_EQ(s["variants"][1]["variant"], "strong");
+  EXPECT_EQ(s["variants"][2]["variant"], "weak");
+  const json& strong = s["variants"][1];
+  EXPECT_GT(strong["ci_low"].get<double>(), 0) << strong.dump();
+  EXPECT_LT(strong["holm_p_value"].get<double>(), 0.05) << strong.dump();
+  EXPECT_EQ(strong["observations"], 2000);
+  // Holm: the adjusted p-values are the step-down of the three raw ones.
+  std::vector<double> p;
+  for (const auto& v : s["variants"]) p.push_back(v["p_value"].get<double>());
+  const auto holm = stats::HolmAdjust(p);
+  for (size_t k = 0; k < 3; ++k)
+    EXPECT_DOUBLE_EQ(s["variants"][k]["holm_p_value"].get<double>(), holm[k]);
+  EXPECT_GT(s["variants"][2]["p_value"].get<double>(), 0.01);  // no edge
+  fs::remove_all(dir);
+}
+
+TEST(Analysis, TooFewDaysForCscvStillGiveTheDeflatedSharpe) {
+  // 20 days in 16 blocks: CSCV cannot split them (no block sums are kept); DSR needs none.
+  auto space = testing::SpaceOfText(kPlan);
+  auto dir = TempDir("overfitting-short");
+  auto a = SweepAnalyzer::Open(space, {"sw-test", "", ""}, {dir});
+  ASSERT_TRUE(a.ok());
+  for (uint64_t i = 0; i < space.size(); ++i)
+    ASSERT_TRUE(
+        (*a)->Add({i, true,
+                   WithReturns(Result(1.0 + 0.01 * static_cast<double>(i), 20, 5.0), i, 0.001, 20),
+                   "", 1})
+            .ok());
+  auto summary = (*a)->Finish();
+  ASSERT_TRUE(summary.ok());
+  const json& o = (*summary)["overfitting"];
+  EXPECT_TRUE(o["probability_of_backtest_overfitting"].is_null());
+  EXPECT_TRUE(o["performance_degradation"].is_null());
+  EXPECT_TRUE(o["probability_of_oos_loss"].is_null());
+  EXPECT_NE(o.value("probability_of_backtest_overfitting_note", "").find("fewer than 2 days"),
+            std::string::npos)
+      << o.dump();
+  ASSERT_TRUE(o["deflated_sharpe_ratio"].is_object()) << o.dump();
+  EXPECT_EQ(o["deflated_sharpe_ratio"]["observations"], 20);
+  EXPECT_EQ(o["deflated_sharpe_ratio"]["selected_run"], "sw-test/11");
+  fs::remove_all(dir);
+}
+
+TEST(Analysis, NoSelectionMeansNoDeflatedSharpeButStillAPbo) {
+  auto space = testing::SpaceOfText(std::string(kPlan) + "  overfitting: {cscv_blocks: 8}\n");
+  auto dir = TempDir("overfitting-none");
+  auto a = SweepAnalyzer::Open(space, {"sw-test", "", ""}, {dir});
+  ASSERT_TRUE(a.ok());
+  for (uint64_t i = 0; i < space.size(); ++i)
+    ASSERT_TRUE((*a)->Add({i, true, WithReturns(Result(1.0, 3, 5.0), i, 0.0), "", 1}).ok());
+  auto summary = (*a)->Finish();
+  ASSERT_TRUE(summary.ok());
+  const json& o = (*summary)["overfitting"];
+  EXPECT_TRUE(o["deflated_sharpe_ratio"].is_null());
+  EXPECT_NE(o.value("deflated_sharpe_ratio_note", "").find("none meets the constraints"),
+            std::string::npos);
+  EXPECT_EQ(o["trials_rejected_by_constraints"], 12);
+  EXPECT_EQ(o["probability_of_backtest_overfitting"]["cscv_blocks"], 8);   // the plan's
+  EXPECT_EQ(o["probability_of_backtest_overfitting"]["cscv_splits"], 70);  // C(8, 4)
+  EXPECT_FALSE(fs::exists(dir / "returns.csv"));                           // not asked for
+  fs::remove_all(dir);
 }
 
 }  // namespace

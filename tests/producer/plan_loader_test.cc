@@ -128,6 +128,42 @@ TEST(PlanLoader, UnknownMetricInTargetOrConstraintIsRefused) {
       << e;
 }
 
+TEST(PlanLoader, VariantBaselineMustNameAVariant) {
+  auto p = ParseText(R"(variant_config:
+  name: x
+  base_operation: b.yaml
+  variants: [{name: a, overrides: {}}, {name: b, overrides: {}}]
+  comparison_config:
+    baseline: b
+)");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->comparison.baseline, "b");
+  auto e = ErrorOf(R"(variant_config:
+  name: x
+  base_operation: b.yaml
+  variants: [{name: a, overrides: {}}]
+  comparison_config:
+    baseline: c
+)");
+  EXPECT_NE(e.find("variant_config.comparison_config.baseline"), std::string::npos) << e;
+  EXPECT_NE(e.find("expected the name of a variant (a)"), std::string::npos) << e;
+}
+
+TEST(PlanLoader, OverfittingCscvBlocks) {
+  auto p = ParseText(Optimization("  overfitting: {cscv_blocks: 10}\n"));
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->cscv_blocks, 10u);
+  auto d = ParseText(Optimization(""));
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->cscv_blocks, 16u);
+  for (const char* bad : {"7", "0", "22", "x"}) {
+    auto e = ErrorOf(Optimization(std::string("  overfitting: {cscv_blocks: ") + bad + "}\n"));
+    EXPECT_NE(e.find("optimization_config.overfitting.cscv_blocks"), std::string::npos) << e;
+  }
+  auto e = ErrorOf(Optimization("  overfitting: {blocks: 8}\n"));
+  EXPECT_NE(e.find("optimization_config.overfitting.blocks"), std::string::npos) << e;
+}
+
 TEST(PlanLoader, MissingBaseOperationIsRefused) {
   auto e = ErrorOf(R"(optimization_config:
   name: "no base"

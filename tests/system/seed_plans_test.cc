@@ -224,6 +224,41 @@ class SeedPlansTest : public ::testing::TestWithParam<SeedPlan> {
       EXPECT_EQ(doc.value("successful_runs", uint64_t{0}), jobs) << what;
       EXPECT_EQ(doc.value("missing_runs", uint64_t{1}), 0u) << what;
       EXPECT_EQ(doc["results"].size(), jobs) << what;
+      // The statistics of the daily returns (docs/STATISTICS.md), the same in both modes.
+      const char* block = plan.variant ? "statistics" : "overfitting";
+      EXPECT_TRUE(doc.contains(block)) << what << ": no " << block << " block";
+      if (plan.variant) {
+        EXPECT_EQ(doc[block]["variants"].size(), jobs - 1) << what;
+        for (const auto& v : doc[block]["variants"])
+          if (v["sharpe_difference"].is_number()) {
+            EXPECT_LE(v["ci_low"].get<double>(), v["ci_high"].get<double>()) << what;
+            EXPECT_GE(v["holm_p_value"].get<double>(), v["p_value"].get<double>()) << what;
+          }
+      } else {
+        EXPECT_EQ(doc[block].value("trials", uint64_t{0}), jobs) << what;
+        EXPECT_EQ(doc[block].value("runs_with_returns", uint64_t{0}), jobs) << what;
+        EXPECT_TRUE(doc[block]["probability_of_backtest_overfitting"].is_object() || jobs < 2)
+            << what << ": " << doc[block].dump();
+      }
+      rows.push_back(std::regex_replace(doc.value(block, json()).dump(), id, "SWEEP"));
+    }
+
+    // returns.csv (--returns): `date`, then one column per run, one row per day.
+    const auto returns = ReadCsv(Slurp(out / "returns.csv"));
+    EXPECT_GT(returns.size(), 1u) << what << ": returns.csv rows";
+    if (!returns.empty()) {
+      EXPECT_EQ(returns[0].size(), jobs + 1) << what << ": returns.csv columns";
+      EXPECT_EQ(returns[0][0], "date") << what;
+      const std::regex date("[0-9]{4}-[0-9]{2}-[0-9]{2}");
+      for (size_t i = 1; i < returns.size(); ++i) {
+        EXPECT_TRUE(std::regex_match(returns[i][0], date)) << what << ": " << returns[i][0];
+        std::string joined;
+        for (const auto& cell : returns[i]) joined += cell + ",";
+        rows.push_back(joined);
+      }
+      std::string header;
+      for (const auto& cell : returns[0]) header += std::regex_replace(cell, id, "SWEEP") + ",";
+      rows.push_back(header);
     }
 
     // report.html: its snapshot lists every run.
@@ -265,12 +300,12 @@ TEST_P(SeedPlansTest, RunsToItsOutputsEmbeddedAndWithABroker) {
   const fs::path embedded_out = *dir_ / (name + "-embedded");
   auto embedded =
       Exec({S1mpleBin(), command, plan.file, "--store", (*dir_ / (name + "-store")).string(),
-            "--out", embedded_out.string(), "--no-progress"});
+            "--out", embedded_out.string(), "--no-progress", "--returns"});
   const auto embedded_rows = CheckOutputs(plan, embedded, embedded_out, jobs, "embedded");
 
   const fs::path broker_out = *dir_ / (name + "-broker");
   auto remote = Exec({S1mpleBin(), command, plan.file, "--broker", *endpoint_, "--out",
-                      broker_out.string(), "--no-progress"});
+                      broker_out.string(), "--no-progress", "--returns"});
   const auto broker_rows = CheckOutputs(plan, remote, broker_out, jobs, "--broker");
   if (::testing::Test::HasFailure()) {
     ADD_FAILURE() << "broker log:\n" << broker_->Log() << "\nrunner log:\n" << runner_->Log();
