@@ -57,10 +57,12 @@ TEST(ExplorerDecode, ResultSummaryDropsTheBulkArraysOnly) {
                     {"causality", {{"top_rejection_reasons", json::array({{{"count", 2}}})}}},
                     {"equity", {{1, 2.5}, {2, 3.5}}},
                     {"trades", {{{"pnl", 1.0}}}},
+                    {"returns", {{"first_date", "2021-01-01"}, {"values", {0.01, -0.02}}}},
                     {"bars", 2}};
   json expected = doc;
   expected.erase("equity");
   expected.erase("trades");
+  expected.erase("returns");
   auto text = DecodeResultSummary(doc.dump(), "r");
   ASSERT_TRUE(text.ok()) << text.status().ToString();
   EXPECT_EQ(*text, expected);
