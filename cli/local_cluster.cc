@@ -8,9 +8,11 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/broker.h"
+#include "broker/broker_metrics.h"
 #include "broker/explorer_server.h"
 #include "cli/explorer_runners.h"
 #include "runner/runner.h"
+#include "runner/runner_metrics.h"
 #include "store/job_store.h"
 
 namespace s1mple::cli {
@@ -72,6 +74,14 @@ Result<std::unique_ptr<LocalCluster>> LocalCluster::Start(const LocalClusterOpti
     hopts.address = options.http;
     hopts.allow_non_loopback = options.http_allow_non_loopback;
     hopts.api.runners = MakeRunnersProvider(*c->context_, c->endpoint_);
+    // One exposition for the process: the broker's families, the local runner's, process_*.
+    hopts.metrics = [cl = c.get()] {
+      metrics::TextWriter w;
+      broker::WriteBrokerMetrics(w, *cl->broker_, *cl->store_);
+      if (cl->runner_) runner::WriteRunnerMetrics(w, cl->runner_->stats(), cl->slots_);
+      metrics::WriteProcessMetrics(w);
+      return w.Take();
+    };
     c->http_ = std::make_unique<broker::ExplorerServer>(*c->store_, hopts);
     Status s = c->http_->Start();
     if (!s.ok()) return s.WithContext("--http " + options.http);

@@ -719,7 +719,7 @@ void AddSessionFlags(CLI::App* sub, SessionFlags& flags, bool with_detach) {
                   "identical plan (default: resume it, or write the outputs of the finished one)");
   }
   sub->add_option("--http", flags.http,
-                  "embedded mode: serve the Trade Explorer at HOST:PORT while the sweep runs");
+                  "embedded mode: serve the Trade Explorer and /metrics at HOST:PORT while the sweep runs");
   sub->add_flag("--http-public", flags.http_public, "allow a non-loopback --http address");
   sub->add_flag("--no-progress", flags.no_progress, "print no progress");
 }
