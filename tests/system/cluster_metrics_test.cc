@@ -10,6 +10,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -100,13 +102,18 @@ class ClusterMetricsTest : public ::testing::Test {
   fs::path dir_;
 };
 
-// Prometheus asks a query of its HTTP API; the value of its first sample, or nullopt.
-std::optional<double> PromQuery(int port, const std::string& query) {
+// Prometheus's answer to a query of its HTTP API (the JSON document; discarded when none).
+json PromQueryDoc(int port, const std::string& query) {
   httplib::Client c("127.0.0.1", port);
   c.set_read_timeout(10);
   auto res = c.Get("/api/v1/query", httplib::Params{{"query", query}}, httplib::Headers{});
-  if (!res || res->status != 200) return std::nullopt;
-  const json doc = json::parse(res->body, nullptr, false);
+  if (!res) return json(json::value_t::discarded);
+  return json::parse(res->body, nullptr, false);
+}
+
+// The value of the first sample a query gives, or nullopt.
+std::optional<double> PromQuery(int port, const std::string& query) {
+  const json doc = PromQueryDoc(port, query);
   if (doc.is_discarded() || doc.value("status", "") != "success") return std::nullopt;
   const json& result = doc["data"]["result"];
   if (!result.is_array() || result.empty()) return std::nullopt;
@@ -194,6 +201,27 @@ TEST_F(ClusterMetricsTest, PrometheusScrapesTheBrokerAndARunnerDuringASweep) {
   EXPECT_EQ(slots.value_or(-1), 2) << "busy + free = the runner's 2 slots";
   EXPECT_GE(busy_max.value_or(-1), 1) << "a scrape landed while jobs ran";
   EXPECT_GT(PromQuery(prom_port, "s1mple_broker_store_write_seconds_count").value_or(0), 0);
+
+  // The dashboard (docs/grafana/s1mple.json, whose queries OPERATIONS.md gives): Prometheus
+  // accepts every query; progress and ETA of the finished sweep are 1 and 0.
+  const json dash = json::parse(Slurp(ProjectRoot() / "docs/grafana/s1mple.json"), nullptr, false);
+  ASSERT_FALSE(dash.is_discarded()) << "docs/grafana/s1mple.json does not parse";
+  std::map<std::string, std::optional<double>> by_title;
+  size_t queries = 0;
+  for (const auto& panel : dash["panels"]) {
+    for (const auto& target : panel["targets"]) {
+      std::string expr = target["expr"].get<std::string>();
+      for (size_t at; (at = expr.find("$sweep")) != std::string::npos;) expr.replace(at, 6, sweep);
+      const json doc = PromQueryDoc(prom_port, expr);
+      EXPECT_EQ(doc.value("status", ""), "success") << panel["title"] << ": " << expr << "\n" << doc;
+      ++queries;
+      if (target["refId"] == "A") by_title[panel["title"].get<std::string>()] = PromQuery(prom_port, expr);
+    }
+  }
+  EXPECT_GE(queries, 10u);
+  EXPECT_EQ(by_title["Progress"].value_or(-1), 1) << "the sweep is finished";
+  EXPECT_EQ(by_title["ETA"].value_or(-1), 0) << "nothing left";
+  EXPECT_GT(by_title["Jobs finished per second"].value_or(0), 0);
 
   // promtool on both expositions as the processes serve them.
   const std::string broker_text = HttpGet(std::stoi(http_port), "/metrics");
