@@ -88,6 +88,9 @@ function run(argv) {
 const text = (page, sel) => page.locator(sel).first().textContent();
 
 async function main() {
+  // A fresh directory: stores left by an earlier run would hold the plan's finished sweeps, and
+  // an identical plan is then not run again (its outputs are written at once).
+  rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   profileDir = mkdtempSync(join(tmpdir(), 'explorer-chromium-'));
   context = await chromium.launchPersistentContext(profileDir, {
