@@ -44,7 +44,7 @@ struct RunnerArgs {
 };
 
 int RunRunner(const RunnerArgs& a) {
-  auto sec = protocol::LoadClientSecurity(a.server_key, a.key_file);
+  auto sec = transport::LoadClientSecurity(a.server_key, a.key_file);
   if (!sec.ok()) {
     PrintError(sec.status().ToString());
     return kExitUsage;
@@ -59,6 +59,10 @@ int RunRunner(const RunnerArgs& a) {
   o.heartbeat_ms = a.heartbeat_ms;
   o.liveness = a.liveness;
   o.shutdown_grace_ms = a.grace_ms;
+  if (Status v = runner::Validate(o); !v.ok()) {
+    PrintError(v.message());
+    return kExitUsage;
+  }
   runner::Runner r(o);
   std::unique_ptr<metrics::MetricsServer> metrics_server;
   if (!a.metrics_addr.empty()) {

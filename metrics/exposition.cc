@@ -97,6 +97,7 @@ Histogram::Histogram(std::vector<double> bounds) : bounds_(std::move(bounds)) {
       bounds_.end());
   std::sort(bounds_.begin(), bounds_.end());
   bounds_.erase(std::unique(bounds_.begin(), bounds_.end()), bounds_.end());
+  MutexLock lock(&mu_);
   counts_.assign(bounds_.size() + 1, 0);
 }
 
@@ -110,7 +111,7 @@ std::vector<double> Histogram::ExponentialBounds(double start, double factor, in
 void Histogram::Observe(double value) {
   // Bucket i holds values in (bounds[i-1], bounds[i]]; the last one everything above.
   const size_t i = std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   counts_[i]++;
   sum_ += value;
 }
@@ -118,7 +119,7 @@ void Histogram::Observe(double value) {
 HistogramSnapshot Histogram::Snapshot() const {
   HistogramSnapshot s;
   s.bounds = bounds_;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   uint64_t acc = 0;
   for (size_t i = 0; i < bounds_.size(); ++i) {
     acc += counts_[i];

@@ -14,11 +14,12 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "common/thread_annotations.h"
 
 namespace s1mple::metrics {
 
@@ -59,10 +60,10 @@ class Histogram {
   HistogramSnapshot Snapshot() const;
 
  private:
-  mutable std::mutex mu_;
-  std::vector<double> bounds_;    // immutable after construction
-  std::vector<uint64_t> counts_;  // guarded by mu_; per bucket (not cumulative), last = +Inf
-  double sum_ = 0;                // guarded by mu_
+  mutable Mutex mu_;
+  std::vector<double> bounds_;                    // immutable after construction
+  std::vector<uint64_t> counts_ GUARDED_BY(mu_);  // per bucket (not cumulative), last = +Inf
+  double sum_ GUARDED_BY(mu_) = 0;
 };
 
 class TextWriter {

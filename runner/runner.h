@@ -19,18 +19,20 @@
 #include <zmq.hpp>
 
 #include "common/status.h"
-#include "protocol/transport.h"
 #include "runner/failure_class.h"
+#include "transport/security.h"
+#include "transport/sockets.h"
+#include "transport/zap_handler.h"
 
 namespace s1mple::runner {
 
 struct RunnerOptions {
-  std::string endpoint;               // the broker, e.g. tcp://host:5555
-  protocol::ClientSecurity security;  // NULL security by default
-  uint32_t slots = 0;                 // 0: std::thread::hardware_concurrency()
-  uint32_t prefetch = 0;              // jobs held queued beyond the slots (hides the
-                                      // broker round trip for very short jobs)
-  std::string name;                   // empty: "<hostname>-<pid>"
+  std::string endpoint;                // the broker, e.g. tcp://host:5555
+  transport::ClientSecurity security;  // NULL security by default
+  uint32_t slots = 0;                  // 0: std::thread::hardware_concurrency()
+  uint32_t prefetch = 0;               // jobs held queued beyond the slots (hides the
+                                       // broker round trip for very short jobs)
+  std::string name;                    // empty: "<hostname>-<pid>"
   // Worker process command line; empty: {"/proc/self/exe", "runner-worker"} (the s1mple binary).
   std::vector<std::string> worker_argv;
   int heartbeat_ms = 1000;     // send a HEARTBEAT when idle this long
@@ -44,6 +46,11 @@ struct RunnerOptions {
   zmq::context_t* context = nullptr;      // borrowed; null: own one (share it for inproc://)
 };
 
+// The one check of RunnerOptions (the CLI calls it right after parsing, Runner::Run again):
+// InvalidArgument naming the option (its --flag) for a value the runner cannot work with, e.g.
+// --liveness 0, which would give up on the broker at the next tick.
+[[nodiscard]] Status Validate(const RunnerOptions& options);
+
 struct RunnerStats {
   uint64_t jobs_received = 0;
   uint64_t results_sent = 0;  // first sends (not resends)
@@ -51,6 +58,7 @@ struct RunnerStats {
   uint64_t reconnects = 0;
   uint64_t artifacts_fetched = 0;
   uint64_t workers_spawned = 0;
+  uint64_t loop_exceptions = 0;  // exceptions the loop caught, logged and carried on after
   // For the runner's metrics (runner_metrics.h):
   uint64_t jobs_succeeded = 0;    // attempts that ended with a result
   uint64_t jobs_failed = 0;       // attempts that failed (by class in `failures`)
@@ -82,8 +90,9 @@ class Runner {
   friend class Loop;
   struct Counters {
     std::atomic<uint64_t> jobs_received{0}, results_sent{0}, results_acked{0}, reconnects{0},
-        artifacts_fetched{0}, workers_spawned{0}, jobs_succeeded{0}, jobs_failed{0},
-        jobs_handed_back{0}, artifact_cache_hits{0}, artifact_cache_misses{0}, worker_restarts{0};
+        artifacts_fetched{0}, workers_spawned{0}, loop_exceptions{0}, jobs_succeeded{0},
+        jobs_failed{0}, jobs_handed_back{0}, artifact_cache_hits{0}, artifact_cache_misses{0},
+        worker_restarts{0};
     std::array<std::atomic<uint64_t>, kFailureClassCount> failures{};
   };
   RunnerOptions options_;
