@@ -146,6 +146,13 @@ Status JobStore::Impl::OpenDb() {
   const fs::path marker = dir / kMarkerFile;
   bool ours = fs::exists(marker, ec);
   bool has_db = fs::exists(dir / "CURRENT", ec);
+  // Killed while writing the marker (common/atomic_file.h): only its temporary file is there.
+  // That creation was ours and got no further; drop the file and create the store again.
+  const fs::path marker_tmp = dir / (std::string(kMarkerFile) + ".tmp");
+  if (!ours && !has_db && !options_.read_only && FirstEntryName(dir) == marker_tmp.filename() &&
+      std::distance(fs::directory_iterator(dir, ec), fs::directory_iterator()) == 1) {
+    fs::remove(marker_tmp, ec);
+  }
   if (!ours && (has_db || !fs::is_empty(dir, ec))) {
     return Status::Corruption(dir_ + " is not an s1mple store: it holds other files (e.g. '" +
                               FirstEntryName(dir) + "') and no " + kMarkerFile +

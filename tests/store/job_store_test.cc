@@ -67,6 +67,18 @@ TEST(JobStoreOpen, SecondProcessOpeningTheStoreGetsAClearError) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
+// kill -9 while the first Open wrote its marker left S1MPLE_STORE.tmp alone in the directory,
+// and every later Open refused it as "not an s1mple store" (StoreCrash.KillNineAtRandomPoints).
+TEST(JobStoreOpen, StoreWhoseCreationWasKilledWhileWritingTheMarkerOpens) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.str());
+  std::ofstream(dir.str() + "/S1MPLE_STORE.tmp") << "s1mple-st";
+  Result<std::unique_ptr<JobStore>> s = JobStore::Open(dir.str());
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_FALSE(std::filesystem::exists(dir.str() + "/S1MPLE_STORE.tmp"));
+  EXPECT_TRUE(std::filesystem::exists(dir.str() + "/S1MPLE_STORE"));
+}
+
 TEST(JobStoreOpen, ForeignDirectoryIsRefused) {
   TempDir dir;
   std::filesystem::create_directories(dir.str());
