@@ -77,6 +77,7 @@ Result<std::unique_ptr<Broker>> Broker::Create(BrokerOptions options, store::Job
       std::make_unique<BrokerCore>(store, clock ? *clock : b->system_clock_, b->options_.core);
   // Is a peer's connection still up? With ROUTER_MANDATORY a send to a routing id whose
   // connection closed fails at once (EHOSTUNREACH); a HEARTBEAT is harmless to a live runner.
+  b->core_->SetStoreWriteHistogram(&b->store_write_seconds_);
   b->core_->SetPeerProbe([raw = b.get()](const std::string& peer) {
     Status st = transport::SendMessage(*raw->router_, pr::Heartbeat{}, &peer);
     return !st.IsPeerUnreachable();
@@ -111,6 +112,9 @@ void Broker::PublishCounters() {
   core_->SetCounter("handshake_failures", handshake_failures_);
   core_->SetCounter("transport_disconnects", transport_disconnects_);
   core_->SetCounter("runners", core_->runner_count());
+  const BrokerCore::SlotUse slots = core_->slot_use();
+  core_->SetCounter("slots", slots.total);
+  core_->SetCounter("slots_busy", slots.busy);
   if (zap_) {
     core_->SetCounter("zap_accepted", zap_->accepted());
     core_->SetCounter("zap_refused", zap_->refused());

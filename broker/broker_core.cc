@@ -1,6 +1,7 @@
 #include "broker/broker_core.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <tuple>
 
@@ -79,7 +80,22 @@ void AddSample(std::deque<std::pair<int64_t, uint64_t>>& samples, int64_t now, u
   while (samples.size() > 2 && samples.front().first < now - kRateWindowMs) samples.pop_front();
 }
 
+// Seconds since `start` into `h` (when there is one).
+void ObserveWrite(metrics::Histogram* h, std::chrono::steady_clock::time_point start) {
+  if (h)
+    h->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
 }  // namespace
+
+BrokerCore::SlotUse BrokerCore::slot_use() const {
+  SlotUse u;
+  for (const auto& [peer, r] : runners_) {
+    u.total += r.slots;
+    u.busy += std::min<uint64_t>(r.slots, r.outstanding.size());
+  }
+  return u;
+}
 
 Status Validate(const CoreOptions& o) {
   auto at_least = [](const char* flag, int64_t value, int64_t min, const char* why) {
@@ -414,7 +430,9 @@ void BrokerCore::OnResult(const std::string& peer, pr::JobResult m) {
 
 void BrokerCore::ApplyResults() {
   if (held_.empty()) return;
+  const auto write_start = std::chrono::steady_clock::now();
   auto outcomes = store_.Apply(held_);
+  ObserveWrite(store_write_seconds_, write_start);
   if (!outcomes.ok()) {
     // Nothing is ACKed: the runners keep their results and resend after reconnecting.
     StoreError("recording " + std::to_string(held_.size()) + " results", outcomes.status());
@@ -524,7 +542,9 @@ size_t BrokerCore::LeaseTo(const std::string& peer, RunnerState& r,
   if (!info) return 0;
   int64_t timeout = s.timeout_per_run_ms > 0 ? s.timeout_per_run_ms : options_.default_timeout_ms;
   int64_t lease_ms = timeout + options_.lease_grace_ms;
+  const auto write_start = std::chrono::steady_clock::now();
   auto leased = store_.LeaseNext(s.id, r.name, n, lease_ms);
+  ObserveWrite(store_write_seconds_, write_start);
   if (!leased.ok()) {
     if (!leased.status().IsFailedPrecondition())
       StoreError("leasing from " + s.id, leased.status());

@@ -46,6 +46,7 @@
 
 #include "broker/log_limiter.h"
 #include "common/status.h"
+#include "metrics/exposition.h"
 #include "protocol/messages.h"
 #include "store/clock.h"
 #include "store/job_store.h"
@@ -116,6 +117,16 @@ class BrokerCore {
   // says where the next page starts when the byte budget ends this one).
   protocol::StatusReply BuildStatus(const std::string& sweep, const std::string& after = {}) const;
   size_t runner_count() const { return runners_.size(); }
+  // Slots offered by the connected runners, and how many of them hold a job (outstanding jobs,
+  // at most the runner's slots; prefetched jobs are not slots).
+  struct SlotUse {
+    uint64_t total = 0;
+    uint64_t busy = 0;
+  };
+  SlotUse slot_use() const;
+  // Times the poll loop's store writes of result batches and leases into `h` (borrowed; it
+  // must outlive the core; null: none), in seconds.
+  void SetStoreWriteHistogram(metrics::Histogram* h) { store_write_seconds_ = h; }
 
  private:
   using JobKey = std::pair<std::string, uint64_t>;  // sweep, index
@@ -215,6 +226,7 @@ class BrokerCore {
   LogLimiter log_limiter_;
   std::vector<Outgoing> outbox_;
   std::map<std::string, uint64_t> counters_;
+  metrics::Histogram* store_write_seconds_ = nullptr;
 };
 
 }  // namespace s1mple::broker

@@ -10,12 +10,14 @@
 #include <CLI/CLI.hpp>
 
 #include "broker/broker.h"
+#include "broker/broker_metrics.h"
 #include "cli/commands.h"
 #include "cli/daemon_signals.h"
 #include "common/atomic_file.h"
 #include "common/iso_time.h"
 #include "embedded/runner_panel.h"
 #include "explorer/server.h"
+#include "metrics/metrics_server.h"
 #include "store/job_store.h"
 #include "transport/keys.h"
 
@@ -36,6 +38,7 @@ struct BrokerArgs {
   std::string sync = "fsync";
   std::string http;  // HOST:PORT of the Trade Explorer; empty: none
   bool http_public = false;
+  std::string metrics_addr;  // HOST:PORT of /metrics alone (any address); empty: none
 };
 
 // The broker's own in-process endpoint for the HTTP server's runner panel (NULL security:
@@ -109,6 +112,9 @@ int RunBroker(const BrokerArgs& a) {
       auto panel = embedded::MakeRunnerPanel(context, kStatusEndpoint);
       ho.api.runners = [panel] { return explorer::RunnersFromStatus(panel(), WallClockMs()); };
     }
+    ho.metrics = [&broker = **b, &store = **st] {
+      return broker::RenderBrokerMetrics(broker, store);
+    };
     http = std::make_unique<explorer::ExplorerServer>(**st, ho);
     Status hs = http->Start();
     if (!hs.ok()) {
@@ -117,10 +123,24 @@ int RunBroker(const BrokerArgs& a) {
     }
     std::cout << "Trade Explorer on " << http->url() << "\n" << std::flush;
   }
+  // /metrics alone, on any address (Prometheus on another machine), without the page and API.
+  std::unique_ptr<metrics::MetricsServer> metrics_server;
+  if (!a.metrics_addr.empty()) {
+    metrics_server = std::make_unique<metrics::MetricsServer>(
+        metrics::MetricsServerOptions{a.metrics_addr},
+        [&broker = **b, &store = **st] { return broker::RenderBrokerMetrics(broker, store); });
+    Status ms = metrics_server->Start();
+    if (!ms.ok()) {
+      PrintError(ms.WithContext("--metrics-addr").ToString());
+      return ms.IsInvalidArgument() ? kExitUsage : kExitFailure;
+    }
+    std::cout << "metrics on " << metrics_server->url() << "\n" << std::flush;
+  }
   InstallStopSignals([](void* p) { static_cast<broker::Broker*>(p)->Stop(); }, b->get());
   Status run = (*b)->Run();
   InstallStopSignals(nullptr, nullptr);
   if (http) http->Stop();
+  if (metrics_server) metrics_server->Stop();
   if (!run.ok()) {
     PrintError(run.ToString());
     return kExitFailure;
@@ -155,8 +175,11 @@ void AddBrokerCommand(CLI::App& app, CliContext& ctx) {
   sub->add_option("--sync", args->sync, "fsync (durable on power loss) or none (survives kill -9)")
       ->check(CLI::IsMember({"fsync", "none"}))
       ->capture_default_str();
-  sub->add_option("--http", args->http,
-                  "serve the Trade Explorer page and JSON API at HOST:PORT (e.g. 127.0.0.1:8080)");
+  sub->add_option(
+      "--http", args->http,
+      "serve the Trade Explorer page, JSON API and /metrics at HOST:PORT (e.g. 127.0.0.1:8080)");
+  sub->add_option("--metrics-addr", args->metrics_addr,
+                  "serve Prometheus /metrics alone at HOST:PORT, any address (e.g. 0.0.0.0:9464)");
   sub->add_flag("--http-public", args->http_public,
                 "allow --http on a non-loopback address (the page has no authentication)");
   sub->callback([args, &ctx] { ctx.exit_code = RunBroker(*args); });

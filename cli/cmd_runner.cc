@@ -8,12 +8,17 @@
 // runner); not for people.
 #include <unistd.h>
 
+#include <memory>
+#include <thread>
+
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 #include "cli/daemon_signals.h"
+#include "metrics/metrics_server.h"
 #include "runner/runner.h"
+#include "runner/runner_metrics.h"
 #include "runner/worker_protocol.h"
 
 #if __has_include("runner/backtest/backtest_executor.h")
@@ -35,6 +40,7 @@ struct RunnerArgs {
   int heartbeat_ms = 1000;
   int liveness = 5;
   int grace_ms = 30000;
+  std::string metrics_addr;  // HOST:PORT of /metrics; empty: none
 };
 
 int RunRunner(const RunnerArgs& a) {
@@ -58,6 +64,19 @@ int RunRunner(const RunnerArgs& a) {
     return kExitUsage;
   }
   runner::Runner r(o);
+  std::unique_ptr<metrics::MetricsServer> metrics_server;
+  if (!a.metrics_addr.empty()) {
+    const uint32_t slots = o.slots ? o.slots : std::max(1u, std::thread::hardware_concurrency());
+    metrics_server = std::make_unique<metrics::MetricsServer>(
+        metrics::MetricsServerOptions{a.metrics_addr},
+        [&r, slots] { return runner::RenderRunnerMetrics(r.stats(), slots); });
+    Status ms = metrics_server->Start();
+    if (!ms.ok()) {
+      PrintError(ms.WithContext("--metrics-addr").ToString());
+      return ms.IsInvalidArgument() ? kExitUsage : kExitFailure;
+    }
+    spdlog::info("runner: metrics on {}", metrics_server->url());
+  }
   InstallStopSignals([](void* p) { static_cast<runner::Runner*>(p)->Stop(); }, &r);
   Status st = r.Run();
   InstallStopSignals(nullptr, nullptr);
@@ -101,6 +120,8 @@ void AddRunnerCommand(CLI::App& app, CliContext& ctx) {
   sub->add_option("--grace-ms", args->grace_ms,
                   "on SIGTERM, wait this long for running jobs (then hand them back)")
       ->capture_default_str();
+  sub->add_option("--metrics-addr", args->metrics_addr,
+                  "serve Prometheus /metrics at HOST:PORT (e.g. 0.0.0.0:9465)");
   sub->callback([args, &ctx] { ctx.exit_code = RunRunner(*args); });
 
   auto* worker = app.add_subcommand("runner-worker", "");  // hidden: empty description

@@ -51,6 +51,7 @@ class EmbeddedSite final : public producer::SweepSite {
       hopts.allow_non_loopback = req.http_public;
       auto panel = embedded::MakeRunnerPanel(site->cluster_->context(), site->cluster_->endpoint());
       hopts.api.runners = [panel] { return explorer::RunnersFromStatus(panel(), WallClockMs()); };
+      hopts.metrics = [c = site->cluster_.get()] { return c->RenderMetrics(); };
       site->http_ = std::make_unique<explorer::ExplorerServer>(site->cluster_->store(), hopts);
       Status s = site->http_->Start();
       if (!s.ok()) return s.WithContext("--http " + req.http);
@@ -172,8 +173,9 @@ void AddSessionFlags(CLI::App* sub, producer::SessionOptions& flags, bool with_d
                   "embedded: run the plan as a new sweep even if the store holds a sweep of the "
                   "identical plan (default: resume it, or write the outputs of the finished one)");
   }
-  sub->add_option("--http", flags.http,
-                  "embedded mode: serve the Trade Explorer at HOST:PORT while the sweep runs");
+  sub->add_option(
+      "--http", flags.http,
+      "embedded mode: serve the Trade Explorer and /metrics at HOST:PORT while the sweep runs");
   sub->add_flag("--http-public", flags.http_public, "allow a non-loopback --http address");
   sub->add_flag("--no-progress", flags.no_progress, "print no progress");
   sub->add_flag("--returns", flags.returns,

@@ -8,7 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/broker.h"
+#include "broker/broker_metrics.h"
 #include "runner/runner.h"
+#include "runner/runner_metrics.h"
 #include "store/job_store.h"
 
 namespace s1mple::embedded {
@@ -66,6 +68,15 @@ Result<std::unique_ptr<LocalCluster>> LocalCluster::Start(const LocalClusterOpti
   }
 
   return c;
+}
+
+std::string LocalCluster::RenderMetrics() const {
+  if (stopped_ || !broker_ || !store_) return {};
+  metrics::TextWriter w;
+  broker::WriteBrokerMetrics(w, *broker_, *store_);
+  if (runner_) runner::WriteRunnerMetrics(w, runner_->stats(), slots_);
+  metrics::WriteProcessMetrics(w);
+  return w.Take();
 }
 
 void LocalCluster::Stop() {

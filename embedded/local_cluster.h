@@ -55,6 +55,10 @@ class LocalCluster {
   zmq::context_t& context() { return *context_; }
   const std::string& endpoint() const { return endpoint_; }
   uint32_t slots() const { return slots_; }
+  // The process's Prometheus exposition: the broker's families, the local runner's and process_*
+  // (broker/broker_metrics.h, runner/runner_metrics.h). Thread-safe while the cluster runs (the
+  // HTTP server's /metrics calls it); empty after Stop().
+  std::string RenderMetrics() const;
 
  private:
   LocalCluster() = default;

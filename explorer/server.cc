@@ -10,6 +10,7 @@
 
 #include "explorer/page.h"
 #include "explorer/store_source.h"
+#include "metrics/exposition.h"
 
 namespace s1mple::explorer {
 
@@ -195,6 +196,12 @@ class ExplorerServer::Impl {
                   }
                   SendJson(res, api_.Run(req.matches[1], index));
                 });
+    if (options_.metrics) {
+      server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+        res.set_header("Cache-Control", "no-store");
+        res.set_content(options_.metrics(), metrics::kContentType);
+      });
+    }
     // httplib compresses responses with brotli at its slowest quality when a browser accepts
     // it (seconds for the 1 MB page); gzip is fast and nearly as small. The request object is
     // httplib's own non-const local, so dropping "br" from its Accept-Encoding is well defined.

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -31,6 +32,9 @@ struct ExplorerServerOptions {
   int threads = 8;
   // What the API shows (runner callback, page sizes, clock).
   ExplorerOptions api;
+  // GET /metrics answers what this renders (Prometheus text exposition, metrics/exposition.h),
+  // called on a request thread per scrape; unset: no /metrics (404).
+  std::function<std::string()> metrics;
 };
 
 // Splits "HOST:PORT" (or "[V6]:PORT"). InvalidArgument naming `address` when malformed.

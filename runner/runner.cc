@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <deque>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -84,8 +85,11 @@ class Runner::Loop {
   void FailJobsNeeding(const std::string& hash, const std::string& reason);
   void OnFetchTimers(SteadyClock::time_point now);
   void StartQueued();
+  // `failure`: the class of a failure the runner or its pool caused (the job's own failures are
+  // classed by `retryable`).
   void FinishJob(const pr::Job& job, bool ok, std::string result, std::string error, bool retryable,
-                 uint64_t elapsed_ms, bool handed_back = false);
+                 uint64_t elapsed_ms, bool handed_back = false,
+                 std::optional<FailureClass> failure = std::nullopt);
   // Hands a job that did not run back to the broker: its attempt is not counted.
   void HandBack(const pr::Job& job, std::string why);
   void HandleRevoke(const pr::Revoke& revoke);
@@ -202,6 +206,12 @@ void Runner::Loop::HandleJob(pr::Job job) {
     HandBack(job, "handed back: runner " + o_.name + " is shutting down");
     return;
   }
+  for (const auto& [role, hash] : job.artifacts) {
+    if (cache_.Has(hash))
+      r_.counters_.artifact_cache_hits++;
+    else
+      r_.counters_.artifact_cache_misses++;
+  }
   queue_.push_back(std::move(job));
 }
 
@@ -252,7 +262,8 @@ void Runner::Loop::FailJobsNeeding(const std::string& hash, const std::string& r
     bool needs = false;
     for (const auto& [role, h] : job.artifacts) needs = needs || h == hash;
     if (needs)
-      FinishJob(job, false, "", "artifact " + hash + " unavailable: " + reason, true, 0);
+      FinishJob(job, false, "", "artifact " + hash + " unavailable: " + reason, true, 0, false,
+                FailureClass::kArtifact);
     else
       keep.push_back(std::move(job));
   }
@@ -291,8 +302,10 @@ void Runner::Loop::HandleMessage(pr::Message m) {
 }
 
 void Runner::Loop::FinishJob(const pr::Job& job, bool ok, std::string result, std::string error,
-                             bool retryable, uint64_t elapsed_ms, bool handed_back) {
+                             bool retryable, uint64_t elapsed_ms, bool handed_back,
+                             std::optional<FailureClass> failure) {
   if (ok && result.size() > pr::kMaxTextBytes) {
+    failure = FailureClass::kResultTooLarge;
     // The broker would refuse the message; the job's result is too big to keep (deterministic).
     error = "result of " + std::to_string(result.size()) + " bytes exceeds the limit of " +
             std::to_string(pr::kMaxTextBytes) + " bytes (16 MiB)";
@@ -312,6 +325,16 @@ void Runner::Loop::FinishJob(const pr::Job& job, bool ok, std::string result, st
   res.handed_back = handed_back;
   res.credit = draining_ ? 0 : 1;
   r_.counters_.results_sent++;
+  if (handed_back) {
+    r_.counters_.jobs_handed_back++;
+  } else if (ok) {
+    r_.counters_.jobs_succeeded++;
+  } else {
+    r_.counters_.jobs_failed++;
+    const FailureClass c =
+        failure ? *failure : (retryable ? FailureClass::kError : FailureClass::kDeterministic);
+    r_.counters_.failures[static_cast<size_t>(c)]++;
+  }
   Send(res);
   res.credit = 0;
   unacked_[{res.sweep, res.index, res.attempt}] = std::move(res);
@@ -339,7 +362,8 @@ void Runner::Loop::StartQueued() {
     if (!st.ok()) {
       spdlog::error("runner {}: cannot start job {}/{}: {}", o_.name, job.sweep, job.index,
                     st.ToString());
-      FinishJob(job, false, "", "runner cannot start a worker: " + st.message(), true, 0);
+      FinishJob(job, false, "", "runner cannot start a worker: " + st.message(), true, 0, false,
+                FailureClass::kStart);
       continue;
     }
     started_.push_back(RefOf(job));
@@ -347,6 +371,7 @@ void Runner::Loop::StartQueued() {
   }
   queue_.swap(waiting);
   r_.counters_.workers_spawned = pool_->spawned();
+  r_.counters_.worker_restarts = pool_->restarts();
 }
 
 void Runner::Loop::OnCompletions(std::vector<PoolCompletion> done, bool handed_back) {
@@ -356,7 +381,7 @@ void Runner::Loop::OnCompletions(std::vector<PoolCompletion> done, bool handed_b
     pr::Job job = std::move(it->second);
     running_.erase(it);
     FinishJob(job, c.output.ok, std::move(c.output.result), std::move(c.output.error),
-              c.output.retryable, c.elapsed_ms, handed_back);
+              c.output.retryable, c.elapsed_ms, handed_back, c.failure);
   }
 }
 
@@ -534,6 +559,13 @@ RunnerStats Runner::stats() const {
   s.artifacts_fetched = counters_.artifacts_fetched;
   s.loop_exceptions = counters_.loop_exceptions;
   s.workers_spawned = counters_.workers_spawned;
+  s.jobs_succeeded = counters_.jobs_succeeded;
+  s.jobs_failed = counters_.jobs_failed;
+  s.jobs_handed_back = counters_.jobs_handed_back;
+  for (size_t i = 0; i < kFailureClassCount; ++i) s.failures[i] = counters_.failures[i];
+  s.artifact_cache_hits = counters_.artifact_cache_hits;
+  s.artifact_cache_misses = counters_.artifact_cache_misses;
+  s.worker_restarts = counters_.worker_restarts;
   return s;
 }
 

@@ -9,6 +9,7 @@
 // from any thread or a signal handler (async-signal-safe). stats() is thread-safe.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -18,6 +19,7 @@
 #include <zmq.hpp>
 
 #include "common/status.h"
+#include "runner/failure_class.h"
 #include "transport/security.h"
 #include "transport/sockets.h"
 #include "transport/zap_handler.h"
@@ -57,6 +59,14 @@ struct RunnerStats {
   uint64_t artifacts_fetched = 0;
   uint64_t workers_spawned = 0;
   uint64_t loop_exceptions = 0;  // exceptions the loop caught, logged and carried on after
+  // For the runner's metrics (runner_metrics.h):
+  uint64_t jobs_succeeded = 0;    // attempts that ended with a result
+  uint64_t jobs_failed = 0;       // attempts that failed (by class in `failures`)
+  uint64_t jobs_handed_back = 0;  // jobs given back unrun or unfinished (shutdown, revoke)
+  std::array<uint64_t, kFailureClassCount> failures{};  // indexed by FailureClass
+  uint64_t artifact_cache_hits = 0;    // a job's artifact was in the cache when the job came
+  uint64_t artifact_cache_misses = 0;  // ... was not (it is fetched, once for all jobs)
+  uint64_t worker_restarts = 0;        // pool processes started again after one ended
 };
 
 class Runner {
@@ -80,7 +90,10 @@ class Runner {
   friend class Loop;
   struct Counters {
     std::atomic<uint64_t> jobs_received{0}, results_sent{0}, results_acked{0}, reconnects{0},
-        artifacts_fetched{0}, workers_spawned{0}, loop_exceptions{0};
+        artifacts_fetched{0}, workers_spawned{0}, loop_exceptions{0}, jobs_succeeded{0},
+        jobs_failed{0}, jobs_handed_back{0}, artifact_cache_hits{0}, artifact_cache_misses{0},
+        worker_restarts{0};
+    std::array<std::atomic<uint64_t>, kFailureClassCount> failures{};
   };
   RunnerOptions options_;
   int stop_pipe_[2] = {-1, -1};

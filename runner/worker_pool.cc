@@ -90,6 +90,8 @@ Status WorkerPool::Spawn(Worker& w) {
   w.sent.clear();
   w.inbox.clear();
   ++spawned_;
+  if (w.ever_spawned) ++restarts_;
+  w.ever_spawned = true;
   return Status::Ok();
 }
 
@@ -212,6 +214,7 @@ std::vector<PoolCompletion> WorkerPool::Collect(SteadyTime now) {
         bad.error = out.status().ToString();
         bad.retryable = true;
         done.push_back(Finish(w, std::move(bad), now));
+        done.back().failure = FailureClass::kProtocol;
         Reap(w, true);
       } else {
         done.push_back(Finish(w, std::move(*out), now));
@@ -231,6 +234,7 @@ std::vector<PoolCompletion> WorkerPool::Collect(SteadyTime now) {
       out.error = took.ok() ? DescribeExit(status) : took.status().ToString();
       out.retryable = true;
       done.push_back(Finish(w, std::move(out), now));
+      done.back().failure = took.ok() ? FailureClass::kCrash : FailureClass::kProtocol;
       continue;
     }
     if (w.deadline && now >= *w.deadline) {
@@ -240,6 +244,7 @@ std::vector<PoolCompletion> WorkerPool::Collect(SteadyTime now) {
       out.error = "timeout after " + std::to_string(limit) + " ms (killed)";
       out.retryable = true;
       done.push_back(Finish(w, std::move(out), now));
+      done.back().failure = FailureClass::kTimeout;
     }
   }
   return done;
@@ -255,6 +260,7 @@ std::vector<PoolCompletion> WorkerPool::KillBusy(const std::string& reason) {
     out.error = reason;
     out.retryable = true;
     done.push_back(Finish(w, std::move(out), now));
+    done.back().failure = FailureClass::kCrash;  // killed: a hand-back at shutdown, else a crash
   }
   return done;
 }

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "runner/failure_class.h"
 #include "runner/job_executor.h"
 
 namespace s1mple::runner {
@@ -36,6 +37,8 @@ struct PoolCompletion {
   JobInput job;
   JobOutput output;
   uint64_t elapsed_ms = 0;
+  // Set when the pool, not the job, ended it (crash, timeout, undecodable answer, KillBusy).
+  std::optional<FailureClass> failure;
 };
 
 class WorkerPool {
@@ -68,6 +71,8 @@ class WorkerPool {
   std::vector<PoolCompletion> KillBusy(const std::string& reason);
 
   uint64_t spawned() const { return spawned_; }
+  // Spawns of a worker that had run before (it died, was killed, or timed out): restarts.
+  uint64_t restarts() const { return restarts_; }
 
  private:
   struct Worker {
@@ -81,6 +86,7 @@ class WorkerPool {
     std::optional<SteadyTime> deadline;
     uint64_t timeout_ms = 0;
     std::string inbox;
+    bool ever_spawned = false;
   };
   Status Spawn(Worker& w);
   void Reap(Worker& w, bool kill);
@@ -91,6 +97,7 @@ class WorkerPool {
   ArtifactLookup artifacts_;
   std::vector<Worker> workers_;
   uint64_t spawned_ = 0;
+  uint64_t restarts_ = 0;
 };
 
 }  // namespace s1mple::runner

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -83,7 +84,11 @@ Result<CurveKeyPair> LoadKeyPair(const std::filesystem::path& secret_key_file) {
 }
 
 Result<std::string> LoadPublicKey(const std::string& key_or_path) {
-  if (IsZ85Key(key_or_path)) return key_or_path;
+  // A path of 40 characters from the Z85 alphabet ('/', '.', '-' are in it) looks like a key:
+  // an existing file wins (e.g. /tmp/s1mple-units-6Wa5rR/keys/broker.pub).
+  std::error_code ec;
+  if (IsZ85Key(key_or_path) && !std::filesystem::is_regular_file(key_or_path, ec))
+    return key_or_path;
   auto line = ReadFirstLine(key_or_path);
   if (!line.ok()) {
     return Status::InvalidArgument("'" + key_or_path +

@@ -8,8 +8,10 @@
 #include <filesystem>
 #include <thread>
 
+#include "broker/broker_metrics.h"
 #include "producer/submission.h"
 #include "runner/runner.h"
+#include "tests/metrics/promtool.h"
 #include "transport/client.h"
 #include "transport/keys.h"
 
@@ -19,6 +21,17 @@ namespace {
 namespace pr = s1mple::protocol;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+
+// The _count sample of a histogram family in an exposition.
+struct HistogramCount {
+  uint64_t count = 0;
+};
+HistogramCount ParseHistogramCount(const std::string& text, const std::string& family) {
+  const std::string key = "\n" + family + "_count ";
+  const size_t at = text.find(key);
+  if (at == std::string::npos) return {};
+  return {std::stoull(text.substr(at + key.size()))};
+}
 
 class BrokerSocketTest : public ::testing::Test {
  protected:
@@ -180,6 +193,71 @@ TEST_F(BrokerSocketTest, GarbageDoesNotDisturbARunningSweep) {
   auto counters = broker_->counters();
   EXPECT_GE(counters["dropped_malformed"], 20u);
   EXPECT_GE(counters["dropped_version"], 20u);
+}
+
+// Issue 21: the broker's /metrics text gives jobs by state per sweep and in total, results,
+// dropped messages by reason, runners and slots, and the store write histogram; promtool
+// accepts it.
+TEST_F(BrokerSocketTest, MetricsShowSweepsRunnersDropsAndStoreWrites) {
+  StartBroker(Loopback());
+  StartRunner(2);
+  auto client = Connect();
+  pr::SweepSpec spec;
+  spec.name = "metered \"sweep\"";
+  spec.kind = "diag";
+  std::vector<std::string> overrides(40, "{}");
+  overrides[3] = R"({"fail":"bad parameter"})";
+  auto sweep = producer::SubmitOverrides(client->options(), spec, overrides);
+  ASSERT_TRUE(sweep.ok()) << sweep.status().ToString();
+  zmq::context_t ctx;
+  zmq::socket_t raw(ctx, zmq::socket_type::dealer);
+  raw.set(zmq::sockopt::linger, 0);
+  raw.connect(broker_->endpoints()[0]);
+  raw.send(zmq::str_buffer("garbage"), zmq::send_flags::sndmore);
+  raw.send(zmq::str_buffer("\xff\x00\x01"), zmq::send_flags::none);
+  raw.send(zmq::str_buffer("s1mple/9"), zmq::send_flags::sndmore);
+  raw.send(zmq::str_buffer("READY"), zmq::send_flags::sndmore);
+  raw.send(zmq::str_buffer("{}"), zmq::send_flags::none);
+  WaitDone(*client, *sweep);
+  // Counters are published once per loop turn: wait for the drops to show.
+  std::string text;
+  for (int i = 0; i < 100; ++i) {
+    metrics::TextWriter w;
+    WriteBrokerMetrics(w, *broker_, *store_);
+    ASSERT_TRUE(w.errors().empty()) << w.errors().front();
+    text = w.Take();
+    if (text.find("s1mple_broker_messages_dropped_total{reason=\"version\"} 1\n") !=
+        std::string::npos)
+      break;
+    std::this_thread::sleep_for(50ms);
+  }
+  auto has = [&](const std::string& line) { return text.find(line + "\n") != std::string::npos; };
+  const std::string& id = *sweep;
+  EXPECT_TRUE(has("s1mple_sweep_jobs{sweep=\"" + id + "\",state=\"done\"} 39")) << text;
+  EXPECT_TRUE(has("s1mple_sweep_jobs{sweep=\"" + id + "\",state=\"failed\"} 1"));
+  EXPECT_TRUE(has("s1mple_sweep_jobs{sweep=\"" + id + "\",state=\"pending\"} 0"));
+  EXPECT_TRUE(has("s1mple_sweep_info{sweep=\"" + id +
+                  "\",name=\"metered \\\"sweep\\\"\",kind=\"diag\",state=\"done\"} 1"));
+  EXPECT_TRUE(has("s1mple_jobs{state=\"done\"} 39"));
+  EXPECT_TRUE(has("s1mple_broker_results_recorded_total 39"));
+  EXPECT_TRUE(has("s1mple_broker_failures_reported_total 1"));
+  EXPECT_TRUE(has("s1mple_broker_results_duplicate_total 0"));
+  EXPECT_TRUE(has("s1mple_broker_messages_dropped_total{reason=\"malformed\"} 1"));
+  EXPECT_TRUE(has("s1mple_broker_messages_dropped_total{reason=\"version\"} 1"));
+  EXPECT_TRUE(has("s1mple_broker_runners_connected 1"));
+  EXPECT_TRUE(has("s1mple_broker_slots{state=\"busy\"} 0"));
+  EXPECT_TRUE(has("s1mple_broker_slots{state=\"free\"} 2"));
+  EXPECT_TRUE(has("s1mple_broker_store_errors_total 0"));
+  EXPECT_TRUE(has("s1mple_broker_lease_expiries_total 0"));
+  const HistogramCount writes = ParseHistogramCount(text, "s1mple_broker_store_write_seconds");
+  EXPECT_GE(writes.count, 2u) << "at least one lease and one result batch";
+  EXPECT_EQ(writes.count, broker_->store_write_seconds().Snapshot().count);
+  const std::string whole = RenderBrokerMetrics(*broker_, *store_);
+  EXPECT_NE(whole.find("process_resident_memory_bytes "), std::string::npos);
+  const metrics::PromtoolResult check = metrics::PromtoolCheckMetrics(whole);
+  ASSERT_TRUE(check.ran) << check.output;
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  EXPECT_EQ(check.output, "") << "no lint warnings";
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "common/sha256.h"
 #include "protocol/codec.h"
+#include "runner/runner_metrics.h"
 #include "transport/security.h"
 #include "transport/sockets.h"
 #include "transport/zap_handler.h"
@@ -371,6 +372,81 @@ TEST_F(RunnerTest, RevokeHandsBackQueuedJobsOnly) {
   ASSERT_TRUE(done);
   EXPECT_EQ(std::get<pr::JobResult>(done->message).index, 1u);
   EXPECT_EQ(std::get<pr::JobResult>(done->message).outcome, pr::Outcome::kDone);
+}
+
+// Issue 21: the runner's metrics count each attempt by outcome and each failure by class, and a
+// pool process started again after a crash or a timeout is a restart.
+TEST_F(RunnerTest, MetricsCountFailuresByClassAndPoolRestarts) {
+  StartRunner(1);
+  auto ready = broker_.Expect("READY");
+  ASSERT_TRUE(ready);
+  auto job = [](uint64_t i, std::string overrides, uint64_t timeout_ms = 10000) {
+    return pr::Job{"sw-000000000001", i, 1, timeout_ms, "diag", {}, std::move(overrides)};
+  };
+  const std::vector<pr::Job> jobs = {job(1, "{}"), job(2, R"({"crash":true})"),
+                                     job(3, R"({"fail":"bad parameter"})"),
+                                     job(4, R"({"hang":true})", 300), job(5, "{}")};
+  for (const auto& j : jobs) {
+    broker_.Send(ready->from, j);
+    auto r = broker_.Expect("RESULT", 10000ms);
+    ASSERT_TRUE(r) << "job " << j.index;
+    const auto& res = std::get<pr::JobResult>(r->message);
+    broker_.Send(r->from,
+                 pr::Ack{res.sweep, res.index, res.attempt, pr::AckDisposition::kRecorded});
+  }
+  const RunnerStats s = runner_->stats();
+  EXPECT_EQ(s.jobs_succeeded, 2u);
+  EXPECT_EQ(s.jobs_failed, 3u);
+  EXPECT_EQ(s.jobs_handed_back, 0u);
+  auto failures = [&](FailureClass c) { return s.failures[static_cast<size_t>(c)]; };
+  EXPECT_EQ(failures(FailureClass::kCrash), 1u);
+  EXPECT_EQ(failures(FailureClass::kDeterministic), 1u);
+  EXPECT_EQ(failures(FailureClass::kTimeout), 1u);
+  EXPECT_EQ(failures(FailureClass::kError), 0u);
+  EXPECT_EQ(s.worker_restarts, 2u) << "after the crash and after the timeout";
+  EXPECT_EQ(s.workers_spawned, 3u);
+
+  metrics::TextWriter w;
+  WriteRunnerMetrics(w, s, 1);
+  EXPECT_TRUE(w.errors().empty()) << w.errors().front();
+  const std::string text = w.text();
+  EXPECT_NE(text.find("s1mple_runner_jobs_total{outcome=\"succeeded\"} 2\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("s1mple_runner_failures_total{class=\"crash\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("s1mple_runner_failures_total{class=\"timeout\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("s1mple_runner_failures_total{class=\"deterministic\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("s1mple_runner_pool_restarts_total 2\n"), std::string::npos);
+}
+
+// A job's artifacts are looked up in the cache when it arrives: the first job misses, the
+// following ones hit.
+TEST_F(RunnerTest, MetricsCountArtifactCacheHitsAndMisses) {
+  StartRunner(1);
+  auto ready = broker_.Expect("READY");
+  ASSERT_TRUE(ready);
+  const std::string bytes = "blueprint bytes";
+  const std::string hash = Sha256Hex(bytes);
+  for (uint64_t i = 1; i <= 3; ++i) {
+    auto j = DiagJob(i);
+    j.artifacts["blueprint"] = hash;
+    broker_.Send(ready->from, j);
+    if (i == 1) {
+      auto get = broker_.Expect("GET");
+      ASSERT_TRUE(get);
+      pr::Reply reply;
+      reply.req = std::get<pr::Get>(get->message).req;
+      reply.command = "GET";
+      reply.payload = pr::GetReply{hash, bytes, 0, bytes.size()};
+      broker_.Send(get->from, reply);
+    }
+    auto r = broker_.Expect("RESULT");
+    ASSERT_TRUE(r) << "job " << i;
+    EXPECT_EQ(std::get<pr::JobResult>(r->message).outcome, pr::Outcome::kDone);
+  }
+  EXPECT_EQ(runner_->stats().artifact_cache_misses, 1u);
+  EXPECT_EQ(runner_->stats().artifact_cache_hits, 2u);
+  EXPECT_EQ(runner_->stats().artifacts_fetched, 1u);
 }
 
 // Issue 16: options are validated once: --liveness 0 (give up on the broker at the next tick)

@@ -39,6 +39,27 @@ TEST(Keys, WrittenPairLoadsBackWithPrivateSecret) {
   fs::remove_all(dir);
 }
 
+// A .pub path that happens to be 40 characters of the Z85 alphabet is read as a file, not taken
+// for a key (it made every CurveZMQ handshake fail with an "unknown key").
+TEST(Keys, PublicKeyPathOfFortyZ85CharactersIsReadAsAFile) {
+  fs::path dir = fs::temp_directory_path() / "s1mple-keys-40";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  // DIR/XXXX/broker.pub with as many X as make the whole path 40 characters.
+  const size_t fixed = dir.string().size() + 1 + std::string("/broker.pub").size();
+  ASSERT_LT(fixed, 40u) << dir;
+  const fs::path sub = dir / std::string(40 - fixed, 'k');
+  fs::create_directories(sub);
+  const std::string path = (sub / "broker.pub").string();
+  ASSERT_EQ(path.size(), 40u) << path;
+  auto pair = *GenerateKeyPair();
+  ASSERT_TRUE(WriteKeyPair(sub / "broker", pair).ok());
+  auto pub = LoadPublicKey(path);
+  ASSERT_TRUE(pub.ok()) << pub.status().ToString();
+  EXPECT_EQ(*pub, pair.public_key);
+  fs::remove_all(dir);
+}
+
 TEST(Keys, AuthorizedKeysNameTheBadLine) {
   fs::path dir = TempDir("auth");
   auto a = *GenerateKeyPair();

@@ -18,7 +18,14 @@
   const MAX_RUNS = 200000; // runs loaded into the optimization view (all pages up to this)
 
   async function getJson(path) {
-    const res = await fetch(path, { cache: 'no-store' });
+    let res;
+    try {
+      res = await fetch(path, { cache: 'no-store' });
+    } catch (e) { // no answer at all: the server has gone (or the network)
+      Conn.failed();
+      throw new Error('The server does not answer (' + (e.message || e) + ')');
+    }
+    Conn.answered();
     let body = null;
     try { body = await res.json(); } catch (e) { /* not JSON */ }
     if (!res.ok) throw new Error((body && body.error) || (res.status + ' ' + res.statusText));
@@ -28,6 +35,63 @@
   function notInReport(what) {
     return new Error(what + ' is not included in this report (it embeds the detailed curves of ' +
       'the best runs only); browse the live broker with `s1mple broker --http` for every run.');
+  }
+
+  // Live mode: does the server still answer? Two requests in a row without an answer (an
+  // embedded sweep ended and its server exited, a broker was stopped, the network is down) and
+  // the page says so (#server-gone), with the sweep's last known state, and points to
+  // report.html instead of staying "active … Live"; the next answer takes the banner away.
+  const Conn = {
+    misses: 0,
+    gone: false,
+    lastSweep: null, // the sweep the page last showed (its state as of `lastSeen`)
+    lastSeen: null,
+    onGone: null, // the view's hook: redraw what would go stale (the sweep header's ETA)
+    answered() {
+      this.misses = 0;
+      this.lastSeen = new Date();
+      if (!this.gone) return;
+      this.gone = false;
+      setMode();
+      const b = document.getElementById('server-gone');
+      if (b) b.remove();
+    },
+    failed() {
+      if (++this.misses < 2 || this.gone) return;
+      this.gone = true;
+      showServerGone();
+      if (this.onGone) this.onGone();
+    },
+  };
+
+  // The banner and the mode when the server has gone. Exposed for tests as a pure function.
+  function serverGoneText(sweep, seen) {
+    const when = seen ? ' (last answer at ' + seen.toISOString().slice(11, 19) + ' UTC)' : '';
+    const finished = sweep && (sweep.state === 'done' ||
+      (sweep.counts && sweep.counts.total > 0 && sweep.counts.pending + sweep.counts.leased === 0));
+    const what = finished
+      ? 'The sweep finished and its server has stopped' + when + '.'
+      : 'The server is unreachable' + when + ': it has stopped (an embedded sweep ends its server ' +
+        'when it ends, finished or interrupted) or the network is down. What is shown is as of then.';
+    const where = sweep
+      ? 'Its outputs are in report.html (opens offline), results.csv and the result JSON in the ' +
+        'sweep\'s output folder, runs/' + sweep.id + '/ unless --out chose another; ' +
+        '`s1mple results ' + sweep.id + ' --out DIR` writes them again from the store.'
+      : 'Each sweep\'s outputs are in report.html (opens offline) in its output folder, ' +
+        'runs/<sweep-id>/ unless --out chose another.';
+    return { finished: !!finished, what, where, mode: finished ? 'Finished · server stopped' : 'Server unreachable' };
+  }
+  if (typeof window !== 'undefined') window.__s1mpleServerGoneText = serverGoneText;
+
+  function showServerGone() {
+    const t = serverGoneText(Conn.lastSweep, Conn.lastSeen);
+    fill(document.getElementById('mode'), h('span', { class: 'dot gone' }), t.mode);
+    let b = document.getElementById('server-gone');
+    if (!b) {
+      b = h('div', { id: 'server-gone', class: 'gone-banner', 'data-testid': 'server-gone', role: 'status' });
+      view.parentNode.insertBefore(b, view);
+    }
+    fill(b, h('strong', null, t.what), ' ', t.where);
   }
 
   const Data = {
@@ -291,6 +355,8 @@
 
   async function showSweeps(seq) {
     crumbs([{ text: 'Sweeps' }]);
+    Conn.lastSweep = null;
+    Conn.onGone = null;
     setTitle('Sweeps');
     const tableCard = h('div', { class: 'card' });
     const runnersCard = h('div', { class: 'card', 'data-testid': 'runners' });
@@ -361,6 +427,13 @@
     setTitle(sweep.name || sweep.id);
     const cache = {};
     let runs = await Data.runs(id, cache);
+    Conn.lastSweep = sweep;
+    Conn.onGone = () => {
+      if (stale(seq) || !Conn.lastSweep) return;
+      const last = Conn.lastSweep;
+      const t = serverGoneText(last, Conn.lastSeen);
+      renderSweepHeader(header, Object.assign({}, last, { state: t.finished ? 'done' : 'unreachable', rate_per_s: 0 }), runs);
+    };
     if (stale(seq)) return;
     // The header counts what the body shows: both from the same read of the runs.
     renderSweepHeader(header, sweep, runs);
@@ -372,13 +445,15 @@
       else renderOptimization(body, s, r, state);
     };
     await render(sweep, runs);
-    const live = !SNAP && ['active', 'submitting', 'paused'].includes(sweep.state);
-    if (live) {
+    // Live mode polls every sweep, finished ones too (one small document per 3 s), so the page
+    // also notices when its server has gone (Conn).
+    if (!SNAP) {
       let last = JSON.stringify(sweep.counts);
       timers.push(setInterval(async () => {
         try {
           const s = await Data.sweep(id);
           if (stale(seq)) return;
+          Conn.lastSweep = s;
           const now = JSON.stringify(s.counts);
           if (now === last) { renderSweepHeader(header, s, runs); return; }
           {
