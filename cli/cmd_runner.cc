@@ -35,6 +35,7 @@ struct RunnerArgs {
   int heartbeat_ms = 1000;
   int liveness = 5;
   int grace_ms = 30000;
+  bool no_plugins = false;
 };
 
 int RunRunner(const RunnerArgs& a) {
@@ -53,6 +54,7 @@ int RunRunner(const RunnerArgs& a) {
   o.heartbeat_ms = a.heartbeat_ms;
   o.liveness = a.liveness;
   o.shutdown_grace_ms = a.grace_ms;
+  o.no_plugins = a.no_plugins;
   runner::Runner r(o);
   InstallStopSignals([](void* p) { static_cast<runner::Runner*>(p)->Stop(); }, &r);
   Status st = r.Run();
@@ -97,6 +99,8 @@ void AddRunnerCommand(CLI::App& app, CliContext& ctx) {
   sub->add_option("--grace-ms", args->grace_ms,
                   "on SIGTERM, wait this long for running jobs (then hand them back)")
       ->capture_default_str();
+  sub->add_flag("--no-plugins", args->no_plugins,
+                "refuse jobs that ship plugin packages (run no code but s1mple's own)");
   sub->callback([args, &ctx] { ctx.exit_code = RunRunner(*args); });
 
   auto* worker = app.add_subcommand("runner-worker", "");  // hidden: empty description

@@ -749,6 +749,17 @@ int RunSweepSession(const producer::SweepRequest& request, const SessionFlags& f
     ss << f.rdbuf();
     blobs[producer::kRoleData] = ss.str();
   }
+  // The plugin packages, by file name: their hashes are part of the sweep's identity.
+  for (const auto& ref : prepared.base.packages) {
+    std::ifstream f(ref.path, std::ios::binary);
+    if (!f) {
+      PrintError(ref.named_by + ": " + ref.path.string() + ": cannot read the plugin package");
+      return kExitUsage;
+    }
+    std::stringstream ss;
+    ss << f.rdbuf();
+    blobs[producer::kRolePluginPrefix + ref.name] = ss.str();
+  }
   std::map<std::string, std::string> artifacts;
   std::vector<std::string> artifact_bytes;
   for (auto& [role, bytes] : blobs) {
