@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -32,7 +33,10 @@ Result<PythonBridge*> Load() {
     return Status::FailedPrecondition(
         "no Python on this runner: this s1mple was built without its Python bridge (it needs "
         "pybind11-dev and python3-dev at build time)");
-  const std::string libpython = s1mple_python_bridge_libpython;
+  // S1MPLE_LIBPYTHON names another libpython (tests use it to play a machine without one).
+  const char* override_lib = std::getenv("S1MPLE_LIBPYTHON");
+  const std::string libpython =
+      override_lib && *override_lib ? override_lib : s1mple_python_bridge_libpython;
   dlerror();
   if (!::dlopen(libpython.c_str(), RTLD_NOW | RTLD_GLOBAL)) {
     const char* e = dlerror();
