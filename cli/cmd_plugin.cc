@@ -5,6 +5,8 @@
 // s1mple plugin check PATH: loads a package as a sweep would (stamp, registration, every
 //   manifest, clashes with the built-ins) and lists its plugins; exit 2 when it is refused.
 // s1mple plugin doc PATH: prints the package's section in the format of docs/PLUGINS.md.
+// s1mple plugin test FILE.py: runs a Python plugin's test functions in s1mple's interpreter.
+// --lang python writes NAME.py, test_NAME.py, the operation, blueprint and plan (no build).
 #include <unistd.h>
 
 #include <filesystem>
@@ -16,6 +18,7 @@
 
 #include "cli/commands.h"
 #include "engine/plugin_package.h"
+#include "engine/python_bridge.h"
 
 namespace s1mple::cli {
 namespace {
@@ -350,6 +353,75 @@ s1mple). A runner loads it only when it was built against the same s1mple SDK (v
 ABI, compiler major version, architecture). Guide: docs/PLUGINS_GUIDE.md of s1mple.
 )T";
 
+const char* kPythonSource =
+    R"T(# @NAME@: an opportunity worker (a signal) in Python, a plugin package of its own.
+# The contract: s1mple's Python bases (docs/PLUGINS_GUIDE.md). bind() runs once per backtest
+# with the bar columns as read-only NumPy arrays (no copy) and returns one number per bar:
+# > 0 long, < 0 short, 0 none (|value| is the score). No Python runs per bar.
+import numpy as np
+
+import s1mple
+
+
+def sma(x, period):
+    """The simple moving average of x over `period` values, NaN before it is full."""
+    out = np.full(len(x), np.nan)
+    if len(x) >= period:
+        c = np.cumsum(np.concatenate(([0.0], x)))
+        out[period - 1:] = (c[period:] - c[:-period]) / period
+    return out
+
+
+class @CLASS@(s1mple.OpportunityWorker):
+    name = "@NAME@"
+    subtype = "momentum_signal"
+    description = "SMA crossover of the close (fast above slow: long; below: short)"
+    params = {"fast_period": s1mple.Int(10, 1, 2000, "fast SMA period (< slow_period)"),
+              "slow_period": s1mple.Int(40, 2, 5000, "slow SMA period")}
+
+    def bind(self, bars):
+        close = bars["close"]
+        spread = sma(close, self.params["fast_period"]) - sma(close, self.params["slow_period"])
+        before = np.concatenate(([np.nan], spread[:-1]))
+        signal = np.zeros(len(close))
+        with np.errstate(invalid="ignore"):
+            signal[(before <= 0) & (spread > 0)] = 1.0
+            signal[(before >= 0) & (spread < 0)] = -1.0
+        return signal
+)T";
+
+const char* kPythonTest =
+    R"T(# The unit test of @NAME@ on hand-made bars: s1mple plugin test test_@NAME@.py
+import s1mple
+
+from @NAME@ import @CLASS@
+
+
+def test_crosses_up_once_after_the_turn():
+    w = @CLASS@()
+    w.params = {"fast_period": 2, "slow_period": 4}
+    bars = s1mple.bars_from_closes([110, 108, 106, 104, 102, 100, 99, 98, 99, 101, 104, 108, 112])
+    signal = w.bind(bars)
+    assert len(signal) == len(bars["close"])
+    ups = [t for t, s in enumerate(signal) if s > 0]
+    assert len(ups) == 1 and ups[0] >= 8, ups
+    assert not any(s < 0 for s in signal[ups[0]:])
+)T";
+
+const char* kPythonReadme = R"T(# @NAME@: an s1mple plugin package in Python
+
+Written by `s1mple plugin new @NAME@ --lang python --category opportunity`.
+
+    s1mple plugin test test_@NAME@.py        # the unit test on hand-made bars
+    s1mple plugin check @NAME@.py            # the manifests, as a sweep loads them
+    s1mple run operation.yaml --out runs/one # one backtest
+    s1mple optimize plan.yaml                # a sweep; add --broker to run it on many machines
+
+The sweep ships @NAME@.py to every runner with the job. A runner needs s1mple and a Python 3
+with NumPy (Debian: python3 python3-numpy); without them its jobs fail saying so.
+Guide: docs/PLUGINS_GUIDE.md of s1mple.
+)T";
+
 std::string ClassName(const std::string& name) {
   std::string out;
   bool up = true;
@@ -378,10 +450,15 @@ int RunNew(const NewArgs& a) {
                "' is not a plugin name (snake_case: a-z, 0-9, _; starting with a letter)");
     return kExitUsage;
   }
-  if (a.lang != "cpp") {
-    PrintError("plugin new: --lang " + a.lang +
-               ": this s1mple scaffolds C++ packages only (--lang cpp); Python plugins are not "
-               "available in this build");
+  if (a.lang != "cpp" && a.lang != "python") {
+    PrintError("plugin new: --lang " + a.lang + ": cpp or python");
+    return kExitUsage;
+  }
+  const bool python = a.lang == "python";
+  if (python && a.category != "opportunity") {
+    PrintError("plugin new: --lang python --category " + a.category +
+               ": the Python scaffold writes an opportunity worker (a context worker derives "
+               "from s1mple.ContextWorker and returns its columns from compute(bars))");
     return kExitUsage;
   }
   if (a.category != "opportunity" && a.category != "context") {
@@ -391,7 +468,7 @@ int RunNew(const NewArgs& a) {
     return kExitUsage;
   }
   const fs::path sdk = SdkConfigDir();
-  if (sdk.empty()) {
+  if (sdk.empty() && !python) {
     PrintError(
         "plugin new: cannot find the S1mple SDK next to this s1mple (build/sdk or "
         "<prefix>/lib/cmake/S1mple)");
@@ -415,16 +492,27 @@ int RunNew(const NewArgs& a) {
         "trend_follower\n    params: {fast_period: 12, slow_period: 26}\n";
   }
   blueprint += kBlueprintTail;
-  const std::map<std::string, std::string> files = {
+  std::string operation = kOperation;
+  if (python) operation = Replace(operation, "build/lib@NAME@.so", "@NAME@.py");
+  const std::map<std::string, std::string> cpp_files = {
       {"CMakeLists.txt", kCMakeLists},
       {"src/" + a.name + ".cc", opp ? kOpportunitySource : kContextSource},
       {"test/" + a.name + "_test.cc", opp ? kOpportunityTest : kContextTest},
-      {"operation.yaml", kOperation},
+      {"operation.yaml", operation},
       {"strategy.yaml", blueprint},
       {"plan.yaml", opp ? kPlanOpportunity : kPlanContext},
       {"README.md", kReadme},
   };
-  for (const auto& [rel, tmpl] : files) {
+  const std::map<std::string, std::string> python_files = {
+      {a.name + ".py", kPythonSource},
+      {"test_" + a.name + ".py", kPythonTest},
+      {"operation.yaml", operation},
+      {"strategy.yaml",
+       Replace(blueprint, "fast_period: 12, slow_period: 26", "fast_period: 10, slow_period: 40")},
+      {"plan.yaml", kPlanOpportunity},
+      {"README.md", kPythonReadme},
+  };
+  for (const auto& [rel, tmpl] : python ? python_files : cpp_files) {
     std::string text = Replace(tmpl, "@NAME@", a.name);
     text = Replace(text, "@CLASS@", ClassName(a.name));
     text = Replace(text, "@SDK@", fs::absolute(sdk).lexically_normal().string());
@@ -438,6 +526,12 @@ int RunNew(const NewArgs& a) {
       PrintError("plugin new: " + p.string() + ": cannot write");
       return kExitFailure;
     }
+  }
+  if (python) {
+    std::cout << "wrote " << dir.string() << "/ (plugin " << a.name << ", " << a.category
+              << " worker, Python)\nnext:\n  s1mple plugin test " << dir.string() << "/test_"
+              << a.name << ".py\n  s1mple optimize " << dir.string() << "/plan.yaml\n";
+    return kExitOk;
   }
   std::cout << "wrote " << dir.string() << "/ (plugin " << a.name << ", " << a.category
             << " worker, C++)\nnext:\n  cmake -S " << dir.string() << " -B " << dir.string()
@@ -496,6 +590,23 @@ int RunDoc(const std::string& path) {
   return kExitOk;
 }
 
+int RunTest(const std::string& path) {
+  auto bridge = eng::GetPythonBridge();
+  if (!bridge.ok()) {
+    PrintError(bridge.status().ToString());
+    return kExitFailure;
+  }
+  std::string report;
+  auto failed = (*bridge)->RunTests(path, &report);
+  std::cout << report;
+  if (!failed.ok()) {
+    PrintError(failed.status().ToString());
+    return kExitUsage;
+  }
+  std::cout << (*failed == 0 ? "all tests passed\n" : std::to_string(*failed) + " failed\n");
+  return *failed == 0 ? kExitOk : kExitFailure;
+}
+
 }  // namespace
 
 void AddPluginCommand(CLI::App& app, CliContext& ctx) {
@@ -506,7 +617,7 @@ void AddPluginCommand(CLI::App& app, CliContext& ctx) {
   auto* nw = sub->add_subcommand("new", "Scaffold a plugin package project that builds as it is");
   nw->add_option("NAME", na->name, "the plugin's name (snake_case)")->required();
   nw->add_option("DIR", na->dir, "where to write it (default: ./NAME)");
-  nw->add_option("--lang", na->lang, "cpp")->capture_default_str();
+  nw->add_option("--lang", na->lang, "cpp or python")->capture_default_str();
   nw->add_option("--category", na->category, "opportunity or context")->capture_default_str();
   nw->add_flag("--force", na->force, "write into a directory that is not empty");
   nw->callback([na, &ctx] { ctx.exit_code = RunNew(*na); });
@@ -515,6 +626,12 @@ void AddPluginCommand(CLI::App& app, CliContext& ctx) {
   auto* check = sub->add_subcommand("check", "Load a package and validate its manifests");
   check->add_option("PATH", *check_path, "the package (libNAME.so)")->required();
   check->callback([check_path, &ctx] { ctx.exit_code = RunCheck(*check_path); });
+
+  auto test_path = std::make_shared<std::string>();
+  auto* test =
+      sub->add_subcommand("test", "Run a Python plugin's test file (its test_* functions)");
+  test->add_option("FILE", *test_path, "test_NAME.py")->required();
+  test->callback([test_path, &ctx] { ctx.exit_code = RunTest(*test_path); });
 
   auto doc_path = std::make_shared<std::string>();
   auto* doc = sub->add_subcommand("doc", "Print a package's plugin reference (PLUGINS.md format)");

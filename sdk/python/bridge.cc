@@ -85,6 +85,16 @@ class OpportunityWorker(Worker):
     category = "opportunity"
     def bind(self, bars):
         return None
+
+def bars_from_closes(closes, volume=1000.0):
+    """Hand-made bars for unit tests: each bar opens at the previous close (the first at its
+    close), its high and low are the larger and smaller of open and close. A dict of float64
+    NumPy arrays, as bind() and compute() receive them."""
+    import numpy as np
+    c = np.asarray(closes, dtype=np.float64)
+    o = np.concatenate((c[:1], c[:-1]))
+    return {"open": o, "high": np.maximum(o, c), "low": np.minimum(o, c), "close": c,
+            "volume": np.full(len(c), float(volume))}
 )PY";
 
 // The Python traceback of the exception being handled, as text.
@@ -345,8 +355,37 @@ class Bridge final : public eng::PythonBridge {
     }
   }
 
-  Result<int> RunTests(const std::filesystem::path&, std::string*) override {
-    return Status::FailedPrecondition("s1mple plugin test is not available in this build");
+  Result<int> RunTests(const std::filesystem::path& path, std::string* report) override {
+    py::gil_scoped_acquire gil;
+    try {
+      py::module_ sys = py::module_::import("sys");
+      sys.attr("dont_write_bytecode") = true;
+      py::list sys_path = sys.attr("path");
+      const std::string dir = std::filesystem::absolute(path).parent_path().string();
+      sys_path.insert(0, dir);  // the test imports the plugin module beside it
+      py::module_ util = py::module_::import("importlib.util");
+      py::object spec = util.attr("spec_from_file_location")(
+          "s1mple_test_" + std::to_string(++counter_), path.string());
+      py::object mod = util.attr("module_from_spec")(spec);
+      spec.attr("loader").attr("exec_module")(mod);
+      int tests = 0, failed = 0;
+      for (auto [k, v] : py::reinterpret_borrow<py::dict>(mod.attr("__dict__"))) {
+        const std::string name = py::str(k).cast<std::string>();
+        if (name.rfind("test_", 0) != 0 || !PyCallable_Check(v.ptr())) continue;
+        ++tests;
+        try {
+          v();
+          *report += "ok " + name + "\n";
+        } catch (py::error_already_set& e) {
+          ++failed;
+          *report += "FAILED " + name + ":\n" + Traceback(e) + "\n";
+        }
+      }
+      if (tests == 0) return Status::InvalidArgument(path.string() + ": no test_* function");
+      return failed;
+    } catch (py::error_already_set& e) {
+      return Status::InvalidArgument(path.string() + ": cannot import it:\n" + Traceback(e));
+    }
   }
 
   std::string Version() const override { return version_; }

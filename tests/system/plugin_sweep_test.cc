@@ -362,5 +362,41 @@ TEST_F(PluginSweep, ARunnerWithNoPluginsRefusesPluginJobsSayingSo) {
   EXPECT_EQ(::kill(runner->pid(), 0), 0) << "the runner died\n" << runner->Log();
 }
 
+// The same for Python: scaffold, its test through `s1mple plugin test`, the sweep embedded and on
+// a runner in an empty directory, bit for bit.
+TEST(PythonPluginSweep, ScaffoldTestsAndSweepsEmbeddedAndOnARunnerInAnEmptyDirectoryBitForBit) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("s1mple-py-plugin-sweep-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path project = dir / "my_py";
+  auto scaffold = Exec({S1mpleBin(), "plugin", "new", "my_py", "--lang", "python", "--category",
+                        "opportunity", project.string()});
+  ASSERT_EQ(scaffold.exit_code, 0) << scaffold.out << scaffold.err;
+  auto test = Exec({S1mpleBin(), "plugin", "test", (project / "test_my_py.py").string()});
+  EXPECT_EQ(test.exit_code, 0) << test.out << test.err;
+  EXPECT_NE(test.out.find("ok test_crosses_up_once_after_the_turn"), std::string::npos) << test.out;
+  auto embedded =
+      Exec({S1mpleBin(), "optimize", (project / "plan.yaml").string(), "--store",
+            (dir / "store").string(), "--out", (dir / "embedded").string(), "--no-progress"});
+  ASSERT_EQ(embedded.exit_code, 0) << embedded.out << embedded.err;
+  const Table a = ReadResults(dir / "embedded/results.csv");
+  ASSERT_EQ(a.rows.size(), 8u);
+  for (const auto& [i, row] : a.rows) EXPECT_EQ(a.Cell(i, "status"), "ok") << a.Cell(i, "error");
+  Broker broker(dir, "broker");
+  ASSERT_FALSE(broker.endpoint.empty()) << broker.process->Log();
+  const fs::path empty = dir / "empty-runner-home";
+  auto runner = StartRunner(empty, broker.endpoint, "py-runner");
+  auto remote = Exec({S1mpleBin(), "optimize", (project / "plan.yaml").string(), "--broker",
+                      broker.endpoint, "--out", (dir / "remote").string(), "--no-progress"});
+  ASSERT_EQ(remote.exit_code, 0) << remote.out << remote.err << "\nrunner:\n" << runner->Log();
+  EXPECT_EQ(Comparable(a), Comparable(ReadResults(dir / "remote/results.csv")));
+  bool cached = false;
+  for (const auto& e : fs::recursive_directory_iterator(empty))
+    cached = cached || e.path().filename() == "my_py.py";
+  EXPECT_TRUE(cached) << "no my_py.py under " << empty;
+  if (!::testing::Test::HasFailure()) fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace s1mple::testing
