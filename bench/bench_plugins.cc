@@ -9,6 +9,12 @@
 //  guard 1: the blueprint's 15% drawdown guard (it blocks entries after 56 trades); guard 0: the
 //  guard off, so the strategy trades throughout (~20,700 trades).
 // Both give bit-identical results (checked here before timing; the run is skipped otherwise).
+//  - BM_PythonBind: the same link with trend_follower replaced by py_sma_cross
+//    (bench/plugins/py_bench_signals.py): an SMA crossover computed in bind() with NumPy for the
+//    whole series (target >= 5 M bars/s for the whole backtest).
+//  - BM_PythonHook: py_sma_cross_hook, the same signal from a per-bar Python hook (one Python
+//    call per bar; target >= 0.5 M bars/s). Both with the drawdown guard on (as the link is).
+//  (Python ones only when this program carries the Python bridge.)
 // Run from the project root: build/bench/bench_plugins
 #include <benchmark/benchmark.h>
 
@@ -70,6 +76,40 @@ void Time(benchmark::State& state, bool package) {
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(bars.size()));
   state.counters["trades"] = static_cast<double>(trades);
 }
+
+// The link with trend_follower replaced by a plugin of the Python module.
+void TimePython(benchmark::State& state, const char* plugin) {
+  StrategyLink l = Get().link;
+  PackageRef ref;
+  ref.name = "py_bench_signals.py";
+  ref.path = S1MPLE_BENCH_PY;
+  ref.named_by = "bench_plugins";
+  const std::vector<PackageRef> refs{ref};
+  auto reg = RegistryWithPackages(DefaultRegistry(), refs);
+  if (!reg.ok()) {
+    state.SkipWithError(reg.status().ToString().c_str());
+    return;
+  }
+  l.registry = *reg;
+  for (auto& w : l.blueprint.opportunity_workers)
+    if (w.plugin == "trend_follower") w.plugin = plugin;
+  const BarSeries& bars = *Get().bars;
+  int64_t trades = 0;
+  for (auto _ : state) {
+    auto r = RunBacktest(l, bars);
+    if (!r.ok()) {
+      state.SkipWithError(r.status().ToString().c_str());
+      return;
+    }
+    trades = r->metrics.total_trades;
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(bars.size()));
+  state.counters["trades"] = static_cast<double>(trades);
+}
+void BM_PythonBind(benchmark::State& state) { TimePython(state, "py_sma_cross"); }
+void BM_PythonHook(benchmark::State& state) { TimePython(state, "py_sma_cross_hook"); }
+BENCHMARK(BM_PythonBind)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PythonHook)->Unit(benchmark::kMillisecond);
 
 void BM_Builtin(benchmark::State& state) {
   Time(state, false);

@@ -1,5 +1,5 @@
 // GetPythonBridge (engine/python_bridge.h): finds the bridge library carried in this executable
-// (sdk/python/bridge_blob.cc links its bytes in; these weak symbols are null when it did not),
+// (sdk/python/bridge_blob.cc.in, generated, links its bytes in; these weak symbols are null when it did not),
 // loads libpython with RTLD_GLOBAL (extension modules such as numpy's resolve the interpreter's
 // symbols from the global scope), then the bridge from an in-memory file, and calls its entry.
 #include <dlfcn.h>

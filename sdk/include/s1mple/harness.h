@@ -65,7 +65,8 @@ struct HarnessEnvironment {
 
 class Harness {
  public:
-  // Loads the package at `package` (a shared library or a Python module) on top of the
+  // Loads the package at `package` (a C++ shared library; Python modules are tested with
+  // `s1mple plugin test`, whose interpreter this library does not carry) on top of the
   // built-ins. Errors as s1mple gives them: a stamp that does not fit, a manifest refused, a
   // name that clashes with a built-in.
   [[nodiscard]] static Result<Harness> Load(const std::filesystem::path& package);
