@@ -106,8 +106,12 @@ void TimePython(benchmark::State& state, const char* plugin) {
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(bars.size()));
   state.counters["trades"] = static_cast<double>(trades);
 }
-void BM_PythonBind(benchmark::State& state) { TimePython(state, "py_sma_cross"); }
-void BM_PythonHook(benchmark::State& state) { TimePython(state, "py_sma_cross_hook"); }
+void BM_PythonBind(benchmark::State& state) {
+  TimePython(state, "py_sma_cross");
+}
+void BM_PythonHook(benchmark::State& state) {
+  TimePython(state, "py_sma_cross_hook");
+}
 BENCHMARK(BM_PythonBind)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_PythonHook)->Unit(benchmark::kMillisecond);
 

@@ -1,8 +1,8 @@
 // The Python bridge: s1mple's embedded CPython (pybind11), through which Python plugin packages
 // run (docs/PLUGINS_GUIDE.md). It lives in a shared library of its own (sdk/python/bridge.cc),
-// carried inside the s1mple executable (sdk/python/bridge_blob.cc.in) and loaded on the first use of a Python package, so s1mple
-// starts, and runs C++ jobs, on a machine that has no Python at all; only Python jobs fail there,
-// with a reason that says so.
+// carried inside the s1mple executable (sdk/python/bridge_blob.cc.in) and loaded on the first use
+// of a Python package, so s1mple starts, and runs C++ jobs, on a machine that has no Python at all;
+// only Python jobs fail there, with a reason that says so.
 //
 // The interpreter is started once per process and never finalised. Every call into Python takes
 // the GIL for its duration and releases it afterwards, so any thread may call; a run is

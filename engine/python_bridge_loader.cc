@@ -1,7 +1,8 @@
 // GetPythonBridge (engine/python_bridge.h): finds the bridge library carried in this executable
-// (sdk/python/bridge_blob.cc.in, generated, links its bytes in; these weak symbols are null when it did not),
-// loads libpython with RTLD_GLOBAL (extension modules such as numpy's resolve the interpreter's
-// symbols from the global scope), then the bridge from an in-memory file, and calls its entry.
+// (sdk/python/bridge_blob.cc.in, generated, links its bytes in; these weak symbols are null when it
+// did not), loads libpython with RTLD_GLOBAL (extension modules such as numpy's resolve the
+// interpreter's symbols from the global scope), then the bridge from an in-memory file, and calls
+// its entry.
 #include <dlfcn.h>
 #include <sys/mman.h>
 #include <unistd.h>

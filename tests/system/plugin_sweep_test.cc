@@ -141,11 +141,13 @@ struct Broker {
 // A runner started in `cwd` (an empty directory) with TMPDIR there: nothing but s1mple.
 std::unique_ptr<DaemonProcess> StartRunner(const fs::path& cwd, const std::string& endpoint,
                                            const std::string& name,
-                                           const std::vector<std::string>& extra = {}) {
+                                           const std::vector<std::string>& extra = {},
+                                           const std::string& env = "") {
   fs::create_directories(cwd);
-  std::string cmd = "cd " + ShellQuote(cwd.string()) + " && TMPDIR=" + ShellQuote(cwd.string()) +
-                    " exec " + ShellQuote(fs::absolute(S1mpleBin()).string()) +
-                    " runner --connect " + ShellQuote(endpoint) + " --slots 2 --name " + name;
+  std::string cmd = "cd " + ShellQuote(cwd.string()) + " && " + env +
+                    " TMPDIR=" + ShellQuote(cwd.string()) + " exec " +
+                    ShellQuote(fs::absolute(S1mpleBin()).string()) + " runner --connect " +
+                    ShellQuote(endpoint) + " --slots 2 --name " + name;
   for (const auto& e : extra) cmd += " " + e;
   return std::make_unique<DaemonProcess>(std::vector<std::string>{"/bin/sh", "-c", cmd},
                                          cwd.parent_path() / (name + ".log"));
@@ -395,6 +397,27 @@ TEST(PythonPluginSweep, ScaffoldTestsAndSweepsEmbeddedAndOnARunnerInAnEmptyDirec
   for (const auto& e : fs::recursive_directory_iterator(empty))
     cached = cached || e.path().filename() == "my_py.py";
   EXPECT_TRUE(cached) << "no my_py.py under " << empty;
+
+  // A runner on a machine without libpython (S1MPLE_LIBPYTHON names one that is not there):
+  // its jobs fail, retryable, saying so; the runner carries on.
+  Broker nopy(dir, "nopy-broker");
+  ASSERT_FALSE(nopy.endpoint.empty()) << nopy.process->Log();
+  auto nopy_runner = StartRunner(dir / "nopy-runner-home", nopy.endpoint, "nopy-runner", {},
+                                 "S1MPLE_LIBPYTHON=libpython-not-here.so");
+  auto failed = Exec({S1mpleBin(), "optimize", (project / "plan.yaml").string(), "--broker",
+                      nopy.endpoint, "--out", (dir / "nopy").string(), "--no-progress"});
+  const Table t = ReadResults(dir / "nopy/results.csv");
+  ASSERT_EQ(t.rows.size(), 8u) << failed.out << failed.err << nopy_runner->Log();
+  for (const auto& [i, row] : t.rows) {
+    EXPECT_EQ(t.Cell(i, "status"), "failed") << i;
+    EXPECT_NE(t.Cell(i, "error").find("cannot load a plugin package on this machine"),
+              std::string::npos)
+        << t.Cell(i, "error");
+    EXPECT_NE(t.Cell(i, "error").find("no Python on this machine: libpython-not-here.so"),
+              std::string::npos)
+        << t.Cell(i, "error");
+  }
+  EXPECT_EQ(::kill(nopy_runner->pid(), 0), 0) << "the runner died\n" << nopy_runner->Log();
   if (!::testing::Test::HasFailure()) fs::remove_all(dir);
 }
 
