@@ -26,11 +26,12 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/broker.h"
-#include "protocol/client.h"
+#include "producer/submission.h"
 #include "runner/job_executor.h"
 #include "runner/runner.h"
 #include "runner/worker_protocol.h"
 #include "store/job_store.h"
+#include "transport/client.h"
 
 extern char** environ;
 
@@ -85,14 +86,14 @@ struct Measured {
   double cpu_s = 0;
 };
 
-Measured RunSweep(protocol::Client& c, size_t n) {
+Measured RunSweep(transport::Client& c, size_t n) {
   protocol::SweepSpec spec;
   spec.name = "bench";
   spec.kind = "diag";
   std::vector<std::string> overrides(n, "{}");
   double cpu0 = CpuSeconds();
   auto t0 = Clock::now();
-  auto sweep = c.SubmitSweep(spec, overrides);
+  auto sweep = producer::SubmitOverrides(c.options(), spec, overrides);
   auto t1 = Clock::now();
   if (!sweep.ok()) {
     std::fprintf(stderr, "submit: %s\n", sweep.status().ToString().c_str());
@@ -163,10 +164,10 @@ int main(int argc, char** argv) {
     runners.push_back(Spawn({"/proc/self/exe", "--runner", ep, "bench-runner-" + std::to_string(i),
                              std::to_string(a.slots), std::to_string(a.prefetch)}));
   }
-  protocol::ClientOptions co;
+  transport::ClientOptions co;
   co.endpoint = ep;
   co.timeout_ms = 60000;
-  auto c = protocol::Client::Connect(co);
+  auto c = transport::Client::Connect(co);
   RunSweep(**c, 2000);  // warm-up: runners connected, workers spawned, store warm
   Measured m = RunSweep(**c, a.jobs);
   double jobs_per_s = static_cast<double>(a.jobs) / m.run_s;

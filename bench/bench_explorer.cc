@@ -20,9 +20,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "broker/explorer_api.h"
-#include "broker/explorer_report.h"
-#include "broker/explorer_store_source.h"
+#include "explorer/api.h"
+#include "explorer/report.h"
+#include "explorer/store_source.h"
 #include "store/job_store.h"
 
 namespace {
@@ -79,7 +79,7 @@ json FakeResult(int i) {
 struct Fixture {
   std::filesystem::path dir;
   std::unique_ptr<store::JobStore> store;
-  std::unique_ptr<broker::ExplorerSource> source;
+  std::unique_ptr<explorer::ExplorerSource> source;
   std::string sweep;
 
   Fixture() {
@@ -112,7 +112,7 @@ struct Fixture {
       (void)store->Complete(sweep, job.index, job.attempt, "r",
                             FakeResult(static_cast<int>(job.index)).dump());
     }
-    source = broker::MakeStoreExplorerSource(*store);
+    source = explorer::MakeStoreExplorerSource(*store);
   }
   ~Fixture() {
     source.reset();
@@ -129,9 +129,9 @@ Fixture& Shared() {
 // Every iteration decodes every result (the row cache is off): the first load of a page.
 void BM_RunsPage(benchmark::State& state) {
   Fixture& f = Shared();
-  broker::ExplorerOptions opts;
+  explorer::ExplorerOptions opts;
   opts.row_cache_bytes = 0;
-  broker::ExplorerApi api(*f.source, opts);
+  explorer::ExplorerApi api(*f.source, opts);
   const uint64_t n = static_cast<uint64_t>(state.range(0));
   size_t bytes = 0;
   for (auto _ : state) {
@@ -147,7 +147,7 @@ BENCHMARK(BM_RunsPage)->Arg(1000)->Arg(5000)->Unit(benchmark::kMillisecond);
 // The same page read again (a page polling a running sweep): finished rows come from the cache.
 void BM_RunsPageCached(benchmark::State& state) {
   Fixture& f = Shared();
-  broker::ExplorerApi api(*f.source);
+  explorer::ExplorerApi api(*f.source);
   const uint64_t n = static_cast<uint64_t>(state.range(0));
   (void)api.Runs(f.sweep, 0, n);  // warm
   for (auto _ : state) {
@@ -161,7 +161,7 @@ BENCHMARK(BM_RunsPageCached)->Arg(5000)->Unit(benchmark::kMillisecond);
 void BM_SweepDocument(benchmark::State& state) {
   Fixture& f = Shared();
   for (auto _ : state) {
-    broker::ExplorerApi api(*f.source);  // fresh: no cached columns
+    explorer::ExplorerApi api(*f.source);  // fresh: no cached columns
     auto doc = api.Sweep(f.sweep);
     benchmark::DoNotOptimize(doc);
   }
@@ -171,7 +171,7 @@ BENCHMARK(BM_SweepDocument)->Unit(benchmark::kMillisecond);
 
 void BM_RunDetail(benchmark::State& state) {
   Fixture& f = Shared();
-  broker::ExplorerApi api(*f.source);
+  explorer::ExplorerApi api(*f.source);
   uint64_t i = 0;
   for (auto _ : state) {
     auto run = api.Run(f.sweep, (i++ * 7919) % kJobs);
@@ -184,8 +184,8 @@ void BM_Report(benchmark::State& state) {
   Fixture& f = Shared();
   size_t bytes = 0;
   for (auto _ : state) {
-    auto snap = broker::BuildReportSnapshot(*f.source, f.sweep);
-    bytes = broker::RenderReportHtml(*snap).size();
+    auto snap = explorer::BuildReportSnapshot(*f.source, f.sweep);
+    bytes = explorer::RenderReportHtml(*snap).size();
     benchmark::DoNotOptimize(bytes);
   }
   state.counters["html_bytes"] = static_cast<double>(bytes);

@@ -10,7 +10,7 @@
 #include <map>
 #include <string>
 
-#include "protocol/json_slice.h"
+#include "common/json_slice.h"
 #include "store/job_store.h"
 
 int main(int argc, char** argv) {
@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
       ++results;
       bytes += text.size();
       largest = std::max<uint64_t>(largest, text.size());
-      if (auto members = s1mple::protocol::SliceJsonObject(text)) {
+      if (auto members = s1mple::SliceJsonObject(text)) {
         for (const auto& [key, value] : *members) member_bytes[std::string(key)] += value.size();
       }
       return true;

@@ -27,11 +27,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "protocol/client.h"
+#include "producer/submission.h"
+#include "transport/client.h"
 
 namespace {
 
 namespace protocol = s1mple::protocol;
+namespace transport = s1mple::transport;
+namespace producer = s1mple::producer;
 
 struct Args {
   std::string broker;
@@ -113,7 +116,7 @@ int Fail(const std::string& what) {
 }
 
 // Pages through every result; returns an empty string when all are done and correct.
-std::string VerifyResults(protocol::Client& client, const std::string& sweep, uint64_t jobs) {
+std::string VerifyResults(transport::Client& client, const std::string& sweep, uint64_t jobs) {
   uint64_t after = 0, seen = 0;
   for (;;) {
     auto page = client.GetResults(sweep, after, protocol::kMaxResultsPage);
@@ -139,10 +142,10 @@ int main(int argc, char** argv) {
   const Args a = Parse(argc, argv);
   using Clock = std::chrono::steady_clock;
 
-  protocol::ClientOptions options;
+  transport::ClientOptions options;
   options.endpoint = a.broker;
   options.timeout_ms = 60000;
-  auto client = protocol::Client::Connect(options);
+  auto client = transport::Client::Connect(options);
   if (!client.ok()) return Fail(client.status().ToString());
 
   for (auto until = Clock::now() + std::chrono::seconds(60);;) {
@@ -163,7 +166,7 @@ int main(int argc, char** argv) {
 
   const double cpu0 = CpuSeconds();
   const auto t0 = Clock::now();
-  auto sweep = (*client)->SubmitSweep(spec, overrides);
+  auto sweep = producer::SubmitOverrides((*client)->options(), spec, overrides);
   if (!sweep.ok()) return Fail("submit: " + sweep.status().ToString());
   const double submit_s = std::chrono::duration<double>(Clock::now() - t0).count();
   if (a.submit_only) {

@@ -17,8 +17,9 @@ namespace pr = s1mple::protocol;
 Result<std::unique_ptr<Broker>> Broker::Create(BrokerOptions options, store::JobStore& store,
                                                const store::Clock* clock) {
   if (options.bind.empty()) return Status::InvalidArgument("broker: no endpoint to bind (--bind)");
+  S1MPLE_RETURN_IF_ERROR(Validate(options.core));
   for (const auto& ep : options.bind) {
-    if (!options.security.curve() && !options.insecure && !pr::IsLocalEndpoint(ep)) {
+    if (!options.security.curve() && !options.insecure && !transport::IsLocalEndpoint(ep)) {
       return Status::InvalidArgument("refusing to bind " + ep +
                                      " without CurveZMQ keys: give --key and --authorized-keys, or "
                                      "--insecure to accept anyone who can reach it");
@@ -40,13 +41,13 @@ Result<std::unique_ptr<Broker>> Broker::Create(BrokerOptions options, store::Job
       b->context_ = b->owned_context_.get();
     }
     if (o.security.curve()) {
-      auto zap = pr::ZapHandler::Start(*b->context_, o.authorized_keys);
+      auto zap = transport::ZapHandler::Start(*b->context_, o.authorized_keys);
       if (!zap.ok()) return zap.status();
       b->zap_ = std::move(zap.value());
     }
     b->router_ = std::make_unique<zmq::socket_t>(*b->context_, zmq::socket_type::router);
-    S1MPLE_RETURN_IF_ERROR(pr::ConfigureCommon(*b->router_));
-    S1MPLE_RETURN_IF_ERROR(pr::ConfigureServer(*b->router_, o.security));
+    S1MPLE_RETURN_IF_ERROR(transport::ConfigureCommon(*b->router_));
+    S1MPLE_RETURN_IF_ERROR(transport::ConfigureServer(*b->router_, o.security));
     b->router_->set(zmq::sockopt::router_mandatory, 1);
     b->router_->set(zmq::sockopt::sndhwm, 100000);
     b->router_->set(zmq::sockopt::rcvhwm, 100000);
@@ -77,8 +78,8 @@ Result<std::unique_ptr<Broker>> Broker::Create(BrokerOptions options, store::Job
   // Is a peer's connection still up? With ROUTER_MANDATORY a send to a routing id whose
   // connection closed fails at once (EHOSTUNREACH); a HEARTBEAT is harmless to a live runner.
   b->core_->SetPeerProbe([raw = b.get()](const std::string& peer) {
-    Status st = pr::SendMessage(*raw->router_, pr::Heartbeat{}, &peer);
-    return st.ok() || st.message() != "peer unreachable";
+    Status st = transport::SendMessage(*raw->router_, pr::Heartbeat{}, &peer);
+    return !st.IsPeerUnreachable();
   });
   b->PublishCounters();
   return b;
@@ -102,7 +103,7 @@ void Broker::Stop() {
 }
 
 std::map<std::string, uint64_t> Broker::counters() const {
-  std::lock_guard<std::mutex> lock(counters_mu_);
+  MutexLock lock(&counters_mu_);
   return counters_;
 }
 
@@ -114,13 +115,13 @@ void Broker::PublishCounters() {
     core_->SetCounter("zap_accepted", zap_->accepted());
     core_->SetCounter("zap_refused", zap_->refused());
   }
-  std::lock_guard<std::mutex> lock(counters_mu_);
+  MutexLock lock(&counters_mu_);
   counters_ = core_->counters();
 }
 
 void Broker::HandleIncoming(size_t max) {
   for (size_t i = 0; i < max; ++i) {
-    auto parts = pr::RecvParts(*router_);
+    auto parts = transport::RecvParts(*router_);
     if (!parts) return;
     if (parts->size() < 2) continue;
     std::string peer = (*parts)[0].to_string();
@@ -140,9 +141,9 @@ void Broker::HandleIncoming(size_t max) {
 void Broker::SendOutbox() {
   auto& out = core_->outbox();
   for (auto& o : out) {
-    Status st = pr::SendMessage(*router_, o.message, &o.peer);
+    Status st = transport::SendMessage(*router_, o.message, &o.peer);
     if (st.ok()) continue;
-    if (st.message() == "peer unreachable") {
+    if (st.IsPeerUnreachable()) {
       core_->OnPeerGone(o.peer);
     } else {
       spdlog::warn("broker: {} not sent: {}", pr::CommandName(o.message), st.ToString());

@@ -25,14 +25,17 @@
 
 #include "broker/broker_core.h"
 #include "common/status.h"
-#include "protocol/transport.h"
+#include "common/thread_annotations.h"
 #include "store/job_store.h"
+#include "transport/security.h"
+#include "transport/sockets.h"
+#include "transport/zap_handler.h"
 
 namespace s1mple::broker {
 
 struct BrokerOptions {
   std::vector<std::string> bind;             // e.g. {"tcp://0.0.0.0:5555"}; port "*" or 0 = any
-  protocol::ServerSecurity security;         // empty: NULL security (loopback only)
+  transport::ServerSecurity security;        // empty: NULL security (loopback only)
   std::vector<std::string> authorized_keys;  // Z85 public keys admitted (with security)
   bool insecure = false;                     // allow NULL security on non-loopback endpoints
   CoreOptions core;
@@ -70,15 +73,15 @@ class Broker {
   store::SystemClock system_clock_;
   std::unique_ptr<zmq::context_t> owned_context_;
   zmq::context_t* context_ = nullptr;
-  std::unique_ptr<protocol::ZapHandler> zap_;
+  std::unique_ptr<transport::ZapHandler> zap_;
   std::unique_ptr<zmq::socket_t> router_;
   std::unique_ptr<zmq::socket_t> monitor_;
   std::unique_ptr<BrokerCore> core_;
   std::vector<std::string> endpoints_;
   int stop_pipe_[2] = {-1, -1};
   std::atomic<bool> stop_{false};
-  mutable std::mutex counters_mu_;
-  std::map<std::string, uint64_t> counters_;  // guarded by counters_mu_ (copy of the core's)
+  mutable Mutex counters_mu_;
+  std::map<std::string, uint64_t> counters_ GUARDED_BY(counters_mu_);  // copy of the core's
   uint64_t handshake_failures_ = 0;
   uint64_t transport_disconnects_ = 0;
 };

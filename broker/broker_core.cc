@@ -6,8 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "protocol/json_slice.h"
-#include "protocol/sha256.h"
+#include "common/json_slice.h"
+#include "common/sha256.h"
 
 namespace s1mple::broker {
 
@@ -18,22 +18,6 @@ namespace {
 constexpr int64_t kRateWindowMs = 60000;
 constexpr int64_t kSampleEveryMs = 1000;
 constexpr int64_t kLogWindowMs = 10000;  // one line per distinct store error per window
-
-std::string SweepStateName(const store::SweepInfo& s) {
-  switch (s.state) {
-    case store::SweepState::kSubmitting:
-      return "open";
-    case store::SweepState::kActive:
-      return "running";
-    case store::SweepState::kPaused:
-      return "paused";
-    case store::SweepState::kCancelled:
-      return "cancelled";
-    case store::SweepState::kDone:
-      return "complete";
-  }
-  return "unknown";
-}
 
 double RateOf(const std::deque<std::pair<int64_t, uint64_t>>& samples) {
   if (samples.size() < 2) return 0;
@@ -62,7 +46,7 @@ size_t BudgetOf(uint64_t asked, size_t budget) {
 // The members `fields` of the result JSON object `text`, as a JSON object text (members in
 // document order; missing ones are left out). A text that is not a JSON object is returned whole.
 std::string SelectFields(const std::string& text, const std::vector<std::string>& fields) {
-  auto members = pr::SliceJsonObject(text);
+  auto members = SliceJsonObject(text);
   if (!members) return text;
   std::string out = "{";
   for (const auto& [key, value] : *members) {
@@ -96,6 +80,27 @@ void AddSample(std::deque<std::pair<int64_t, uint64_t>>& samples, int64_t now, u
 }
 
 }  // namespace
+
+Status Validate(const CoreOptions& o) {
+  auto at_least = [](const char* flag, int64_t value, int64_t min, const char* why) {
+    if (value >= min) return Status::Ok();
+    return Status::InvalidArgument(std::string(flag) + " " + std::to_string(value) +
+                                   ": must be at least " + std::to_string(min) + " (" + why + ")");
+  };
+  S1MPLE_RETURN_IF_ERROR(at_least("--heartbeat-ms", o.heartbeat_ms, 1, "the heartbeat interval"));
+  S1MPLE_RETURN_IF_ERROR(at_least("--liveness", o.liveness, 1,
+                                  "missed beats before a runner is lost; 0 loses every runner "
+                                  "at the next tick"));
+  S1MPLE_RETURN_IF_ERROR(at_least("--default-timeout-ms", o.default_timeout_ms, 1,
+                                  "timeout_per_run of sweeps that give none"));
+  S1MPLE_RETURN_IF_ERROR(
+      at_least("--lease-grace-ms", o.lease_grace_ms, 0, "added to timeout_per_run for a lease"));
+  S1MPLE_RETURN_IF_ERROR(at_least("max_jobs_per_lease", static_cast<int64_t>(o.max_jobs_per_lease),
+                                  1, "jobs leased in one store batch"));
+  S1MPLE_RETURN_IF_ERROR(at_least("reply_budget_bytes", static_cast<int64_t>(o.reply_budget_bytes),
+                                  1, "bytes of a RESULTS page"));
+  return Status::Ok();
+}
 
 BrokerCore::BrokerCore(store::JobStore& store, const store::Clock& clock, CoreOptions options)
     : store_(store), clock_(clock), options_(options), log_limiter_(kLogWindowMs) {
@@ -525,7 +530,7 @@ size_t BrokerCore::LeaseTo(const std::string& peer, RunnerState& r,
       StoreError("leasing from " + s.id, leased.status());
     return 0;
   }
-  std::string kind = info->kind == store::SweepKind::kDiag ? "diag" : "backtest";
+  const std::string kind(Name(JobKindOf(info->kind)));
   for (auto& job : *leased) {
     Outstanding o;
     o.attempt = job.attempt;
@@ -767,7 +772,7 @@ int64_t BrokerCore::NextWakeMs() const {
 // ---- clients ---------------------------------------------------------------------------------
 
 void BrokerCore::OnSubmitBegin(const std::string& peer, const pr::SubmitBegin& m) {
-  auto kind = store::ParseSweepKind(m.spec.kind);
+  auto kind = SweepKindFromName(m.spec.kind);
   if (!kind) {
     Reply(peer, m.req, "SUBMIT_BEGIN",
           Status::InvalidArgument("field 'kind': expected optimization, variant or diag, got '" +
@@ -778,13 +783,14 @@ void BrokerCore::OnSubmitBegin(const std::string& peer, const pr::SubmitBegin& m
   spec.name = m.spec.name;
   spec.kind = *kind;
   spec.plan_text = m.spec.plan;
+  spec.plan_summary = m.spec.summary;
   spec.base_artifacts = m.spec.artifacts;
   spec.max_attempts = m.spec.max_attempts;
   spec.timeout_per_run_ms = static_cast<int64_t>(m.spec.timeout_ms);
   spec.max_workers = m.spec.max_workers;
   if (m.resume_identical) {
     // A cut-off submission of the identical plan: hand it back to finish (newest first).
-    for (const auto& s : store_.FindSweepsByPlanHash(pr::Sha256Hex(spec.plan_text))) {
+    for (const auto& s : store_.FindSweepsByPlanHash(Sha256Hex(spec.plan_text))) {
       if (s.state != store::SweepState::kSubmitting || s.kind != spec.kind ||
           s.base_artifacts != spec.base_artifacts)
         continue;
@@ -862,7 +868,7 @@ pr::StatusReply BrokerCore::BuildStatus(const std::string& sweep, const std::str
     pr::SweepStatus st;
     st.sweep = s.id;
     st.name = s.name;
-    st.state = SweepStateName(s);
+    st.state = WireName(s.state);
     st.total = s.job_count;
     st.pending = s.counts.pending;
     st.running = s.counts.leased;
@@ -906,6 +912,8 @@ void BrokerCore::OnStatus(const std::string& peer, const pr::StatusRequest& m) {
       return;
     }
     reply.sweeps[0].plan = std::move(plan).value();
+    auto summary = store_.GetPlanSummary(m.sweep);
+    if (summary.ok()) reply.sweeps[0].summary = std::move(summary).value();
   }
   Reply(peer, m.req, "STATUS", Status::Ok(), reply);
 }
@@ -933,20 +941,7 @@ void BrokerCore::OnResults(const std::string& peer, const pr::ResultsRequest& m)
     item.index = job.index;
     item.attempts = job.attempt;
     item.overrides = job.overrides;
-    switch (job.state) {
-      case store::JobState::kPending:
-        item.state = "pending";
-        break;
-      case store::JobState::kLeased:
-        item.state = "running";
-        break;
-      case store::JobState::kDone:
-        item.state = "done";
-        break;
-      case store::JobState::kFailed:
-        item.state = "failed";
-        break;
-    }
+    item.state = WireName(job.state);
     if (job.state == store::JobState::kDone) {
       auto result = store_.GetResult(m.sweep, job.index);
       if (!result.ok()) {

@@ -64,6 +64,11 @@ struct CoreOptions {
   size_t reply_budget_bytes = protocol::kReplyBudgetBytes;
 };
 
+// The one check of CoreOptions (the CLI calls it right after parsing, Broker::Create again):
+// InvalidArgument naming the option (its --flag) for a value the broker cannot work with, e.g.
+// --liveness 0, which would declare every runner lost at the next tick.
+[[nodiscard]] Status Validate(const CoreOptions& options);
+
 // A message for one peer.
 struct Outgoing {
   std::string peer;

@@ -10,12 +10,14 @@
 #include <CLI/CLI.hpp>
 
 #include "broker/broker.h"
-#include "broker/explorer_server.h"
 #include "cli/commands.h"
 #include "cli/daemon_signals.h"
-#include "cli/explorer_runners.h"
-#include "protocol/keys.h"
+#include "common/atomic_file.h"
+#include "common/iso_time.h"
+#include "embedded/runner_panel.h"
+#include "explorer/server.h"
 #include "store/job_store.h"
+#include "transport/keys.h"
 
 namespace s1mple::cli {
 namespace {
@@ -48,18 +50,22 @@ int RunBroker(const BrokerArgs& a) {
   o.core.liveness = a.liveness;
   o.core.lease_grace_ms = a.lease_grace_ms;
   o.core.default_timeout_ms = a.default_timeout_ms;
+  if (Status v = broker::Validate(o.core); !v.ok()) {
+    PrintError(v.message());
+    return kExitUsage;
+  }
   if (a.key_file.empty() != a.authorized_keys.empty()) {
     PrintError("--key and --authorized-keys go together");
     return kExitUsage;
   }
   if (!a.key_file.empty()) {
-    auto pair = protocol::LoadKeyPair(a.key_file);
+    auto pair = transport::LoadKeyPair(a.key_file);
     if (!pair.ok()) {
       PrintError(pair.status().WithContext("--key").ToString());
       return kExitUsage;
     }
     o.security = {pair->public_key, pair->secret_key};
-    auto keys = protocol::LoadAuthorizedKeys(a.authorized_keys);
+    auto keys = transport::LoadAuthorizedKeys(a.authorized_keys);
     if (!keys.ok()) {
       PrintError(keys.status().ToString());
       return kExitUsage;
@@ -89,17 +95,21 @@ int RunBroker(const BrokerArgs& a) {
     if (ep != kStatusEndpoint) lines += "listening on " + ep + "\n";
   std::cout << lines << std::flush;
   if (!a.endpoint_file.empty()) {
-    std::string tmp = a.endpoint_file + ".tmp";
-    std::ofstream(tmp) << lines;
-    std::rename(tmp.c_str(), a.endpoint_file.c_str());
+    if (Status s = WriteFileAtomically(a.endpoint_file, lines); !s.ok()) {
+      PrintError(s.WithContext("--endpoint-file").ToString());
+      return kExitFailure;
+    }
   }
-  std::unique_ptr<broker::ExplorerServer> http;
+  std::unique_ptr<explorer::ExplorerServer> http;
   if (!a.http.empty()) {
-    broker::ExplorerServerOptions ho;
+    explorer::ExplorerServerOptions ho;
     ho.address = a.http;
     ho.allow_non_loopback = a.http_public;
-    if (status_endpoint) ho.api.runners = MakeRunnersProvider(context, kStatusEndpoint);
-    http = std::make_unique<broker::ExplorerServer>(**st, ho);
+    if (status_endpoint) {
+      auto panel = embedded::MakeRunnerPanel(context, kStatusEndpoint);
+      ho.api.runners = [panel] { return explorer::RunnersFromStatus(panel(), WallClockMs()); };
+    }
+    http = std::make_unique<explorer::ExplorerServer>(**st, ho);
     Status hs = http->Start();
     if (!hs.ok()) {
       PrintError(hs.WithContext("--http " + a.http).ToString());

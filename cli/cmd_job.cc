@@ -17,8 +17,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "producer/plan_loader.h"
-#include "producer/sweep_request.h"
+#include "producer/plan_check.h"
+#include "producer/reproduce.h"
 #include "store/job_store.h"
 
 namespace s1mple::cli {
@@ -32,105 +32,27 @@ struct JobArgs {
   std::string export_dir;
 };
 
-// One job, wherever it came from: what to print and what to export.
-struct ResolvedJob {
-  std::string name;  // "sw-0123/7" or "plan.yaml#7"
-  std::string description;
-  nlohmann::json overrides;
-  producer::BaseTexts base;
-  std::optional<std::string> data_csv;
-};
-
-Result<uint64_t> ParseIndex(const std::string& text, const std::string& what) {
-  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos ||
-      text.size() > 19) {
-    return Status::InvalidArgument(what + ": '" + text + "' is not a job index");
-  }
-  return std::stoull(text);
-}
-
-Result<ResolvedJob> FromPlan(const JobArgs& args) {
-  producer::PrepareOptions options;
-  options.max_jobs = UINT64_MAX;  // one job of a huge plan is fine to export
-  auto sweep = producer::PrepareSweep(args.plan, producer::PlanKind::kOptimization, options);
-  if (!sweep.ok() && sweep.status().message().find("is a variant plan") != std::string::npos) {
-    sweep = producer::PrepareSweep(args.plan, producer::PlanKind::kVariant, options);
-  }
-  if (!sweep.ok()) return sweep.status();
-  const uint64_t index = *args.index;
-  if (index >= sweep->job_count()) {
-    return Status::InvalidArgument(args.plan + ": --index " + std::to_string(index) +
-                                   " is outside the plan's " + std::to_string(sweep->job_count()) +
-                                   " jobs");
-  }
-  ResolvedJob job;
-  job.name = args.plan + "#" + std::to_string(index);
-  job.description = sweep->space->Describe(index);
-  job.overrides = sweep->space->Overrides(index);
-  job.base = sweep->base;
-  return job;
-}
-
-Result<std::string> Artifact(const store::JobStore& db, const store::SweepInfo& sweep,
-                             const char* role, bool required) {
-  auto it = sweep.base_artifacts.find(role);
-  if (it == sweep.base_artifacts.end()) {
-    if (!required) return std::string();
-    return Status::NotFound("sweep " + sweep.id + " has no '" + role + "' artifact");
-  }
-  return db.GetArtifact(it->second);
-}
-
-Result<ResolvedJob> FromStore(const JobArgs& args) {
-  const auto slash = args.job.find('/');
-  if (slash == std::string::npos) {
-    return Status::InvalidArgument("'" + args.job + "': expected SWEEP/INDEX, e.g. sw-0123/7");
-  }
-  const std::string sweep_id = args.job.substr(0, slash);
-  auto index = ParseIndex(args.job.substr(slash + 1), args.job);
-  if (!index.ok()) return index.status();
+// Reads what the store holds of the job (read-only: a running broker may hold the store).
+Result<producer::ReproducibleJob> FromStore(const JobArgs& args) {
+  auto ref = producer::ParseJobRef(args.job);
+  if (!ref.ok()) return ref.status();
   store::Options options;
   options.read_only = true;
   options.create_if_missing = false;
   auto db = store::JobStore::Open(args.store, options);
   if (!db.ok()) return db.status().WithContext("store " + args.store);
-  auto sweep = (*db)->GetSweep(sweep_id);
+  auto sweep = (*db)->GetSweep(ref->sweep);
   if (!sweep.ok()) return sweep.status();
-  auto info = (*db)->GetJob(sweep_id, *index);
+  auto info = (*db)->GetJob(ref->sweep, ref->index);
   if (!info.ok()) return info.status();
-  ResolvedJob job;
-  job.name = args.job;
-  try {
-    job.overrides =
-        info->overrides.empty() ? nlohmann::json::object() : nlohmann::json::parse(info->overrides);
-  } catch (const nlohmann::json::exception& e) {
-    return Status::Corruption(args.job + ": overrides are not JSON: " + e.what());
+  producer::StoredJob stored{*ref, info->overrides, std::nullopt, {}};
+  if (auto plan = (*db)->GetPlan(ref->sweep); plan.ok()) stored.plan_text = *plan;
+  for (const auto& [role, hash] : sweep->base_artifacts) {
+    auto bytes = (*db)->GetArtifact(hash);
+    if (!bytes.ok()) return bytes.status().WithContext("sweep " + ref->sweep + " '" + role + "'");
+    stored.artifacts[role] = std::move(*bytes);
   }
-  auto plan_text = (*db)->GetPlan(sweep_id);
-  if (plan_text.ok()) {
-    producer::PlanLoadOptions load;
-    load.require_base_operation = false;
-    auto plan = producer::ParsePlanText(*plan_text, "sweep " + sweep_id + " plan", load);
-    if (plan.ok()) {
-      auto space = producer::JobSpace::Make(std::make_shared<const producer::Plan>(*plan));
-      if (space.ok() && *index < space->size()) job.description = space->Describe(*index);
-    }
-  }
-  auto operation = Artifact(**db, *sweep, producer::kRoleOperation, true);
-  if (!operation.ok()) return operation.status();
-  auto blueprint = Artifact(**db, *sweep, producer::kRoleBlueprint, true);
-  if (!blueprint.ok()) return blueprint.status();
-  auto operators = Artifact(**db, *sweep, producer::kRoleOperators, false);
-  if (!operators.ok()) return operators.status();
-  job.base.operation_yaml = *operation;
-  job.base.blueprint_yaml = *blueprint;
-  job.base.operators_yaml = *operators;
-  if (sweep->base_artifacts.count(producer::kRoleData)) {
-    auto data = Artifact(**db, *sweep, producer::kRoleData, true);
-    if (!data.ok()) return data.status();
-    job.data_csv = *data;
-  }
-  return job;
+  return producer::JobFromStored(stored);
 }
 
 int RunJobCommand(const JobArgs& args) {
@@ -142,7 +64,7 @@ int RunJobCommand(const JobArgs& args) {
     PrintError("--plan needs --index N");
     return kExitUsage;
   }
-  auto job = args.plan.empty() ? FromStore(args) : FromPlan(args);
+  auto job = args.plan.empty() ? FromStore(args) : producer::JobFromPlan(args.plan, *args.index);
   if (!job.ok()) {
     PrintError(job.status().message());
     return job.status().IsInvalidArgument() || job.status().IsNotFound() ? kExitUsage

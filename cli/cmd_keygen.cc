@@ -5,7 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
-#include "protocol/keys.h"
+#include "transport/keys.h"
 
 namespace s1mple::cli {
 
@@ -15,13 +15,13 @@ void AddKeygenCommand(CLI::App& app, CliContext& ctx) {
       app.add_subcommand("keygen", "Write a CurveZMQ key pair: NAME.key (secret) and NAME.pub");
   sub->add_option("NAME", *name, "path prefix of the two files")->required();
   sub->callback([name, &ctx] {
-    auto pair = protocol::GenerateKeyPair();
+    auto pair = transport::GenerateKeyPair();
     if (!pair.ok()) {
       PrintError(pair.status().ToString());
       ctx.exit_code = kExitFailure;
       return;
     }
-    Status st = protocol::WriteKeyPair(*name, *pair);
+    Status st = transport::WriteKeyPair(*name, *pair);
     if (!st.ok()) {
       PrintError(st.ToString());
       ctx.exit_code = kExitFailure;

@@ -2,7 +2,7 @@
 //
 // Loads, expands and checks the plan (producer::PrepareSweep); --dry-run prints the job count
 // and the first configurations and submits nothing. The run itself is the sweep session
-// (cli/sweep_session.h): this file hands it a producer::SweepRequest.
+// (producer/session.h): this file hands it a producer::SweepRequest.
 // AddPlanSubcommand is shared with cmd_variant.cc (same options, other plan kind).
 #include <iostream>
 #include <memory>
@@ -11,9 +11,9 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/sweep_sites.h"
+#include "producer/session.h"
 #include "producer/sweep_request.h"
-
-#include "cli/sweep_session.h"
 
 namespace s1mple::cli {
 
@@ -30,7 +30,7 @@ struct PlanCommandArgs {
   std::string broker;
   std::string store = ".s1mple";
   int runners = 0;
-  SessionFlags session;  // --key, --server-key, --detach, --http, ... (cli/sweep_session.h)
+  producer::SessionOptions session;  // --key, --server-key, --detach, --http, ...
 };
 
 int RunPlanCommand(const PlanCommandArgs& args, producer::PlanKind kind, CliContext& ctx) {
@@ -55,7 +55,7 @@ int RunPlanCommand(const PlanCommandArgs& args, producer::PlanKind kind, CliCont
   request.broker = args.broker;
   request.store_dir = args.store;
   request.local_runners = args.runners;
-  return RunSweepSession(request, args.session, ctx);
+  return ExitCodeOf(producer::RunSweepSession(request, WithCliWiring(args.session, ctx)));
 }
 
 }  // namespace

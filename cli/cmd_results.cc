@@ -5,7 +5,8 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
-#include "cli/sweep_session.h"
+#include "cli/sweep_sites.h"
+#include "producer/session.h"
 
 namespace s1mple::cli {
 
@@ -16,7 +17,7 @@ struct ResultsArgs {
   std::string store = ".s1mple";
   std::string out;
   std::string plan;
-  SessionFlags flags;
+  producer::SessionOptions flags;
 };
 }  // namespace
 
@@ -33,8 +34,9 @@ void AddResultsCommand(CLI::App& app, CliContext& ctx) {
   sub->add_option("--key", args->flags.key, "our secret key file for a CurveZMQ broker");
   sub->add_option("--server-key", args->flags.server_key, "the broker's public key");
   sub->callback([args, &ctx] {
-    SweepLocation where{args->broker, args->store, 0};
-    ctx.exit_code = WriteSweepResults(args->sweep, where, args->out, args->plan, args->flags, ctx);
+    producer::SweepLocation where{args->broker, args->store, 0};
+    ctx.exit_code = ExitCodeOf(producer::WriteSweepResults(
+        args->sweep, where, args->out, args->plan, WithCliWiring(args->flags, ctx)));
   });
 }
 

@@ -5,7 +5,8 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
-#include "cli/sweep_session.h"
+#include "cli/sweep_sites.h"
+#include "producer/session.h"
 
 namespace s1mple::cli {
 
@@ -17,7 +18,7 @@ struct ResumeArgs {
   std::string out;
   std::string plan;
   int runners = 0;
-  SessionFlags flags;
+  producer::SessionOptions flags;
 };
 }  // namespace
 
@@ -36,8 +37,9 @@ void AddResumeCommand(CLI::App& app, CliContext& ctx) {
       ->capture_default_str();
   AddSessionFlags(sub, args->flags, /*with_detach=*/false);
   sub->callback([args, &ctx] {
-    SweepLocation where{args->broker, args->store, args->runners};
-    ctx.exit_code = ResumeSweep(args->sweep, where, args->out, args->plan, args->flags, ctx);
+    producer::SweepLocation where{args->broker, args->store, args->runners};
+    ctx.exit_code = ExitCodeOf(producer::ResumeSweep(args->sweep, where, args->out, args->plan,
+                                                     WithCliWiring(args->flags, ctx)));
   });
 }
 

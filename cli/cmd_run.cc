@@ -5,7 +5,6 @@
 // failed run (exit 1) leaves nothing half-written.
 //
 // Maintenance: `s1mple run --plugins-md` prints docs/PLUGINS.md generated from the manifests.
-#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -16,7 +15,9 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "common/atomic_file.h"
 #include "engine/operation.h"
+#include "engine/result_csv.h"
 
 namespace s1mple::cli {
 
@@ -39,72 +40,11 @@ int ExitCodeFor(const Status& s) {
   return s.IsInvalidArgument() || s.IsNotFound() ? kExitUsage : kExitFailure;
 }
 
-std::string Num(double v) {
-  char buf[32];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return ec == std::errc() ? std::string(buf, p) : std::string("nan");
-}
-
 std::string Fixed(const std::optional<double>& v, int digits = 2) {
   if (!v) return "n/a";
   char buf[48];
   std::snprintf(buf, sizeof buf, "%.*f", digits, *v);
   return buf;
-}
-
-// Writes `text` to `path` through a temporary file and a rename.
-Status WriteFile(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) return Status::IOError(tmp.string() + ": cannot create file");
-    f << text;
-    f.flush();
-    if (!f) return Status::IOError(tmp.string() + ": write failed");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return Status::IOError(path.string() + ": " + ec.message());
-  return Status::Ok();
-}
-
-std::string EquityCsv(const eng::BacktestResult& r) {
-  std::string out = "timestamp,equity\n";
-  out.reserve(r.equity.size() * 40);
-  for (const auto& p : r.equity) {
-    out += eng::FormatIsoTimestamp(p.ts);
-    out += ',';
-    out += Num(p.equity);
-    out += '\n';
-  }
-  return out;
-}
-
-std::string TradesCsv(const eng::BacktestResult& r) {
-  std::string out =
-      "entry_time,exit_time,entry_price,exit_price,side,size,pnl,fees,opportunity_id,exit_reason\n";
-  for (const auto& t : r.trades) {
-    out += eng::FormatIsoTimestamp(t.entry_time) + ',' + eng::FormatIsoTimestamp(t.exit_time) +
-           ',' + Num(t.entry_price.v) + ',' + Num(t.exit_price.v) + ',' +
-           std::string(eng::SideName(t.side)) + ',' + Num(t.size.v) + ',' + Num(t.pnl.v) + ',' +
-           Num(t.fees.v) + ',' + std::to_string(t.opportunity.v) + ',' + t.exit_reason + '\n';
-  }
-  return out;
-}
-
-std::string ContextCsv(const eng::BacktestResult& r) {
-  std::string out = "timestamp";
-  for (const auto& n : r.context_names) out += ',' + n;
-  out += '\n';
-  for (size_t i = 0; i < r.equity.size(); ++i) {
-    out += eng::FormatIsoTimestamp(r.equity[i].ts);
-    for (const auto& col : r.context_columns) {
-      out += ',';
-      if (std::isfinite(col[i])) out += Num(col[i]);  // warm-up NaN: empty field
-    }
-    out += '\n';
-  }
-  return out;
 }
 
 void PrintSummary(const std::string& op_name, const eng::BacktestResult& r) {
@@ -202,10 +142,12 @@ int RunOperation(const RunArgs& args) {
       PrintError(dir.string() + ": " + ec.message());
       return kExitFailure;
     }
-    Status s = WriteFile(dir / "result.json", eng::ToJson(r, json_options).dump(2) + "\n");
-    if (s.ok()) s = WriteFile(dir / "equity.csv", EquityCsv(r));
-    if (s.ok()) s = WriteFile(dir / "trades.csv", TradesCsv(r));
-    if (s.ok() && args.dump_context) s = WriteFile(dir / "context.csv", ContextCsv(r));
+    Status s =
+        WriteFileAtomically(dir / "result.json", eng::ToJson(r, json_options).dump(2) + "\n");
+    if (s.ok()) s = WriteFileAtomically(dir / "equity.csv", eng::EquityCsv(r));
+    if (s.ok()) s = WriteFileAtomically(dir / "trades.csv", eng::TradesCsv(r));
+    if (s.ok() && args.dump_context)
+      s = WriteFileAtomically(dir / "context.csv", eng::ContextCsv(r));
     if (!s.ok()) {
       PrintError(s.message());
       return kExitFailure;

@@ -39,7 +39,7 @@ struct RunnerArgs {
 };
 
 int RunRunner(const RunnerArgs& a) {
-  auto sec = protocol::LoadClientSecurity(a.server_key, a.key_file);
+  auto sec = transport::LoadClientSecurity(a.server_key, a.key_file);
   if (!sec.ok()) {
     PrintError(sec.status().ToString());
     return kExitUsage;
@@ -55,6 +55,10 @@ int RunRunner(const RunnerArgs& a) {
   o.liveness = a.liveness;
   o.shutdown_grace_ms = a.grace_ms;
   o.no_plugins = a.no_plugins;
+  if (Status v = runner::Validate(o); !v.ok()) {
+    PrintError(v.message());
+    return kExitUsage;
+  }
   runner::Runner r(o);
   InstallStopSignals([](void* p) { static_cast<runner::Runner*>(p)->Stop(); }, &r);
   Status st = r.Run();

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "protocol/client.h"
+#include "transport/client.h"
 
 namespace s1mple::cli {
 namespace {
@@ -86,16 +86,16 @@ void PrintTable(const protocol::StatusReply& s) {
 }
 
 int RunStatus(const StatusArgs& a) {
-  auto sec = protocol::LoadClientSecurity(a.server_key, a.key_file);
+  auto sec = transport::LoadClientSecurity(a.server_key, a.key_file);
   if (!sec.ok()) {
     PrintError(sec.status().ToString());
     return kExitUsage;
   }
-  protocol::ClientOptions co;
+  transport::ClientOptions co;
   co.endpoint = a.broker;
   co.security = *sec;
   co.timeout_ms = a.timeout_ms;
-  auto client = protocol::Client::Connect(co);
+  auto client = transport::Client::Connect(co);
   if (!client.ok()) {
     PrintError(client.status().ToString());
     return kExitUsage;

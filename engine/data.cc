@@ -11,6 +11,8 @@
 #include <random>
 #include <sstream>
 
+#include "common/iso_time.h"
+
 namespace s1mple::engine {
 
 void BarSeries::Reserve(size_t n) {
@@ -187,26 +189,9 @@ Result<TimestampMs> ParseIsoTimestamp(std::string_view s) {
   return TimestampMs{ms};
 }
 
+// The project's one ISO-8601 formatter (common/iso_time.h), milliseconds when set.
 std::string FormatIsoTimestamp(TimestampMs ts) {
-  int64_t ms = ts.v;
-  int64_t days = ms >= 0 ? ms / 86'400'000 : -((-ms + 86'399'999) / 86'400'000);
-  int64_t rem = ms - days * 86'400'000;
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays(days, y, m, d);
-  int h = static_cast<int>(rem / 3'600'000);
-  int mi = static_cast<int>(rem / 60'000 % 60);
-  int s = static_cast<int>(rem / 1000 % 60);
-  int milli = static_cast<int>(rem % 1000);
-  char buf[48];
-  if (milli != 0) {
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                  static_cast<long long>(y), m, d, h, mi, s, milli);
-  } else {
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(y), m,
-                  d, h, mi, s);
-  }
-  return buf;
+  return FormatIsoTime(ts.v, IsoPrecision::kMillisWhenSet);
 }
 
 // ---- CSV -----------------------------------------------------------------------------------

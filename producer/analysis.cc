@@ -103,18 +103,9 @@ SweepAnalyzer::~SweepAnalyzer() {
   // Whatever was not finished (an error, or Finish never called) leaves no file behind but
   // the outputs that were complete before this analysis started.
   std::error_code ec;
-  csv_.close();
+  csv_.reset();  // removes results.csv.tmp unless it was committed
   part_.close();
-  for (const fs::path& p : {part_path_, csv_tmp_path_, json_tmp_path_}) {
-    if (!p.empty()) fs::remove(p, ec);
-  }
-}
-
-Status SweepAnalyzer::Publish(const fs::path& tmp, const fs::path& path) {
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return Status::IOError(path.string() + ": " + ec.message());
-  return Status::Ok();
+  if (!part_path_.empty()) fs::remove(part_path_, ec);
 }
 
 Result<std::unique_ptr<SweepAnalyzer>> SweepAnalyzer::Open(const JobSpace& space, SweepInfo info,
@@ -125,9 +116,9 @@ Result<std::unique_ptr<SweepAnalyzer>> SweepAnalyzer::Open(const JobSpace& space
   std::unique_ptr<SweepAnalyzer> a(new SweepAnalyzer(space, std::move(info), std::move(options)));
   // results.csv is streamed into a temporary file and renamed at Finish: a reader never sees
   // half a table, and a failed analysis leaves the previous one (if any) in place.
-  a->csv_tmp_path_ = a->options_.out_dir / (std::string(kCsvName) + ".tmp");
-  a->csv_.open(a->csv_tmp_path_, std::ios::binary | std::ios::trunc);
-  if (!a->csv_) return Status::IOError(a->csv_tmp_path_.string() + ": cannot write");
+  auto csv = AtomicFile::Create(a->options_.out_dir / kCsvName);
+  if (!csv.ok()) return csv.status();
+  a->csv_ = std::move(csv).value();
   if (space.plan().kind == PlanKind::kOptimization) {
     a->part_path_ = a->options_.out_dir / ".optimization_results.part";
     a->part_.open(a->part_path_, std::ios::binary | std::ios::trunc);
@@ -142,7 +133,7 @@ Result<std::unique_ptr<SweepAnalyzer>> SweepAnalyzer::Open(const JobSpace& space
   for (const auto& m : KnownMetrics()) header.append(",").append(m);
   for (const auto& c : KnownCausalityCounts()) header.append(",").append(c);
   header += ",meets_constraints,attempts,error\r\n";
-  a->csv_ << header;
+  a->csv_->stream() << header;
   return a;
 }
 
@@ -171,7 +162,7 @@ void SweepAnalyzer::WriteCsvRow(const JobOutcome& outcome, const VariedParams& v
   if (outcome.ok) row += verdict.ok ? "true" : "false";
   row.append(",").append(std::to_string(outcome.attempts)).append(",");
   if (!outcome.ok) row.append(CsvField(outcome.failure_reason));
-  csv_ << row << "\r\n";
+  csv_->stream() << row << "\r\n";
 }
 
 ojson SweepAnalyzer::RunEntry(const JobOutcome& outcome, const VariedParams& varied,
@@ -274,8 +265,8 @@ Status SweepAnalyzer::Add(const JobOutcome& outcome) {
     first_part_entry_ = false;
     if (!part_) return Status::IOError(part_path_.string() + ": write failed (disk full?)");
   }
-  if (!csv_) {
-    return Status::IOError(csv_tmp_path_.string() + ": write failed (disk full?)");
+  if (!csv_->stream()) {
+    return Status::IOError(csv_->temp_path().string() + ": write failed (disk full?)");
   }
   return Status::Ok();
 }
@@ -418,9 +409,9 @@ Status SweepAnalyzer::WriteOptimizationJson(const ojson& summary) {
   part_.close();
   if (!part_) return Status::IOError(part_path_.string() + ": write failed (disk full?)");
   const fs::path path = options_.out_dir / kOptimizationJsonName;
-  json_tmp_path_ = path.string() + ".tmp";
-  std::ofstream out(json_tmp_path_, std::ios::binary | std::ios::trunc);
-  if (!out) return Status::IOError(json_tmp_path_.string() + ": cannot write");
+  auto file = AtomicFile::Create(path);
+  if (!file.ok()) return file.status();
+  std::ostream& out = (*file)->stream();
   std::string head = summary.dump(2);
   head.pop_back();  // the closing brace: results go last
   while (!head.empty() && (head.back() == '\n' || head.back() == ' ')) head.pop_back();
@@ -437,10 +428,7 @@ Status SweepAnalyzer::WriteOptimizationJson(const ojson& summary) {
     out.write(block.data(), part.gcount());
   }
   out << (any ? "\n  ]\n}\n" : "]\n}\n");
-  out.close();
-  if (!out) return Status::IOError(json_tmp_path_.string() + ": write failed (disk full?)");
-  S1MPLE_RETURN_IF_ERROR(Publish(json_tmp_path_, path));
-  json_tmp_path_.clear();
+  S1MPLE_RETURN_IF_ERROR((*file)->Commit());
   std::error_code ec;
   fs::remove(part_path_, ec);
   part_path_.clear();
@@ -450,10 +438,7 @@ Status SweepAnalyzer::WriteOptimizationJson(const ojson& summary) {
 Result<json> SweepAnalyzer::Finish() {
   if (finished_) return Status::FailedPrecondition("analysis already finished");
   finished_ = true;
-  csv_.close();
-  if (!csv_) return Status::IOError(csv_tmp_path_.string() + ": write failed (disk full?)");
-  S1MPLE_RETURN_IF_ERROR(Publish(csv_tmp_path_, options_.out_dir / kCsvName));
-  csv_tmp_path_.clear();
+  S1MPLE_RETURN_IF_ERROR(csv_->Commit());
   ojson summary = Summary();
   if (space_.plan().kind == PlanKind::kOptimization) {
     S1MPLE_RETURN_IF_ERROR(WriteOptimizationJson(summary));
@@ -465,13 +450,7 @@ Result<json> SweepAnalyzer::Finish() {
     });
     full["results"] = runs;
     const fs::path path = options_.out_dir / kVariantJsonName;
-    json_tmp_path_ = path.string() + ".tmp";
-    std::ofstream out(json_tmp_path_, std::ios::binary | std::ios::trunc);
-    out << full.dump(2) << "\n";
-    out.close();
-    if (!out) return Status::IOError(json_tmp_path_.string() + ": write failed (disk full?)");
-    S1MPLE_RETURN_IF_ERROR(Publish(json_tmp_path_, path));
-    json_tmp_path_.clear();
+    S1MPLE_RETURN_IF_ERROR(WriteFileAtomically(path, full.dump(2) + "\n"));
   }
   return json::parse(summary.dump());
 }

@@ -24,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/atomic_file.h"
 #include "common/status.h"
 #include "producer/expansion.h"
 
@@ -101,18 +102,15 @@ class SweepAnalyzer {
   nlohmann::ordered_json OptimizationSummary() const;
   nlohmann::ordered_json VariantSummary() const;
   Status WriteOptimizationJson(const nlohmann::ordered_json& summary);
-  static Status Publish(const std::filesystem::path& tmp, const std::filesystem::path& path);
 
   const JobSpace& space_;
   SweepInfo info_;
   AnalysisOptions options_;
-  std::ofstream csv_;
+  std::unique_ptr<AtomicFile> csv_;  // results.csv, renamed into place by Finish
   std::ofstream part_;  // optimization: one JSON run entry per line
   std::filesystem::path part_path_;
-  // Outputs are written to these and renamed into place when complete; the destructor removes
-  // whichever is still set (a failed or abandoned analysis leaves no temporary file).
-  std::filesystem::path csv_tmp_path_;
-  std::filesystem::path json_tmp_path_;
+  // The JSON outputs are AtomicFiles too (common/atomic_file.h): a failed or abandoned analysis
+  // leaves no temporary file, and the outputs of an earlier one stay as they were.
   std::vector<bool> seen_;  // by index (1 bit per job)
   uint64_t successful_ = 0;
   uint64_t failed_ = 0;

@@ -6,6 +6,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "common/atomic_file.h"
 #include "engine/operation.h"
 
 namespace s1mple::producer {
@@ -23,11 +24,7 @@ Result<std::string> ReadText(const fs::path& path) {
 }
 
 Status WriteText(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return Status::IOError(path.string() + ": cannot write");
-  return Status::Ok();
+  return WriteFileAtomically(path, text);
 }
 
 // operators.yaml spelling out the engine's defaults (for bases without an operators file, so

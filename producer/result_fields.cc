@@ -3,14 +3,14 @@
 #include <algorithm>
 #include <string>
 
-#include "protocol/json_slice.h"
+#include "common/json_slice.h"
 
 namespace s1mple::producer {
 
 nlohmann::json ParseResultFields(std::string_view text,
                                  std::initializer_list<std::string_view> keys) {
   const nlohmann::json bad = nlohmann::json(nlohmann::json::value_t::discarded);
-  auto members = protocol::SliceJsonObject(text);
+  auto members = SliceJsonObject(text);
   if (!members) return bad;
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [key, raw] : *members) {

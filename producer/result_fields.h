@@ -1,7 +1,7 @@
 // Reading a few top-level fields of a stored backtest result without parsing the rest.
 //
 // The live best-so-far line and the optimization outputs need only the small blocks of a result
-// (metrics, causality): they slice them out with protocol::SliceJsonObject and parse just those.
+// (metrics, causality): they slice them out with SliceJsonObject and parse just those.
 #pragma once
 
 #include <initializer_list>

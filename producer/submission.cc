@@ -7,7 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "protocol/sha256.h"
+#include "common/sha256.h"
 
 namespace s1mple::producer {
 
@@ -16,7 +16,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 Status Interrupted(const std::string& what) {
-  return Status::Unavailable("interrupted while " + what);
+  return Status::Interrupted("interrupted while " + what);
 }
 
 // Sleeps up to `ms`, waking early when interrupted.
@@ -30,6 +30,10 @@ void Pause(const BrokerChannel& channel, int64_t ms) {
 
 BrokerChannel::BrokerChannel(Connector connect, std::string endpoint, ChannelOptions options)
     : connect_(std::move(connect)), endpoint_(std::move(endpoint)), options_(std::move(options)) {}
+
+BrokerChannel::BrokerChannel(const transport::ClientOptions& client, ChannelOptions options)
+    : BrokerChannel([client] { return transport::Client::Connect(client); }, client.endpoint,
+                    std::move(options)) {}
 
 Result<protocol::Reply> BrokerChannel::Call(const protocol::Message& request) {
   const std::string command(protocol::CommandName(request));
@@ -46,17 +50,16 @@ Result<protocol::Reply> BrokerChannel::Call(const protocol::Message& request) {
     auto reply = client_->Call(request);
     if (reply.ok()) return reply;
     // An error REPLY is the broker's answer; a reply we cannot decode would fail again.
-    if (reply.status().IsFailedPrecondition() || reply.status().IsCorruption()) return reply;
+    if (reply.status().IsRefused() || reply.status().IsCorruption()) return reply;
     if (interrupted()) return Interrupted("waiting for " + command);
     last = reply.status();
     client_.reset();  // no answer: the broker may have restarted; resend on a new socket
     const auto waited =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
     if (waited >= options_.give_up_after_ms) {
-      return Status::Unavailable("no answer from " + endpoint_ + " to " + command + " for " +
-                                 std::to_string(waited / 1000) + " s (" +
-                                 std::to_string(attempt + 1) + " tries; last: " + last.message() +
-                                 ")");
+      return Status::TimedOut("no answer from " + endpoint_ + " to " + command + " for " +
+                              std::to_string(waited / 1000) + " s (" + std::to_string(attempt + 1) +
+                              " tries; last: " + last.message() + ")");
     }
     ++retries_;
     spdlog::warn("{} to {} got no answer ({}); sending it again", command, endpoint_,
@@ -66,19 +69,19 @@ Result<protocol::Reply> BrokerChannel::Call(const protocol::Message& request) {
   }
 }
 
-Status SendJobsAndCommit(BrokerChannel& channel, const std::string& sweep, const JobSpace& space,
+Status SendJobsAndCommit(BrokerChannel& channel, const std::string& sweep, const JobSource& source,
                          uint64_t first, const SubmitOptions& options) {
   const size_t max_jobs = std::clamp<size_t>(options.batch_jobs, 1, protocol::kMaxJobsPerBatch);
   uint64_t next = first;
-  while (next < space.size()) {
+  while (next < source.size()) {
     if (channel.interrupted()) return Interrupted("submitting the jobs of " + sweep);
     protocol::SubmitJobs jobs;
     jobs.sweep = sweep;
     jobs.first_index = next;
     size_t bytes = 0;
-    while (next < space.size() && jobs.overrides.size() < max_jobs &&
+    while (next < source.size() && jobs.overrides.size() < max_jobs &&
            (jobs.overrides.empty() || bytes < options.batch_bytes)) {
-      jobs.overrides.push_back(space.Overrides(next).dump());
+      jobs.overrides.push_back(source.Overrides(next));
       bytes += jobs.overrides.back().size();
       ++next;
     }
@@ -86,23 +89,23 @@ Status SendJobsAndCommit(BrokerChannel& channel, const std::string& sweep, const
     if (!r.ok())
       return r.status().WithContext("submitting jobs " + std::to_string(jobs.first_index) +
                                     ".. of " + sweep);
-    if (options.on_batch) options.on_batch(next, space.size());
+    if (options.on_batch) options.on_batch(next, source.size());
   }
   if (channel.interrupted()) return Interrupted("committing " + sweep);
   protocol::SubmitCommit commit;
   commit.sweep = sweep;
-  commit.total = space.size();
+  commit.total = source.size();
   auto r = channel.Call(commit);
   return r.ok() ? Status::Ok() : r.status().WithContext("committing " + sweep);
 }
 
 Status SubmitSweep(BrokerChannel& channel, const protocol::SweepSpec& spec,
-                   const std::vector<std::string>& artifact_bytes, const JobSpace& space,
+                   const std::vector<std::string>& artifact_bytes, const JobSource& source,
                    const SubmitOptions& options, Submission* out) {
   *out = Submission{};
   for (const auto& bytes : artifact_bytes) {
     protocol::Put put;
-    put.hash = protocol::Sha256Hex(bytes);
+    put.hash = Sha256Hex(bytes);
     put.data = bytes;
     auto r = channel.Call(put);
     if (!r.ok()) return r.status().WithContext("uploading artifact " + put.hash);
@@ -116,10 +119,21 @@ Status SubmitSweep(BrokerChannel& channel, const protocol::SweepSpec& spec,
   if (!b || b->sweep.empty()) return Status::Corruption("SUBMIT_BEGIN reply without a sweep id");
   out->sweep = b->sweep;
   out->resumed = b->resumed;
-  out->resumed_at = b->resumed ? std::min<uint64_t>(b->job_count, space.size()) : 0;
-  S1MPLE_RETURN_IF_ERROR(SendJobsAndCommit(channel, out->sweep, space, out->resumed_at, options));
+  out->resumed_at = b->resumed ? std::min<uint64_t>(b->job_count, source.size()) : 0;
+  S1MPLE_RETURN_IF_ERROR(SendJobsAndCommit(channel, out->sweep, source, out->resumed_at, options));
   out->committed = true;
   return Status::Ok();
+}
+
+Result<std::string> SubmitOverrides(const transport::ClientOptions& client,
+                                    const protocol::SweepSpec& spec,
+                                    const std::vector<std::string>& overrides,
+                                    const SubmitOptions& options) {
+  BrokerChannel channel(client);
+  Submission submission;
+  S1MPLE_RETURN_IF_ERROR(
+      SubmitSweep(channel, spec, {}, OverridesList(overrides), options, &submission));
+  return submission.sweep;
 }
 
 }  // namespace s1mple::producer

@@ -1,6 +1,7 @@
-// Streaming submission: a sweep's jobs go to the broker straight from its lazy job space
-// (producer/expansion.h), one SUBMIT_JOBS batch at a time, so a 1,000,000-job plan never has its
-// overrides in memory at once (memory is bounded by one batch).
+// Streaming submission, the one way jobs reach a broker: a sweep's jobs go to the broker straight
+// from a JobSource -- its lazy job space (producer/expansion.h), or a list of overrides for diag
+// sweeps (tests, benchmarks) -- one SUBMIT_JOBS batch at a time, so a 1,000,000-job plan never
+// has its overrides in memory at once (memory is bounded by one batch).
 //
 // BrokerChannel survives a broker that dies meanwhile: a request that gets no answer is sent
 // again on a new connection until the broker is back or a bounded wait has passed. Every request
@@ -19,14 +20,14 @@
 
 #include "common/status.h"
 #include "producer/expansion.h"
-#include "protocol/client.h"
 #include "protocol/messages.h"
+#include "transport/client.h"
 
 namespace s1mple::producer {
 
 struct ChannelOptions {
   // Total time one request may go unanswered, over all its tries, before Call gives up
-  // (Unavailable naming the endpoint and how long it waited).
+  // (Unavailable, IsTimedOut(), naming the endpoint and how long it waited).
   int64_t give_up_after_ms = 60'000;
   // Pause before a retry: first_pause_ms, doubled each time up to max_pause_ms.
   int64_t first_pause_ms = 100;
@@ -40,14 +41,16 @@ class BrokerChannel {
  public:
   // Makes a new client (a new socket) for the same broker; called for the first request and
   // again after a request went unanswered. Its per-request timeout is the time one try waits.
-  using Connector = std::function<Result<std::unique_ptr<protocol::Client>>()>;
+  using Connector = std::function<Result<std::unique_ptr<transport::Client>>()>;
 
   BrokerChannel(Connector connect, std::string endpoint, ChannelOptions options = {});
+  // Connects with `client` every time (its timeout_ms is the time one try waits).
+  explicit BrokerChannel(const transport::ClientOptions& client, ChannelOptions options = {});
 
   // Sends `request` and returns the broker's reply. A try that gets no reply (timeout, the broker
   // disconnected us, a transport error) is retried on a new connection; an error REPLY (the
-  // broker said no) is returned at once as FailedPrecondition. Unavailable when interrupted or
-  // when give_up_after_ms passed without an answer.
+  // broker said no) is returned at once (FailedPrecondition, IsRefused()). IsInterrupted() when
+  // interrupted; IsTimedOut() when give_up_after_ms passed without an answer.
   [[nodiscard]] Result<protocol::Reply> Call(const protocol::Message& request);
 
   bool interrupted() const { return options_.interrupted && options_.interrupted(); }
@@ -59,8 +62,38 @@ class BrokerChannel {
   Connector connect_;
   std::string endpoint_;
   ChannelOptions options_;
-  std::unique_ptr<protocol::Client> client_;
+  std::unique_ptr<transport::Client> client_;
   uint64_t retries_ = 0;
+};
+
+// The jobs of a submission: job i's overrides as compact JSON text, computed when it is sent.
+class JobSource {
+ public:
+  virtual ~JobSource() = default;
+  virtual uint64_t size() const = 0;
+  virtual std::string Overrides(uint64_t index) const = 0;
+};
+
+// A plan's jobs (borrows the space).
+class JobSpaceSource final : public JobSource {
+ public:
+  explicit JobSpaceSource(const JobSpace& space) : space_(space) {}
+  uint64_t size() const override { return space_.size(); }
+  std::string Overrides(uint64_t index) const override { return space_.Overrides(index).dump(); }
+
+ private:
+  const JobSpace& space_;
+};
+
+// Overrides given as texts, e.g. the diag jobs of tests and benchmarks (borrows the list).
+class OverridesList final : public JobSource {
+ public:
+  explicit OverridesList(const std::vector<std::string>& overrides) : overrides_(overrides) {}
+  uint64_t size() const override { return overrides_.size(); }
+  std::string Overrides(uint64_t index) const override { return overrides_[index]; }
+
+ private:
+  const std::vector<std::string>& overrides_;
 };
 
 struct SubmitOptions {
@@ -78,19 +111,36 @@ struct Submission {
 };
 
 // PUTs each artifact (bytes; their hashes are in spec.artifacts), then SUBMIT_BEGIN with
-// resume_identical, SUBMIT_JOBS for every job of `space` the broker does not hold yet, in index
+// resume_identical, SUBMIT_JOBS for every job of `jobs` the broker does not hold yet, in index
 // order, then SUBMIT_COMMIT. On failure `*out` still says how far it got (out->sweep names the
-// sweep once it exists, for the resume hint). A failure after an interruption is Unavailable
-// and channel.interrupted() is true.
+// sweep once it exists, for the resume hint). A failure after an interruption has
+// IsInterrupted() and channel.interrupted() is true.
 [[nodiscard]] Status SubmitSweep(BrokerChannel& channel, const protocol::SweepSpec& spec,
                                  const std::vector<std::string>& artifact_bytes,
-                                 const JobSpace& space, const SubmitOptions& options,
+                                 const JobSource& jobs, const SubmitOptions& options,
                                  Submission* out);
+inline Status SubmitSweep(BrokerChannel& channel, const protocol::SweepSpec& spec,
+                          const std::vector<std::string>& artifact_bytes, const JobSpace& space,
+                          const SubmitOptions& options, Submission* out) {
+  return SubmitSweep(channel, spec, artifact_bytes, JobSpaceSource(space), options, out);
+}
 
-// SUBMIT_JOBS for jobs first..space.size()-1 of an open sweep, then SUBMIT_COMMIT: finishes a
+// SUBMIT_JOBS for jobs first..jobs.size()-1 of an open sweep, then SUBMIT_COMMIT: finishes a
 // submission that was cut off (first = the jobs the broker stores).
 [[nodiscard]] Status SendJobsAndCommit(BrokerChannel& channel, const std::string& sweep,
-                                       const JobSpace& space, uint64_t first,
+                                       const JobSource& jobs, uint64_t first,
                                        const SubmitOptions& options);
+inline Status SendJobsAndCommit(BrokerChannel& channel, const std::string& sweep,
+                                const JobSpace& space, uint64_t first,
+                                const SubmitOptions& options) {
+  return SendJobsAndCommit(channel, sweep, JobSpaceSource(space), first, options);
+}
+
+// SubmitSweep of `overrides` (already-uploaded artifacts only) through a channel that connects
+// with `client`: diag sweeps of tests and benchmarks. Returns the sweep id.
+[[nodiscard]] Result<std::string> SubmitOverrides(const transport::ClientOptions& client,
+                                                  const protocol::SweepSpec& spec,
+                                                  const std::vector<std::string>& overrides,
+                                                  const SubmitOptions& options = {});
 
 }  // namespace s1mple::producer

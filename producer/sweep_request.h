@@ -1,6 +1,6 @@
 // A plan made ready to run: loaded, expanded, checked against its base operation, with the
 // texts every job starts from. `s1mple optimize` / `s1mple variant` build one (PrepareSweep)
-// and hand it, as a SweepRequest, to RunSweepSession (cli/sweep_session.h, issue 8), which
+// and hand it, as a SweepRequest, to RunSweepSession (producer/session.h, issue 8), which
 // submits the jobs to a broker, collects the outcomes and feeds a SweepAnalyzer.
 //
 // Contract with the submitter:
@@ -25,6 +25,8 @@
 
 namespace s1mple::producer {
 
+// The artifact roles of common/vocabulary.h (ArtifactRole) as the producer's map keys; a test
+// (tests/producer/plan_loader_test.cc) holds them equal to the vocabulary's names.
 inline constexpr const char* kRoleOperation = "operation";
 inline constexpr const char* kRoleBlueprint = "blueprint";
 inline constexpr const char* kRoleOperators = "operators";
@@ -62,7 +64,7 @@ struct PrepareOptions {
 // `first_n` configurations (with their overrides JSON when show_overrides).
 std::string DryRunReport(const PreparedSweep& sweep, uint64_t first_n, bool show_overrides);
 
-// What `s1mple optimize|variant PLAN.yaml` asks the sweep session to do (cli/sweep_session.h).
+// What `s1mple optimize|variant PLAN.yaml` asks the sweep session to do (producer/session.h).
 struct SweepRequest {
   PlanKind kind = PlanKind::kOptimization;
   std::filesystem::path plan_path;

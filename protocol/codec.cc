@@ -1,5 +1,7 @@
 #include "protocol/codec.h"
 
+#include "common/sha256.h"
+
 #include <cstring>
 #include <exception>
 #include <msgpack.hpp>
@@ -101,10 +103,11 @@ void PackSpec(MapWriter& w, const SweepSpec& s) {
   w.Field("max_workers", s.max_workers);
   w.Field("timeout_ms", s.timeout_ms);
   w.Field("max_attempts", s.max_attempts);
+  if (!s.summary.empty()) w.Field("summary", s.summary);
 }
 
 void PackSweepStatus(Packer& p, const SweepStatus& s) {
-  MapWriter w(p, s.plan.empty() ? 11 : 12);
+  MapWriter w(p, 11 + (s.plan.empty() ? 0 : 1) + (s.summary.empty() ? 0 : 1));
   w.Field("sweep", s.sweep);
   w.Field("name", s.name);
   w.Field("state", s.state);
@@ -117,6 +120,7 @@ void PackSweepStatus(Packer& p, const SweepStatus& s) {
   w.Field("eta_s", s.eta_s);
   w.Field("max_workers", s.max_workers);
   if (!s.plan.empty()) w.Field("plan", s.plan);
+  if (!s.summary.empty()) w.Field("summary", s.summary);
 }
 
 void PackRunnerStatus(Packer& p, const RunnerStatus& r) {
@@ -246,7 +250,7 @@ struct BodyPacker {
     w.Field("reason", m.reason);
   }
   void operator()(const SubmitBegin& m) {
-    MapWriter w(p, m.resume_identical ? 9 : 8);
+    MapWriter w(p, 8 + (m.resume_identical ? 1 : 0) + (m.spec.summary.empty() ? 0 : 1));
     w.Field("req", m.req);
     PackSpec(w, m.spec);
     if (m.resume_identical) w.Field("resume_identical", m.resume_identical);
@@ -636,6 +640,7 @@ Result<Message> DecodeSubmitBegin(const MapReader& r) {
   S1MPLE_RETURN_IF_ERROR(r.Str("kind", &s.kind, kMaxNameBytes));
   S1MPLE_RETURN_IF_ERROR(NonEmpty(r, "kind", s.kind));
   S1MPLE_RETURN_IF_ERROR(r.Str("plan", &s.plan, kMaxTextBytes, true));
+  S1MPLE_RETURN_IF_ERROR(r.Str("summary", &s.summary, kMaxTextBytes, true));
   S1MPLE_RETURN_IF_ERROR(
       r.StrMap("artifacts", &s.artifacts, kMaxArtifactsPerJob, kMaxNameBytes, true));
   S1MPLE_RETURN_IF_ERROR(CheckArtifacts(r, s.artifacts));
@@ -735,6 +740,7 @@ Status DecodeSweepStatus(const msgpack::object& o, const std::string& where, Swe
   S1MPLE_RETURN_IF_ERROR(r.Double("eta_s", &s->eta_s));
   S1MPLE_RETURN_IF_ERROR(r.U32("max_workers", &s->max_workers, true));
   S1MPLE_RETURN_IF_ERROR(r.Str("plan", &s->plan, kMaxTextBytes, true));
+  S1MPLE_RETURN_IF_ERROR(r.Str("summary", &s->summary, kMaxTextBytes, true));
   return Status::Ok();
 }
 
@@ -890,16 +896,6 @@ std::string_view CommandName(const Message& m) {
     std::string_view operator()(const Revoke&) { return "REVOKE"; }
   };
   return std::visit(Namer{}, m);
-}
-
-bool IsSha256Hex(std::string_view hash) {
-  if (hash.size() != 64) return false;
-  for (char c : hash) {
-    bool digit = c >= '0' && c <= '9';
-    bool lower = c >= 'a' && c <= 'f';
-    if (!digit && !lower) return false;
-  }
-  return true;
 }
 
 Frames Encode(const Message& m) {

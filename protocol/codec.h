@@ -27,7 +27,4 @@ Frames Encode(const Message& m);
 Result<Message> Decode(const std::vector<std::string_view>& frames);
 Result<Message> Decode(const Frames& frames);
 
-// True when `hash` looks like a SHA-256 hex digest (64 lower-case hex digits).
-bool IsSha256Hex(std::string_view hash);
-
 }  // namespace s1mple::protocol

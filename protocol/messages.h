@@ -142,6 +142,10 @@ struct SweepSpec {
   uint32_t max_workers = 0;                      // concurrent leases (0: unlimited)
   uint64_t timeout_ms = 0;                       // timeout_per_run (0: broker default)
   uint32_t max_attempts = 0;                     // (0: broker default)
+  // The producer's plan summary (JSON text, docs/PROTOCOL.md "Plan summary"): what the Trade
+  // Explorer shows of the plan without reading YAML. Optional: empty is not sent, and a broker
+  // keeps whatever it is given with the sweep.
+  std::string summary = {};
 };
 
 struct SubmitBegin {
@@ -218,7 +222,9 @@ struct Get {
 struct SweepStatus {
   std::string sweep;
   std::string name;
-  std::string state;  // "open" (submitting), "running", "paused", "cancelled", "complete"
+  // WireName(SweepState) (common/vocabulary.h): "open" (submitting), "running", "paused",
+  // "cancelled", "complete"
+  std::string state;
   uint64_t total = 0;
   uint64_t pending = 0;
   uint64_t running = 0;
@@ -227,7 +233,8 @@ struct SweepStatus {
   double rate = 0;    // finished jobs per second, recent
   double eta_s = -1;  // seconds to completion at that rate (-1: unknown)
   uint32_t max_workers = 0;
-  std::string plan;  // the plan text, only when the request asked for it (include_plan)
+  std::string plan;          // the plan text, only when the request asked for it (include_plan)
+  std::string summary = {};  // with include_plan: the plan summary it was submitted with, if any
 };
 
 struct RunnerStatus {
@@ -249,7 +256,7 @@ struct StatusReply {
 
 struct ResultItem {
   uint64_t index = 0;
-  std::string state;  // "done", "failed", "pending", "running"
+  std::string state;  // WireName(JobState): "done", "failed", "pending", "running"
   uint32_t attempts = 0;
   std::string overrides;  // the job's overrides JSON text
   std::string result;     // "done": result JSON text

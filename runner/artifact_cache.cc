@@ -3,29 +3,25 @@
 #include <fstream>
 #include <sstream>
 
-#include "protocol/codec.h"
-#include "protocol/sha256.h"
+#include "common/atomic_file.h"
+#include "common/sha256.h"
 
 namespace s1mple::runner {
 
 ArtifactCache::ArtifactCache(std::filesystem::path disk_dir) : disk_dir_(std::move(disk_dir)) {}
 
 Status ArtifactCache::Put(const std::string& hash, std::string bytes) {
-  if (!protocol::IsSha256Hex(hash))
+  if (!IsSha256Hex(hash))
     return Status::InvalidArgument("artifact hash '" + hash + "' is malformed");
-  std::string actual = protocol::Sha256Hex(bytes);
+  std::string actual = Sha256Hex(bytes);
   if (actual != hash) {
     return Status::Corruption("artifact " + hash + ": received bytes hash to " + actual);
   }
   if (!disk_dir_.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(disk_dir_, ec);
-    auto tmp = disk_dir_ / (hash + ".tmp");
-    {
-      std::ofstream f(tmp, std::ios::binary);
-      f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    }
-    std::filesystem::rename(tmp, disk_dir_ / hash, ec);  // best effort: memory still has it
+    // Best effort: memory still has it, and a damaged file is refused by its hash on Get.
+    (void)WriteFileAtomically(disk_dir_ / hash, bytes);
   }
   bytes_ += bytes.size();
   memory_[hash] = std::move(bytes);
@@ -35,14 +31,14 @@ Status ArtifactCache::Put(const std::string& hash, std::string bytes) {
 const std::string* ArtifactCache::Get(const std::string& hash) {
   auto it = memory_.find(hash);
   if (it != memory_.end()) return &it->second;
-  if (disk_dir_.empty() || !protocol::IsSha256Hex(hash)) return nullptr;
+  if (disk_dir_.empty() || !IsSha256Hex(hash)) return nullptr;
   auto path = disk_dir_ / hash;
   std::ifstream f(path, std::ios::binary);
   if (!f) return nullptr;
   std::stringstream ss;
   ss << f.rdbuf();
   std::string bytes = ss.str();
-  if (protocol::Sha256Hex(bytes) != hash) {
+  if (Sha256Hex(bytes) != hash) {
     std::error_code ec;
     std::filesystem::remove(path, ec);
     return nullptr;

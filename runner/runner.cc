@@ -125,7 +125,7 @@ uint32_t Runner::Loop::FreeCredit() const {
 
 void Runner::Loop::Send(const pr::Message& m) {
   if (!socket_) return;
-  auto st = pr::SendMessage(*socket_, m);
+  auto st = transport::SendMessage(*socket_, m);
   if (!st.ok()) spdlog::debug("runner: send {} failed: {}", pr::CommandName(m), st.ToString());
   last_send_ = SteadyClock::now();
 }
@@ -133,8 +133,8 @@ void Runner::Loop::Send(const pr::Message& m) {
 Status Runner::Loop::Connect() {
   try {
     socket_ = std::make_unique<zmq::socket_t>(*ctx_, zmq::socket_type::dealer);
-    S1MPLE_RETURN_IF_ERROR(pr::ConfigureCommon(*socket_));
-    S1MPLE_RETURN_IF_ERROR(pr::ConfigureClient(*socket_, o_.security));
+    S1MPLE_RETURN_IF_ERROR(transport::ConfigureCommon(*socket_));
+    S1MPLE_RETURN_IF_ERROR(transport::ConfigureClient(*socket_, o_.security));
     socket_->connect(o_.endpoint);
   } catch (const zmq::error_t& e) {
     socket_.reset();
@@ -427,45 +427,57 @@ Status Runner::Loop::Run() {
     } catch (const zmq::error_t& e) {
       if (e.num() == ETERM) return Status::Ok();
     }
-    now = SteadyClock::now();
-    if (items[0].revents & ZMQ_POLLIN) {
-      char buf[64];
-      while (::read(r_.stop_pipe_[0], buf, sizeof buf) > 0) {
+    // No exception leaves the loop (like the broker's): a job, a message or a worker that
+    // makes one throw is logged and counted, and the runner carries on.
+    try {
+      now = SteadyClock::now();
+      if (items[0].revents & ZMQ_POLLIN) {
+        char buf[64];
+        while (::read(r_.stop_pipe_[0], buf, sizeof buf) > 0) {
+        }
+        BeginDrain();
       }
-      BeginDrain();
-    }
-    if (r_.stop_requested_.load() && !draining_) BeginDrain();
-    // Messages from the broker (bounded per iteration so workers are served too).
-    for (int i = 0; socket_ && i < 1000; ++i) {
-      auto parts = pr::RecvParts(*socket_);
-      if (!parts) break;
-      last_recv_ = now;
-      backoff_ms_ = 0;
-      std::vector<std::string_view> views;
-      for (const auto& p : *parts) views.emplace_back(static_cast<const char*>(p.data()), p.size());
-      auto m = pr::Decode(views);
-      if (!m.ok()) {
-        spdlog::warn("runner {}: dropped a bad message from the broker: {}", o_.name,
-                     m.status().ToString());
-        continue;
+      if (r_.stop_requested_.load() && !draining_) BeginDrain();
+      // Messages from the broker (bounded per iteration so workers are served too).
+      for (int i = 0; socket_ && i < 1000; ++i) {
+        auto parts = transport::RecvParts(*socket_);
+        if (!parts) break;
+        last_recv_ = now;
+        backoff_ms_ = 0;
+        std::vector<std::string_view> views;
+        for (const auto& p : *parts)
+          views.emplace_back(static_cast<const char*>(p.data()), p.size());
+        auto m = pr::Decode(views);
+        if (!m.ok()) {
+          spdlog::warn("runner {}: dropped a bad message from the broker: {}", o_.name,
+                       m.status().ToString());
+          continue;
+        }
+        HandleMessage(std::move(*m));
       }
-      HandleMessage(std::move(*m));
+      OnCompletions(pool_->Collect(now));
+      OnFetchTimers(now);
+      StartQueued();
+      ReportStarted();
+      if (socket_ && now - last_recv_ > milliseconds(o_.heartbeat_ms * o_.liveness)) {
+        Disconnect("broker silent for " + std::to_string(o_.heartbeat_ms * o_.liveness) + " ms");
+      }
+      if (!socket_ && now >= next_connect_) {
+        if (draining_) break;  // nobody to hand results to; the broker's lease expiry covers them
+        S1MPLE_RETURN_IF_ERROR(Connect());
+      }
+      if (socket_ && now - last_send_ >= milliseconds(o_.heartbeat_ms)) {
+        Send(pr::Heartbeat{static_cast<uint32_t>(pool_->busy())});
+      }
+      if (draining_ && Drained(now)) break;
+    } catch (const zmq::error_t& e) {
+      if (e.num() == ETERM) return Status::Ok();
+      r_.counters_.loop_exceptions++;
+      spdlog::error("runner {}: socket error in the loop: {}", o_.name, e.what());
+    } catch (const std::exception& e) {
+      r_.counters_.loop_exceptions++;
+      spdlog::error("runner {}: unexpected exception in the loop: {}", o_.name, e.what());
     }
-    OnCompletions(pool_->Collect(now));
-    OnFetchTimers(now);
-    StartQueued();
-    ReportStarted();
-    if (socket_ && now - last_recv_ > milliseconds(o_.heartbeat_ms * o_.liveness)) {
-      Disconnect("broker silent for " + std::to_string(o_.heartbeat_ms * o_.liveness) + " ms");
-    }
-    if (!socket_ && now >= next_connect_) {
-      if (draining_) break;  // nobody to hand results to; the broker's lease expiry covers them
-      S1MPLE_RETURN_IF_ERROR(Connect());
-    }
-    if (socket_ && now - last_send_ >= milliseconds(o_.heartbeat_ms)) {
-      Send(pr::Heartbeat{static_cast<uint32_t>(pool_->busy())});
-    }
-    if (draining_ && Drained(now)) break;
   }
   // Jobs killed by our shutdown did not fail: handed back, their attempts are not counted.
   if (pool_->busy() > 0)
@@ -490,11 +502,33 @@ Runner::~Runner() {
   if (stop_pipe_[1] >= 0) ::close(stop_pipe_[1]);
 }
 
+Status Validate(const RunnerOptions& o) {
+  if (o.endpoint.empty()) return Status::InvalidArgument("runner: no broker endpoint (--connect)");
+  auto at_least = [](const char* flag, int64_t value, int64_t min, const char* why) {
+    if (value >= min) return Status::Ok();
+    return Status::InvalidArgument(std::string(flag) + " " + std::to_string(value) +
+                                   ": must be at least " + std::to_string(min) + " (" + why + ")");
+  };
+  S1MPLE_RETURN_IF_ERROR(at_least("--heartbeat-ms", o.heartbeat_ms, 1, "the heartbeat interval"));
+  S1MPLE_RETURN_IF_ERROR(at_least("--liveness", o.liveness, 1,
+                                  "missed beats before the broker is presumed gone; 0 gives up "
+                                  "on it at the next tick"));
+  S1MPLE_RETURN_IF_ERROR(
+      at_least("--grace-ms", o.shutdown_grace_ms, 0, "the wait for running jobs on SIGTERM"));
+  S1MPLE_RETURN_IF_ERROR(
+      at_least("reconnect_min_ms", o.reconnect_min_ms, 1, "the first reconnect backoff"));
+  S1MPLE_RETURN_IF_ERROR(at_least("reconnect_max_ms", o.reconnect_max_ms, o.reconnect_min_ms,
+                                  "the backoff cap, at least reconnect_min_ms"));
+  S1MPLE_RETURN_IF_ERROR(at_least("artifact_reply_timeout_ms", o.artifact_reply_timeout_ms, 1,
+                                  "the wait for an artifact range"));
+  S1MPLE_RETURN_IF_ERROR(at_least("artifact_tries", o.artifact_tries, 1, "GET tries per artifact"));
+  return Status::Ok();
+}
+
 Status Runner::Run() {
   std::signal(SIGPIPE, SIG_IGN);  // a worker that dies while we write to it is an EPIPE, not a kill
   if (stop_pipe_[0] < 0) return Status::Internal("runner: cannot create its stop pipe");
-  if (options_.endpoint.empty())
-    return Status::InvalidArgument("runner: no broker endpoint (--connect)");
+  S1MPLE_RETURN_IF_ERROR(Validate(options_));
   Loop loop(*this);
   return loop.Run();
 }
@@ -514,6 +548,7 @@ RunnerStats Runner::stats() const {
   s.results_acked = counters_.results_acked;
   s.reconnects = counters_.reconnects;
   s.artifacts_fetched = counters_.artifacts_fetched;
+  s.loop_exceptions = counters_.loop_exceptions;
   s.workers_spawned = counters_.workers_spawned;
   return s;
 }

@@ -19,17 +19,19 @@
 #include <zmq.hpp>
 
 #include "common/status.h"
-#include "protocol/transport.h"
+#include "transport/security.h"
+#include "transport/sockets.h"
+#include "transport/zap_handler.h"
 
 namespace s1mple::runner {
 
 struct RunnerOptions {
-  std::string endpoint;               // the broker, e.g. tcp://host:5555
-  protocol::ClientSecurity security;  // NULL security by default
-  uint32_t slots = 0;                 // 0: std::thread::hardware_concurrency()
-  uint32_t prefetch = 0;              // jobs held queued beyond the slots (hides the
-                                      // broker round trip for very short jobs)
-  std::string name;                   // empty: "<hostname>-<pid>"
+  std::string endpoint;                // the broker, e.g. tcp://host:5555
+  transport::ClientSecurity security;  // NULL security by default
+  uint32_t slots = 0;                  // 0: std::thread::hardware_concurrency()
+  uint32_t prefetch = 0;               // jobs held queued beyond the slots (hides the
+                                       // broker round trip for very short jobs)
+  std::string name;                    // empty: "<hostname>-<pid>"
   // Worker process command line; empty: {"/proc/self/exe", "runner-worker"} (the s1mple binary).
   std::vector<std::string> worker_argv;
   int heartbeat_ms = 1000;     // send a HEARTBEAT when idle this long
@@ -50,6 +52,11 @@ struct RunnerOptions {
 // The artifact role prefix of a sweep's plugin packages (producer/sweep_request.h).
 inline constexpr std::string_view kPluginRolePrefix = "plugin:";
 
+// The one check of RunnerOptions (the CLI calls it right after parsing, Runner::Run again):
+// InvalidArgument naming the option (its --flag) for a value the runner cannot work with, e.g.
+// --liveness 0, which would give up on the broker at the next tick.
+[[nodiscard]] Status Validate(const RunnerOptions& options);
+
 struct RunnerStats {
   uint64_t jobs_received = 0;
   uint64_t results_sent = 0;  // first sends (not resends)
@@ -57,6 +64,7 @@ struct RunnerStats {
   uint64_t reconnects = 0;
   uint64_t artifacts_fetched = 0;
   uint64_t workers_spawned = 0;
+  uint64_t loop_exceptions = 0;  // exceptions the loop caught, logged and carried on after
 };
 
 class Runner {
@@ -80,7 +88,7 @@ class Runner {
   friend class Loop;
   struct Counters {
     std::atomic<uint64_t> jobs_received{0}, results_sent{0}, results_acked{0}, reconnects{0},
-        artifacts_fetched{0}, workers_spawned{0};
+        artifacts_fetched{0}, workers_spawned{0}, loop_exceptions{0};
   };
   RunnerOptions options_;
   int stop_pipe_[2] = {-1, -1};

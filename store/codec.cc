@@ -134,6 +134,10 @@ std::string SweepCountsKey(std::string_view sweep) {
 std::string SweepPlanKey(std::string_view sweep) {
   return std::string(1, 'p') += sweep;
 }
+
+std::string SweepSummaryKey(std::string_view sweep) {
+  return std::string(1, 's') += sweep;
+}
 std::string PlanHashKey(std::string_view hash, std::string_view sweep) {
   std::string k(1, 'h');
   k.append(hash);

@@ -26,9 +26,10 @@ std::optional<JobIndex> IndexOfJobKey(std::string_view key);
 std::string SweepKeyEnd(std::string_view sweep);
 
 // sweeps column family: one byte tag + sweep id (+ more).
-std::string SweepMetaKey(std::string_view sweep);                        // 'm' id -> SweepMeta
-std::string SweepCountsKey(std::string_view sweep);                      // 'c' id -> JobCounts
-std::string SweepPlanKey(std::string_view sweep);                        // 'p' id -> plan text
+std::string SweepMetaKey(std::string_view sweep);     // 'm' id -> SweepMeta
+std::string SweepCountsKey(std::string_view sweep);   // 'c' id -> JobCounts
+std::string SweepPlanKey(std::string_view sweep);     // 'p' id -> plan text
+std::string SweepSummaryKey(std::string_view sweep);  // 's' id -> plan summary (if any)
 std::string PlanHashKey(std::string_view hash, std::string_view sweep);  // 'h' hash 0 id -> ""
 inline constexpr char kMetaTag = 'm';
 

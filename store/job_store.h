@@ -48,7 +48,7 @@
 // LEASED with its old deadline; its late result is still accepted). Any durable write also
 // makes every earlier write durable (one WAL, written in order).
 //
-// Errors: IOError when the disk says no (full disk: "No space left on device"); after a
+// Errors: IOError when the disk says no (a full disk: IsNoSpace()); after a
 // failed write the store stops writing and every further mutation (and every wait for
 // durability) returns that error until the store is reopened. Nothing already committed is
 // damaged. The process never aborts for it (store/info_log.h, store/wal_guard.h).
@@ -67,6 +67,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/vocabulary.h"
 #include "store/clock.h"
 
 namespace s1mple::store {
@@ -83,16 +84,22 @@ using Attempt = std::uint32_t;
 // SHA-256 of an artifact's bytes, 64 lowercase hex digits.
 using ArtifactHash = std::string;
 
-enum class SweepKind : std::uint8_t { kOptimization, kVariant, kDiag };
-enum class SweepState : std::uint8_t { kSubmitting, kActive, kPaused, kCancelled, kDone };
-enum class JobState : std::uint8_t { kPending, kLeased, kDone, kFailed };
+// The shared vocabulary (common/vocabulary.h); stored as their numeric values.
+using s1mple::JobState;
+using s1mple::SweepKind;
+using s1mple::SweepState;
 
-// "optimization" | "variant" | "diag"; "SUBMITTING" ...; "PENDING" ...
-std::string_view ToString(SweepKind kind);
-std::string_view ToString(SweepState state);
-std::string_view ToString(JobState state);
-// Parses the lowercase kind names above; nullopt for anything else.
-std::optional<SweepKind> ParseSweepKind(std::string_view text);
+// The store's spellings from the one table (common/vocabulary.h): "optimization" | "variant" |
+// "diag"; "SUBMITTING" ...; "PENDING" ...
+inline std::string_view ToString(SweepKind kind) {
+  return Name(kind);
+}
+inline std::string_view ToString(SweepState state) {
+  return StoreName(state);
+}
+inline std::string_view ToString(JobState state) {
+  return StoreName(state);
+}
 
 // Jobs of one sweep per state. Maintained in the same WriteBatch as every transition; read
 // from memory (never a scan).
@@ -110,6 +117,9 @@ struct SweepSpec {
   std::string name;
   SweepKind kind = SweepKind::kOptimization;
   std::string plan_text;  // the plan YAML as submitted; kept verbatim (GetPlan)
+  // The producer's plan summary (JSON text; empty: none), kept verbatim (GetPlanSummary) for
+  // the Trade Explorer, which reads no YAML.
+  std::string plan_summary;
   // SHA-256 hex of the plan; empty = the store computes SHA-256(plan_text). Used by
   // FindSweepsByPlanHash to find an unfinished sweep of an identical plan.
   std::string plan_hash;
@@ -318,8 +328,8 @@ struct Options {
 class JobStore {
  public:
   // Opens (or creates) the store in `dir`. Errors:
-  //  - FailedPrecondition "... is in use by another process ..." when another process (or
-  //    another JobStore in this one) holds the store's LOCK;
+  //  - FailedPrecondition with IsLockHeld() ("... is in use by another process ...") when
+  //    another process (or another JobStore in this one) holds the store's LOCK;
   //  - Corruption when `dir` is not an s1mple store (foreign files, a RocksDB database without
   //    our format marker, damaged files) or when its format version is not this build's;
   //  - NotFound when it does not exist and create_if_missing is false (or read_only).
@@ -358,6 +368,8 @@ class JobStore {
 
   [[nodiscard]] Result<SweepInfo> GetSweep(const SweepId& sweep) const;
   [[nodiscard]] Result<std::string> GetPlan(const SweepId& sweep) const;
+  // The plan summary the sweep was created with; empty when it had none. NotFound if unknown.
+  [[nodiscard]] Result<std::string> GetPlanSummary(const SweepId& sweep) const;
   // All sweeps, oldest first (from memory).
   std::vector<SweepInfo> ListSweeps() const;
   // Sweeps whose plan hash equals `plan_hash`, newest first, any state (the caller picks an

@@ -8,11 +8,9 @@
 #include <rocksdb/write_batch.h>
 
 #include <array>
-#include <condition_variable>
 #include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -20,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/thread_annotations.h"
 #include "store/codec.h"
 #include "store/job_store.h"
 
@@ -76,8 +75,8 @@ class JobStore::Impl {
   Result<std::vector<EndedLease>> EndLeasesLocked(const std::vector<JobRef>& refs,
                                                   std::string_view reason, bool counted);
 
-  Result<SweepMem*> FindSweep(const SweepId& id);
-  Result<const SweepMem*> FindSweep(const SweepId& id) const;
+  Result<SweepMem*> FindSweep(const SweepId& id) REQUIRES(mu_);
+  Result<const SweepMem*> FindSweep(const SweepId& id) const REQUIRES(mu_);
 
   const std::string dir_;
   const Options options_;
@@ -90,16 +89,16 @@ class JobStore::Impl {
   std::array<rocksdb::ColumnFamilyHandle*, kNumCf> handles_{};
 
   // Serializes every read-decide-write; guards everything below it.
-  mutable std::mutex mu_;
-  std::map<SweepId, SweepMem> sweeps_;
-  std::map<JobRef, Lease> leases_;
-  std::set<std::tuple<UnixMillis, SweepId, JobIndex>> deadlines_;
+  mutable Mutex mu_;
+  std::map<SweepId, SweepMem> sweeps_ GUARDED_BY(mu_);
+  std::map<JobRef, Lease> leases_ GUARDED_BY(mu_);
+  std::set<std::tuple<UnixMillis, SweepId, JobIndex>> deadlines_ GUARDED_BY(mu_);
 
   // The committer thread: syncs the WAL for everyone waiting (group commit).
-  std::mutex sync_mu_;  // guards waiters_, stop_
-  std::condition_variable sync_cv_;
-  std::deque<std::function<void(Status)>> waiters_;
-  bool stop_ = false;
+  Mutex sync_mu_;
+  CondVar sync_cv_{&sync_mu_};
+  std::deque<std::function<void(Status)>> waiters_ GUARDED_BY(sync_mu_);
+  bool stop_ GUARDED_BY(sync_mu_) = false;
   std::thread committer_;
 };
 

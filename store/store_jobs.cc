@@ -179,7 +179,7 @@ Result<std::vector<LeasedJob>> JobStore::LeaseNext(const SweepId& sweep, const R
                                                    std::size_t n, std::int64_t lease_ms) {
   if (lease_ms <= 0) return Status::InvalidArgument("LeaseNext: lease_ms must be > 0");
   Impl& s = *impl_;
-  std::lock_guard lock(s.mu_);
+  MutexLock lock(&s.mu_);
   S1MPLE_RETURN_IF_ERROR(s.CheckWritable());
   Result<Impl::SweepMem*> mem = s.FindSweep(sweep);
   if (!mem.ok()) return mem.status();
@@ -254,7 +254,7 @@ Result<Outcome> JobStore::Fail(const SweepId& sweep, JobIndex index, Attempt att
 
 Result<std::vector<Outcome>> JobStore::Apply(std::span<const Transition> transitions) {
   Result<std::vector<Outcome>> outcomes = [&] {
-    std::lock_guard lock(impl_->mu_);
+    MutexLock lock(&impl_->mu_);
     return impl_->ApplyLocked(transitions);
   }();
   if (!outcomes.ok()) return outcomes;
@@ -265,7 +265,7 @@ Result<std::vector<Outcome>> JobStore::Apply(std::span<const Transition> transit
 
 Status JobStore::ApplyAsync(std::span<const Transition> transitions, DurableCallback on_durable) {
   Result<std::vector<Outcome>> outcomes = [&] {
-    std::lock_guard lock(impl_->mu_);
+    MutexLock lock(&impl_->mu_);
     return impl_->ApplyLocked(transitions);
   }();
   if (!outcomes.ok()) return outcomes.status();
@@ -281,7 +281,7 @@ Status JobStore::ApplyAsync(std::span<const Transition> transitions, DurableCall
 
 Result<std::vector<EndedLease>> JobStore::ReleaseLeases(const RunnerId& runner,
                                                         std::string_view reason, bool counted) {
-  std::lock_guard lock(impl_->mu_);
+  MutexLock lock(&impl_->mu_);
   std::vector<JobRef> refs;
   for (const auto& [ref, lease] : impl_->leases_) {
     if (lease.runner == runner) refs.push_back(ref);
@@ -292,7 +292,7 @@ Result<std::vector<EndedLease>> JobStore::ReleaseLeases(const RunnerId& runner,
 Result<std::vector<EndedLease>> JobStore::EndLeases(const RunnerId& runner,
                                                     std::span<const JobAttempt> jobs,
                                                     std::string_view reason, bool counted) {
-  std::lock_guard lock(impl_->mu_);
+  MutexLock lock(&impl_->mu_);
   std::vector<JobRef> refs;
   for (const JobAttempt& j : jobs) {
     auto it = impl_->leases_.find({j.sweep, j.index});
@@ -306,7 +306,7 @@ Result<std::vector<EndedLease>> JobStore::EndLeases(const RunnerId& runner,
 }
 
 Result<std::vector<EndedLease>> JobStore::ExpireLeases(UnixMillis now, std::size_t max) {
-  std::lock_guard lock(impl_->mu_);
+  MutexLock lock(&impl_->mu_);
   std::vector<JobRef> refs;
   for (const auto& [deadline, sweep, index] : impl_->deadlines_) {
     if (deadline > now || refs.size() >= max) break;
@@ -321,7 +321,7 @@ Result<std::vector<EndedLease>> JobStore::ReturnOrphanLeases(std::string_view re
   chunk = std::max<std::size_t>(chunk, 1);
   std::vector<EndedLease> all;
   for (;;) {
-    std::lock_guard lock(impl_->mu_);
+    MutexLock lock(&impl_->mu_);
     // Every chunk removes its leases from leases_ (also entries without a leased job), so the
     // loop ends.
     std::vector<JobRef> refs;
@@ -338,7 +338,7 @@ Result<std::vector<EndedLease>> JobStore::ReturnOrphanLeases(std::string_view re
 }
 
 std::optional<UnixMillis> JobStore::NextLeaseDeadline() const {
-  std::lock_guard lock(impl_->mu_);
+  MutexLock lock(&impl_->mu_);
   if (impl_->deadlines_.empty()) return std::nullopt;
   return std::get<0>(*impl_->deadlines_.begin());
 }
@@ -349,7 +349,7 @@ namespace {
 // lease is not current.
 Result<bool> MoveLease(Impl& s, const SweepId& sweep, JobIndex index, Attempt attempt,
                        const RunnerId& runner, UnixMillis deadline) {
-  std::lock_guard lock(s.mu_);
+  MutexLock lock(&s.mu_);
   S1MPLE_RETURN_IF_ERROR(s.CheckWritable());
   Txn txn(s);
   Result<codec::JobRecord*> job = CurrentLease(txn, sweep, index, attempt, &runner);
@@ -372,7 +372,7 @@ Result<bool> JobStore::ExtendLease(const SweepId& sweep, JobIndex index, Attempt
 Result<ReclaimResult> JobStore::Reclaim(const RunnerId& runner, std::span<const HeldLease> held,
                                         std::string_view reason, bool counted) {
   Impl& s = *impl_;
-  std::lock_guard lock(s.mu_);
+  MutexLock lock(&s.mu_);
   S1MPLE_RETURN_IF_ERROR(s.CheckWritable());
   Txn txn(s);
   std::vector<JobRef> refs;

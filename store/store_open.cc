@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <future>
 
+#include "common/atomic_file.h"
 #include "store/disk_budget_fs.h"
 #include "store/info_log.h"
 #include "store/store_impl.h"
@@ -29,7 +30,7 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.IsNotFound()) return Status::NotFound(msg);
   if (s.IsCorruption()) return Status::Corruption(msg);
   if (s.IsNoSpace() || msg.find("No space left on device") != std::string::npos) {
-    return Status::IOError(msg + " (free disk space, then reopen the store: restart the broker)");
+    return Status::NoSpace(msg + " (free disk space, then reopen the store: restart the broker)");
   }
   if (s.IsIOError()) return Status::IOError(msg);
   if (s.IsInvalidArgument() || s.IsNotSupported()) return Status::InvalidArgument(msg);
@@ -43,10 +44,10 @@ JobStore::Impl::Impl(std::string dir, Options options)
 
 JobStore::Impl::~Impl() {
   {
-    std::lock_guard lock(sync_mu_);
+    MutexLock lock(&sync_mu_);
     stop_ = true;
   }
-  sync_cv_.notify_all();
+  sync_cv_.SignalAll();
   if (committer_.joinable()) committer_.join();
   if (db_) {
     for (auto* h : handles_) {
@@ -99,23 +100,9 @@ std::string FirstEntryName(const fs::path& dir) {
   return {};
 }
 
-// Writes the marker file and syncs it (and the directory entry) to disk.
+// Writes the marker file atomically and durably (common/atomic_file.h).
 Status WriteMarker(const fs::path& marker) {
-  const std::string text = std::string(kFormatValue) + "\n";
-  int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return Status::IOError("cannot create " + marker.string() + ": " + std::strerror(errno));
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-            ::fsync(fd) == 0;
-  int err = errno;
-  ::close(fd);
-  if (!ok) return Status::IOError("cannot write " + marker.string() + ": " + std::strerror(err));
-  int dfd = ::open(marker.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    (void)::fsync(dfd);
-    ::close(dfd);
-  }
-  return Status::Ok();
+  return WriteFileAtomically(marker, std::string(kFormatValue) + "\n");
 }
 
 // True when a RocksDB open error means another holder of the LOCK file.
@@ -216,8 +203,9 @@ Status JobStore::Impl::OpenDb() {
     if (IsLockError(st)) {
       return Status::FailedPrecondition(
           "store " + dir_ +
-          " is in use by another process (its LOCK is held): stop the other s1mple broker or "
-          "sweep using it, or point this one at a different store directory");
+              " is in use by another process (its LOCK is held): stop the other s1mple broker or "
+              "sweep using it, or point this one at a different store directory",
+          Status::SubCode::kLockHeld);
     }
     if (st.IsCorruption()) {
       return Status::Corruption("store " + dir_ + " is damaged (" + st.ToString() +
@@ -254,8 +242,8 @@ void JobStore::Impl::StartCommitter() {
     for (;;) {
       std::deque<std::function<void(Status)>> batch;
       {
-        std::unique_lock lock(sync_mu_);
-        sync_cv_.wait(lock, [this] { return stop_ || !waiters_.empty(); });
+        MutexLock lock(&sync_mu_);
+        while (!stop_ && waiters_.empty()) sync_cv_.Wait();
         if (waiters_.empty()) return;  // stop_ and nothing left to sync
         batch.swap(waiters_);
       }
@@ -278,10 +266,10 @@ void JobStore::Impl::AfterSync(std::function<void(Status)> fn) {
     return;
   }
   {
-    std::lock_guard lock(sync_mu_);
+    MutexLock lock(&sync_mu_);
     waiters_.push_back(std::move(fn));
   }
-  sync_cv_.notify_one();
+  sync_cv_.Signal();
 }
 
 Status JobStore::Impl::WaitDurable() {
@@ -294,7 +282,7 @@ Status JobStore::Impl::WaitDurable() {
 
 namespace {
 
-Status LoadSweeps(JobStore::Impl& s) {
+Status LoadSweeps(JobStore::Impl& s) REQUIRES(s.mu_) {
   std::unique_ptr<rocksdb::Iterator> it(s.db_->NewIterator(rocksdb::ReadOptions(), s.cf(kSweeps)));
   for (it->Seek(std::string(1, codec::kMetaTag)); it->Valid(); it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
@@ -317,7 +305,7 @@ Status LoadSweeps(JobStore::Impl& s) {
   return FromRocks(it->status(), "loading sweeps of " + s.dir_);
 }
 
-Status LoadLeases(JobStore::Impl& s) {
+Status LoadLeases(JobStore::Impl& s) REQUIRES(s.mu_) {
   std::unique_ptr<rocksdb::Iterator> it(s.db_->NewIterator(rocksdb::ReadOptions(), s.cf(kLeases)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
@@ -340,6 +328,9 @@ Result<std::unique_ptr<JobStore>> JobStore::Open(const std::string& dir, Options
   auto impl = std::make_unique<Impl>(dir, std::move(options));
   try {
     S1MPLE_RETURN_IF_ERROR(impl->OpenDb());
+    // No other thread sees the store yet; the lock costs nothing and keeps one rule: the
+    // in-memory index is only touched under mu_.
+    MutexLock lock(&impl->mu_);
     S1MPLE_RETURN_IF_ERROR(LoadSweeps(*impl));
     S1MPLE_RETURN_IF_ERROR(LoadLeases(*impl));
   } catch (const std::exception& e) {  // std::filesystem, allocation

@@ -3,8 +3,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "protocol/codec.h"
-#include "protocol/sha256.h"
+#include "common/sha256.h"
 #include "store/store_impl.h"
 
 namespace s1mple::store {
@@ -116,7 +115,7 @@ Result<RecountReport> JobStore::Recount(const SweepId& sweep) const {
   const rocksdb::Snapshot* snap = nullptr;
   {
     // Snapshot and in-memory counters taken together, so they describe the same moment.
-    std::lock_guard lock(s.mu_);
+    MutexLock lock(&s.mu_);
     Result<const Impl::SweepMem*> mem = s.FindSweep(sweep);
     if (!mem.ok()) return mem.status();
     info = (*mem)->info;
@@ -259,14 +258,14 @@ Result<RecountReport> JobStore::Recount(const SweepId& sweep) const {
 }
 
 Result<ArtifactHash> JobStore::PutArtifact(std::string_view bytes, std::string_view expected_hash) {
-  const ArtifactHash hash = protocol::Sha256Hex(bytes);
+  const ArtifactHash hash = Sha256Hex(bytes);
   if (!expected_hash.empty() && expected_hash != hash) {
     return Status::Corruption("artifact bytes hash to " + hash + ", not the expected " +
                               std::string(expected_hash));
   }
   Impl& s = *impl_;
   {
-    std::lock_guard lock(s.mu_);
+    MutexLock lock(&s.mu_);
     S1MPLE_RETURN_IF_ERROR(s.CheckWritable());
     if (!HasArtifact(hash)) {
       rocksdb::WriteOptions wo;
@@ -281,7 +280,7 @@ Result<ArtifactHash> JobStore::PutArtifact(std::string_view bytes, std::string_v
 }
 
 Result<std::string> JobStore::GetArtifact(const ArtifactHash& hash) const {
-  if (!protocol::IsSha256Hex(hash)) {
+  if (!IsSha256Hex(hash)) {
     return Status::InvalidArgument("artifact hash '" + hash + "' is not 64 lowercase hex digits");
   }
   std::string bytes;
@@ -289,14 +288,14 @@ Result<std::string> JobStore::GetArtifact(const ArtifactHash& hash) const {
   if (st.IsNotFound()) return Status::NotFound("artifact " + hash + " is not in the store");
   S1MPLE_RETURN_IF_ERROR(FromRocks(st, "reading artifact " + hash));
   // Content addressing doubles as a checksum: never hand out bytes that are not the hash.
-  if (protocol::Sha256Hex(bytes) != hash) {
+  if (Sha256Hex(bytes) != hash) {
     return Status::Corruption("artifact " + hash + " in the store does not match its hash");
   }
   return bytes;
 }
 
 bool JobStore::HasArtifact(const ArtifactHash& hash) const {
-  if (!protocol::IsSha256Hex(hash)) return false;
+  if (!IsSha256Hex(hash)) return false;
   rocksdb::PinnableSlice value;
   return impl_->db_->Get(rocksdb::ReadOptions(), impl_->cf(kArtifacts), hash, &value).ok();
 }
@@ -313,7 +312,7 @@ std::uint64_t JobStore::ApproximateDiskBytes() const {
 Status JobStore::CompactAll() {
   // Under mu_: the memtable switches of these compactions never run next to a failing write
   // (store/wal_guard.h). Blocks mutations meanwhile; CompactAll is for tests and maintenance.
-  std::lock_guard lock(impl_->mu_);
+  MutexLock lock(&impl_->mu_);
   S1MPLE_RETURN_IF_ERROR(impl_->CheckWritable());
   rocksdb::CompactRangeOptions co;
   co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;

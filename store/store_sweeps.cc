@@ -5,7 +5,7 @@
 #include <random>
 #include <utility>
 
-#include "protocol/sha256.h"
+#include "common/sha256.h"
 #include "store/store_impl.h"
 
 namespace s1mple::store {
@@ -62,7 +62,7 @@ Status WriteNow(Impl& s, rocksdb::WriteBatch& batch, std::string_view what) {
 Status ChangeState(Impl& s, const SweepId& sweep, std::initializer_list<SweepState> from,
                    SweepState to, std::string_view verb) {
   {
-    std::lock_guard lock(s.mu_);
+    MutexLock lock(&s.mu_);
     S1MPLE_RETURN_IF_ERROR(s.CheckWritable());
     Result<Impl::SweepMem*> mem = s.FindSweep(sweep);
     if (!mem.ok()) return mem.status();
@@ -86,7 +86,7 @@ Result<SweepId> JobStore::CreateSweep(const SweepSpec& spec) {
   Impl& s = *impl_;
   SweepId id;
   {
-    std::lock_guard lock(s.mu_);
+    MutexLock lock(&s.mu_);
     S1MPLE_RETURN_IF_ERROR(s.CheckWritable());
     for (const auto& [role, hash] : spec.base_artifacts) {
       if (!HasArtifact(hash)) {
@@ -98,7 +98,7 @@ Result<SweepId> JobStore::CreateSweep(const SweepSpec& spec) {
     info.id = id = NewSweepId(s.sweeps_);
     info.name = spec.name;
     info.kind = spec.kind;
-    info.plan_hash = spec.plan_hash.empty() ? protocol::Sha256Hex(spec.plan_text) : spec.plan_hash;
+    info.plan_hash = spec.plan_hash.empty() ? Sha256Hex(spec.plan_text) : spec.plan_hash;
     info.base_artifacts = spec.base_artifacts;
     info.max_attempts = spec.max_attempts > 0
                             ? spec.max_attempts
@@ -112,6 +112,8 @@ Result<SweepId> JobStore::CreateSweep(const SweepSpec& spec) {
     batch.Put(s.cf(kSweeps), codec::SweepMetaKey(id), codec::EncodeSweepMeta(info));
     batch.Put(s.cf(kSweeps), codec::SweepCountsKey(id), codec::EncodeCounts(info.counts));
     batch.Put(s.cf(kSweeps), codec::SweepPlanKey(id), spec.plan_text);
+    if (!spec.plan_summary.empty())
+      batch.Put(s.cf(kSweeps), codec::SweepSummaryKey(id), spec.plan_summary);
     batch.Put(s.cf(kSweeps), codec::PlanHashKey(info.plan_hash, id), rocksdb::Slice());
     S1MPLE_RETURN_IF_ERROR(WriteNow(s, batch, "creating sweep " + id));
     s.sweeps_.emplace(id, Impl::SweepMem{std::move(info), 0, {}});
@@ -124,7 +126,7 @@ Status JobStore::AddJobs(const SweepId& sweep, JobIndex first_index,
                          std::span<const std::string> overrides) {
   Impl& s = *impl_;
   {
-    std::lock_guard lock(s.mu_);
+    MutexLock lock(&s.mu_);
     S1MPLE_RETURN_IF_ERROR(s.CheckWritable());
     Result<Impl::SweepMem*> mem = s.FindSweep(sweep);
     if (!mem.ok()) return mem.status();
@@ -159,7 +161,7 @@ Status JobStore::AddJobs(const SweepId& sweep, JobIndex first_index,
 
 Status JobStore::SealSweep(const SweepId& sweep, std::uint64_t expected_job_count) {
   {
-    std::lock_guard lock(impl_->mu_);
+    MutexLock lock(&impl_->mu_);
     Result<Impl::SweepMem*> mem = impl_->FindSweep(sweep);
     if (!mem.ok()) return mem.status();
     if ((*mem)->info.job_count != expected_job_count) {
@@ -190,7 +192,7 @@ Status JobStore::DeleteSweep(const SweepId& sweep) {
   Impl& s = *impl_;
   std::vector<ArtifactHash> freed;
   {
-    std::lock_guard lock(s.mu_);
+    MutexLock lock(&s.mu_);
     S1MPLE_RETURN_IF_ERROR(s.CheckWritable());
     Result<Impl::SweepMem*> mem = s.FindSweep(sweep);
     if (!mem.ok()) return mem.status();
@@ -201,16 +203,15 @@ Status JobStore::DeleteSweep(const SweepId& sweep) {
     batch.Delete(s.cf(kSweeps), codec::SweepMetaKey(sweep));
     batch.Delete(s.cf(kSweeps), codec::SweepCountsKey(sweep));
     batch.Delete(s.cf(kSweeps), codec::SweepPlanKey(sweep));
+    batch.Delete(s.cf(kSweeps), codec::SweepSummaryKey(sweep));
     batch.Delete(s.cf(kSweeps), codec::PlanHashKey(info.plan_hash, sweep));
     // Artifacts this sweep referenced that no other sweep does.
     for (const auto& [role, hash] : info.base_artifacts) {
-      bool shared = std::any_of(s.sweeps_.begin(), s.sweeps_.end(), [&](const auto& kv) {
-        if (kv.first == sweep) return false;
-        for (const auto& [r, h] : kv.second.info.base_artifacts) {
-          if (h == hash) return true;
-        }
-        return false;
-      });
+      bool shared = false;  // a plain loop: the analysis sees mu_ held here, not in a lambda
+      for (const auto& [other, mem] : s.sweeps_) {
+        if (other == sweep) continue;
+        for (const auto& [r, h] : mem.info.base_artifacts) shared = shared || h == hash;
+      }
       if (!shared && std::find(freed.begin(), freed.end(), hash) == freed.end()) {
         batch.Delete(s.cf(kArtifacts), hash);
         freed.push_back(hash);
@@ -232,7 +233,7 @@ Status JobStore::DeleteSweep(const SweepId& sweep) {
     // The memtables (holding the range tombstones) are switched and flushed here, under mu_, so
     // that no write of ours can fail next to the switch (store/wal_guard.h); the compactions
     // below then find nothing of the sweep in a memtable and switch none.
-    std::lock_guard lock(s.mu_);
+    MutexLock lock(&s.mu_);
     S1MPLE_RETURN_IF_ERROR(s.CheckWritable());
     std::vector<rocksdb::ColumnFamilyHandle*> cfs;
     for (Cf cf : {kJobs, kDispatch, kLeases, kResults, kSweeps, kArtifacts})
@@ -258,8 +259,9 @@ Status JobStore::DeleteSweep(const SweepId& sweep) {
 }
 
 Result<SweepInfo> JobStore::GetSweep(const SweepId& sweep) const {
-  std::lock_guard lock(impl_->mu_);
-  Result<const Impl::SweepMem*> mem = std::as_const(*impl_).FindSweep(sweep);
+  const Impl& s = *impl_;
+  MutexLock lock(&s.mu_);
+  Result<const Impl::SweepMem*> mem = s.FindSweep(sweep);
   if (!mem.ok()) return mem.status();
   return (*mem)->info;
 }
@@ -276,10 +278,22 @@ Result<std::string> JobStore::GetPlan(const SweepId& sweep) const {
   return plan;
 }
 
+Result<std::string> JobStore::GetPlanSummary(const SweepId& sweep) const {
+  if (!codec::IsValidSweepId(sweep) || !GetSweep(sweep).ok()) {
+    return Status::NotFound("sweep '" + sweep + "' is not in the store");
+  }
+  std::string summary;
+  rocksdb::Status st = impl_->db_->Get(rocksdb::ReadOptions(), impl_->cf(kSweeps),
+                                       codec::SweepSummaryKey(sweep), &summary);
+  if (st.IsNotFound()) return std::string();
+  S1MPLE_RETURN_IF_ERROR(FromRocks(st, "reading the plan summary of sweep " + sweep));
+  return summary;
+}
+
 std::vector<SweepInfo> JobStore::ListSweeps() const {
   std::vector<SweepInfo> out;
   {
-    std::lock_guard lock(impl_->mu_);
+    MutexLock lock(&impl_->mu_);
     for (const auto& [id, mem] : impl_->sweeps_) out.push_back(mem.info);
   }
   std::sort(out.begin(), out.end(), [](const SweepInfo& a, const SweepInfo& b) {
@@ -308,8 +322,9 @@ std::vector<DispatchableSweep> JobStore::Dispatchable() const {
 }
 
 Result<JobCounts> JobStore::Counts(const SweepId& sweep) const {
-  std::lock_guard lock(impl_->mu_);
-  Result<const Impl::SweepMem*> mem = std::as_const(*impl_).FindSweep(sweep);
+  const Impl& s = *impl_;
+  MutexLock lock(&s.mu_);
+  Result<const Impl::SweepMem*> mem = s.FindSweep(sweep);
   if (!mem.ok()) return mem.status();
   return (*mem)->info.counts;
 }

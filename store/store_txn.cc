@@ -68,6 +68,7 @@ void Txn::Touch(const SweepId& sweep, JobIndex index) {
 }
 
 SweepInfo* Txn::Sweep(const SweepId& sweep) {
+  s_.mu_.AssertHeld();  // a Txn lives under its store's mutex (store_impl.h)
   auto it = sweeps_.find(sweep);
   if (it != sweeps_.end()) return &it->second.info;
   auto mem = s_.sweeps_.find(sweep);
@@ -125,6 +126,7 @@ void Txn::AdvanceCursor(const SweepId& sweep, JobIndex cursor) {
 }
 
 Status Txn::Commit() {
+  s_.mu_.AssertHeld();  // a Txn lives under its store's mutex (store_impl.h)
   for (auto& [ref, slot] : jobs_) {
     if (slot.dirty) {
       batch_.Put(s_.cf(kJobs), codec::JobKey(ref.first, ref.second), codec::EncodeJob(slot.record));

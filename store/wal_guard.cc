@@ -7,7 +7,7 @@
 namespace s1mple::store {
 
 Status WalGuard::BeginSync() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (failure_) return *failure_;
   syncing_ = true;
   return Status::Ok();
@@ -15,19 +15,19 @@ Status WalGuard::BeginSync() {
 
 void WalGuard::EndSync() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     syncing_ = false;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 std::optional<Status> WalGuard::failure() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return failure_;
 }
 
 void WalGuard::OnWriteFailed(const rocksdb::IOStatus& error) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   if (!failure_) {
     failure_ = FromRocks(
         error, "store " + dir_ + " stopped writing after a failed write to its write-ahead log");
@@ -35,7 +35,7 @@ void WalGuard::OnWriteFailed(const rocksdb::IOStatus& error) {
   // A SyncWAL() under way checked this WAL before the failure: let it finish first. Only the
   // first failure can wait (no sync starts after it), and the committer never needs the
   // store's mutex or RocksDB locks that a writer holds here to end its sync.
-  cv_.wait(lock, [this] { return !syncing_; });
+  while (syncing_) cv_.Wait();
 }
 
 namespace {

@@ -18,12 +18,11 @@
 
 #include <rocksdb/file_system.h>
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 
 #include "common/status.h"
+#include "common/thread_annotations.h"
 
 namespace s1mple::store {
 
@@ -45,10 +44,10 @@ class WalGuard {
 
  private:
   const std::string dir_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool syncing_ = false;
-  std::optional<Status> failure_;
+  mutable Mutex mu_;
+  CondVar cv_{&mu_};
+  bool syncing_ GUARDED_BY(mu_) = false;
+  std::optional<Status> failure_ GUARDED_BY(mu_);
 };
 
 // A FileSystem that wraps every write-ahead log file (name ending in ".log") it creates so that a

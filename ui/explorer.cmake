@@ -1,8 +1,8 @@
-# The Trade Explorer's build glue (issue 9), included from broker/CMakeLists.txt:
-#  - links cpp-httplib (Debian libcpp-httplib-dev ships only a pkg-config file) and yaml-cpp
-#    into the broker library, for broker/explorer_*.cc;
+# The Trade Explorer's build glue (issue 9), included from explorer/CMakeLists.txt:
+#  - links cpp-httplib (Debian libcpp-httplib-dev ships only a pkg-config file) into the
+#    explorer library, privately, for explorer/server.cc;
 #  - builds ui/ into one self-contained HTML (ui/build.mjs, needs node and ui/node_modules from
-#    `npm ci`, which scripts/setup runs) and compiles it into the broker library as a generated
+#    `npm ci`, which scripts/setup runs) and compiles it into the explorer library as a generated
 #    .cc, so the s1mple binary serves the page with no files beside it.
 # Without node or node_modules, configuring still works: a stand-in page that says how to build
 # the real one is compiled in instead (and the ui tests fail, saying the same).
@@ -32,8 +32,8 @@ function(s1mple_explorer_attach target)
                     "`npm ci` in ui/); the s1mple binary will serve a stand-in page.")
     file(WRITE ${_explorer_cc} [=[
 // Stand-in written by ui/explorer.cmake: node or ui/node_modules was missing at configure time.
-#include "broker/explorer_page.h"
-namespace s1mple::broker {
+#include "explorer/page.h"
+namespace s1mple::explorer {
 std::string_view ExplorerPageHtml() {
   return "<!doctype html><html><head><meta charset=utf-8><title>Trade Explorer</title></head>"
          "<body><h1>Trade Explorer</h1><p>This build has no page: node or ui/node_modules was "
@@ -42,10 +42,10 @@ std::string_view ExplorerPageHtml() {
          "/api/sweeps</a> works.</p><!--S1MPLE_SNAPSHOT--></body></html>";
 }
 bool ExplorerPageIsBuilt() { return false; }
-}  // namespace s1mple::broker
+}  // namespace s1mple::explorer
 ]=])
     set_property(GLOBAL PROPERTY S1MPLE_EXPLORER_PAGE_BUILT OFF)
   endif()
   target_sources(${target} PRIVATE ${_explorer_cc})
-  target_link_libraries(${target} PRIVATE PkgConfig::CPPHTTPLIB yaml-cpp)
+  target_link_libraries(${target} PRIVATE PkgConfig::CPPHTTPLIB)
 endfunction()

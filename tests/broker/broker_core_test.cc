@@ -12,8 +12,8 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "common/sha256.h"
 #include "protocol/codec.h"
-#include "protocol/sha256.h"
 
 namespace s1mple::broker {
 namespace {
@@ -437,16 +437,16 @@ TEST_F(BrokerCoreTest, PausedSweepGetsNoJobsUntilResumed) {
 
 TEST_F(BrokerCoreTest, ArtifactsAreVerifiedOnPut) {
   std::string data = "ts,close\n1,2\n";
-  core_->OnMessage("c", pr::Put{1, pr::Sha256Hex("something else"), data});
+  core_->OnMessage("c", pr::Put{1, Sha256Hex("something else"), data});
   auto bad = TakeReply();
   EXPECT_FALSE(bad.ok);
-  core_->OnMessage("c", pr::Put{2, pr::Sha256Hex(data), data});
+  core_->OnMessage("c", pr::Put{2, Sha256Hex(data), data});
   EXPECT_TRUE(TakeReply().ok);
-  core_->OnMessage("c", pr::Get{3, pr::Sha256Hex(data)});
+  core_->OnMessage("c", pr::Get{3, Sha256Hex(data)});
   auto got = TakeReply();
   ASSERT_TRUE(got.ok);
   EXPECT_EQ(std::get<pr::GetReply>(got.payload).data, data);
-  core_->OnMessage("c", pr::Get{4, pr::Sha256Hex("missing")});
+  core_->OnMessage("c", pr::Get{4, Sha256Hex("missing")});
   EXPECT_FALSE(TakeReply().ok);
 }
 
@@ -863,7 +863,7 @@ TEST_F(BrokerCoreTest, ResultsPagesAreBoundedByBytes) {
 TEST_F(BrokerCoreTest, GetReturnsArtifactRanges) {
   std::string data(10u << 20, 'a');
   for (size_t i = 0; i < data.size(); i += 4096) data[i] = static_cast<char>('a' + i % 26);
-  const std::string hash = pr::Sha256Hex(data);
+  const std::string hash = Sha256Hex(data);
   core_->OnMessage("c", pr::Put{1, hash, data});
   ASSERT_TRUE(TakeReply().ok);
 
@@ -928,6 +928,35 @@ TEST_F(BrokerCoreTest, StatusOfAllSweepsIsPaged) {
   }
   EXPECT_EQ(listed, ids);
   EXPECT_GE(pages, 2);
+}
+
+}  // namespace
+}  // namespace s1mple::broker
+
+namespace s1mple::broker {
+namespace {
+
+// Issue 16: options are validated once. --liveness 0 used to be accepted and made every runner
+// lost at the next tick; now it is refused, naming the flag, before the broker starts.
+TEST(BrokerOptions, ValuesTheBrokerCannotWorkWithAreRefusedNamingTheFlag) {
+  EXPECT_TRUE(Validate(CoreOptions{}).ok());
+  CoreOptions o;
+  o.liveness = 0;
+  Status s = Validate(o);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.message().find("--liveness 0"), std::string::npos) << s.ToString();
+  o = {};
+  o.heartbeat_ms = 0;
+  EXPECT_NE(Validate(o).message().find("--heartbeat-ms"), std::string::npos);
+  o = {};
+  o.default_timeout_ms = -5;
+  EXPECT_NE(Validate(o).message().find("--default-timeout-ms -5"), std::string::npos);
+  o = {};
+  o.lease_grace_ms = -1;
+  EXPECT_NE(Validate(o).message().find("--lease-grace-ms"), std::string::npos);
+  o = {};
+  o.lease_grace_ms = 0;  // no grace is allowed
+  EXPECT_TRUE(Validate(o).ok());
 }
 
 }  // namespace

@@ -8,9 +8,10 @@
 #include <filesystem>
 #include <thread>
 
-#include "protocol/client.h"
-#include "protocol/keys.h"
+#include "producer/submission.h"
 #include "runner/runner.h"
+#include "transport/client.h"
+#include "transport/keys.h"
 
 namespace s1mple::broker {
 namespace {
@@ -51,7 +52,7 @@ class BrokerSocketTest : public ::testing::Test {
     broker_ = std::move(*b);
     broker_thread_ = std::thread([this] { EXPECT_TRUE(broker_->Run().ok()); });
   }
-  void StartRunner(uint32_t slots, pr::ClientSecurity sec = {}) {
+  void StartRunner(uint32_t slots, transport::ClientSecurity sec = {}) {
     runner::RunnerOptions o;
     o.endpoint = broker_->endpoints().at(0);
     o.security = sec;
@@ -63,15 +64,16 @@ class BrokerSocketTest : public ::testing::Test {
     auto* r = runners_.back().get();
     runner_threads_.emplace_back([r] { EXPECT_TRUE(r->Run().ok()); });
   }
-  std::unique_ptr<pr::Client> Connect(pr::ClientSecurity sec = {}, int timeout_ms = 5000) {
-    pr::ClientOptions co;
+  std::unique_ptr<transport::Client> Connect(transport::ClientSecurity sec = {},
+                                             int timeout_ms = 5000) {
+    transport::ClientOptions co;
     co.endpoint = broker_->endpoints().at(0);
     co.security = sec;
     co.timeout_ms = timeout_ms;
-    return std::move(pr::Client::Connect(co).value());
+    return std::move(transport::Client::Connect(co).value());
   }
   // Waits until the sweep has no pending or running job; returns its last status.
-  pr::SweepStatus WaitDone(pr::Client& c, const std::string& sweep,
+  pr::SweepStatus WaitDone(transport::Client& c, const std::string& sweep,
                            std::chrono::seconds limit = 20s) {
     auto end = std::chrono::steady_clock::now() + limit;
     pr::SweepStatus last;
@@ -119,7 +121,7 @@ TEST_F(BrokerSocketTest, SweepRunsEndToEnd) {
   spec.artifacts = {{"data", *hash}};
   std::vector<std::string> overrides;
   for (int i = 0; i < 40; ++i) overrides.push_back(R"({"value":)" + std::to_string(i * 10) + "}");
-  auto sweep = client->SubmitSweep(spec, overrides);
+  auto sweep = producer::SubmitOverrides(client->options(), spec, overrides);
   ASSERT_TRUE(sweep.ok()) << sweep.status().ToString();
   auto st = WaitDone(*client, *sweep);
   EXPECT_EQ(st.done, 40u);
@@ -133,9 +135,9 @@ TEST_F(BrokerSocketTest, SweepRunsEndToEnd) {
 }
 
 TEST_F(BrokerSocketTest, CurveAdmitsKnownKeysOnly) {
-  auto server = *pr::GenerateKeyPair();
-  auto known = *pr::GenerateKeyPair();
-  auto stranger = *pr::GenerateKeyPair();
+  auto server = *transport::GenerateKeyPair();
+  auto known = *transport::GenerateKeyPair();
+  auto stranger = *transport::GenerateKeyPair();
   BrokerOptions o;
   o.bind = {"tcp://127.0.0.1:*"};
   o.security = {server.public_key, server.secret_key};
@@ -159,7 +161,8 @@ TEST_F(BrokerSocketTest, GarbageDoesNotDisturbARunningSweep) {
   pr::SweepSpec spec;
   spec.name = "noise";
   spec.kind = "diag";
-  auto sweep = client->SubmitSweep(spec, std::vector<std::string>(60, R"({"sleep_ms":5})"));
+  auto sweep = producer::SubmitOverrides(client->options(), spec,
+                                         std::vector<std::string>(60, R"({"sleep_ms":5})"));
   ASSERT_TRUE(sweep.ok());
   zmq::context_t ctx;
   zmq::socket_t raw(ctx, zmq::socket_type::dealer);

@@ -11,7 +11,7 @@
 #include <map>
 #include <sstream>
 
-#include "protocol/sha256.h"
+#include "common/sha256.h"
 #include "runner/backtest/backtest_executor.h"
 
 namespace s1mple::runner {
@@ -63,7 +63,7 @@ struct Sweep {
     job.overrides = "{}";
   }
   void Add(const std::string& role, const std::string& bytes) {
-    const std::string hash = protocol::Sha256Hex(bytes);
+    const std::string hash = s1mple::Sha256Hex(bytes);
     blobs[hash] = bytes;
     job.artifacts[role] = hash;
   }

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/vocabulary.h"
+#include "producer/sweep_request.h"
 #include "tests/producer/plan_test_util.h"
 
 namespace s1mple::producer {
@@ -225,6 +227,15 @@ TEST(PlanLoader, BaseOperationResolvesAboveThePlanFile) {
   EXPECT_EQ(fs::canonical(p->base_operation_path),
             fs::canonical(root / "config/operations/op.yaml"));
   fs::remove_all(root);
+}
+
+// The roles the producer names a sweep's base artifacts with are the shared vocabulary's
+// (common/vocabulary.h), which the store, the wire and the explorer use.
+TEST(ArtifactRoles, TheProducersRolesAreTheVocabularys) {
+  EXPECT_EQ(Name(ArtifactRole::kOperation), kRoleOperation);
+  EXPECT_EQ(Name(ArtifactRole::kBlueprint), kRoleBlueprint);
+  EXPECT_EQ(Name(ArtifactRole::kOperators), kRoleOperators);
+  EXPECT_EQ(Name(ArtifactRole::kData), kRoleData);
 }
 
 }  // namespace

@@ -15,7 +15,7 @@
 
 #include "broker/broker.h"
 #include "producer/submission.h"
-#include "protocol/sha256.h"
+#include "common/sha256.h"
 #include "store/job_store.h"
 #include "tests/producer/plan_test_util.h"
 
@@ -83,7 +83,7 @@ class SubmissionTest : public ::testing::Test {
     spec_.name = "submission test";
     spec_.kind = "optimization";
     spec_.plan = kPlan;
-    spec_.artifacts = {{"operation", protocol::Sha256Hex(artifact_)}};
+    spec_.artifacts = {{"operation", Sha256Hex(artifact_)}};
   }
   void TearDown() override {
     broker_.reset();
@@ -93,13 +93,13 @@ class SubmissionTest : public ::testing::Test {
 
   // A channel whose tries wait `try_ms` for a reply.
   BrokerChannel Channel(int try_ms = 2000, std::function<bool()> interrupted = {}) {
-    protocol::ClientOptions o;
+    transport::ClientOptions o;
     o.endpoint = broker_->endpoint();
     o.timeout_ms = try_ms;
     ChannelOptions co;
     co.give_up_after_ms = 20'000;
     co.interrupted = std::move(interrupted);
-    return BrokerChannel([o] { return protocol::Client::Connect(o); }, o.endpoint, co);
+    return BrokerChannel([o] { return transport::Client::Connect(o); }, o.endpoint, co);
   }
 
   void ExpectEveryJobStored(const std::string& sweep) {
@@ -143,7 +143,7 @@ TEST_F(SubmissionTest, StreamsEveryJobFromTheJobSpaceInBoundedBatches) {
   EXPECT_FALSE(sub.resumed);
   EXPECT_EQ(stored, (std::vector<uint64_t>{64, 128, 192, 256, 300}));
   ExpectEveryJobStored(sub.sweep);
-  EXPECT_TRUE(store_->HasArtifact(protocol::Sha256Hex(artifact_)));
+  EXPECT_TRUE(store_->HasArtifact(Sha256Hex(artifact_)));
 
   // A byte bound cuts batches too (each override is ~70 bytes here).
   o.batch_jobs = 1000;
@@ -163,7 +163,7 @@ TEST_F(SubmissionTest, IdenticalPlanFinishesACutOffSubmission) {
   auto channel = Channel();
   protocol::SubmitBegin begin;
   begin.spec = spec_;
-  ASSERT_TRUE(channel.Call(protocol::Put{0, protocol::Sha256Hex(artifact_), artifact_}).ok());
+  ASSERT_TRUE(channel.Call(protocol::Put{0, Sha256Hex(artifact_), artifact_}).ok());
   auto r = channel.Call(begin);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const std::string cut_off = std::get<protocol::SubmitBeginReply>(r->payload).sweep;
@@ -221,13 +221,13 @@ TEST_F(SubmissionTest, BrokerThatDiesMidSubmissionGetsTheUnansweredBatchAgain) {
 }
 
 TEST_F(SubmissionTest, GivesUpAfterTheBoundedWaitNamingTheBroker) {
-  protocol::ClientOptions co;
+  transport::ClientOptions co;
   co.endpoint = broker_->endpoint();
   co.timeout_ms = 200;
   broker_->Stop();  // nobody answers
   ChannelOptions o;
   o.give_up_after_ms = 1000;
-  BrokerChannel channel([co] { return protocol::Client::Connect(co); }, co.endpoint, o);
+  BrokerChannel channel([co] { return transport::Client::Connect(co); }, co.endpoint, o);
   const auto start = std::chrono::steady_clock::now();
   Submission sub;
   Status s = SubmitSweep(channel, spec_, {artifact_}, space_, {}, &sub);

@@ -5,7 +5,7 @@
 
 #include <msgpack.hpp>
 
-#include "protocol/sha256.h"
+#include "common/sha256.h"
 
 namespace s1mple::protocol {
 namespace {
@@ -32,12 +32,6 @@ Frames Handmade(std::string command, uint32_t fields, Fn fn) {
 }
 
 const std::string kHash = Sha256Hex("data");
-
-TEST(Codec, Sha256OfKnownInput) {
-  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_TRUE(IsSha256Hex(Sha256Hex("")));
-  EXPECT_FALSE(IsSha256Hex("ABC"));
-}
 
 TEST(Codec, RunnerMessagesRoundTrip) {
   Ready ready{"host-1", 8, 6, 0};

@@ -7,9 +7,11 @@
 #include <set>
 #include <thread>
 
+#include "common/sha256.h"
 #include "protocol/codec.h"
-#include "protocol/sha256.h"
-#include "protocol/transport.h"
+#include "transport/security.h"
+#include "transport/sockets.h"
+#include "transport/zap_handler.h"
 
 namespace s1mple::runner {
 namespace {
@@ -26,7 +28,7 @@ struct Received {
 class FakeBroker {
  public:
   FakeBroker() : router_(ctx_, zmq::socket_type::router) {
-    EXPECT_TRUE(pr::ConfigureCommon(router_).ok());
+    EXPECT_TRUE(transport::ConfigureCommon(router_).ok());
     router_.bind("tcp://127.0.0.1:*");
     endpoint_ = router_.get(zmq::sockopt::last_endpoint);
   }
@@ -39,7 +41,7 @@ class FakeBroker {
     while (std::chrono::steady_clock::now() < end) {
       zmq::pollitem_t item{router_.handle(), 0, ZMQ_POLLIN, 0};
       zmq::poll(&item, 1, 20ms);
-      while (auto parts = pr::RecvParts(router_)) {
+      while (auto parts = transport::RecvParts(router_)) {
         std::vector<std::string_view> views;
         for (size_t i = 1; i < parts->size(); ++i)
           views.emplace_back(static_cast<const char*>((*parts)[i].data()), (*parts)[i].size());
@@ -54,7 +56,7 @@ class FakeBroker {
     return std::nullopt;
   }
   void Send(const std::string& to, const pr::Message& m) {
-    ASSERT_TRUE(pr::SendMessage(router_, m, &to).ok());
+    ASSERT_TRUE(transport::SendMessage(router_, m, &to).ok());
   }
 
   std::vector<Received> skipped;
@@ -132,7 +134,7 @@ TEST_F(RunnerTest, ArtifactIsFetchedOnceAndVerified) {
   auto ready = broker_.Expect("READY");
   ASSERT_TRUE(ready);
   std::string data = "close\n1\n2\n";
-  std::string hash = pr::Sha256Hex(data);
+  std::string hash = Sha256Hex(data);
   auto j1 = DiagJob(1);
   j1.artifacts["data"] = hash;
   auto j2 = DiagJob(2);
@@ -160,7 +162,7 @@ TEST_F(RunnerTest, ArtifactIsFetchedRangeByRange) {
   auto ready = broker_.Expect("READY");
   ASSERT_TRUE(ready);
   std::string data = "close\n1\n2\n3\n";
-  std::string hash = pr::Sha256Hex(data);
+  std::string hash = Sha256Hex(data);
   auto job = DiagJob(1);
   job.artifacts["data"] = hash;
   broker_.Send(ready->from, job);
@@ -190,7 +192,7 @@ TEST_F(RunnerTest, UnansweredArtifactRequestIsAskedAgain) {
   auto ready = broker_.Expect("READY");
   ASSERT_TRUE(ready);
   std::string data = "close\n1\n";
-  std::string hash = pr::Sha256Hex(data);
+  std::string hash = Sha256Hex(data);
   auto job = DiagJob(1);
   job.artifacts["data"] = hash;
   broker_.Send(ready->from, job);
@@ -228,7 +230,7 @@ TEST_F(RunnerTest, CorruptArtifactFailsTheJobNotTheRunner) {
   StartRunner(1);
   auto ready = broker_.Expect("READY");
   ASSERT_TRUE(ready);
-  std::string hash = pr::Sha256Hex("the real bytes");
+  std::string hash = Sha256Hex("the real bytes");
   auto job = DiagJob(1);
   job.artifacts["blueprint"] = hash;
   broker_.Send(ready->from, job);
@@ -369,6 +371,33 @@ TEST_F(RunnerTest, RevokeHandsBackQueuedJobsOnly) {
   ASSERT_TRUE(done);
   EXPECT_EQ(std::get<pr::JobResult>(done->message).index, 1u);
   EXPECT_EQ(std::get<pr::JobResult>(done->message).outcome, pr::Outcome::kDone);
+}
+
+// Issue 16: options are validated once: --liveness 0 (give up on the broker at the next tick)
+// and other values the runner cannot work with are refused, naming the flag, before it starts.
+TEST(RunnerOptionsTest, ValuesTheRunnerCannotWorkWithAreRefusedNamingTheFlag) {
+  RunnerOptions o;
+  o.endpoint = "tcp://127.0.0.1:5555";
+  EXPECT_TRUE(Validate(o).ok());
+  RunnerOptions bad = o;
+  bad.liveness = 0;
+  Status s = Validate(bad);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.message().find("--liveness 0"), std::string::npos) << s.ToString();
+  bad = o;
+  bad.heartbeat_ms = -1;
+  EXPECT_NE(Validate(bad).message().find("--heartbeat-ms -1"), std::string::npos);
+  bad = o;
+  bad.shutdown_grace_ms = -1;
+  EXPECT_NE(Validate(bad).message().find("--grace-ms"), std::string::npos);
+  bad = o;
+  bad.endpoint.clear();
+  EXPECT_NE(Validate(bad).message().find("--connect"), std::string::npos);
+  // Run() refuses them too (a library user who skips the CLI).
+  bad = o;
+  bad.liveness = 0;
+  Runner r(bad);
+  EXPECT_TRUE(r.Run().IsInvalidArgument());
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "protocol/sha256.h"
+#include "common/sha256.h"
 
 namespace s1mple::runner {
 namespace {
@@ -123,9 +123,9 @@ TEST_F(WorkerPoolTest, BusyPoolRefusesMoreWork) {
 TEST_F(WorkerPoolTest, MissingArtifactIsNotFound) {
   auto pool = MakePool(1);
   JobInput job = Diag(1, "{}");
-  job.artifacts["data"] = protocol::Sha256Hex("absent");
+  job.artifacts["data"] = Sha256Hex("absent");
   EXPECT_TRUE(pool.Start(job, 0).IsNotFound());
-  blobs_[protocol::Sha256Hex("absent")] = "absent";
+  blobs_[Sha256Hex("absent")] = "absent";
   EXPECT_TRUE(pool.Start(job, 0).ok());
   EXPECT_EQ(WaitFor(pool, 1).size(), 1u);
 }

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <random>
 
-#include "protocol/sha256.h"
+#include "common/sha256.h"
 #include "store/job_store.h"
 #include "tests/store/store_test_util.h"
 #include "tests/support/process.h"
@@ -16,7 +16,7 @@
 namespace s1mple::store {
 namespace {
 
-using protocol::Sha256Hex;
+using s1mple::Sha256Hex;
 using testing::ExpectConsistent;
 using testing::MakeSweep;
 using testing::Overrides;

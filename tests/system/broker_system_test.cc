@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -13,10 +14,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "protocol/client.h"
-#include "protocol/keys.h"
+#include "producer/submission.h"
 #include "tests/support/process.h"
 #include "tests/system/daemon_process.h"
+#include "transport/client.h"
+#include "transport/keys.h"
 
 namespace s1mple {
 namespace {
@@ -94,12 +96,13 @@ class BrokerSystem : public ::testing::Test {
     runners_.push_back(std::make_unique<DaemonProcess>(argv, log));
     return *runners_.back();
   }
-  std::unique_ptr<pr::Client> Connect(pr::ClientSecurity sec = {}, int timeout_ms = 5000) {
-    pr::ClientOptions co;
+  std::unique_ptr<transport::Client> Connect(transport::ClientSecurity sec = {},
+                                             int timeout_ms = 5000) {
+    transport::ClientOptions co;
     co.endpoint = endpoint_;
     co.security = sec;
     co.timeout_ms = timeout_ms;
-    return std::move(pr::Client::Connect(co).value());
+    return std::move(transport::Client::Connect(co).value());
   }
   // The runner named `name` in a STATUS reply (a default entry if it is not connected).
   static pr::RunnerStatus RunnerIn(const pr::StatusReply& s, const std::string& name) {
@@ -107,19 +110,19 @@ class BrokerSystem : public ::testing::Test {
       if (r.runner == name) return r;
     return {};
   }
-  static std::string Submit(pr::Client& c, const std::vector<std::string>& overrides,
+  static std::string Submit(transport::Client& c, const std::vector<std::string>& overrides,
                             uint64_t timeout_ms = 0, uint32_t max_attempts = 0) {
     pr::SweepSpec spec;
     spec.name = "system";
     spec.kind = "diag";
     spec.timeout_ms = timeout_ms;
     spec.max_attempts = max_attempts;
-    auto id = c.SubmitSweep(spec, overrides);
+    auto id = producer::SubmitOverrides(c.options(), spec, overrides);
     EXPECT_TRUE(id.ok()) << id.status().ToString();
     return id.ok() ? *id : "";
   }
   // Polls STATUS until `pred` holds (true) or `limit` passes (false).
-  static bool WaitFor(pr::Client& c, const std::string& sweep,
+  static bool WaitFor(transport::Client& c, const std::string& sweep,
                       const std::function<bool(const pr::StatusReply&)>& pred,
                       std::chrono::seconds limit = 60s) {
     auto end = std::chrono::steady_clock::now() + limit;
@@ -133,7 +136,7 @@ class BrokerSystem : public ::testing::Test {
   static bool Complete(const pr::StatusReply& s) {
     return !s.sweeps.empty() && s.sweeps[0].state == "complete";
   }
-  static std::vector<pr::ResultItem> AllResults(pr::Client& c, const std::string& sweep) {
+  static std::vector<pr::ResultItem> AllResults(transport::Client& c, const std::string& sweep) {
     std::vector<pr::ResultItem> all;
     uint64_t after = 0;
     while (true) {
@@ -146,7 +149,7 @@ class BrokerSystem : public ::testing::Test {
     }
     return all;
   }
-  static uint64_t Counter(pr::Client& c, const std::string& name) {
+  static uint64_t Counter(transport::Client& c, const std::string& name) {
     auto st = c.GetStatus();
     return st.ok() && st->counters.count(name) ? st->counters.at(name) : 0;
   }
@@ -156,6 +159,39 @@ class BrokerSystem : public ::testing::Test {
   std::vector<std::unique_ptr<DaemonProcess>> runners_;
   std::string endpoint_;
 };
+
+// Issue 16: options are validated once, when the command line is parsed: a daemon given
+// --liveness 0 (or another value it cannot work with) exits 2 at once with one line naming the
+// flag, instead of starting and losing every peer at the next tick.
+TEST(DaemonOptions, BadValuesAreRejectedAtParseTimeNamingTheFlag) {
+  const fs::path store = fs::temp_directory_path() / ("s1mple-opts-" + std::to_string(::getpid()));
+  struct Case {
+    std::vector<std::string> argv;
+    std::string names;
+  };
+  const std::vector<Case> cases = {
+      {{"broker", "--store", store.string(), "--bind", "tcp://127.0.0.1:*", "--liveness", "0"},
+       "--liveness 0"},
+      {{"broker", "--store", store.string(), "--bind", "tcp://127.0.0.1:*", "--heartbeat-ms", "0"},
+       "--heartbeat-ms 0"},
+      {{"broker", "--store", store.string(), "--bind", "tcp://127.0.0.1:*", "--default-timeout-ms",
+        "-1"},
+       "--default-timeout-ms -1"},
+      {{"runner", "--connect", "tcp://127.0.0.1:1", "--liveness", "0"}, "--liveness 0"},
+      {{"runner", "--connect", "tcp://127.0.0.1:1", "--grace-ms", "-5"}, "--grace-ms -5"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> argv = {testing::S1mpleBin()};
+    argv.insert(argv.end(), c.argv.begin(), c.argv.end());
+    auto r = testing::Run(argv);
+    EXPECT_EQ(r.exit_code, 2) << c.names << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.names), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.out.find("listening on"), std::string::npos) << r.out;
+  }
+  // Nothing was started: the broker never opened (created) its store.
+  EXPECT_FALSE(fs::exists(store));
+}
 
 TEST_F(BrokerSystem, RunnerKilledMidSweepLosesNoResultAndDuplicatesNone) {
   StartBroker();
@@ -292,7 +328,8 @@ TEST_F(BrokerSystem, UnknownKeyAndNullClientAreRefused) {
   StartRunner(
       "keyed", 2,
       {"--server-key", (dir_ / "broker.pub").string(), "--key", (dir_ / "runner.key").string()});
-  auto sec = pr::LoadClientSecurity((dir_ / "broker.pub").string(), (dir_ / "runner.key").string());
+  auto sec =
+      transport::LoadClientSecurity((dir_ / "broker.pub").string(), (dir_ / "runner.key").string());
   ASSERT_TRUE(sec.ok());
   auto c = Connect(*sec);
   std::string sweep = Submit(*c, std::vector<std::string>(10, "{}"));
@@ -379,7 +416,7 @@ TEST_F(BrokerSystem, BacktestSweepRunsTheEngineAndFailsABadConfigOnce) {
     jobs.push_back(R"({"opportunity_workers":{"trend_follower":{"params":{"fast_period":)" +
                    std::to_string(fast) + "}}}}");
   }
-  auto sweep = c->SubmitSweep(spec, jobs);
+  auto sweep = producer::SubmitOverrides(c->options(), spec, jobs);
   ASSERT_TRUE(sweep.ok()) << sweep.status().ToString();
   ASSERT_TRUE(WaitFor(*c, *sweep, Complete, 120s));
   auto results = AllResults(*c, *sweep);
@@ -554,7 +591,7 @@ TEST_F(BrokerSystem, LargeResultsAndArtifactsCrossTheWireInBoundedPages) {
   spec.name = "big results";
   spec.kind = "diag";
   spec.artifacts = {{"data", *hash}};  // every job needs it: the runner must fetch 64 MiB
-  auto id = c->SubmitSweep(spec, overrides);
+  auto id = producer::SubmitOverrides(c->options(), spec, overrides);
   ASSERT_TRUE(id.ok()) << id.status().ToString();
   ASSERT_TRUE(WaitFor(*c, *id, Complete, 120s));
 

@@ -182,6 +182,19 @@ class SweepSessionTest : public ::testing::Test {
     return done;
   }
 
+  // Waits (bounded) until the session `p` has recorded its first result, so that an
+  // interruption now finds the sweep running: each job backtests 200,000 bars, 2 at a time,
+  // so the 96 jobs take seconds and an interruption within a poll (10 ms) of the first result
+  // leaves most of them to run (the callers assert it). False if the session ended first or
+  // nothing was recorded within 60 s.
+  static bool WaitUntilRunning(const fs::path& store_dir, DaemonProcess& p) {
+    for (int i = 0; i < 6000; ++i) {
+      if (DoneJobs(store_dir) >= 1) return true;
+      if (p.Wait(milliseconds(10))) return false;
+    }
+    return false;
+  }
+
   fs::path dir_;
 };
 
@@ -249,16 +262,18 @@ TEST_F(SweepSessionTest, SigintStopsCleanlyAndResumeRepeatsNothingRecorded) {
   const auto& reference = Reference();
   const std::string store = (dir_ / "store").string();
   DaemonProcess p(Optimize(store, (dir_ / "out").string()), dir_ / "run.log");
-  std::this_thread::sleep_for(milliseconds(700));
+  // Interrupted mid-run: once some results are recorded and most jobs are still to run.
+  ASSERT_TRUE(WaitUntilRunning(store, p)) << p.Log();
   p.Signal(SIGINT);
   auto code = p.Wait(milliseconds(30000));
   ASSERT_TRUE(code.has_value()) << "SIGINT did not stop the session\n" << p.Log();
-  if (*code == 0) GTEST_SKIP() << "the sweep finished before SIGINT; nothing to resume";
-  EXPECT_EQ(*code, 130) << p.Log();
+  ASSERT_EQ(*code, 130) << p.Log();
   std::smatch m;
   const std::string log = p.Log();
   ASSERT_TRUE(std::regex_search(log, m, std::regex("s1mple resume (sw-[0-9a-f]{12})"))) << log;
   const auto before = DoneAttempts(store);
+  ASSERT_GT(before.size(), 0u);
+  ASSERT_LT(before.size(), 96u) << "the sweep was not running when interrupted";
 
   auto r = Exec({S1mpleBin(), "resume", m[1].str(), "--store", store, "--out",
                  (dir_ / "out").string(), "--runners", "2", "--no-progress"});
@@ -274,10 +289,12 @@ TEST_F(SweepSessionTest, SigintStopsCleanlyAndResumeRepeatsNothingRecorded) {
 TEST_F(SweepSessionTest, ResultsWritesTheOutputsOfAnUnfinishedSweep) {
   const std::string store = (dir_ / "store").string();
   DaemonProcess p(Optimize(store, (dir_ / "out").string()), dir_ / "run.log");
-  std::this_thread::sleep_for(milliseconds(1200));
+  ASSERT_TRUE(WaitUntilRunning(store, p)) << p.Log();
   p.Signal(SIGKILL);
   p.Wait(milliseconds(5000));
   const auto done = DoneAttempts(store);
+  ASSERT_GT(done.size(), 0u);
+  ASSERT_LT(done.size(), 96u) << "the sweep was not unfinished when killed";
   store::Options o;
   o.read_only = true;
   std::string sweep;
@@ -285,7 +302,8 @@ TEST_F(SweepSessionTest, ResultsWritesTheOutputsOfAnUnfinishedSweep) {
     auto st = store::JobStore::Open(store, o);
     ASSERT_TRUE(st.ok()) << st.status().ToString();
     auto sweeps = (*st)->ListSweeps();
-    if (sweeps.empty()) GTEST_SKIP() << "killed before the sweep was created";
+    ASSERT_EQ(sweeps.size(), 1u);
+    EXPECT_NE(sweeps.front().state, store::SweepState::kDone);
     sweep = sweeps.front().id;
   }
   auto r =

@@ -136,6 +136,10 @@ async function main() {
   const page = browserContext.pages()[0] || await browserContext.newPage();
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') pageErrors.push('console: ' + m.text()); });
+  const badResponses = [];
+  page.on('response', (r) => { if (r.status() >= 400) badResponses.push(r.status() + ' ' + r.url()); });
+  const titles = new Set();
 
   // ---- sweeps list -------------------------------------------------------------------------
   console.log('sweeps list');
@@ -162,6 +166,9 @@ async function main() {
   }, info.running);
   check(true, 'rate shown once jobs finish between polls: ' + await runningRow.locator('td[data-col=rate]').textContent());
   await page.screenshot({ path: join(screens, 'sweeps.png'), fullPage: true });
+  titles.add(await page.title());
+  // Keyboard: a sweep row is reachable and opens with Enter.
+  check(await page.locator(`[data-testid=sweep-row][data-id="${info.optimization}"]`).getAttribute('tabindex') === '0', 'sweep rows are reachable with Tab');
 
   // ---- optimization ------------------------------------------------------------------------
   console.log('optimization sweep');
@@ -229,6 +236,8 @@ async function main() {
   const mean = inCell.reduce((a, b) => a + b, 0) / inCell.length;
   check(cell && Math.abs(cell[2] - mean) < 1e-4 * Math.max(1, Math.abs(mean)), `heatmap cell (${xs[0]}, ${ys[0]}) = mean total return ${mean.toFixed(4)}`);
   await page.screenshot({ path: join(screens, 'optimization.png'), fullPage: true });
+  titles.add(await page.title());
+  await decisionViews(page, optSweep, optRuns);
 
   // ---- a run -------------------------------------------------------------------------------
   console.log('a run');
@@ -253,6 +262,8 @@ async function main() {
   const dd = await chartOption(page, 'chart-run-drawdown');
   check(dd && dd.series[0].n === run.drawdown.length, 'drawdown chart drawn');
   await page.screenshot({ path: join(screens, 'run.png'), fullPage: true });
+  titles.add(await page.title());
+  await tearSheet(page, run);
 
   // A failed run shows its reason and attempt history.
   const failedRun = optRuns.find((r) => r.status === 'failed');
@@ -266,7 +277,7 @@ async function main() {
   const varRuns = (await api(base, `api/sweeps/${info.variant}/runs`)).runs;
   await page.goto(`${base}#/sweep/${info.variant}`);
   await page.waitForSelector('[data-testid=variant-metrics] tbody tr');
-  const vrows = await page.$$eval('[data-testid=variant-metrics] tbody tr', (trs) => trs.map((t) => t.children[0].textContent));
+  const vrows = await page.$$eval('[data-testid=variant-metrics] tbody tr', (trs) => trs.map((t) => t.querySelector('[data-testid=variant-name]').textContent));
   check(JSON.stringify(vrows) === JSON.stringify(varRuns.map((r) => r.name)), 'comparative metrics table lists the variants by name: ' + vrows.join(', '));
   const sharpeCells = await page.$$eval('[data-testid=variant-metrics] tbody td[data-col=sharpe_ratio]', (tds) => tds.map((t) => t.textContent));
   check(sharpeCells.every((t, i) => shows(t, varRuns[i].metrics.sharpe_ratio)), 'variant Sharpe ratios match the API');
@@ -280,6 +291,8 @@ async function main() {
   const vc = await chartOption(page, 'chart-variant-causality');
   check(vc && vc.series.length === 3 && vc.series[0].data.every((v, i) => v === varRuns[i].causality.opportunities_detected), 'causal breakdown: opportunities per variant match the API');
   await page.screenshot({ path: join(screens, 'variant.png'), fullPage: true });
+  titles.add(await page.title());
+  check(titles.size === 4, `every view has its own page title (${[...titles].join(' | ')})`);
 
   // ---- report.html offline -----------------------------------------------------------------
   console.log('report.html from file://');
@@ -307,9 +320,174 @@ async function main() {
   check(requests.length === 0, `report made no network request (${requests.join(' ') || 'none'})`);
 
   await constrainedBest(page, local);
+  await eightVariants(page);
 
   check(offsite.length === 0, `no request left the machine (${offsite.join(' ') || 'none'})`);
   check(pageErrors.length === 0, `no script error (${pageErrors.join(' | ') || 'none'})`);
+  check(badResponses.length === 0, `no request failed, favicon included (${badResponses.join(' ') || 'none'})`);
+}
+
+// ---- columns, keyboard, colour scales and the decision views of an optimization -----------
+const viewOption = (page, testid) => page.evaluate((id) => {
+  const el = document.querySelector(`[data-testid="${id}"]`);
+  const inst = el && window.echarts.getInstanceByDom(el);
+  return inst ? JSON.parse(JSON.stringify(inst.getOption(), (k, v) => (typeof v === 'function' ? undefined : v))) : null;
+}, testid);
+
+async function decisionViews(page, sweep, runs) {
+  console.log('columns, keyboard, colour scales, decision views');
+  const done = runs.filter((r) => r.metrics);
+  const pm = sweep.plan.primary_metric;
+  // Short parameter names, the full name on hover.
+  for (const p of sweep.params) {
+    const th = page.locator(`[data-testid=runs-table] th[data-col="${p}"]`);
+    const text = (await th.textContent()).replace(/[▲▼]/g, '');
+    check(text === p.split('.').pop() && (await th.getAttribute('title')).startsWith(p), `column ${p} shows "${text}", the full name on hover`);
+  }
+  // The run and primary-metric columns come first and stick.
+  const heads = await page.$$eval('[data-testid=runs-table] thead th', (ths) => ths.map((t) => [t.dataset.col, getComputedStyle(t).position]));
+  check(heads[0][0] === '#' && heads[1][0] === pm && heads[0][1] === 'sticky' && heads[1][1] === 'sticky', `# and ${pm} are the first columns and sticky (${JSON.stringify(heads.slice(0, 2))})`);
+  const overlap = await page.$$eval('[data-testid=runs-table] thead th', (ths) => ths.slice(0, 4).map((t) => t.getBoundingClientRect())
+    .some((r, i, a) => i + 1 < a.length && r.right > a[i + 1].left + 1));
+  check(!overlap, 'unscrolled, the sticky columns do not cover the next ones');
+  // At a narrow window, scrolled to the far right, the primary metric is still in view.
+  await page.setViewportSize({ width: 700, height: 900 });
+  const inView = await page.evaluate((m) => {
+    const sc = document.querySelector('[data-testid=runs-table]').closest('.scroll');
+    sc.scrollLeft = sc.scrollWidth;
+    const th = document.querySelector(`[data-testid=runs-table] th[data-col="${m}"]`).getBoundingClientRect();
+    const box = sc.getBoundingClientRect();
+    return sc.scrollLeft > 0 && th.left >= box.left - 1 && th.right <= box.right + 1;
+  }, pm);
+  check(inView, `scrolled right at 700 px, the ${pm} column stays in view`);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  // Column chooser.
+  await page.click('[data-testid=column-chooser] summary');
+  await page.uncheck('[data-testid=column-chooser] input[data-col=sortino_ratio]');
+  check(await page.locator('[data-testid=runs-table] th[data-col=sortino_ratio]').count() === 0, 'column chooser hides a column');
+  await page.check('[data-testid=column-chooser] input[data-col=sortino_ratio]');
+  check(await page.locator('[data-testid=runs-table] th[data-col=sortino_ratio]').count() === 1, 'and shows it again');
+  await page.click('[data-testid=column-chooser] summary');
+  // Keyboard: sort with Enter on a focused header, open a run with Enter on a focused row.
+  await page.focus('[data-testid=runs-table] th[data-col=total_trades]');
+  await page.keyboard.press('Enter');
+  const maxTrades = Math.max(...done.map((r) => r.metrics.total_trades));
+  check(shows((await cellTexts(page, 'total_trades'))[0], maxTrades), 'Enter on a focused header sorts by it');
+  check(await page.locator('[data-testid=runs-table] th[data-col=total_trades]').getAttribute('aria-sort') === 'descending', 'the sorted header says aria-sort=descending');
+  await page.focus('[data-testid=runs-table] th[data-col=sharpe_ratio]');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Enter'); // focus stays on the header: back to ascending, as before
+  check(await page.locator('[data-testid=runs-table] th[data-col=sharpe_ratio]').getAttribute('aria-sort') === 'ascending', 'a second Enter flips the order');
+  // Colour scales: real values, diverging around zero for Sharpe.
+  await page.selectOption('[data-testid=heatmap-metric]', 'sharpe_ratio');
+  const hm = await viewOption(page, 'chart-heatmap');
+  const vm = hm.visualMap[0];
+  check(vm.min === -vm.max && vm.precision >= 1, `Sharpe heatmap scale is centred on zero (${vm.min}..${vm.max}) with ${vm.precision} decimals`);
+  await page.selectOption('[data-testid=heatmap-metric]', 'max_drawdown');
+  const hd = (await viewOption(page, 'chart-heatmap')).visualMap[0];
+  check(hd.min >= 0 && hd.precision >= 1 && hd.inRange.color[0] !== vm.inRange.color[0], `drawdown scale is sequential (${hd.min}..${hd.max}, ${hd.precision} decimals)`);
+  const charts = await page.$$eval('.chart', (els) => els.filter((e) => window.echarts.getInstanceByDom(e)).map((e) => [e.getAttribute('role'), e.getAttribute('aria-label')]));
+  check(charts.length >= 8 && charts.every(([r, a]) => r === 'img' && a && a.length > 10), `all ${charts.length} charts have role=img and a text alternative`);
+
+  // Parameter importance = eta squared of the primary metric per parameter.
+  const imp = JSON.parse(await page.locator('[data-testid=chart-importance]').getAttribute('data-importance'));
+  for (const p of sweep.params) {
+    const groups = new Map();
+    const vals = done.map((r) => r.metrics[pm]);
+    const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
+    for (const r of done) { const k = JSON.stringify(r.params[p]); groups.set(k, (groups.get(k) || []).concat([r.metrics[pm]])); }
+    let between = 0, total = 0;
+    for (const g of groups.values()) { const gm = g.reduce((a, b) => a + b, 0) / g.length; between += g.length * (gm - mean) ** 2; }
+    for (const v of vals) total += (v - mean) ** 2;
+    check(Math.abs(imp[p] - between / total) < 1e-9, `importance of ${p} = η² ${(between / total).toFixed(4)}`);
+  }
+  const par = await chartOption(page, 'chart-parallel');
+  check(par && par.series[0].n === done.length, `parallel coordinates: a line per finished run (${par && par.series[0].n})`);
+  const sl = await chartOption(page, 'chart-slice');
+  check(sl && sl.series[0].n === done.length, 'slice plot: a dot per finished run');
+  // Pareto front of max drawdown (lower is better) and total return, computed here.
+  await page.selectOption('[data-testid=pareto-x]', 'max_drawdown');
+  await page.selectOption('[data-testid=pareto-y]', 'total_return');
+  const front = JSON.parse(await page.locator('[data-testid=chart-pareto]').getAttribute('data-front')).sort((a, b) => a - b);
+  const want = done.filter((a) => !done.some((b) => b !== a && Math.abs(b.metrics.max_drawdown) <= Math.abs(a.metrics.max_drawdown) &&
+    b.metrics.total_return >= a.metrics.total_return && (Math.abs(b.metrics.max_drawdown) < Math.abs(a.metrics.max_drawdown) || b.metrics.total_return > a.metrics.total_return)))
+    .map((r) => r.index).sort((a, b) => a - b);
+  check(JSON.stringify(front) === JSON.stringify(want), `Pareto front (drawdown, return) is runs ${want.join(', ')} (page: ${front.join(', ')})`);
+  // Best so far ends at the best configuration's value.
+  const hist = await chartOption(page, 'chart-history');
+  const bestLink = await page.locator('#best-run').getAttribute('data-index');
+  const bestRun = done.find((r) => r.index === +bestLink);
+  const last = hist.series[1].data[hist.series[1].data.length - 1];
+  check(bestRun && Math.abs(last[1] - bestRun.metrics[pm]) < 1e-12, `best-so-far history ends at the best configuration's ${pm} ${bestRun && bestRun.metrics[pm]}`);
+  await page.waitForFunction(() => !!window.echarts.getInstanceByDom(document.querySelector('[data-testid=chart-top-equity]')));
+  const top = await chartOption(page, 'chart-top-equity');
+  check(top && top.series.length === Math.min(10, done.length) && top.series.every((s) => s.n > 10), `top equity curves: ${top && top.series.length} overlaid`);
+  // Edge-of-range warning: shown exactly when the best lies at an end of a numeric range.
+  const edges = sweep.params.filter((p) => {
+    const vals = [...new Set(done.map((r) => r.params[p]))].filter((v) => typeof v === 'number').sort((a, b) => a - b);
+    return vals.length >= 3 && (bestRun.params[p] === vals[0] || bestRun.params[p] === vals[vals.length - 1]);
+  });
+  const warn = page.locator('[data-testid=edge-warning]');
+  const warnText = (await warn.count()) ? await warn.textContent() : '';
+  check((await warn.count()) === (edges.length ? 1 : 0) && edges.every((p) => warnText.includes(p)),
+    `edge-of-range warning ${edges.length ? 'names ' + edges.join(', ') : 'absent: the best is inside every range'}`);
+  await page.screenshot({ path: join(screens, 'optimization-views.png'), fullPage: true });
+}
+
+// ---- the run page's tear sheet -------------------------------------------------------------
+async function tearSheet(page, run) {
+  await page.waitForFunction(() => !!window.echarts.getInstanceByDom(document.querySelector('[data-testid=chart-year-month]')));
+  const rs = await chartOption(page, 'chart-rolling-sharpe');
+  check(rs && rs.series[0].n > 0, 'run page: rolling Sharpe drawn');
+  const rd = await chartOption(page, 'chart-return-dist');
+  const total = rd && rd.series[0].data.reduce((a, d) => a + (typeof d === 'object' ? d.value : d), 0);
+  check(total === run.equity.length - 1, `return distribution counts the ${run.equity.length - 1} returns between equity points (${total})`);
+  const ym = await chartOption(page, 'chart-year-month');
+  check(ym && ym.xAxis[0].length === 12 && ym.series[0].n >= 12, `year x month heatmap: ${ym && ym.yAxis[0].length} years`);
+  const worst = await page.$$eval('[data-testid=worst-drawdowns] td[data-col=depth]', (tds) => tds.map((t) => parseFloat(t.textContent)));
+  const maxDd = Math.min(...run.drawdown.map((p) => p[1])) * 100;
+  check(worst.length > 0 && Math.abs(worst[0] - maxDd) < 0.006, `worst drawdown ${worst[0]}% is the curve's deepest (${maxDd.toFixed(2)}%)`);
+}
+
+// ---- a variant test with eight variants ------------------------------------------------------
+async function eightVariants(page) {
+  console.log('variant test with eight variants (report.html)');
+  const out = join(work, 'eight-out');
+  rmSync(out, { recursive: true, force: true });
+  const r = spawnSync(s1mpleBin, ['variant', join(root, 'config/variants/comprehensive_robustness_test.yaml'), '--store', join(work, 'eight-store'), '--out', out, '--no-progress'],
+    { encoding: 'utf8', timeout: 120000, cwd: root });
+  if (r.status !== 0) throw new Error(`s1mple variant exited ${r.status}: ${r.stderr}`);
+  const csv = readFileSync(join(out, 'results.csv'), 'utf8').trim().split('\n');
+  const p = await page.context().newPage();
+  await p.setViewportSize({ width: 1440, height: 900 });
+  await p.goto(pathToFileURL(join(out, 'report.html')).href);
+  await p.waitForSelector('[data-testid=variant-metrics] tbody tr');
+  await p.waitForFunction(() => !!window.echarts.getInstanceByDom(document.querySelector('[data-testid=chart-monthly]')));
+  const names = await p.$$eval('[data-testid=variant-name]', (els) => els.map((e) => e.textContent));
+  check(names.length === 8 && csv.length === 9, `eight variants listed (${names.join(', ')})`);
+  const descs = await p.$$eval('[data-testid=variant-description]', (els) => els.map((e) => e.textContent));
+  check(descs.length === 8 && descs[0] === 'Standard configuratie', `every variant shows its description (${descs.length})`);
+  const mo = await viewOption(p, 'chart-monthly');
+  check(mo.yAxis[0].inverse === true && JSON.stringify(mo.yAxis[0].data) === JSON.stringify(names), 'monthly rows run top-down in the plan\'s order');
+  for (const id of ['chart-variant-causality', 'chart-variant-reasons']) {
+    const o = await viewOption(p, id);
+    if (!o) continue;
+    check(o.xAxis[0].axisLabel.interval === 0 && o.xAxis[0].data.length === 8, `${id}: all 8 labels shown`);
+  }
+  const dd = await viewOption(p, 'chart-drawdown');
+  check(dd.series.length === 8 && dd.series.every((s) => !s.areaStyle), 'drawdown overlay: 8 lines, no stacked grey areas');
+  const hist = await viewOption(p, 'chart-trade-dist');
+  check(hist.series.length === 8 && hist.series.every((s) => s.type === 'line'), 'trade histogram: 8 outlines, not 8 bars per bin');
+  const kpiCut = await p.$$eval('.kpi .value', (els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).length);
+  check(kpiCut === 0, `no KPI value is cut (${kpiCut})`);
+  // Identical variants are flagged: computed here from the metrics the page shows.
+  const runs = JSON.parse(await p.evaluate(() => document.getElementById('snapshot').textContent)).runs.runs;
+  const key = (r) => JSON.stringify([r.metrics, ['opportunities_detected', 'opportunities_rejected', 'threats_detected'].map((k) => (r.causality || {})[k])]);
+  const dupes = runs.filter((a) => runs.some((b) => b !== a && key(a) === key(b))).length;
+  const flags = await p.locator('[data-testid=identical-flag]').count();
+  check(flags === dupes, `identical variants flagged: ${flags} (expected ${dupes})`);
+  await p.screenshot({ path: join(screens, 'variant-eight.png'), fullPage: true });
+  await p.close();
 }
 
 // ---- the best configuration under a binding constraint ------------------------------------
@@ -351,6 +529,19 @@ async function constrainedBest(page, localOrigins) {
   const shown = await report.locator('[data-testid=constraints]').textContent();
   check(shown.includes('|max_drawdown| ≤ 10') && shown.includes('total_trades ≥ 20'), `report.html shows the constraints: ${shown}`);
   await report.screenshot({ path: join(screens, 'constrained-report.png'), fullPage: true });
+  // Rows without embedded curves are marked and open as a summary with their reproduce command.
+  await report.fill('[data-testid=runs-filter]', 'curves=none');
+  await report.waitForFunction(() => document.querySelector('[data-testid=runs-count]').textContent.includes('filtered'));
+  const marked = await report.locator('[data-testid=runs-count]').textContent();
+  check(marked.includes(`of ${result.results.length - 50} `) || marked.includes(`of ${result.results.length - 50}`), `report marks the ${result.results.length - 50} rows without curves (${marked})`);
+  const plain = await report.locator('[data-testid=runs-table] tbody tr.no-detail').first().getAttribute('data-index');
+  await report.locator('[data-testid=runs-table] tbody tr.no-detail').first().focus();
+  await report.keyboard.press('Enter');
+  await report.waitForSelector('[data-testid=run-summary-only]');
+  const repro = await report.locator('[data-testid=reproduce]').textContent();
+  check(repro === `s1mple job ${sweepId}/${plain} --export runs/${sweepId}-${plain} && s1mple run runs/${sweepId}-${plain}/operation.yaml`, `a row without curves opens as a summary with its reproduce command (${repro})`);
+  check(await report.locator('[data-testid=error]').count() === 0 && await report.locator('[data-testid=run-metrics] .kpi').count() >= 8, 'no error page: its metrics are shown');
+  await report.screenshot({ path: join(screens, 'report-run-summary.png'), fullPage: true });
   await report.close();
 
   // The live page, served by `s1mple broker --http` over that store.

@@ -22,15 +22,19 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "broker/explorer_report.h"
-#include "broker/explorer_server.h"
 #include "engine/operation.h"
 #include "engine/overrides.h"
+#include "explorer/report.h"
+#include "explorer/server.h"
+#include "producer/expansion.h"
+#include "producer/plan_loader.h"
+#include "producer/plan_summary.h"
 #include "store/job_store.h"
 
 namespace {
@@ -184,6 +188,18 @@ int Die(const std::string& what, const Status& st) {
   return 1;
 }
 
+// The plan summary the producer sends with a plan (producer/plan_summary.h).
+Result<std::string> SummaryOf(const std::string& plan_text) {
+  s1mple::producer::PlanLoadOptions load;
+  load.require_base_operation = false;
+  auto plan = s1mple::producer::ParsePlanText(plan_text, "fixture plan", load);
+  if (!plan.ok()) return plan.status();
+  auto space =
+      s1mple::producer::JobSpace::Make(std::make_shared<const s1mple::producer::Plan>(*plan));
+  if (!space.ok()) return space.status();
+  return s1mple::producer::PlanSummaryText(*space);
+}
+
 struct Sweep {
   std::string id;
   std::vector<json> overrides;
@@ -196,6 +212,12 @@ Result<Sweep> Create(s1mple::store::JobStore& store, const std::string& name,
   spec.name = name;
   spec.kind = kind;
   spec.plan_text = plan;
+  // What the producer stores with the sweep (the explorer reads this, not the plan YAML).
+  if (auto summary = SummaryOf(plan); summary.ok()) {
+    spec.plan_summary = *summary;
+  } else {
+    return summary.status();
+  }
   spec.max_attempts = 3;
   spec.timeout_per_run_ms = 300'000;
   auto id = store.CreateSweep(spec);
@@ -335,10 +357,10 @@ int main(int argc, char** argv) {
 
   const fs::path report = fs::path(out_dir) / "report.html";
   const fs::path report_variant = fs::path(out_dir) / "report-variant.html";
-  if (Status s = s1mple::broker::WriteReportHtml(st, opt->id, report); !s.ok()) {
+  if (Status s = s1mple::explorer::WriteReportHtml(st, opt->id, report); !s.ok()) {
     return Die("write report", s);
   }
-  if (Status s = s1mple::broker::WriteReportHtml(st, var->id, report_variant); !s.ok()) {
+  if (Status s = s1mple::explorer::WriteReportHtml(st, var->id, report_variant); !s.ok()) {
     return Die("write variant report", s);
   }
 
@@ -352,18 +374,18 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  s1mple::broker::ExplorerServerOptions so;
+  s1mple::explorer::ExplorerServerOptions so;
   so.address = "127.0.0.1:" + std::to_string(port);
   // What a broker would report: two runners, one of them busy with the running sweep.
   so.api.runners = [] {
     const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
-    return std::vector<s1mple::broker::ExplorerRunner>{
+    return std::vector<s1mple::explorer::ExplorerRunner>{
         {"fixture-runner-1 (this host)", 2, 0, 33, now - 1200},
         {"fixture-runner-2 (this host)", 4, 3, 0, now - 300}};
   };
-  s1mple::broker::ExplorerServer server(st, so);
+  s1mple::explorer::ExplorerServer server(st, so);
   if (Status s = server.Start(); !s.ok()) return Die("start explorer", s);
   info["url"] = server.url();
   std::cout << info.dump() << std::endl;

@@ -15,7 +15,7 @@
     try { return JSON.parse(el.textContent); } catch (e) { return { error: String(e) }; }
   })();
 
-  const MAX_RUNS = 50000; // runs loaded into the optimization view (all pages up to this)
+  const MAX_RUNS = 200000; // runs loaded into the optimization view (all pages up to this)
 
   async function getJson(path) {
     const res = await fetch(path, { cache: 'no-store' });
@@ -37,20 +37,37 @@
         : Promise.reject(notInReport('Sweep ' + id));
       return getJson('api/sweeps/' + encodeURIComponent(id));
     },
-    async runs(id) {
+    // Every run in index order. With `cache` (kept by the caller between refreshes), a page
+    // whose runs had all finished is not fetched again: a finished run never changes, so a
+    // refresh of a long sweep reads only the pages that still hold pending or running runs.
+    async runs(id, cache) {
       if (SNAP) return SNAP.runs.runs;
+      const PAGE = 5000;
+      const pages = cache ? cache.pages || (cache.pages = []) : [];
       let out = [], offset = 0;
-      for (;;) {
-        const page = await getJson('api/sweeps/' + encodeURIComponent(id) + '/runs?offset=' + offset + '&limit=5000');
+      for (let i = 0; ; i++) {
+        let page = pages[i];
+        if (!page || !page.final) {
+          const got = await getJson('api/sweeps/' + encodeURIComponent(id) + '/runs?offset=' + offset + '&limit=' + PAGE);
+          page = { runs: got.runs, next: got.next_offset, final: got.runs.length === PAGE && got.runs.every((r) => r.status === 'done' || r.status === 'failed') };
+          pages[i] = page;
+        }
         out = out.concat(page.runs);
-        if (page.next_offset == null || out.length >= MAX_RUNS) return out;
-        offset = page.next_offset;
+        if (page.next == null || out.length >= MAX_RUNS) return out;
+        offset = page.next;
       }
     },
     run(id, index) {
       if (SNAP) {
         const d = SNAP.details && SNAP.details[String(index)];
-        return d ? Promise.resolve(d) : Promise.reject(notInReport('Run #' + index));
+        if (d) return Promise.resolve(d);
+        // A run whose curves this report does not embed opens from its table row: metrics,
+        // parameters, causality and the command that reproduces it in full.
+        const row = SNAP.sweep && SNAP.sweep.id === id && (SNAP.runs.runs || []).find((r) => r.index === index);
+        if (!row) return Promise.reject(notInReport('Run #' + index));
+        return Promise.resolve(Object.assign({}, row, {
+          params: Object.assign({}, (SNAP.sweep && SNAP.sweep.fixed_params) || {}, row.params || {}),
+          summary_only: true, reproduce: reproduceCommand(id, index) }));
       }
       return getJson('api/sweeps/' + encodeURIComponent(id) + '/runs/' + index);
     },
@@ -58,6 +75,31 @@
   };
 
   // ------------------------------------------------------------- helpers ----
+  // The command that reproduces run INDEX of sweep ID (the API's `reproduce`, docs/API.md).
+  function reproduceCommand(id, index) {
+    const dir = 'runs/' + id + '-' + index;
+    return `s1mple job ${id}/${index} --export ${dir} && s1mple run ${dir}/operation.yaml`;
+  }
+
+  // Short column names for dotted parameter names: the shortest dotted suffix that is unique
+  // among `names` ("trend_follower.fast_period" -> "fast_period"); the full name goes on hover.
+  function shortNames(names) {
+    const out = new Map();
+    const parts = names.map((n) => n.split('.'));
+    names.forEach((n, i) => {
+      for (let k = 1; k <= parts[i].length; k++) {
+        const tail = parts[i].slice(-k).join('.');
+        if (names.filter((o, j) => j !== i && (o === tail || o.endsWith('.' + tail))).length === 0) { out.set(n, tail); return; }
+      }
+      out.set(n, n);
+    });
+    return out;
+  }
+
+  // Runs `fn` on Enter or Space: rows and sortable headers are reachable with Tab.
+  const onActivate = (fn) => (e) => { if (e.target === e.currentTarget && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); fn(); } };
+
+  function setTitle(...parts) { document.title = parts.filter(Boolean).concat(['Trade Explorer']).join(' · '); }
   function h(tag, attrs, ...kids) {
     const el = document.createElement(tag);
     if (attrs) {
@@ -100,6 +142,32 @@
   // Metrics where a smaller value (or magnitude, for drawdowns) is better.
   const lowerIsBetter = (m) => /drawdown|duration/.test(m);
   const CAUSE_KEYS = ['opportunities_detected', 'opportunities_rejected', 'threats_detected'];
+  // Colour scales (colour-blind safe): ColorBrewer RdBu for metrics whose sign matters, centred
+  // on zero; viridis for the rest, its bright end on the better side.
+  const DIVERGING = ['#b2182b', '#ef8a62', '#fddbc7', '#f7f7f7', '#d1e5f0', '#67a9cf', '#2166ac'];
+  const SEQUENTIAL = ['#440154', '#3b528b', '#21918c', '#5ec962', '#fde725'];
+  const signedMetric = (m) => /sharpe|sortino|return|cagr|calmar|pnl/.test(m);
+  // Decimals that tell the ends of [lo, hi] apart: 0.45 is not "0", 15.52..15.92 not "16…16".
+  function legendPrecision(lo, hi) {
+    const span = Math.abs(hi - lo) || Math.abs(hi) || 1;
+    return Math.max(0, Math.min(6, 2 - Math.floor(Math.log10(span))));
+  }
+  // A continuous visualMap for `values` of `metric` (agg 'count' is never diverging).
+  function colourScale(metric, values, agg) {
+    // A loop, not Math.min(...v): 100,000 arguments overflow the call stack.
+    let lo = Infinity, hi = -Infinity;
+    for (const x of values) if (typeof x === 'number' && isFinite(x)) { if (x < lo) lo = x; if (x > hi) hi = x; }
+    if (lo > hi) { lo = 0; hi = 1; }
+    let colors;
+    if (agg !== 'count' && signedMetric(metric)) {
+      const lim = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
+      lo = -lim; hi = lim; colors = DIVERGING;
+    } else {
+      colors = agg !== 'count' && lowerIsBetter(metric) ? SEQUENTIAL.slice().reverse() : SEQUENTIAL;
+      if (lo === hi) { lo -= 0.5; hi += 0.5; }
+    }
+    return { min: lo, max: hi, precision: legendPrecision(lo, hi), inRange: { color: colors }, calculable: true };
+  }
   const PALETTE = ['#2f6fed', '#e8743b', '#19a979', '#945ecf', '#d64545', '#13a4b4', '#c9a227',
     '#6c8893', '#ee6868', '#2f4b7c', '#a05195', '#7cb342'];
 
@@ -150,7 +218,14 @@
   // --------------------------------------------------------------- charts ----
   let charts = [];
   let timers = [];
-  function chart(el, option) {
+  // Every chart is an image to assistive technology, with a text alternative: `alt`, or one
+  // made from its series (names and point counts).
+  function chart(el, option, alt) {
+    el.setAttribute('role', 'img');
+    if (alt || !el.hasAttribute('aria-label')) {
+      const series = [].concat(option.series || []);
+      el.setAttribute('aria-label', alt || ('chart: ' + series.map((s) => (s.name ? s.name + ', ' : '') + (s.data || []).length + ' ' + (s.type || '') + ' points').join('; ')));
+    }
     const c = echarts.init(el, null, { renderer: 'canvas' });
     c.setOption(Object.assign({ animation: false, color: PALETTE, textStyle: { fontFamily: 'inherit' } }, option));
     charts.push(c);
@@ -216,6 +291,7 @@
 
   async function showSweeps(seq) {
     crumbs([{ text: 'Sweeps' }]);
+    setTitle('Sweeps');
     const tableCard = h('div', { class: 'card' });
     const runnersCard = h('div', { class: 'card', 'data-testid': 'runners' });
     fill(view, h('div', { class: 'title' }, h('h1', null, 'Sweeps'),
@@ -237,8 +313,9 @@
       return;
     }
     const rows = sweeps.slice().reverse().map((s) => h('tr', {
-      class: 'click', 'data-testid': 'sweep-row', 'data-id': s.id,
+      class: 'click', 'data-testid': 'sweep-row', 'data-id': s.id, tabindex: 0, 'aria-label': 'sweep ' + (s.name || s.id),
       onclick: () => { location.hash = '#/sweep/' + encodeURIComponent(s.id); },
+      onkeydown: onActivate(() => { location.hash = '#/sweep/' + encodeURIComponent(s.id); }),
     },
     h('td', { class: 'l' }, h('a', { href: '#/sweep/' + encodeURIComponent(s.id) }, s.name || s.id), h('div', { class: 'muted small mono' }, s.id)),
     h('td', { class: 'l' }, h('span', { class: 'pill kind' }, s.kind)),
@@ -281,9 +358,12 @@
     const header = h('div');
     const body = h('div', { 'data-testid': sweep.kind === 'variant' ? 'variant-view' : 'optimization-view' });
     fill(view, header, body);
-    renderSweepHeader(header, sweep);
-    let runs = await Data.runs(id);
+    setTitle(sweep.name || sweep.id);
+    const cache = {};
+    let runs = await Data.runs(id, cache);
     if (stale(seq)) return;
+    // The header counts what the body shows: both from the same read of the runs.
+    renderSweepHeader(header, sweep, runs);
     // The table opens sorted by the plan's primary metric, best first.
     const pm0 = (sweep.plan && sweep.plan.primary_metric) || 'sharpe_ratio';
     const state = { sort: sweep.kind === 'variant' ? null : pm0, dir: lowerIsBetter(pm0) ? 1 : -1, filter: '', page: 0 };
@@ -299,12 +379,13 @@
         try {
           const s = await Data.sweep(id);
           if (stale(seq)) return;
-          renderSweepHeader(header, s);
           const now = JSON.stringify(s.counts);
-          if (now !== last) {
+          if (now === last) { renderSweepHeader(header, s, runs); return; }
+          {
             last = now;
-            runs = await Data.runs(id);
+            runs = await Data.runs(id, cache);
             if (stale(seq)) return;
+            renderSweepHeader(header, s, runs);
             charts.forEach((c) => c.dispose());
             charts = [];
             await render(s, runs);
@@ -314,8 +395,14 @@
     }
   }
 
-  function renderSweepHeader(el, s) {
-    const c = s.counts;
+  // `runs` (when every run is loaded) gives the counts, so that they agree with the table and
+  // the charts drawn from the same read; the sweep's own counts otherwise.
+  function renderSweepHeader(el, s, runs) {
+    let c = s.counts;
+    if (runs && runs.length === c.total) {
+      c = { total: runs.length, done: 0, failed: 0, leased: 0, pending: 0 };
+      for (const r of runs) if (r.status === 'done') c.done++; else if (r.status === 'failed') c.failed++; else if (r.status === 'leased' || r.status === 'running') c.leased++; else c.pending++;
+    }
     fill(el, 
       h('div', { class: 'title' }, h('h1', { 'data-testid': 'sweep-name' }, s.name || s.id),
         h('span', { class: 'pill kind' }, s.kind), h('span', { class: 'pill ' + s.state, 'data-testid': 'sweep-state' }, s.state)),
@@ -419,6 +506,9 @@
       constraints.length ? kpi('Runs meeting the constraints', `${fmt(eligible)} of ${fmt(done.length)}`, null, 'constraints',
         h('span', { 'data-testid': 'constraints' }, constraints.map(constraintText).join(' · '))) : null));
 
+    if (runs.length < sweep.counts.total) {
+      parts.push(h('div', { class: 'note', 'data-testid': 'runs-truncated', role: 'note' }, `This page holds the first ${fmt(runs.length)} of ${fmt(sweep.counts.total)} runs; the best configuration, the charts and the table cover those only. optimization_result.json covers every run.`));
+    }
     if (SNAP && done.length > Object.keys(SNAP.details || {}).length) {
       parts.push(h('div', { class: 'note' }, `This report embeds the equity curves and trades of the ${Object.keys(SNAP.details).length} best runs by ${label(pm)}; every run is in the table and the charts.`));
     }
@@ -427,8 +517,40 @@
     const rr = h('div', { class: 'chart', 'data-testid': 'chart-risk-return' });
     const sd = h('div', { class: 'chart', 'data-testid': 'chart-sharpe-dd' });
     parts.push(h('div', { class: 'grid2 row' },
-      h('div', { class: 'card' }, h('div', { class: 'head' }, h('h2', null, 'Risk vs return'), h('span', { class: 'sub' }, 'max drawdown vs total return · colour: ' + label(pm) + ' · click a point to open the run')), rr),
+      h('div', { class: 'card' }, h('div', { class: 'head' }, h('h2', null, 'Risk vs return'), h('span', { class: 'sub' }, 'max drawdown vs total return · colour: ' + label(pm) + ' · click a point to open the run'), h('span', { class: 'sub', 'data-testid': 'plot-sample' })), rr),
       h('div', { class: 'card' }, h('div', { class: 'head' }, h('h2', null, 'Sharpe vs drawdown'), h('span', { class: 'sub' }, 'every completed configuration')), sd)));
+
+    // Where the best configuration sits on the edge of a parameter's range, the optimum may lie
+    // outside it.
+    const edges = best ? edgeParams(best.run, done, params) : [];
+    if (edges.length) {
+      parts.splice(1, 0, h('div', { class: 'note', 'data-testid': 'edge-warning', role: 'note' },
+        'The best configuration lies on the edge of the range of ' + edges.map((e) => `${e.param} (${fmt(e.value)}, the ${e.side} of ${fmt(e.lo)}…${fmt(e.hi)})`).join(', ') +
+        '. The optimum may lie outside the range searched: widen it before trusting this result.'));
+    }
+
+    // Pareto front of any two metrics.
+    const paretoChart = h('div', { class: 'chart', 'data-testid': 'chart-pareto' });
+    const paretoCard = h('div', { class: 'card', 'data-testid': 'pareto' });
+    const historyChart = h('div', { class: 'chart', 'data-testid': 'chart-history' });
+    parts.push(h('div', { class: 'grid2 row' }, paretoCard,
+      h('div', { class: 'card' }, h('div', { class: 'head' }, h('h2', null, 'Best so far'), h('span', { class: 'sub' }, 'the best ' + label(pm) + (constraints.length ? ' within the constraints' : '') + ' among runs 0…N, in plan order')), historyChart)));
+
+    // Parameter importance and slices.
+    const impChart = h('div', { class: 'chart', 'data-testid': 'chart-importance' });
+    const sliceChart = h('div', { class: 'chart', 'data-testid': 'chart-slice' });
+    const sliceCard = h('div', { class: 'card', 'data-testid': 'slice' });
+    if (params.length) {
+      parts.push(h('div', { class: 'grid2 row' },
+        h('div', { class: 'card' }, h('div', { class: 'head' }, h('h2', null, 'Parameter importance'), h('span', { class: 'sub' }, 'share of the variance of ' + label(pm) + ' explained by each parameter alone (η²)')), impChart),
+        sliceCard));
+      const parChart = h('div', { class: 'chart tall', 'data-testid': 'chart-parallel' });
+      parts.push(h('div', { class: 'card' }, h('div', { class: 'head' }, h('h2', null, 'Parallel coordinates'), h('span', { class: 'sub', 'data-testid': 'parallel-sub' }, '')), parChart));
+    }
+
+    // Top equity curves overlaid.
+    const topEq = h('div', { class: 'chart tall', 'data-testid': 'chart-top-equity' });
+    parts.push(h('div', { class: 'card' }, h('div', { class: 'head' }, h('h2', null, 'Top equity curves'), h('span', { class: 'sub', 'data-testid': 'top-equity-sub' }, 'the best runs by ' + label(pm))), topEq));
 
     // Heatmap.
     const hmChart = h('div', { class: 'chart tall', 'data-testid': 'chart-heatmap' });
@@ -450,9 +572,23 @@
     fill(body, ...parts);
 
     const clickRun = (p) => { const idx = p.data && (p.data.index ?? p.data[3]); if (idx != null) goRun(sweep.id, idx); };
-    scatter(rr, done, 'max_drawdown', 'total_return', pm, clickRun);
-    scatter(sd, done, 'max_drawdown', 'sharpe_ratio', 'total_return', clickRun);
+    // Point clouds draw at most PLOT_POINTS runs (the best half and an even sample of the rest);
+    // statistics (best, front, importance, heatmap) always use every run.
+    const plotted = sampleRuns(done, pm, PLOT_POINTS);
+    if (plotted.length < done.length) {
+      body.querySelectorAll('[data-testid=plot-sample]').forEach((el) => { el.textContent = `${fmt(plotted.length)} of ${fmt(done.length)} runs plotted (the best half and an even sample of the rest)`; });
+    }
+    scatter(rr, plotted, 'max_drawdown', 'total_return', pm, clickRun);
+    scatter(sd, plotted, 'max_drawdown', 'sharpe_ratio', 'total_return', clickRun);
     renderHeatmapCard(hmCard, hmChart, sweep, done, params, metrics, state);
+    renderParetoCard(paretoCard, paretoChart, sweep, done, metrics, state, plotted);
+    bestSoFar(historyChart, sweep, runs, plotted);
+    if (params.length) {
+      importance(impChart, done, params, pm);
+      renderSliceCard(sliceCard, sliceChart, sweep, plotted, params, pm, state);
+      parallel(body.querySelector('[data-testid=chart-parallel]'), done, params, pm);
+    }
+    topEquity(topEq, sweep, done, pm, best);
     const top = done.slice().sort((a, b) => cmp(scoreOf(b, pm), scoreOf(a, pm))).slice(0, 30);
     causalityBars(causeChart, top, (r) => '#' + r.index);
     reasonBars(reasonChart, top, (r) => '#' + r.index);
@@ -476,11 +612,192 @@
       tooltip: { trigger: 'item', formatter: (p) => `run #${p.data[3]}<br>${label(xm)}: ${fmt(p.data[0])}<br>${label(ym)}: ${fmt(p.data[1])}<br>${label(cm)}: ${fmt(p.data[2])}` },
       xAxis: Object.assign({ type: 'value', scale: true }, axisName(unitLabel(xm))),
       yAxis: Object.assign({ type: 'value', scale: true }, axisName(unitLabel(ym)), { nameGap: 48 }),
-      visualMap: cv.length ? { dimension: 2, min: Math.min(...cv), max: Math.max(...cv), right: 0, top: 'middle', itemHeight: 120,
-        text: [label(cm), ''], textStyle: { fontSize: 11 }, calculable: true, inRange: { color: ['#d64545', '#f2c14e', '#1f9d6b'] } } : undefined,
+      visualMap: cv.length ? Object.assign(colourScale(cm, cv), { dimension: 2, right: 0, top: 'middle', itemHeight: 120,
+        text: [label(cm), ''], textStyle: { fontSize: 11 } }) : undefined,
       series: [{ type: 'scatter', symbolSize: pts.length > 2000 ? 4 : 8, data: pts, itemStyle: { opacity: 0.85 } }],
     });
     c.on('click', onClick);
+  }
+
+  // Numeric parameters (3 or more values searched) where the best run sits at an end.
+  function edgeParams(run, done, params) {
+    const out = [];
+    for (const p of params) {
+      const vals = sortedDistinct(done.map((r) => r.params[p])).filter((v) => typeof v === 'number');
+      if (vals.length < 3) continue;
+      const v = run.params[p];
+      if (v === vals[0] || v === vals[vals.length - 1]) out.push({ param: p, value: v, lo: vals[0], hi: vals[vals.length - 1], side: v === vals[0] ? 'lower end' : 'upper end' });
+    }
+    return out;
+  }
+
+  // η² of metric `m` per parameter: between-group sum of squares over the total (each value of
+  // the parameter a group). 1 = the parameter alone decides the metric, 0 = it does not matter.
+  function etaSquared(runs, p, m) {
+    const groups = new Map();
+    let n = 0, sum = 0;
+    for (const r of runs) {
+      const v = metricOf(r, m);
+      if (typeof v !== 'number' || !isFinite(v)) continue;
+      const k = JSON.stringify(r.params[p]);
+      if (!groups.has(k)) groups.set(k, []);
+      groups.get(k).push(v); n++; sum += v;
+    }
+    if (n < 2) return null;
+    const mean = sum / n;
+    let total = 0, between = 0;
+    for (const g of groups.values()) {
+      const gm = g.reduce((a, b) => a + b, 0) / g.length;
+      between += g.length * (gm - mean) ** 2;
+      for (const v of g) total += (v - mean) ** 2;
+    }
+    return total > 0 ? between / total : 0;
+  }
+  function importance(el, runs, params, pm) {
+    const rows = params.map((p) => ({ p, v: etaSquared(runs, p, pm) })).filter((x) => x.v != null).sort((a, b) => a.v - b.v);
+    if (!rows.length) { el.replaceWith(h('div', { class: 'empty' }, 'Not enough finished runs.')); return; }
+    const short = shortNames(params);
+    el.style.height = Math.max(200, 60 + 34 * rows.length) + 'px';
+    el.dataset.importance = JSON.stringify(Object.fromEntries(rows.map((x) => [x.p, x.v])));
+    chart(el, { grid: { left: 150, right: 40, top: 10, bottom: 40 }, tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v) => fmt(v, 3) },
+      xAxis: { type: 'value', min: 0, max: 1, name: 'η²', nameLocation: 'middle', nameGap: 26 },
+      yAxis: { type: 'category', data: rows.map((x) => short.get(x.p)), axisLabel: { width: 140, overflow: 'truncate' } },
+      series: [{ name: 'importance', type: 'bar', data: rows.map((x) => +x.v.toFixed(4)), itemStyle: { color: SEQUENTIAL[1] } }] },
+    'parameter importance: ' + rows.slice().reverse().map((x) => `${x.p} ${x.v.toFixed(2)}`).join(', '));
+  }
+
+  function renderSliceCard(card, el, sweep, runs, params, pm, state) {
+    const sel = state.slice || (state.slice = { param: params[0] });
+    const short = shortNames(params);
+    const draw = () => {
+      const old = echarts.getInstanceByDom(el);
+      if (old) { old.dispose(); charts = charts.filter((c) => c !== old); }
+      const pts = runs.map((r) => [r.params[sel.param], metricOf(r, pm), r.index]).filter((q) => typeof q[1] === 'number' && q[0] !== undefined);
+      const numeric = pts.every((q) => typeof q[0] === 'number');
+      const cats = numeric ? null : sortedDistinct(pts.map((q) => q[0])).map((v) => fmt(v));
+      const c = chart(el, { grid: Object.assign({}, grid, { top: 20 }),
+        tooltip: { trigger: 'item', formatter: (p) => `run #${p.data[2]}<br>${sel.param}: ${numeric ? fmt(p.data[0]) : p.data[0]}<br>${label(pm)}: ${fmt(p.data[1])}` },
+        xAxis: Object.assign(numeric ? { type: 'value', scale: true } : { type: 'category', data: cats }, axisName(short.get(sel.param))),
+        yAxis: Object.assign({ type: 'value', scale: true }, axisName(unitLabel(pm)), { nameGap: 48 }),
+        series: [{ name: 'runs', type: 'scatter', symbolSize: pts.length > 2000 ? 3 : 6, data: numeric ? pts : pts.map((q) => [fmt(q[0]), q[1], q[2]]), itemStyle: { color: SEQUENTIAL[1], opacity: 0.6 } }] },
+      `slice plot: ${label(pm)} of ${pts.length} runs against ${sel.param}`);
+      c.on('click', (p) => { if (p.data) goRun(sweep.id, p.data[2]); });
+    };
+    fill(card, h('div', { class: 'head' }, h('h2', null, 'Slice'), h('span', { class: 'sub' }, 'one dot per run')),
+      h('div', { class: 'toolbar' }, h('label', { class: 'sel' }, 'Parameter', h('select', { 'data-testid': 'slice-param', 'aria-label': 'slice parameter',
+        onchange: (e) => { sel.param = e.target.value; draw(); } }, params.map((p) => { const o = h('option', { value: p, title: p }, short.get(p)); if (p === sel.param) o.selected = true; return o; })))),
+      el);
+    draw();
+  }
+
+  const PLOT_POINTS = 20000;
+  // Runs a browser can draw: every run up to `limit`, else the best limit/2 by `pm` and an even
+  // sample of the rest (deterministic).
+  function sampleRuns(runs, pm, limit) {
+    if (runs.length <= limit) return runs;
+    const sorted = runs.slice().sort((a, b) => cmp(scoreOf(b, pm), scoreOf(a, pm)));
+    const top = sorted.slice(0, limit / 2), rest = sorted.slice(limit / 2);
+    const step = rest.length / (limit / 2);
+    const out = top.slice();
+    for (let i = 0; i < limit / 2; i++) out.push(rest[Math.floor(i * step)]);
+    return out;
+  }
+  function parallel(el, runs, params, pm) {
+    const shown = sampleRuns(runs.filter((r) => typeof metricOf(r, pm) === 'number'), pm, 3000);
+    const short = shortNames(params);
+    document.querySelector('[data-testid=parallel-sub]').textContent = `${fmt(shown.length)} of ${fmt(runs.length)} runs` +
+      (shown.length < runs.length ? ' (the best half and an even sample of the rest)' : '') + ' · colour: ' + label(pm) + ' · drag along an axis to select';
+    if (!shown.length) { el.replaceWith(h('div', { class: 'empty' }, 'No finished run.')); return; }
+    const dims = params.map((p, i) => {
+      const vals = sortedDistinct(shown.map((r) => r.params[p]));
+      return vals.every((v) => typeof v === 'number') ? { dim: i, name: short.get(p), type: 'value', scale: true }
+        : { dim: i, name: short.get(p), type: 'category', data: vals.map((v) => String(v)) };
+    });
+    dims.push({ dim: params.length, name: label(pm), type: 'value', scale: true });
+    const vals = shown.map((r) => metricOf(r, pm));
+    chart(el, { parallelAxis: dims, parallel: { left: 60, right: 110, top: 40, bottom: 30 },
+      visualMap: Object.assign(colourScale(pm, vals), { dimension: params.length, right: 0, top: 'middle', itemHeight: 120, text: [label(pm), ''], textStyle: { fontSize: 11 } }),
+      series: [{ name: 'runs', type: 'parallel', lineStyle: { width: 1, opacity: 0.5 },
+        data: shown.map((r) => params.map((p, i) => (dims[i].type === 'category' ? String(r.params[p]) : r.params[p])).concat([metricOf(r, pm)])) }] },
+    `parallel coordinates of ${shown.length} runs over ${params.join(', ')} and ${label(pm)}`);
+  }
+
+  // The non-dominated runs for (x, y), each in its better direction.
+  function paretoFront(pts, xm, ym) {
+    const sx = lowerIsBetter(xm) ? -1 : 1, sy = lowerIsBetter(ym) ? -1 : 1;
+    const score = (p) => [sx * (lowerIsBetter(xm) ? Math.abs(p[0]) : p[0]), sy * (lowerIsBetter(ym) ? Math.abs(p[1]) : p[1])];
+    const sorted = pts.map((p) => ({ p, s: score(p) })).sort((a, b) => b.s[0] - a.s[0] || b.s[1] - a.s[1]);
+    const out = [];
+    let bestY = -Infinity;
+    for (const q of sorted) if (q.s[1] > bestY) { out.push(q.p); bestY = q.s[1]; }
+    return out.sort((a, b) => a[0] - b[0]);
+  }
+  function renderParetoCard(card, el, sweep, runs, metrics, state, plotted) {
+    const sel = state.pareto || (state.pareto = { x: metrics.includes('max_drawdown') ? 'max_drawdown' : metrics[0], y: metrics.includes('total_return') ? 'total_return' : metrics[1] || metrics[0] });
+    const select = (testid, value, onchange) => h('select', { 'data-testid': testid, 'aria-label': testid.replace('-', ' '), onchange },
+      metrics.map((m) => { const o = h('option', { value: m }, label(m)); if (m === value) o.selected = true; return o; }));
+    const draw = () => {
+      const old = echarts.getInstanceByDom(el);
+      if (old) { old.dispose(); charts = charts.filter((c) => c !== old); }
+      const toPts = (list) => list.map((r) => [metricOf(r, sel.x), metricOf(r, sel.y), r.index]).filter((p) => typeof p[0] === 'number' && typeof p[1] === 'number' && isFinite(p[0]) && isFinite(p[1]));
+      const front = paretoFront(toPts(runs), sel.x, sel.y);
+      const pts = toPts(plotted || runs);
+      el.dataset.front = JSON.stringify(front.map((p) => p[2]));
+      const c = chart(el, { grid: Object.assign({}, grid, { top: 30 }), legend: { top: 0 },
+        tooltip: { trigger: 'item', formatter: (p) => `run #${p.data[2]}<br>${label(sel.x)}: ${fmt(p.data[0])}<br>${label(sel.y)}: ${fmt(p.data[1])}` },
+        xAxis: Object.assign({ type: 'value', scale: true }, axisName(unitLabel(sel.x))),
+        yAxis: Object.assign({ type: 'value', scale: true }, axisName(unitLabel(sel.y)), { nameGap: 48 }),
+        series: [{ name: 'runs', type: 'scatter', symbolSize: pts.length > 2000 ? 3 : 6, data: pts, itemStyle: { color: '#9aa3b5', opacity: 0.6 } },
+          { name: 'Pareto front', type: 'line', step: false, symbolSize: 8, data: front, itemStyle: { color: DIVERGING[6] }, lineStyle: { width: 1.5 } }] },
+      `Pareto front of ${label(sel.x)} and ${label(sel.y)}: ${front.length} of ${pts.length} runs are not dominated`);
+      c.on('click', (p) => { if (p.data) goRun(sweep.id, p.data[2]); });
+    };
+    fill(card, h('div', { class: 'head' }, h('h2', null, 'Pareto front'), h('span', { class: 'sub' }, 'any two metrics · runs no other run beats on both')),
+      h('div', { class: 'toolbar' }, h('label', { class: 'sel' }, 'X', select('pareto-x', sel.x, (e) => { sel.x = e.target.value; draw(); })),
+        h('label', { class: 'sel' }, 'Y', select('pareto-y', sel.y, (e) => { sel.y = e.target.value; draw(); }))), el);
+    draw();
+  }
+
+  function bestSoFar(el, sweep, runs, plotted) {
+    const pm = (sweep.plan && sweep.plan.primary_metric) || 'sharpe_ratio';
+    const maximize = sweep.plan && sweep.plan.direction ? sweep.plan.direction === 'maximize' : !lowerIsBetter(pm);
+    const constraints = planConstraints(sweep);
+    const ordered = runs.slice().sort((a, b) => a.index - b.index);
+    const line = [], dots = [];
+    const shown = plotted && plotted.length < runs.length ? new Set(plotted.map((r) => r.index)) : null;
+    let best = null;
+    for (const r of ordered) {
+      const v = metricOf(r, pm);
+      if (typeof v !== 'number' || !isFinite(v) || r.status !== 'done') continue;
+      const ok = !constraintFailures(r, constraints).length;
+      if (!shown || shown.has(r.index)) dots.push([r.index, v]);
+      // The line only where it moves (and at the end): a step chart of every run is no clearer.
+      if (ok && (best == null || (maximize ? v > best : v < best))) { best = v; line.push([r.index, best]); }
+    }
+    if (best != null && ordered.length) line.push([ordered[ordered.length - 1].index, best]);
+    if (!dots.length) { el.replaceWith(h('div', { class: 'empty' }, 'No finished run.')); return; }
+    chart(el, { grid: Object.assign({}, grid, { top: 30 }), legend: { top: 0 }, tooltip: { trigger: 'axis' },
+      xAxis: Object.assign({ type: 'value', min: 0 }, axisName('run index')),
+      yAxis: Object.assign({ type: 'value', scale: true }, axisName(unitLabel(pm)), { nameGap: 48 }),
+      series: [{ name: 'runs', type: 'scatter', symbolSize: dots.length > 2000 ? 2 : 4, data: dots, itemStyle: { color: '#9aa3b5', opacity: 0.5 } },
+        { name: 'best so far', type: 'line', step: 'end', showSymbol: false, data: line, lineStyle: { width: 2, color: DIVERGING[6] } }] },
+    `best-so-far history of ${label(pm)} over ${dots.length} runs`);
+  }
+
+  async function topEquity(el, sweep, runs, pm, best) {
+    const N = 10;
+    const maximize = sweep.plan && sweep.plan.direction ? sweep.plan.direction === 'maximize' : !lowerIsBetter(pm);
+    const ranked = runs.filter((r) => typeof metricOf(r, pm) === 'number' && Data.hasRun(r.index))
+      .sort((a, b) => (maximize ? metricOf(b, pm) - metricOf(a, pm) : metricOf(a, pm) - metricOf(b, pm)) || a.index - b.index).slice(0, N);
+    if (!ranked.length) { el.replaceWith(h('div', { class: 'empty' }, 'No run with an equity curve.')); return; }
+    const seq = routeSeq;
+    const details = await Promise.all(ranked.map((r) => Data.run(sweep.id, r.index).catch(() => null)));
+    if (stale(seq) || !el.isConnected) return;
+    const series = details.filter((d) => d && (d.equity || []).length).map((d) => ({ name: '#' + d.index + (best && best.run.index === d.index ? ' (best)' : ''), data: d.equity }));
+    const sub = document.querySelector('[data-testid=top-equity-sub]');
+    if (sub) sub.textContent = `the ${series.length} best runs by ${label(pm)}` + (SNAP ? ' among those this report embeds' : '');
+    if (!series.length) { el.replaceWith(h('div', { class: 'empty' }, 'No run with an equity curve.')); return; }
+    lineChart(el, series, (v) => fmt(v, 0));
   }
 
   function heatmapData(runs, xp, yp, metric, agg) {
@@ -504,8 +821,8 @@
     for (const [k, vals] of cells) {
       const [x, y] = k.split(',').map(Number);
       let v;
-      if (agg === 'max') v = Math.max(...vals);
-      else if (agg === 'min') v = Math.min(...vals);
+      if (agg === 'max') v = vals.reduce((a, b) => (b > a ? b : a), -Infinity);
+      else if (agg === 'min') v = vals.reduce((a, b) => (b < a ? b : a), Infinity);
       else if (agg === 'count') v = vals.length;
       else v = vals.reduce((a, b) => a + b, 0) / vals.length;
       data.push([x, y, +v.toPrecision(6), vals.length]);
@@ -529,14 +846,13 @@
       const { xs, ys, data } = heatmapData(runs, hm.x, hm.y || null, hm.metric, hm.agg);
       const vals = data.map((d) => d[2]);
       el.style.height = Math.max(280, Math.min(560, 110 + 44 * ys.length)) + 'px';
-      const good = lowerIsBetter(hm.metric) && hm.agg !== 'count' ? ['#1f9d6b', '#f2c14e', '#d64545'] : ['#d64545', '#f2c14e', '#1f9d6b'];
       const c = chart(el, {
         grid: { left: 110, right: 90, top: 20, bottom: 70 },
         tooltip: { formatter: (p) => `${hm.x} = ${fmt(xs[p.data[0]])}<br>${hm.y ? hm.y + ' = ' + fmt(ys[p.data[1]]) + '<br>' : ''}${hm.agg} ${label(hm.metric)}: <b>${fmt(p.data[2])}</b><br>${p.data[3]} run(s)` },
         xAxis: Object.assign({ type: 'category', data: xs.map((v) => fmt(v)), splitArea: { show: true } }, axisName(hm.x), { nameGap: 34 }),
         yAxis: Object.assign({ type: 'category', data: ys.map((v) => (v == null ? 'all' : fmt(v))), splitArea: { show: true } }, axisName(hm.y || ''), { nameGap: 80 }),
-        visualMap: { dimension: 2, min: vals.length ? Math.min(...vals) : 0, max: vals.length ? Math.max(...vals) : 1, calculable: true, right: 0, top: 'middle',
-          text: [label(hm.metric), ''], textStyle: { fontSize: 11 }, inRange: { color: good } },
+        visualMap: Object.assign(colourScale(hm.metric, vals, hm.agg), { dimension: 2, right: 0, top: 'middle',
+          text: [(hm.agg === 'count' ? 'runs' : label(hm.metric)), ''], textStyle: { fontSize: 11 } }),
         series: [{ type: 'heatmap', data, label: { show: xs.length * ys.length <= 150, formatter: (p) => fmt(p.data[2]), fontSize: 11 },
           emphasis: { itemStyle: { borderColor: '#16213a', borderWidth: 1 } } }],
       });
@@ -561,14 +877,17 @@
     draw();
   }
 
+  // Category labels that all show: every one (interval 0), rotated and truncated when many.
+  const categoryLabels = (n) => ({ interval: 0, rotate: n > 4 ? 30 : 0, width: n > 4 ? 110 : 160, overflow: 'truncate' });
+
   function causalityBars(el, runs, name) {
     const withC = runs.filter((r) => r.causality);
     if (!withC.length) { el.replaceWith(h('div', { class: 'empty' }, 'No causality data.')); return; }
     chart(el, {
-      grid: Object.assign({}, grid, { bottom: 60 }),
+      grid: Object.assign({}, grid, { bottom: withC.length > 4 ? 90 : 60 }),
       legend: { top: 0 },
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-      xAxis: { type: 'category', data: withC.map(name), axisLabel: { rotate: withC.length > 12 ? 45 : 0 } },
+      xAxis: { type: 'category', data: withC.map(name), axisLabel: categoryLabels(withC.length) },
       yAxis: { type: 'value' },
       series: CAUSE_KEYS.map((k, i) => ({ name: label(k), type: 'bar', data: withC.map((r) => r.causality[k] ?? 0),
         itemStyle: { color: ['#2f6fed', '#e8743b', '#d64545'][i] } })),
@@ -587,10 +906,10 @@
     runs.forEach((r) => Object.keys(reasonsOf(r)).forEach((k) => reasons.add(k)));
     if (!reasons.size) { el.replaceWith(h('div', { class: 'empty', 'data-testid': 'no-rejections' }, 'No opportunity was rejected in these runs.')); return; }
     chart(el, {
-      grid: Object.assign({}, grid, { bottom: 60 }),
+      grid: Object.assign({}, grid, { bottom: runs.length > 4 ? 90 : 60 }),
       legend: { top: 0, type: 'scroll' },
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-      xAxis: { type: 'category', data: runs.map(name), axisLabel: { rotate: runs.length > 12 ? 45 : 0 } },
+      xAxis: { type: 'category', data: runs.map(name), axisLabel: categoryLabels(runs.length) },
       yAxis: { type: 'value' },
       series: [...reasons].sort().map((k) => ({ name: k, type: 'bar', stack: 'r', data: runs.map((r) => reasonsOf(r)[k] || 0) })),
     });
@@ -604,13 +923,17 @@
       return m ? { col: m[1], op: m[2], val: m[3] } : { text: t.toLowerCase() };
     });
   }
+  // The column of each comparison term, found once per filter (not once per row).
+  function bindTerms(terms, cols) {
+    return terms.map((t) => (t.text != null ? t : Object.assign({}, t, { column: cols.find((c) => c.key === t.col || c.title === t.col || c.key.endsWith('.' + t.col)) || null })));
+  }
   function rowMatches(row, terms, cols) {
     for (const t of terms) {
       if (t.text != null) {
         if (!cols.some((c) => String(c.get(row) ?? '').toLowerCase().includes(t.text))) return false;
         continue;
       }
-      const col = cols.find((c) => c.key === t.col || c.title === t.col || c.key.endsWith('.' + t.col));
+      const col = t.column !== undefined ? t.column : cols.find((c) => c.key === t.col || c.title === t.col || c.key.endsWith('.' + t.col));
       if (!col) return false;
       const v = col.get(row);
       const num = Number(t.val);
@@ -623,55 +946,93 @@
     return true;
   }
 
+
   function renderRunsTable(card, sweep, runs, params, metrics, state) {
     const PAGE = 100;
-    const cols = [{ key: '#', title: '#', get: (r) => r.index, cls: '' }]
-      .concat(sweep.kind === 'variant' ? [{ key: 'name', title: 'variant', get: (r) => r.name, cls: 'l' }] : [])
-      .concat(params.map((p) => ({ key: p, title: p, get: (r) => r.params[p], cls: 'grp-param' })))
-      .concat(metrics.map((m) => ({ key: m, title: unitLabel(m), get: (r) => metricOf(r, m), cls: 'grp-metric', metric: true })))
-      .concat(CAUSE_KEYS.map((k) => ({ key: k, title: label(k), get: (r) => (r.causality ? r.causality[k] : undefined), cls: 'grp-cause' })))
+    const pm = (sweep.plan && sweep.plan.primary_metric) || 'sharpe_ratio';
+    const short = shortNames(params);
+    // The run and the primary metric come first and stay in view when the table scrolls
+    // sideways; parameters get short names (the full name on hover).
+    const metricCol = (m) => ({ key: m, title: unitLabel(m), full: m, get: (r) => metricOf(r, m), cls: 'grp-metric', metric: true, group: 'metrics' });
+    const cols = [{ key: '#', title: '#', full: 'run index', get: (r) => r.index, cls: '', sticky: 0, group: 'run' }]
+      .concat(metrics.includes(pm) ? [Object.assign(metricCol(pm), { sticky: 1 })] : [])
+      .concat(sweep.kind === 'variant' ? [{ key: 'name', title: 'variant', get: (r) => r.name, cls: 'l', group: 'run' }] : [])
+      .concat(params.map((p) => ({ key: p, title: short.get(p), full: p, get: (r) => r.params[p], cls: 'grp-param', group: 'parameters' })))
+      .concat(metrics.filter((m) => m !== pm).map(metricCol))
+      .concat(CAUSE_KEYS.map((k) => ({ key: k, title: label(k), full: k, get: (r) => (r.causality ? r.causality[k] : undefined), cls: 'grp-cause', group: 'causality' })))
       // Whether each finished run meets the plan's constraints (filter e.g. constraints=meets).
-      .concat(sweep.kind !== 'variant' && planConstraints(sweep).length ? [{ key: 'constraints', title: 'constraints', cls: 'l',
+      .concat(sweep.kind !== 'variant' && planConstraints(sweep).length ? [{ key: 'constraints', title: 'constraints', cls: 'l', group: 'run',
         get: (r) => (r.metrics ? (constraintFailures(r, planConstraints(sweep)).length ? 'breaks' : 'meets') : undefined) }] : [])
-      .concat([{ key: 'status', title: 'status', get: (r) => r.status, cls: 'l' }]);
-    const filterInput = h('input', { type: 'search', placeholder: 'filter: text, or e.g.  sharpe_ratio>1  min_gap_size=5  status=failed', value: state.filter, 'data-testid': 'runs-filter' });
-    const count = h('span', { class: 'muted small', 'data-testid': 'runs-count' });
+      .concat([{ key: 'status', title: 'status', get: (r) => r.status, cls: 'l', group: 'run' }])
+      // In a report that embeds the curves of some runs only: which (filter curves=none).
+      .concat(SNAP && runs.some((r) => r.metrics && !Data.hasRun(r.index)) ? [{ key: 'curves', title: 'curves', cls: 'l', group: 'run',
+        get: (r) => (r.metrics ? (Data.hasRun(r.index) ? 'embedded' : 'none') : undefined) }] : []);
+    const hidden = state.hidden || (state.hidden = new Set());
+    const filterInput = h('input', { type: 'search', placeholder: 'filter: text, or e.g.  sharpe_ratio>1  min_gap_size=5  status=failed', value: state.filter,
+      'data-testid': 'runs-filter', 'aria-label': 'filter the runs' });
+    const count = h('span', { class: 'muted small', 'data-testid': 'runs-count', 'aria-live': 'polite' });
     const pager = h('span', { class: 'toolbar', 'data-testid': 'runs-pager', style: 'margin:0' });
     const tbody = h('tbody');
     const headRow = h('tr');
-    const table = h('table', { class: 'data', 'data-testid': 'runs-table' }, h('thead', null, headRow), tbody);
+    const table = h('table', { class: 'data', 'data-testid': 'runs-table', 'aria-label': 'every run of the sweep' }, h('thead', null, headRow), tbody);
+    const chooser = h('details', { class: 'chooser', 'data-testid': 'column-chooser' }, h('summary', null, 'Columns'),
+      h('div', { class: 'chooser-list' }, cols.filter((c) => c.sticky == null).map((c) => h('label', { title: c.full || c.title },
+        h('input', { type: 'checkbox', 'data-col': c.key, checked: !hidden.has(c.key), onchange: (e) => { if (e.target.checked) hidden.delete(c.key); else hidden.add(c.key); draw(); } }),
+        ' ' + c.title))));
+    // In a report, runs whose curves are not embedded say so in the table and open as a summary
+    // with their reproduce command.
+    const noDetail = (r) => SNAP && r.metrics && !Data.hasRun(r.index);
+    const stickLeft = () => {
+      const first = headRow.querySelector('th[data-sticky="0"]');
+      table.style.setProperty('--sticky1-left', (first ? first.offsetWidth : 0) + 'px');
+    };
     const draw = () => {
-      const terms = parseFilter(state.filter);
+      const visible = cols.filter((c) => !hidden.has(c.key));
+      const terms = bindTerms(parseFilter(state.filter), cols);
       let rows = terms.length ? runs.filter((r) => rowMatches(r, terms, cols)) : runs.slice();
       const sc = cols.find((c) => c.key === state.sort);
-      if (sc) rows.sort((a, b) => { const x = sc.get(a), y = sc.get(b); if (x == null && y == null) return 0; if (x == null) return 1; if (y == null) return -1; return state.dir * cmp(x, y); });
+      if (sc) {
+        // Each key read once (not once per comparison): sorting 100,000 rows stays fast.
+        const keyed = rows.map((r) => [sc.get(r), r]);
+        keyed.sort((a, b) => { const x = a[0], y = b[0]; if (x == null && y == null) return a[1].index - b[1].index; if (x == null) return 1; if (y == null) return -1; return state.dir * cmp(x, y) || a[1].index - b[1].index; });
+        rows = keyed.map((k) => k[1]);
+      }
       const pages = Math.max(1, Math.ceil(rows.length / PAGE));
       state.page = Math.min(state.page, pages - 1);
       const slice = rows.slice(state.page * PAGE, state.page * PAGE + PAGE);
-      fill(headRow, ...cols.map((c) => h('th', {
-        class: ['sortable', c.cls, c.cls === 'l' ? 'l' : '', state.sort === c.key ? 'sorted' : ''].join(' '),
-        'data-col': c.key, title: 'sort by ' + c.title,
-        onclick: () => { if (state.sort === c.key) state.dir = -state.dir; else { state.sort = c.key; state.dir = c.metric && !lowerIsBetter(c.key) ? -1 : 1; } state.page = 0; draw(); },
-      }, c.title, state.sort === c.key ? h('span', { class: 'arrow' }, state.dir > 0 ? '▲' : '▼') : null)));
-      fill(tbody, ...slice.map((r) => h('tr', { class: 'click', 'data-index': r.index, 'data-testid': 'run-row', onclick: () => goRun(sweep.id, r.index) },
-        cols.map((c) => {
+      const sortBy = (c) => () => { if (state.sort === c.key) state.dir = -state.dir; else { state.sort = c.key; state.dir = c.metric && !lowerIsBetter(c.key) ? -1 : 1; } state.page = 0; draw();
+        const th = headRow.querySelector(`th[data-col="${CSS.escape(c.key)}"]`); if (th) th.focus(); };
+      fill(headRow, ...visible.map((c) => h('th', {
+        class: ['sortable', c.cls, c.cls === 'l' ? 'l' : '', state.sort === c.key ? 'sorted' : '', c.sticky != null ? 'sticky' + c.sticky : ''].join(' '),
+        'data-col': c.key, 'data-sticky': c.sticky, title: (c.full && c.full !== c.title ? c.full + ' · ' : '') + 'sort by ' + c.title, tabindex: 0, scope: 'col',
+        'aria-sort': state.sort === c.key ? (state.dir > 0 ? 'ascending' : 'descending') : 'none',
+        onclick: sortBy(c), onkeydown: onActivate(sortBy(c)),
+      }, c.title, state.sort === c.key ? h('span', { class: 'arrow', 'aria-hidden': 'true' }, state.dir > 0 ? '▲' : '▼') : null)));
+      fill(tbody, ...slice.map((r) => h('tr', { class: 'click' + (noDetail(r) ? ' no-detail' : ''), 'data-index': r.index, 'data-testid': 'run-row', tabindex: 0,
+        'aria-label': 'run ' + r.index + (noDetail(r) ? ' (no curves in this report)' : ''),
+        onclick: () => goRun(sweep.id, r.index), onkeydown: onActivate(() => goRun(sweep.id, r.index)) },
+        visible.map((c) => {
           const v = c.get(r);
-          if (c.key === 'status') return h('td', { class: 'l' }, h('span', { class: 'pill ' + r.status }, r.status), r.failure ? h('span', { class: 'muted small', title: r.failure }, ' ' + r.failure.slice(0, 40)) : null);
+          const st = c.sticky != null ? ' sticky' + c.sticky : '';
+          if (c.key === 'status') return h('td', { class: 'l', 'data-col': c.key }, h('span', { class: 'pill ' + r.status }, r.status), r.failure ? h('span', { class: 'muted small', title: r.failure }, ' ' + r.failure.slice(0, 40)) : null);
+          if (c.key === 'curves' && v === 'none') return h('td', { class: 'l muted', 'data-col': c.key, 'data-testid': 'no-detail',
+            title: 'this report embeds the curves of the best runs only; the run page gives its metrics and the command that reproduces it' }, 'none · reproduce');
           if (c.key === 'constraints' && v === 'breaks') return h('td', { class: 'l neg', 'data-col': c.key, title: constraintFailures(r, planConstraints(sweep)).join(', ') }, v);
-          return h('td', { class: c.cls === 'l' ? 'l' : '', 'data-col': c.key }, fmt(v));
+          return h('td', { class: (c.cls === 'l' ? 'l' : '') + st, 'data-col': c.key }, fmt(v));
         }))));
-      if (!slice.length) fill(tbody, h('tr', null, h('td', { colspan: cols.length, class: 'l muted' }, 'No run matches the filter.')));
+      if (!slice.length) fill(tbody, h('tr', null, h('td', { colspan: visible.length, class: 'l muted' }, 'No run matches the filter.')));
       count.textContent = rows.length ? `showing ${state.page * PAGE + 1}–${state.page * PAGE + slice.length} of ${fmt(rows.length)}` +
         (rows.length !== runs.length ? ` (filtered from ${fmt(runs.length)})` : '') : `0 of ${fmt(runs.length)}`;
-      fill(pager, 
-        h('button', { disabled: state.page === 0, onclick: () => { state.page--; draw(); }, 'data-testid': 'page-prev' }, '‹ prev'),
+      fill(pager,
+        h('button', { disabled: state.page === 0, onclick: () => { state.page--; draw(); }, 'data-testid': 'page-prev', 'aria-label': 'previous page' }, '‹ prev'),
         h('span', { class: 'muted small' }, `page ${state.page + 1} / ${pages}`),
-        h('button', { disabled: state.page >= pages - 1, onclick: () => { state.page++; draw(); }, 'data-testid': 'page-next' }, 'next ›'));
+        h('button', { disabled: state.page >= pages - 1, onclick: () => { state.page++; draw(); }, 'data-testid': 'page-next', 'aria-label': 'next page' }, 'next ›'));
+      requestAnimationFrame(stickLeft);
     };
     let debounce = null;
     filterInput.addEventListener('input', () => { clearTimeout(debounce); debounce = setTimeout(() => { state.filter = filterInput.value; state.page = 0; draw(); }, 120); });
-    fill(card, h('div', { class: 'head' }, h('h2', null, 'All runs'), h('span', { class: 'sub' }, 'click a column to sort, a row to open the run')),
-      h('div', { class: 'toolbar' }, filterInput, count, h('span', { style: 'flex:1' }), pager), h('div', { class: 'scroll' }, table));
+    fill(card, h('div', { class: 'head' }, h('h2', null, 'All runs'), h('span', { class: 'sub' }, 'click a column (or Tab to it and press Enter) to sort, a row to open the run')),
+      h('div', { class: 'toolbar' }, filterInput, chooser, count, h('span', { style: 'flex:1' }), pager), h('div', { class: 'scroll' }, table));
     draw();
   }
 
@@ -716,9 +1077,10 @@
     fill(body, 
       h('div', { class: 'kpis' },
         kpi('Variants', String(runs.length)),
-        kpi('Best Sharpe', best ? names(best.run) : '—', null, 'best-variant', best ? 'Sharpe ' + fmt(best.value) : null),
+        kpi('Best Sharpe', best ? names(best.run) : '—', 'text', 'best-variant', best ? 'Sharpe ' + fmt(best.value) : null),
         ...comparative(done)),
-      h('div', { class: 'card' }, h('div', { class: 'head' }, h('h2', null, 'Comparative metrics'), h('span', { class: 'sub' }, 'best value per metric in green · click a variant to open its run')),
+      identicalNote(runs),
+      h('div', { class: 'card' }, h('div', { class: 'head' }, h('h2', null, 'Comparative metrics'), h('span', { class: 'sub' }, 'best value per metric in green · click or press Enter on a variant to open its run')),
         variantMetricsTable(sweep, runs, metrics)),
       h('div', { class: 'card' }, h('div', { class: 'head' }, h('h2', null, 'Equity curves'), h('span', { class: 'sub' }, 'all variants on the same market period')), eq),
       h('div', { class: 'grid2 row' },
@@ -744,28 +1106,63 @@
     reasonBars(reasons, done, names);
   }
 
+  function identicalNote(runs) {
+    const same = identicalVariants(runs);
+    if (!same.size) return null;
+    const seen = new Set(), groups = [];
+    for (const r of runs) {
+      if (!same.has(r.index) || seen.has(r.index)) continue;
+      const g = [r].concat(same.get(r.index));
+      g.forEach((x) => seen.add(x.index));
+      groups.push(g.map((x) => x.name || '#' + x.index).join(' = '));
+    }
+    return h('div', { class: 'note', 'data-testid': 'identical-variants', role: 'note' },
+      'Identical results: ' + groups.join('; ') + '. These variants may differ in a setting that never came into play on this data.');
+  }
+
   function comparative(done) {
     const pick = (m) => { const b = bestRun(done, m); return b ? b.run.name || '#' + b.run.index : '—'; };
     const defensive = done.filter((r) => r.causality && r.causality.opportunities_detected > 0)
       .map((r) => ({ r, v: r.causality.opportunities_rejected / r.causality.opportunities_detected }))
       .sort((a, b) => b.v - a.v)[0];
     return [
-      kpi('Best return', pick('total_return'), null, 'best-return'),
-      kpi('Lowest drawdown', pick('max_drawdown'), null, 'lowest-dd'),
-      kpi('Most trades', pick('total_trades'), null, 'most-trades'),
-      kpi('Most defensive', defensive ? defensive.r.name || '#' + defensive.r.index : '—', null, 'most-defensive',
+      kpi('Best return', pick('total_return'), 'text', 'best-return'),
+      kpi('Lowest drawdown', pick('max_drawdown'), 'text', 'lowest-dd'),
+      kpi('Most trades', pick('total_trades'), 'text', 'most-trades'),
+      kpi('Most defensive', defensive ? defensive.r.name || '#' + defensive.r.index : '—', 'text', 'most-defensive',
         defensive ? fmtPct(defensive.v) + ' of opportunities rejected' : null),
     ];
   }
 
+  // Variants whose results are identical (every metric and causality count equal): index ->
+  // the indexes of the others, so the table and a note can say so.
+  function identicalVariants(runs) {
+    const groups = new Map();
+    for (const r of runs) {
+      if (!r.metrics) continue;
+      const c = r.causality || {};
+      const key = JSON.stringify([r.metrics, CAUSE_KEYS.map((k) => c[k])]);
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(r);
+    }
+    const out = new Map();
+    for (const g of groups.values()) if (g.length > 1) for (const r of g) out.set(r.index, g.filter((o) => o !== r));
+    return out;
+  }
+  const describeVariant = (sweep, r) => ((sweep.variants || []).find((v) => v.index === r.index) || {}).description || '';
+
   function variantMetricsTable(sweep, runs, metrics) {
     const cols = metrics.concat(CAUSE_KEYS);
+    const same = identicalVariants(runs);
     const bestIdx = {};
     for (const m of cols) { const b = bestRun(runs.filter((r) => r.metrics), m); if (b && !CAUSE_KEYS.includes(m)) bestIdx[m] = b.run.index; }
     return h('div', { class: 'scroll' }, h('table', { class: 'data', 'data-testid': 'variant-metrics' },
       h('thead', null, h('tr', null, h('th', { class: 'l' }, 'Variant'), cols.map((m) => h('th', { class: CAUSE_KEYS.includes(m) ? 'grp-cause' : 'grp-metric' }, unitLabel(m))), h('th', { class: 'l' }, 'Status'))),
-      h('tbody', null, runs.map((r, i) => h('tr', { class: 'click', 'data-index': r.index, 'data-testid': 'variant-row', onclick: () => goRun(sweep.id, r.index) },
-        h('td', { class: 'l' }, h('span', { class: 'legend-dot', style: 'background:' + PALETTE[i % PALETTE.length] }), r.name || '#' + r.index),
+      h('tbody', null, runs.map((r, i) => h('tr', { class: 'click', 'data-index': r.index, 'data-testid': 'variant-row', tabindex: 0, 'aria-label': 'variant ' + (r.name || r.index),
+        onclick: () => goRun(sweep.id, r.index), onkeydown: onActivate(() => goRun(sweep.id, r.index)) },
+        h('td', { class: 'l', title: describeVariant(sweep, r) || null }, h('span', { class: 'legend-dot', style: 'background:' + PALETTE[i % PALETTE.length] }), h('span', { 'data-testid': 'variant-name' }, r.name || '#' + r.index),
+          same.has(r.index) ? h('span', { class: 'pill warn', 'data-testid': 'identical-flag', title: 'identical results to ' + same.get(r.index).map((o) => o.name || '#' + o.index).join(', ') }, 'identical') : null,
+          describeVariant(sweep, r) ? h('div', { class: 'muted small desc', 'data-testid': 'variant-description' }, describeVariant(sweep, r)) : null),
         cols.map((m) => h('td', { class: bestIdx[m] === r.index ? 'best' : '', 'data-col': m }, fmt(metricOf(r, m)))),
         h('td', { class: 'l' }, h('span', { class: 'pill ' + r.status }, r.status)))))));
   }
@@ -778,8 +1175,9 @@
       xAxis: { type: 'time' },
       yAxis: { type: 'value', scale: !area, axisLabel: { formatter: (v) => fmtY(v) } },
       dataZoom: [{ type: 'inside' }],
+      // Areas only for up to three series: more overlapping fills read as one grey mass.
       series: series.map((s) => ({ name: s.name, type: 'line', showSymbol: false, data: s.data, lineStyle: { width: 1.6 },
-        areaStyle: area ? { opacity: 0.08 } : undefined })),
+        areaStyle: area && series.length <= 3 ? { opacity: 0.08 } : undefined })),
     });
   }
 
@@ -795,10 +1193,13 @@
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
       xAxis: Object.assign({ type: 'category', data: labels }, axisName('trade P&L (bin centre)')),
       yAxis: { type: 'value', name: 'trades' },
+      // Up to three variants as bars side by side; more as step outlines over one another,
+      // which stay readable where 8 bars per bin do not.
       series: series.map((s) => {
         const bins = new Array(n).fill(0);
         for (const t of s.trades) { if (typeof t.pnl !== 'number') continue; bins[Math.min(n - 1, Math.floor((t.pnl - lo) / w))]++; }
-        return { name: s.name, type: 'bar', data: bins, barGap: '5%' };
+        return series.length <= 3 ? { name: s.name, type: 'bar', data: bins, barGap: '5%' }
+          : { name: s.name, type: 'line', step: 'middle', showSymbol: false, data: bins, lineStyle: { width: 1.6 } };
       }),
     });
   }
@@ -855,8 +1256,10 @@
       grid: { left: 140, right: 90, top: 10, bottom: 50 },
       tooltip: { formatter: (p) => `${series[p.data[1]].name} · ${months[p.data[0]]}: <b>${p.data[2].toFixed(2)}%</b>` },
       xAxis: { type: 'category', data: months, splitArea: { show: true } },
-      yAxis: { type: 'category', data: series.map((s) => s.name), splitArea: { show: true } },
-      visualMap: { min: -lim, max: lim, calculable: true, right: 0, top: 'middle', text: ['%', ''], inRange: { color: ['#d64545', '#f7f7f7', '#1f9d6b'] } },
+      yAxis: { type: 'category', data: series.map((s) => s.name), splitArea: { show: true }, inverse: true,
+        axisLabel: { width: 120, overflow: 'truncate' } },
+      visualMap: { min: -lim, max: lim, calculable: true, right: 0, top: 'middle', text: ['%', ''], precision: legendPrecision(-lim, lim),
+        inRange: { color: DIVERGING } },
       series: [{ type: 'heatmap', data, label: { show: months.length <= 24, formatter: (p) => p.data[2].toFixed(1), fontSize: 10 } }],
     });
   }
@@ -884,27 +1287,134 @@
       run.failure ? h('div', { class: 'error', 'data-testid': 'run-failure' }, 'Failed: ' + run.failure,
         (run.history || []).length ? h('ul', null, run.history.map((x) => h('li', null, x))) : null) : null,
       run.error ? h('div', { class: 'error' }, run.error) : null,
+      run.summary_only ? h('div', { class: 'note', 'data-testid': 'run-summary-only', role: 'note' },
+        'This report embeds the curves and trades of the best runs only. The metrics, parameters and causality of this run are below; ',
+        'the command under "Reproduce this run" writes and runs it in full (or open it in the live page, `s1mple broker --http`).') : null,
       h('div', { class: 'card' }, h('h2', null, 'Reproduce this run'),
         h('div', { class: 'cmd' }, h('code', { 'data-testid': 'reproduce' }, run.reproduce), copyBtn),
         h('div', { class: 'muted small', style: 'margin-top:6px' }, 'Writes the stripped operation.yaml and strategy_blueprint.yaml of this run and runs it alone; the metrics are identical.')),
       h('div', { class: 'kpis', 'data-testid': 'run-metrics' }, keys.map((k) => h('div', { class: 'kpi', 'data-metric': k },
         h('div', { class: 'label' }, unitLabel(k)), h('div', { class: 'value', 'data-testid': 'metric-' + k }, fmt(metrics[k]))))),
-      h('div', { class: 'card' }, h('div', { class: 'head' }, h('h2', null, 'Equity'), h('span', { class: 'sub' }, (run.equity || []).length + ' points')), eq),
-      h('div', { class: 'card' }, h('h2', null, 'Drawdown'), dd),
+      run.summary_only ? null : h('div', { class: 'card' }, h('div', { class: 'head' }, h('h2', null, 'Equity'), h('span', { class: 'sub' }, (run.equity || []).length + ' points')), eq),
+      run.summary_only ? null : h('div', { class: 'card' }, h('h2', null, 'Drawdown'), dd),
+      run.summary_only ? null : tearSheet(run),
       h('div', { class: 'grid2 row' },
         h('div', { class: 'card' }, h('h2', null, 'Parameters'), Object.keys(allParams).length
           ? h('dl', { class: 'kv', 'data-testid': 'run-params' }, Object.entries(allParams).map(([k, v]) => [h('dt', null, k), h('dd', { 'data-param': k }, fmt(v))]))
           : h('div', { class: 'muted' }, 'The base configuration (no overrides).')),
         h('div', { class: 'card', 'data-testid': 'run-causality' }, h('h2', null, 'Causality'), causalityList(run.causality))),
-      tradesCard(run));
+      run.summary_only ? null : tradesCard(run));
+    setTitle('run #' + index + (run.name ? ' ' + run.name : ''), sweep.name || id);
+    if (run.summary_only) return;
     if ((run.equity || []).length) {
       lineChart(eq, [{ name: 'equity', data: run.equity }], (v) => fmt(v, 0));
       lineChart(dd, [{ name: 'drawdown', data: (run.drawdown || []).map((p) => [p[0], p[1] * 100]) }], (v) => v.toFixed(1) + '%', true);
       markTrades(run);
+      drawTearSheet(run);
     } else {
       eq.replaceWith(h('div', { class: 'empty' }, 'No equity curve (the run has no result).'));
       dd.remove();
     }
+  }
+
+  // ------------------------------------------------------------ tear sheet ----
+  // From the stored equity curve (docs/STORE.md: at most 500 points): returns between points,
+  // annualised with the points' own spacing.
+  function pointReturns(equity) {
+    const out = [];
+    for (let i = 1; i < equity.length; i++) {
+      const [t0, v0] = equity[i - 1], [t1, v1] = equity[i];
+      if (typeof v0 === 'number' && typeof v1 === 'number' && v0 > 0 && t1 > t0) out.push([t1, v1 / v0 - 1, t1 - t0]);
+    }
+    return out;
+  }
+  // Rolling Sharpe over `w` points: mean / sd of the point returns, scaled to a year by the
+  // mean spacing of the window.
+  function rollingSharpe(rets, w) {
+    const out = [];
+    const YEAR = 365.25 * 86400000;
+    for (let i = w - 1; i < rets.length; i++) {
+      let s = 0, s2 = 0, dt = 0;
+      for (let j = i - w + 1; j <= i; j++) { s += rets[j][1]; s2 += rets[j][1] * rets[j][1]; dt += rets[j][2]; }
+      const mean = s / w, sd = Math.sqrt(Math.max(0, (s2 - w * mean * mean) / (w - 1)));
+      out.push([rets[i][0], sd > 0 ? (mean / sd) * Math.sqrt(YEAR / (dt / w)) : null]);
+    }
+    return out;
+  }
+  // The deepest drawdown episodes: peak, trough, recovery (null while under water), depth.
+  function worstDrawdowns(equity, n) {
+    const eps = [];
+    let peak = null, cur = null;
+    for (const [t, v] of equity) {
+      if (typeof v !== 'number') continue;
+      if (!peak || v >= peak.v) {
+        if (cur) { cur.recovery = t; eps.push(cur); cur = null; }
+        peak = { t, v };
+        continue;
+      }
+      const depth = v / peak.v - 1;
+      if (!cur) cur = { peak: peak.t, trough: t, depth, recovery: null };
+      else if (depth < cur.depth) { cur.trough = t; cur.depth = depth; }
+    }
+    if (cur) eps.push(cur);
+    return eps.sort((a, b) => a.depth - b.depth).slice(0, n);
+  }
+  function tearSheet(run) {
+    if (!(run.equity || []).length) return null;
+    const wd = worstDrawdowns(run.equity, 5);
+    return h('div', { 'data-testid': 'tear-sheet' },
+      h('div', { class: 'grid2 row' },
+        h('div', { class: 'card' }, h('div', { class: 'head' }, h('h2', null, 'Rolling Sharpe'), h('span', { class: 'sub', 'data-testid': 'rolling-window' }, '')),
+          h('div', { class: 'chart short', 'data-testid': 'chart-rolling-sharpe' })),
+        h('div', { class: 'card' }, h('div', { class: 'head' }, h('h2', null, 'Return distribution'), h('span', { class: 'sub' }, 'returns between equity points')),
+          h('div', { class: 'chart short', 'data-testid': 'chart-return-dist' }))),
+      h('div', { class: 'grid2 row' },
+        h('div', { class: 'card' }, h('div', { class: 'head' }, h('h2', null, 'Monthly returns'), h('span', { class: 'sub' }, 'year × month, from the equity curve (UTC)')),
+          h('div', { class: 'chart short', 'data-testid': 'chart-year-month' })),
+        h('div', { class: 'card' }, h('h2', null, 'Worst drawdowns'),
+          wd.length ? h('table', { class: 'data', 'data-testid': 'worst-drawdowns' },
+            h('thead', null, h('tr', null, h('th', null, '#'), h('th', null, 'Depth'), h('th', { class: 'l' }, 'Peak'), h('th', { class: 'l' }, 'Trough'), h('th', { class: 'l' }, 'Recovered'))),
+            h('tbody', null, wd.map((e, i) => h('tr', null, h('td', null, i + 1), h('td', { class: 'neg', 'data-col': 'depth' }, (e.depth * 100).toFixed(2) + '%'),
+              h('td', { class: 'l' }, fmtTs(e.peak).slice(0, 10)), h('td', { class: 'l' }, fmtTs(e.trough).slice(0, 10)), h('td', { class: 'l' }, e.recovery ? fmtTs(e.recovery).slice(0, 10) : 'not yet')))))
+            : h('div', { class: 'muted' }, 'The equity never fell below a previous peak.'))));
+  }
+  function drawTearSheet(run) {
+    const rets = pointReturns(run.equity);
+    const rs = document.querySelector('[data-testid=chart-rolling-sharpe]');
+    if (!rs) return;
+    const w = Math.max(10, Math.min(60, Math.floor(rets.length / 5)));
+    const roll = rets.length > w ? rollingSharpe(rets, w) : [];
+    document.querySelector('[data-testid=rolling-window]').textContent = roll.length ? `window of ${w} equity points, annualised` : 'too few equity points';
+    if (roll.length) lineChart(rs, [{ name: 'rolling Sharpe', data: roll }], (v) => fmt(v, 2));
+    else rs.replaceWith(h('div', { class: 'empty' }, 'Too few equity points for a rolling Sharpe.'));
+    const rd = document.querySelector('[data-testid=chart-return-dist]');
+    const vals = rets.map((r) => r[1] * 100);
+    if (vals.length) {
+      const lo = Math.min(...vals), hi = Math.max(...vals), n = 30, bw = (hi - lo) / n || 1;
+      const bins = new Array(n).fill(0);
+      for (const v of vals) bins[Math.min(n - 1, Math.floor((v - lo) / bw))]++;
+      chart(rd, { grid: Object.assign({}, grid, { top: 20 }), tooltip: { trigger: 'axis' },
+        xAxis: Object.assign({ type: 'category', data: bins.map((_, i) => (lo + bw * (i + 0.5)).toFixed(legendPrecision(lo, hi))) }, axisName('return %')),
+        yAxis: { type: 'value', name: 'count' },
+        series: [{ name: 'returns', type: 'bar', data: bins.map((c, i) => ({ value: c, itemStyle: { color: lo + bw * (i + 0.5) >= 0 ? DIVERGING[5] : DIVERGING[1] } })) }] },
+      `histogram of ${vals.length} returns between equity points, from ${lo.toFixed(2)}% to ${hi.toFixed(2)}%`);
+    } else rd.replaceWith(h('div', { class: 'empty' }, 'No returns.'));
+    const ym = document.querySelector('[data-testid=chart-year-month]');
+    const months = monthRange([run.equity]);
+    const mr = monthlyReturns(run.equity, months);
+    const years = [...new Set(months.map((m) => m.slice(0, 4)))];
+    const data = [...mr].map(([m, v]) => [+m.slice(5) - 1, years.indexOf(m.slice(0, 4)), +(v * 100).toFixed(2)]);
+    if (data.length) {
+      const lim = Math.max(0.01, ...data.map((d) => Math.abs(d[2])));
+      ym.style.height = Math.max(160, 70 + 30 * years.length) + 'px';
+      chart(ym, { grid: { left: 60, right: 80, top: 10, bottom: 40 },
+        tooltip: { formatter: (p) => `${years[p.data[1]]}-${String(p.data[0] + 1).padStart(2, '0')}: <b>${p.data[2].toFixed(2)}%</b>` },
+        xAxis: { type: 'category', data: ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'], splitArea: { show: true } },
+        yAxis: { type: 'category', data: years, inverse: true, splitArea: { show: true } },
+        visualMap: { min: -lim, max: lim, calculable: true, right: 0, top: 'middle', text: ['%', ''], precision: legendPrecision(-lim, lim), inRange: { color: DIVERGING } },
+        series: [{ type: 'heatmap', name: 'monthly return', data, label: { show: true, formatter: (p) => p.data[2].toFixed(1), fontSize: 10 } }] },
+      `monthly returns for ${data.length} months over ${years.length} years`);
+    } else ym.replaceWith(h('div', { class: 'empty' }, 'No monthly returns.'));
   }
 
   function markTrades(run) {

@@ -1,0 +1,132 @@
+// bench/ui_load.mjs: how the Trade Explorer page scales with a sweep's size (issue 22).
+//
+//   node bench/ui_load.mjs [--s1mple build/cli/s1mple] [--sizes 1000,10000,100000] [--work DIR] [--json]
+//
+// For each size N, runs a real sweep of N small ema_cross backtests (bench/plans/sweep_100k.yaml
+// cut to N points: 400 synthetic hourly bars each) with `s1mple optimize` on the embedded
+// default (kept in --work and reused; report.html is written again by `s1mple results` so that
+// it embeds this build's page), then in headless Chromium (Debian's /usr/bin/chromium, playwright-core from
+// ui/node_modules) measures:
+//   report_mb          the size of report.html
+//   report_open_s      report.html from file://: navigation to the table's first row and every
+//                      chart of the optimization view drawn
+//   live_open_s        the same view from `s1mple broker --http` over the sweep's store
+//   sort_click_s       a click on the Trades header until the table shows the new order (live)
+//   filter_s           typing fast_period=5 until the count says "filtered" (live; includes the
+//                      page's 120 ms debounce)
+//   sort_js_ms         the page's own work for one sort (timed inside the page, once idle)
+//   filter_js_ms       the same for one filter, after the debounce
+// Every figure is one measurement on this machine; the store and outputs stay in --work.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createInterface } from 'node:readline';
+import { tmpdir } from 'node:os';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { chromium } = await import(pathToFileURL(join(root, 'ui/node_modules/playwright-core/index.mjs')).href);
+const args = process.argv.slice(2);
+const arg = (n, d) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };
+const s1mple = resolve(arg('--s1mple', join(root, 'build/cli/s1mple')));
+const sizes = arg('--sizes', '1000,10000,100000').split(',').map(Number);
+const work = resolve(arg('--work', join(tmpdir(), 'ui-load-bench')));
+const asJson = args.includes('--json');
+mkdirSync(work, { recursive: true });
+
+// sweep_100k.yaml is 50 fast x 100 slow x 20 ATR; N = fast x slow x 20.
+function planFor(n) {
+  const cells = n / 20;
+  const fast = [1, 2, 5, 10, 25, 50].find((f) => cells % f === 0 && cells / f <= 100);
+  const slow = cells / fast;
+  if (fast * slow * 20 !== n) throw new Error(`size ${n} is not fast x slow x 20`);
+  return readFileSync(join(root, 'bench/plans/sweep_100k.yaml'), 'utf8')
+    .replace('fast_period: {start: 5, end: 54, step: 1}', `fast_period: {start: 5, end: ${4 + fast}, step: 1}`)
+    .replace('slow_period: {start: 60, end: 159, step: 1}', `slow_period: {start: 60, end: ${59 + slow}, step: 1}`)
+    .replace('bench/operations/ema_cross_400.yaml', join(root, 'bench/operations/ema_cross_400.yaml'));
+}
+
+function sweepOf(n) {
+  const dir = join(work, String(n));
+  const out = join(dir, 'out');
+  if (!existsSync(join(out, 'report.html'))) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'plan.yaml'), planFor(n));
+    const t = Date.now();
+    const r = spawnSync(s1mple, ['optimize', join(dir, 'plan.yaml'), '--store', join(dir, 'store'), '--out', out, '--no-progress'],
+      { encoding: 'utf8', cwd: root, maxBuffer: 1 << 26 });
+    if (r.status !== 0) throw new Error(`optimize ${n}: ${r.stderr}`);
+    if (!asJson) console.error(`  sweep of ${n} runs in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  }
+  const result = JSON.parse(readFileSync(join(out, 'optimization_result.json'), 'utf8'));
+  // The report embeds the page it was written with: write it again with this build's page.
+  const again = spawnSync(s1mple, ['results', result.optimization_id, '--store', join(dir, 'store'), '--out', out],
+    { encoding: 'utf8', cwd: root, maxBuffer: 1 << 26 });
+  if (again.status !== 0) throw new Error(`results ${n}: ${again.stderr}`);
+  return { dir, out, store: join(dir, 'store'), id: result.optimization_id };
+}
+
+const VIEW_CHARTS = ['chart-risk-return', 'chart-heatmap', 'chart-pareto', 'chart-history', 'chart-importance', 'chart-parallel'];
+async function openView(page, url) {
+  const t = Date.now();
+  await page.goto(url, { timeout: 600000 });
+  await page.waitForSelector('[data-testid=runs-table] tbody tr[data-index]', { timeout: 600000 });
+  await page.waitForFunction((ids) => ids.every((id) => {
+    const el = document.querySelector(`[data-testid="${id}"]`);
+    return el && window.echarts.getInstanceByDom(el);
+  }), VIEW_CHARTS, { timeout: 600000, polling: 50 });
+  return (Date.now() - t) / 1000;
+}
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+const rows = [];
+for (const n of sizes) {
+  const sw = sweepOf(n);
+  const report = join(sw.out, 'report.html');
+  const row = { runs: n, report_mb: +(statSync(report).size / 1e6).toFixed(1) };
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await ctx.newPage();
+  row.report_open_s = +(await openView(page, pathToFileURL(report).href)).toFixed(2);
+  // Live, from the broker's HTTP server over the sweep's store.
+  const broker = spawn(s1mple, ['broker', '--bind', 'tcp://127.0.0.1:*', '--store', sw.store, '--sync', 'none', '--http', '127.0.0.1:0'],
+    { stdio: ['ignore', 'pipe', 'ignore'] });
+  const url = await new Promise((res, rej) => {
+    createInterface({ input: broker.stdout }).on('line', (l) => { const m = /Trade Explorer on (http:\/\/\S+)/.exec(l); if (m) res(m[1]); });
+    broker.once('exit', (c) => rej(new Error('broker exited ' + c)));
+  });
+  row.live_open_s = +(await openView(page, `${url}#/sweep/${sw.id}`)).toFixed(2);
+  let t = Date.now();
+  const firstBefore = await page.$eval('[data-testid=runs-table] tbody tr[data-index]', (tr) => tr.dataset.index);
+  await page.click('[data-testid=runs-table] th[data-col=total_trades]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=runs-table] th[data-col=total_trades]').getAttribute('aria-sort') !== 'none', null, { polling: 10 });
+  row.sort_click_s = +((Date.now() - t) / 1000).toFixed(3);
+  t = Date.now();
+  await page.fill('[data-testid=runs-filter]', 'fast_period=5');
+  await page.waitForFunction(() => document.querySelector('[data-testid=runs-count]').textContent.includes('filtered'), null, { polling: 10, timeout: 60000 });
+  row.filter_s = +((Date.now() - t) / 1000).toFixed(3);
+  row.first_row_changed = firstBefore !== await page.$eval('[data-testid=runs-table] tbody tr[data-index]', (tr) => tr.dataset.index);
+  // The page's own work for one sort and one filter, timed inside the page once it is idle
+  // (the click times above also wait for whatever the page was still drawing).
+  await page.fill('[data-testid=runs-filter]', '');
+  await page.waitForTimeout(2000);
+  row.sort_js_ms = +(await page.evaluate(() => { const t0 = performance.now(); document.querySelector('[data-testid=runs-table] th[data-col=sharpe_ratio]').click(); return performance.now() - t0; })).toFixed(1);
+  row.filter_js_ms = +(await page.evaluate(() => new Promise((res) => {
+    const i = document.querySelector('[data-testid=runs-filter]'); i.value = 'fast_period=5'; i.dispatchEvent(new Event('input'));
+    const t0 = performance.now() + 120; // the debounce
+    const poll = () => (document.querySelector('[data-testid=runs-count]').textContent.includes('filtered') ? res(performance.now() - t0) : setTimeout(poll, 1));
+    setTimeout(poll, 120);
+  }))).toFixed(1);
+  broker.kill('SIGTERM');
+  await ctx.close();
+  rows.push(row);
+  if (!asJson) console.error(`  ${JSON.stringify(row)}`);
+}
+await browser.close();
+if (asJson) console.log(JSON.stringify(rows));
+else {
+  console.log('| runs | report.html MB | report open s | live open s | sort click s | filter s | sort, page work ms | filter, page work ms |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.runs.toLocaleString('en-US')} | ${r.report_mb} | ${r.report_open_s} | ${r.live_open_s} | ${r.sort_click_s} | ${r.filter_s} | ${r.sort_js_ms} | ${r.filter_js_ms} |`);
+}

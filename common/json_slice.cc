@@ -1,0 +1,106 @@
+#include "common/json_slice.h"
+
+#include <cstring>
+
+namespace s1mple {
+namespace {
+
+class Scanner {
+ public:
+  explicit Scanner(std::string_view s) : s_(s) {}
+
+  void SkipSpace() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\r' || s_[i_] == '\t'))
+      ++i_;
+  }
+  bool Eat(char c) {
+    SkipSpace();
+    if (i_ < s_.size() && s_[i_] == c) {
+      ++i_;
+      return true;
+    }
+    return false;
+  }
+  bool AtEnd() {
+    SkipSpace();
+    return i_ >= s_.size();
+  }
+  size_t pos() const { return i_; }
+
+  // A string token starting at the current '"'; returns its raw contents (escapes kept).
+  std::optional<std::string_view> String() {
+    SkipSpace();
+    if (i_ >= s_.size() || s_[i_] != '"') return std::nullopt;
+    const size_t start = ++i_;
+    while (i_ < s_.size()) {
+      const char c = s_[i_];
+      if (c == '\\') {
+        i_ += 2;
+        continue;
+      }
+      if (c == '"') return s_.substr(start, i_++ - start);
+      ++i_;
+    }
+    return std::nullopt;
+  }
+
+  // Skips one value (object, array, string or scalar); false when it is malformed.
+  bool SkipValue() {
+    SkipSpace();
+    if (i_ >= s_.size()) return false;
+    const char c = s_[i_];
+    if (c == '"') return String().has_value();
+    if (c == '{' || c == '[') {
+      int depth = 0;
+      while (i_ < s_.size()) {
+        const char d = s_[i_];
+        if (d == '"') {
+          if (!String()) return false;
+          continue;
+        }
+        if (d == '{' || d == '[') ++depth;
+        if (d == '}' || d == ']') {
+          if (--depth == 0) {
+            ++i_;
+            return true;
+          }
+        }
+        ++i_;
+      }
+      return false;
+    }
+    // A number, true, false or null: up to the next delimiter.
+    const size_t start = i_;
+    while (i_ < s_.size() && !std::strchr(",}] \n\r\t", s_[i_])) ++i_;
+    return i_ > start;
+  }
+
+ private:
+  std::string_view s_;
+  size_t i_ = 0;
+};
+
+}  // namespace
+
+std::optional<std::vector<std::pair<std::string_view, std::string_view>>> SliceJsonObject(
+    std::string_view text) {
+  Scanner sc(text);
+  std::vector<std::pair<std::string_view, std::string_view>> out;
+  if (!sc.Eat('{')) return std::nullopt;
+  if (sc.Eat('}')) {
+    if (!sc.AtEnd()) return std::nullopt;
+    return out;
+  }
+  do {
+    auto key = sc.String();
+    if (!key || !sc.Eat(':')) return std::nullopt;
+    sc.SkipSpace();
+    const size_t start = sc.pos();
+    if (!sc.SkipValue()) return std::nullopt;
+    out.emplace_back(*key, text.substr(start, sc.pos() - start));
+  } while (sc.Eat(','));
+  if (!sc.Eat('}') || !sc.AtEnd()) return std::nullopt;
+  return out;
+}
+
+}  // namespace s1mple

@@ -1,0 +1,24 @@
+// Slicing a JSON object's top-level members out of its text without parsing them.
+//
+// Stored backtest results carry a small "metrics" and "causality" beside a bulky "equity" curve
+// and "trades" list. Readers that need only the small blocks (the live best-so-far line, the
+// optimization outputs, the Trade Explorer's run table) slice the members here, skipping the
+// others character by character (strings and nesting respected), and parse just the slices they
+// want, so the bulk is never converted into numbers and allocated nodes.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace s1mple {
+
+// The members of the JSON object `text` as (key, raw value text) in document order; the key is
+// its raw contents between the quotes (escapes not decoded). nullopt when `text` is not one
+// well-formed JSON object at the level of this scan (values are only skipped, not validated: a
+// caller parses the slices it keeps).
+std::optional<std::vector<std::pair<std::string_view, std::string_view>>> SliceJsonObject(
+    std::string_view text);
+
+}  // namespace s1mple

@@ -1,0 +1,94 @@
+// ExplorerApi: the Trade Explorer's JSON documents (docs/API.md), computed from an
+// ExplorerSource. The HTTP server serves them; the report writer embeds them in report.html.
+//
+// Every call only reads the source. Thread-safe: calls may come from several threads at once
+// (the rate samples, the per-sweep column cache and the finished-row cache share one mutex).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+#include "common/thread_annotations.h"
+#include "explorer/source.h"
+
+namespace s1mple::explorer {
+
+struct ExplorerOptions {
+  // Connected runners for the sweeps page; empty = the page shows no runner panel
+  // ("runners": null).
+  RunnersProvider runners;
+  // Wall-clock now in ms since the epoch; empty = std::chrono::system_clock. Tests inject one.
+  std::function<int64_t()> now_ms;
+  // /runs pages: default and largest `limit`.
+  uint64_t default_page = 1000;
+  uint64_t max_page = 5000;
+  // The rate (jobs finished per second) shown for a sweep is measured over this window of
+  // samples taken whenever the sweeps list is read.
+  int64_t rate_window_ms = 60'000;
+  // Failed jobs listed with their reasons in the sweep document (the rest are counted).
+  uint64_t max_failures_listed = 100;
+  // Memory for the rows of finished runs kept between /runs requests (~600 bytes a run, so the
+  // default holds ~100,000 runs); beyond it rows are decoded again on every request.
+  uint64_t row_cache_bytes = 64ull << 20;
+};
+
+class ExplorerApi {
+ public:
+  // `source` is borrowed and must outlive the api.
+  ExplorerApi(ExplorerSource& source, ExplorerOptions options = {});
+
+  // GET /api/sweeps: {"sweeps": [...], "runners": [...] | null, "now": ISO}.
+  [[nodiscard]] Result<nlohmann::json> Sweeps();
+  // GET /api/sweeps/{id}: plan summary, counts, varied parameter columns, variants, failures.
+  [[nodiscard]] Result<nlohmann::json> Sweep(const std::string& sweep_id);
+  // GET /api/sweeps/{id}/runs?offset=&limit=: one page of runs (params, metrics, causality).
+  // limit 0 = default_page; clamped to max_page.
+  [[nodiscard]] Result<nlohmann::json> Runs(const std::string& sweep_id, uint64_t offset,
+                                            uint64_t limit);
+  // GET /api/sweeps/{id}/runs/{index}: one run with equity, drawdown, trades and the command
+  // that reproduces it.
+  [[nodiscard]] Result<nlohmann::json> Run(const std::string& sweep_id, uint64_t index);
+
+  const ExplorerOptions& options() const { return options_; }
+
+ private:
+  struct Columns {
+    uint64_t job_count = 0;           // job count the columns were computed for
+    std::vector<std::string> varied;  // columns whose value differs between jobs
+    nlohmann::json fixed;             // column -> value, the same in every job
+  };
+  // Summary of one sweep as listed on the sweeps page.
+  nlohmann::json SweepSummary(const ExplorerSweep& sweep);
+  [[nodiscard]] Result<Columns> ParamColumns(const ExplorerSweep& sweep);
+  // One run row: index, name, status, params, metrics, causality (+ the engine result in
+  // `engine_out` when non-null and the job is done).
+  nlohmann::json RunRow(const ExplorerSweep& sweep, const std::vector<std::string>& variant_names,
+                        const ExplorerJob& job, nlohmann::json* engine_out);
+  double RatePerSecond(const std::string& sweep_id, uint64_t finished);
+  std::optional<std::string> CachedRow(const std::string& sweep_id, uint64_t index);
+  void CacheRow(const std::string& sweep_id, uint64_t index, std::string text);
+  int64_t Now() const;
+
+  ExplorerSource& source_;
+  ExplorerOptions options_;
+
+  Mutex mu_;
+  // (t_ms, finished) per sweep
+  std::map<std::string, std::deque<std::pair<int64_t, uint64_t>>> samples_ GUARDED_BY(mu_);
+  std::map<std::string, Columns> columns_ GUARDED_BY(mu_);
+  // sweep -> index -> row JSON
+  std::map<std::string, std::map<uint64_t, std::string>> rows_ GUARDED_BY(mu_);
+  uint64_t row_bytes_ GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace s1mple::explorer

@@ -1,0 +1,587 @@
+// The Trade Explorer's decoding, JSON API, HTTP server and report.html over a real job store.
+// (The page itself is tested in a browser by e2e.mjs.)
+#include <httplib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "common/iso_time.h"
+#include "explorer/api.h"
+#include "explorer/decode.h"
+#include "explorer/page.h"
+#include "explorer/report.h"
+#include "explorer/server.h"
+#include "explorer/store_source.h"
+#include "store/job_store.h"
+#include "tests/explorer/summarize.h"
+
+namespace s1mple::explorer {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+// ---- decoding -------------------------------------------------------------------------------
+
+TEST(ExplorerDecode, BlobIsJsonTextOrMsgpack) {
+  const json doc = {{"metrics", {{"sharpe_ratio", 1.25}}}, {"equity", {{1, 2.5}}}};
+  auto from_text = DecodeBlob(doc.dump(), "r");
+  ASSERT_TRUE(from_text.ok()) << from_text.status().ToString();
+  EXPECT_EQ(*from_text, doc);
+  const std::vector<uint8_t> mp = json::to_msgpack(doc);
+  auto from_mp = DecodeBlob(std::string(mp.begin(), mp.end()), "r");
+  ASSERT_TRUE(from_mp.ok()) << from_mp.status().ToString();
+  EXPECT_EQ(*from_mp, doc);
+  auto empty = DecodeBlob("", "r");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(*empty, json::object());
+}
+
+TEST(ExplorerDecode, GarbageBlobIsCorruptionNamingIt) {
+  auto bad = DecodeBlob("{not json", "job sw-1/7 result");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(bad.status().IsCorruption());
+  EXPECT_NE(bad.status().message().find("job sw-1/7 result"), std::string::npos);
+}
+
+TEST(ExplorerDecode, ResultSummaryDropsTheBulkArraysOnly) {
+  const json doc = {{"metrics", {{"sharpe_ratio", 1.5}}},
+                    {"causality", {{"top_rejection_reasons", json::array({{{"count", 2}}})}}},
+                    {"equity", {{1, 2.5}, {2, 3.5}}},
+                    {"trades", {{{"pnl", 1.0}}}},
+                    {"bars", 2}};
+  json expected = doc;
+  expected.erase("equity");
+  expected.erase("trades");
+  auto text = DecodeResultSummary(doc.dump(), "r");
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_EQ(*text, expected);
+  const std::vector<uint8_t> mp = json::to_msgpack(json{{"result", doc}});
+  auto wrapped = DecodeResultSummary(std::string(mp.begin(), mp.end()), "r");
+  ASSERT_TRUE(wrapped.ok());
+  EXPECT_EQ(*wrapped, json({{"result", expected}}));
+  EXPECT_TRUE(DecodeResultSummary("{\"metrics\": [", "r").status().IsCorruption());
+}
+
+TEST(ExplorerDecode, EngineResultUnwrapsAndRequiresMetrics) {
+  const json inner = {{"metrics", {{"total_return", 3.0}}}};
+  auto wrapped = EngineResult(json{{"result", inner}}, "r");
+  ASSERT_TRUE(wrapped.ok());
+  EXPECT_EQ(*wrapped, inner);
+  EXPECT_FALSE(EngineResult(json{{"value", 1}}, "r").ok());
+}
+
+TEST(ExplorerDecode, ListAndMapOverridesFlattenToTheSameColumns) {
+  const json map_form = json::parse(R"({"opportunity_workers": {"fvg_entry_detector":
+      {"params": {"min_gap_size": 5, "require_structure_break": true}}},
+      "operator_overrides": {"PlanningOperator": {"execution_strategy": "PARALLEL"}}})");
+  const json list_form = json::parse(R"({"opportunity_workers": [{"plugin": "fvg_entry_detector",
+      "params": {"min_gap_size": 5, "require_structure_break": true}}],
+      "operator_overrides": {"PlanningOperator": {"execution_strategy": "PARALLEL"}}})");
+  auto a = FlattenOverrides(map_form);
+  auto b = FlattenOverrides(list_form);
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a, b);
+  const std::map<std::string, json> cols(a.begin(), a.end());
+  EXPECT_EQ(cols.at("fvg_entry_detector.min_gap_size"), 5);
+  EXPECT_EQ(cols.at("fvg_entry_detector.require_structure_break"), true);
+  EXPECT_EQ(cols.at("operator.PlanningOperator.execution_strategy"), "PARALLEL");
+}
+
+TEST(ExplorerDecode, ColumnNamesKeepPhaseAndBarePluginSlots) {
+  EXPECT_EQ(ParamColumnName("planning_workers.exit_planning.atr_based_stops.params.atr_multiplier"),
+            "exit_planning.atr_based_stops.atr_multiplier");
+  auto cols = FlattenOverrides(
+      json::parse(R"({"planning_workers": {"entry_planning": [{"plugin": "twap_entry"}]}})"));
+  ASSERT_EQ(cols.size(), 1u);
+  EXPECT_EQ(cols[0].first, "entry_planning.plugin");
+  EXPECT_EQ(cols[0].second, "twap_entry");
+  EXPECT_TRUE(FlattenOverrides(json::object()).empty());
+}
+
+TEST(ExplorerDecode, DrawdownIsRelativeToRunningPeak) {
+  const json dd = DrawdownCurve(json::parse("[[1,100],[2,120],[3,90],[4,130]]"));
+  ASSERT_EQ(dd.size(), 4u);
+  EXPECT_DOUBLE_EQ(dd[0][1].get<double>(), 0.0);
+  EXPECT_DOUBLE_EQ(dd[1][1].get<double>(), 0.0);
+  EXPECT_DOUBLE_EQ(dd[2][1].get<double>(), 90.0 / 120.0 - 1.0);
+  EXPECT_DOUBLE_EQ(dd[3][1].get<double>(), 0.0);
+  EXPECT_EQ(dd[2][0], 3);
+}
+
+TEST(ExplorerDecode, ReproduceCommandExportsThenRuns) {
+  EXPECT_EQ(ReproduceCommand("sw-0123456789ab", 7),
+            "s1mple job sw-0123456789ab/7 --export runs/sw-0123456789ab-7 && "
+            "s1mple run runs/sw-0123456789ab-7/operation.yaml");
+  EXPECT_EQ(FormatIsoTime(0), "1970-01-01T00:00:00Z");
+}
+
+// ---- API over a real store -------------------------------------------------------------------
+
+class ExplorerStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("s1mple-ui-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    store::Options opts;
+    opts.sync = store::SyncPolicy::kNone;
+    opts.clock = clock_;
+    auto st = store::JobStore::Open((dir_ / "store").string(), opts);
+    ASSERT_TRUE(st.ok()) << st.status().ToString();
+    store_ = std::move(*st);
+    source_ = MakeStoreExplorerSource(*store_);
+  }
+  void TearDown() override {
+    source_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  static json Result(int i) {
+    return {
+        {"metrics",
+         {{"sharpe_ratio", 0.5 * i}, {"total_return", 10.0 - i}, {"max_drawdown", 2.0 + i}}},
+        {"causality",
+         {{"opportunities_detected", 10 + i},
+          {"opportunities_rejected", i},
+          {"threats_detected", 1},
+          {"top_rejection_reasons", {{{"threat_type", "MAX_DRAWDOWN_BREACHED"}, {"count", i}}}}}},
+        {"equity", {{1000, 100.0}, {2000, 110.0}, {3000, 99.0}}},
+        {"trades", {{{"pnl", 5.0}}, {{"pnl", -2.0}}}},
+        {"bars", 3}};
+  }
+
+  // An optimization sweep of `n` jobs varying one parameter (fixed: another); jobs < done_n get
+  // results (every other one as msgpack, like a runner), job `fail` fails deterministically.
+  std::string MakeSweep(int n, int done_n, int fail, std::string plan = {}) {
+    store::SweepSpec spec;
+    spec.name = "test sweep";
+    spec.plan_text = plan.empty() ? "optimization_config:\n  name: test sweep\n" : plan;
+    spec.plan_summary = testing::SummaryOfPlanText(spec.plan_text);
+    auto id = store_->CreateSweep(spec);
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    std::vector<std::string> blobs;
+    for (int i = 0; i < n; ++i) {
+      blobs.push_back(json{
+          {"opportunity_workers",
+           {{"fvg_entry_detector", {{"params", {{"min_gap_size", 3 + i % 4}, {"fixed_one", 1}}}}}}}}
+                          .dump());
+    }
+    EXPECT_TRUE(store_->AddJobs(*id, 0, blobs).ok());
+    EXPECT_TRUE(store_->SealSweep(*id, blobs.size()).ok());
+    auto leased = store_->LeaseNext(*id, "r1", static_cast<size_t>(n), 60'000);
+    EXPECT_TRUE(leased.ok());
+    for (const auto& job : *leased) {
+      const int i = static_cast<int>(job.index);
+      if (i == fail) {
+        EXPECT_TRUE(store_->Fail(*id, job.index, job.attempt, "r1", "bad config: x", false).ok());
+      } else if (i < done_n) {
+        std::string bytes = Result(i).dump();
+        if (i % 2) {
+          auto mp = json::to_msgpack(Result(i));
+          bytes.assign(mp.begin(), mp.end());
+        }
+        EXPECT_TRUE(store_->Complete(*id, job.index, job.attempt, "r1", bytes).ok());
+      }
+    }
+    return *id;
+  }
+
+  fs::path dir_;
+  std::shared_ptr<store::ManualClock> clock_ = std::make_shared<store::ManualClock>();
+  std::unique_ptr<store::JobStore> store_;
+  std::unique_ptr<ExplorerSource> source_;
+};
+
+TEST_F(ExplorerStoreTest, SweepsListCountsAndRate) {
+  const std::string id = MakeSweep(10, 4, 9);
+  int64_t now = 1'700'000'000'000;
+  ExplorerOptions opts;
+  opts.now_ms = [&now] { return now; };
+  ExplorerApi api(*source_, opts);
+  auto first = api.Sweeps();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ((*first)["sweeps"].size(), 1u);
+  const json& s = (*first)["sweeps"][0];
+  EXPECT_EQ(s["id"], id);
+  EXPECT_EQ(s["kind"], "optimization");
+  EXPECT_EQ(s["state"], "active");
+  EXPECT_EQ(s["counts"]["total"], 10);
+  EXPECT_EQ(s["counts"]["done"], 4);
+  EXPECT_EQ(s["counts"]["failed"], 1);
+  EXPECT_EQ(s["counts"]["leased"], 5);
+  EXPECT_DOUBLE_EQ(s["progress"].get<double>(), 0.5);
+  EXPECT_TRUE((*first)["runners"].is_null());
+  EXPECT_TRUE(s["eta_s"].is_null());  // no rate measured yet
+
+  // Two more results over 2 seconds: 1 job/s, 3 left -> ETA 3 s.
+  auto jobs = store_->GetJob(id, 4);
+  ASSERT_TRUE(jobs.ok());
+  ASSERT_TRUE(store_->Complete(id, 4, jobs->attempt, "r1", Result(4).dump()).ok());
+  ASSERT_TRUE(store_->Complete(id, 5, jobs->attempt, "r1", Result(5).dump()).ok());
+  now += 2000;
+  auto second = api.Sweeps();
+  ASSERT_TRUE(second.ok());
+  EXPECT_NEAR((*second)["sweeps"][0]["rate_per_s"].get<double>(), 1.0, 1e-9);
+  EXPECT_NEAR((*second)["sweeps"][0]["eta_s"].get<double>(), 3.0, 1e-9);
+}
+
+TEST_F(ExplorerStoreTest, RunnersComeFromTheProvider) {
+  ExplorerOptions opts;
+  opts.runners = [] { return std::vector<ExplorerRunner>{{"host-a:12", 8, 3, 120, 0}}; };
+  ExplorerApi api(*source_, opts);
+  auto doc = api.Sweeps();
+  ASSERT_TRUE(doc.ok());
+  ASSERT_EQ((*doc)["runners"].size(), 1u);
+  EXPECT_EQ((*doc)["runners"][0]["id"], "host-a:12");
+  EXPECT_EQ((*doc)["runners"][0]["slots"], 8);
+  EXPECT_EQ((*doc)["runners"][0]["busy"], 3);
+}
+
+TEST_F(ExplorerStoreTest, SweepDocumentHasVariedColumnsFixedParamsAndFailures) {
+  const std::string id = MakeSweep(8, 8, 6, R"(optimization_config:
+  name: "FVG"
+  optimization_targets:
+    primary_metric: total_return
+)");
+  ExplorerApi api(*source_);
+  auto doc = api.Sweep(id);
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  EXPECT_EQ((*doc)["params"], json::array({"fvg_entry_detector.min_gap_size"}));
+  EXPECT_EQ((*doc)["fixed_params"]["fvg_entry_detector.fixed_one"], 1);
+  EXPECT_EQ((*doc)["plan"]["primary_metric"], "total_return");
+  EXPECT_EQ((*doc)["state"], "done");
+  ASSERT_EQ((*doc)["failures"].size(), 1u);
+  EXPECT_EQ((*doc)["failures"][0]["index"], 6);
+  EXPECT_EQ((*doc)["failures"][0]["reason"], "bad config: x");
+}
+
+TEST_F(ExplorerStoreTest, RunsArePagedWithMetricsFromJsonAndMsgpackResults) {
+  const std::string id = MakeSweep(7, 5, -1);
+  ExplorerApi api(*source_);
+  auto page1 = api.Runs(id, 0, 3);
+  ASSERT_TRUE(page1.ok()) << page1.status().ToString();
+  EXPECT_EQ((*page1)["total"], 7);
+  ASSERT_EQ((*page1)["runs"].size(), 3u);
+  EXPECT_EQ((*page1)["next_offset"], 3);
+  const json& r1 = (*page1)["runs"][1];  // msgpack result
+  EXPECT_EQ(r1["index"], 1);
+  EXPECT_EQ(r1["status"], "done");
+  EXPECT_DOUBLE_EQ(r1["metrics"]["sharpe_ratio"].get<double>(), 0.5);
+  EXPECT_EQ(r1["causality"]["opportunities_detected"], 11);
+  EXPECT_EQ(r1["params"], json({{"fvg_entry_detector.min_gap_size", 4}}));
+
+  auto page3 = api.Runs(id, 6, 3);
+  ASSERT_TRUE(page3.ok());
+  ASSERT_EQ((*page3)["runs"].size(), 1u);
+  EXPECT_TRUE((*page3)["next_offset"].is_null());
+  EXPECT_EQ((*page3)["runs"][0]["status"], "leased");
+  EXPECT_TRUE((*page3)["runs"][0]["metrics"].is_null());
+}
+
+TEST_F(ExplorerStoreTest, CachedRowsOfFinishedRunsEqualFreshOnes) {
+  const std::string id = MakeSweep(6, 4, 5);
+  ExplorerApi cached(*source_);
+  ExplorerOptions no_cache;
+  no_cache.row_cache_bytes = 0;
+  ExplorerApi fresh(*source_, no_cache);
+  auto first = cached.Runs(id, 0, 0);
+  auto second = cached.Runs(id, 0, 0);  // finished rows now come from the cache
+  auto uncached = fresh.Runs(id, 0, 0);
+  ASSERT_TRUE(first.ok() && second.ok() && uncached.ok());
+  EXPECT_EQ(*first, *second);
+  EXPECT_EQ(*second, *uncached);
+  // A leased job finishing later shows up with its result.
+  auto job = store_->GetJob(id, 4);
+  ASSERT_TRUE(job.ok());
+  ASSERT_TRUE(store_->Complete(id, 4, job->attempt, "r1", Result(4).dump()).ok());
+  auto third = cached.Runs(id, 0, 0);
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ((*third)["runs"][4]["status"], "done");
+  EXPECT_DOUBLE_EQ((*third)["runs"][4]["metrics"]["sharpe_ratio"].get<double>(), 2.0);
+}
+
+TEST_F(ExplorerStoreTest, RunHasEquityDrawdownTradesAndReproduceCommand) {
+  const std::string id = MakeSweep(3, 3, -1);
+  ExplorerApi api(*source_);
+  auto run = api.Run(id, 2);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ((*run)["equity"].size(), 3u);
+  EXPECT_DOUBLE_EQ((*run)["drawdown"][2][1].get<double>(), 99.0 / 110.0 - 1.0);
+  EXPECT_EQ((*run)["trades"].size(), 2u);
+  EXPECT_EQ((*run)["bars"], 3);
+  EXPECT_EQ((*run)["reproduce"], ReproduceCommand(id, 2));
+  EXPECT_EQ(
+      (*run)["overrides"]["opportunity_workers"]["fvg_entry_detector"]["params"]["min_gap_size"],
+      5);
+  EXPECT_EQ((*run)["params"]["fvg_entry_detector.fixed_one"], 1);  // all params for one run
+
+  EXPECT_TRUE(api.Run(id, 99).status().IsNotFound());
+  EXPECT_TRUE(api.Sweep("sw-000000000000").status().IsNotFound());
+}
+
+TEST_F(ExplorerStoreTest, CorruptResultIsShownOnItsRowNotFatal) {
+  store::SweepSpec spec;
+  spec.name = "corrupt";
+  spec.plan_text = "optimization_config: {name: corrupt}";
+  auto id = store_->CreateSweep(spec);
+  ASSERT_TRUE(id.ok());
+  std::vector<std::string> blobs = {"{}", "{}"};
+  ASSERT_TRUE(store_->AddJobs(*id, 0, blobs).ok());
+  ASSERT_TRUE(store_->SealSweep(*id, 2).ok());
+  auto leased = store_->LeaseNext(*id, "r", 2, 60'000);
+  ASSERT_TRUE(leased.ok());
+  ASSERT_TRUE(store_->Complete(*id, 0, 1, "r", "\xc1garbage").ok());
+  ASSERT_TRUE(store_->Complete(*id, 1, 1, "r", Result(1).dump()).ok());
+  ExplorerApi api(*source_);
+  auto runs = api.Runs(*id, 0, 0);
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  EXPECT_TRUE((*runs)["runs"][0].contains("error"));
+  EXPECT_NE((*runs)["runs"][0]["error"].get<std::string>().find("job " + *id + "/0"),
+            std::string::npos);
+  EXPECT_FALSE((*runs)["runs"][1].contains("error"));
+}
+
+TEST_F(ExplorerStoreTest, VariantRunsAreNamedFromThePlan) {
+  store::SweepSpec spec;
+  spec.name = "exits";
+  spec.kind = store::SweepKind::kVariant;
+  spec.plan_text = R"(variant_config:
+  name: exits
+  variants:
+    - name: baseline
+      overrides: {}
+    - name: wide
+      overrides: {threat_workers: [{plugin: max_drawdown_monitor, params: {max_drawdown_percent: 4}}]}
+)";
+  spec.plan_summary = testing::SummaryOfPlanText(spec.plan_text);
+  auto id = store_->CreateSweep(spec);
+  ASSERT_TRUE(id.ok());
+  std::vector<std::string> blobs = {"{}", R"({"threat_workers": [{"plugin": "max_drawdown_monitor",
+               "params": {"max_drawdown_percent": 4}}]})"};
+  ASSERT_TRUE(store_->AddJobs(*id, 0, blobs).ok());
+  ASSERT_TRUE(store_->SealSweep(*id, 2).ok());
+  ExplorerApi api(*source_);
+  auto doc = api.Sweep(*id);
+  ASSERT_TRUE(doc.ok());
+  ASSERT_EQ((*doc)["variants"].size(), 2u);
+  EXPECT_EQ((*doc)["params"], json::array({"max_drawdown_monitor.max_drawdown_percent"}));
+  auto runs = api.Runs(*id, 0, 0);
+  ASSERT_TRUE(runs.ok());
+  EXPECT_EQ((*runs)["runs"][0]["name"], "baseline");
+  EXPECT_EQ((*runs)["runs"][1]["name"], "wide");
+  EXPECT_EQ((*runs)["runs"][1]["params"]["max_drawdown_monitor.max_drawdown_percent"], 4);
+}
+
+// ---- HTTP server --------------------------------------------------------------------------------
+
+TEST(ExplorerServerAddress, LoopbackOnlyUnlessAllowed) {
+  EXPECT_TRUE(IsLoopbackHost("127.0.0.1"));
+  EXPECT_TRUE(IsLoopbackHost("127.3.2.1"));
+  EXPECT_TRUE(IsLoopbackHost("localhost"));
+  EXPECT_TRUE(IsLoopbackHost("::1"));
+  EXPECT_FALSE(IsLoopbackHost("0.0.0.0"));
+  EXPECT_FALSE(IsLoopbackHost("10.0.0.1"));
+  EXPECT_FALSE(IsLoopbackHost("127.0.0"));
+  EXPECT_FALSE(IsLoopbackHost("example.org"));
+  auto hp = ParseHostPort("[::1]:8080");
+  ASSERT_TRUE(hp.ok());
+  EXPECT_EQ(hp->host, "::1");
+  EXPECT_EQ(hp->port, 8080);
+  EXPECT_TRUE(ParseHostPort("127.0.0.1").status().IsInvalidArgument());
+  EXPECT_TRUE(ParseHostPort("127.0.0.1:99999").status().IsInvalidArgument());
+  EXPECT_TRUE(ParseHostPort(":80").status().IsInvalidArgument());
+}
+
+TEST_F(ExplorerStoreTest, ServerRefusesNonLoopbackWithoutOptIn) {
+  ExplorerServerOptions opts;
+  opts.address = "0.0.0.0:0";
+  ExplorerServer server(*store_, opts);
+  Status st = server.Start();
+  EXPECT_TRUE(st.IsInvalidArgument());
+  EXPECT_NE(st.message().find("not loopback"), std::string::npos);
+}
+
+TEST_F(ExplorerStoreTest, ServerServesPageAndApi) {
+  const std::string id = MakeSweep(4, 4, -1);
+  ExplorerServerOptions opts;
+  opts.address = "127.0.0.1:0";
+  ExplorerServer server(*store_, opts);
+  ASSERT_TRUE(server.Start().ok());
+  ASSERT_GT(server.port(), 0);
+  EXPECT_EQ(server.url(), "http://127.0.0.1:" + std::to_string(server.port()) + "/");
+
+  httplib::Client cli("127.0.0.1", server.port());
+  cli.set_read_timeout(10, 0);
+  auto page = cli.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->body, std::string(ExplorerPageHtml()));
+  EXPECT_NE(page->body.find("Trade Explorer"), std::string::npos);
+
+  auto sweeps = cli.Get("/api/sweeps");
+  ASSERT_TRUE(sweeps);
+  EXPECT_EQ(sweeps->status, 200);
+  EXPECT_EQ(json::parse(sweeps->body)["sweeps"][0]["id"], id);
+
+  auto runs = cli.Get(("/api/sweeps/" + id + "/runs?offset=1&limit=2").c_str());
+  ASSERT_TRUE(runs);
+  ASSERT_EQ(runs->status, 200);
+  const json rdoc = json::parse(runs->body);
+  EXPECT_EQ(rdoc["runs"].size(), 2u);
+  EXPECT_EQ(rdoc["runs"][0]["index"], 1);
+
+  auto run = cli.Get(("/api/sweeps/" + id + "/runs/3").c_str());
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->status, 200);
+  EXPECT_EQ(json::parse(run->body)["index"], 3);
+
+  auto missing = cli.Get("/api/sweeps/sw-000000000000");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_TRUE(json::parse(missing->body).contains("error"));
+  auto bad = cli.Get(("/api/sweeps/" + id + "/runs?limit=x").c_str());
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  auto nope = cli.Get("/api/nothing");
+  ASSERT_TRUE(nope);
+  EXPECT_EQ(nope->status, 404);
+
+  server.Stop();
+  server.Stop();  // idempotent
+  EXPECT_FALSE(httplib::Client("127.0.0.1", server.port()).Get("/api/sweeps"));
+}
+
+// Brotli at httplib's quality takes seconds for the 1 MB page; the server answers gzip.
+TEST_F(ExplorerStoreTest, ServerCompressesWithGzipEvenWhenBrotliIsAccepted) {
+  ExplorerServerOptions opts;
+  opts.address = "127.0.0.1:0";
+  ExplorerServer server(*store_, opts);
+  ASSERT_TRUE(server.Start().ok());
+  httplib::Client cli("127.0.0.1", server.port());
+  cli.set_read_timeout(10, 0);
+  auto page = cli.Get("/", {{"Accept-Encoding", "gzip, deflate, br"}});
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_EQ(page->body, std::string(ExplorerPageHtml()));
+}
+
+TEST_F(ExplorerStoreTest, ServerReportsAPortInUse) {
+  ExplorerServerOptions opts;
+  opts.address = "127.0.0.1:0";
+  ExplorerServer first(*store_, opts);
+  ASSERT_TRUE(first.Start().ok());
+  opts.address = "127.0.0.1:" + std::to_string(first.port());
+  ExplorerServer second(*store_, opts);
+  EXPECT_TRUE(second.Start().IsIOError());
+}
+
+// ---- report.html -------------------------------------------------------------------------------
+
+TEST_F(ExplorerStoreTest, ReportEmbedsTheSnapshotAndNeedsNoNetwork) {
+  const std::string id = MakeSweep(5, 5, -1, R"(optimization_config:
+  name: "tricky </script> name"
+)");
+  const fs::path path = dir_ / "report.html";
+  ReportOptions ro;
+  ro.max_detailed_runs = 2;
+  ASSERT_TRUE(WriteReportHtml(*store_, id, path, ro).ok());
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string html = ss.str();
+  const std::string open = "<script type=\"application/json\" id=\"snapshot\">";
+  const size_t at = html.find(open);
+  ASSERT_NE(at, std::string::npos);
+  const size_t end = html.find("</script>", at);
+  ASSERT_NE(end, std::string::npos);
+  const json snap = json::parse(html.substr(at + open.size(), end - at - open.size()));
+  EXPECT_EQ(snap["sweep_id"], id);
+  EXPECT_EQ(snap["sweep"]["plan"]["text"].get<std::string>().find("</script>") != std::string::npos,
+            true);
+  EXPECT_EQ(snap["runs"]["runs"].size(), 5u);
+  // The two best by Sharpe (jobs 4 and 3) carry their curves.
+  EXPECT_EQ(snap["details"].size(), 2u);
+  EXPECT_TRUE(snap["details"].contains("4"));
+  EXPECT_TRUE(snap["details"].contains("3"));
+  // Offline: nothing is loaded from anywhere.
+  EXPECT_EQ(html.find("<script src"), std::string::npos);
+  // The one <link> is the icon, inline as a data: URL (no /favicon.ico request).
+  const size_t link = html.find("<link");
+  ASSERT_NE(link, std::string::npos);
+  const std::string icon = "<link rel=\"icon\" href=\"data:";
+  EXPECT_EQ(html.compare(link, icon.size(), icon), 0);
+  EXPECT_EQ(html.find("<link", link + 1), std::string::npos);
+  EXPECT_FALSE(fs::exists(fs::path(path.string() + ".tmp")));
+}
+
+// The sweep document gives the page the plan's constraints and direction; report.html embeds
+// the curves of the best configuration under the constraints even when better runs that break
+// them fill the other detail slots.
+TEST_F(ExplorerStoreTest, ConstraintsReachThePageAndTheReportsDetailedRuns) {
+  // Sharpe 0.5 i, drawdown 2 + i: jobs 4, 3, 2 break max_drawdown 3.5; job 1 is the best
+  // configuration.
+  const std::string id = MakeSweep(5, 5, -1, R"(optimization_config:
+  name: constrained
+  optimization_targets: {primary_metric: sharpe_ratio}
+  constraints: {max_drawdown: 3.5}
+)");
+  ExplorerApi api(*source_);
+  auto doc = api.Sweep(id);
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  EXPECT_EQ((*doc)["plan"]["direction"], "maximize");
+  ASSERT_EQ((*doc)["plan"]["constraints"].size(), 1u);
+  EXPECT_EQ((*doc)["plan"]["constraints"][0]["max"], 3.5);
+  ReportOptions ro;
+  ro.max_detailed_runs = 1;
+  auto snap = BuildReportSnapshot(*source_, id, ro);
+  ASSERT_TRUE(snap.ok()) << snap.status().ToString();
+  ASSERT_EQ((*snap)["details"].size(), 1u);
+  EXPECT_TRUE((*snap)["details"].contains("1")) << (*snap)["details"].dump();
+}
+
+// report.html is written streaming (runs page by page); its snapshot is the document
+// BuildReportSnapshot builds, for a sweep bigger than one runs page.
+TEST_F(ExplorerStoreTest, StreamedReportEqualsTheSnapshotDocument) {
+  const std::string id = MakeSweep(12000, 12000, 7);
+  const fs::path path = dir_ / "big.html";
+  ASSERT_TRUE(WriteReportHtml(*store_, id, path).ok());
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string html = ss.str();
+  const std::string open = "<script type=\"application/json\" id=\"snapshot\">";
+  const size_t at = html.find(open);
+  ASSERT_NE(at, std::string::npos);
+  const size_t end = html.find("</script>", at);
+  json streamed = json::parse(html.substr(at + open.size(), end - at - open.size()));
+  auto built = BuildReportSnapshot(*source_, id);
+  ASSERT_TRUE(built.ok());
+  EXPECT_EQ(streamed["runs"]["runs"].size(), 12000u);
+  EXPECT_EQ(streamed["runs"], (*built)["runs"]);
+  EXPECT_EQ(streamed["details"], (*built)["details"]);
+  EXPECT_EQ(streamed["sweep"], (*built)["sweep"]);
+  EXPECT_EQ(streamed["details"].size(), 50u);
+  EXPECT_TRUE(streamed["details"].contains("11999"));  // the best Sharpe
+  EXPECT_FALSE(streamed["details"].contains("7"));     // failed
+}
+
+TEST_F(ExplorerStoreTest, ReportOfUnknownSweepIsNotFoundAndWritesNothing) {
+  const fs::path path = dir_ / "none.html";
+  EXPECT_TRUE(WriteReportHtml(*store_, "sw-000000000000", path).IsNotFound());
+  EXPECT_FALSE(fs::exists(path));
+}
+
+}  // namespace
+}  // namespace s1mple::explorer
