@@ -202,6 +202,7 @@ void SweepAnalyzer::Rank(const JobOutcome& outcome, const ojson& entry) {
     if (a.score != b.score) return targets.maximize ? a.score > b.score : a.score < b.score;
     return a.index < b.index;
   };
+  feasible_scores_.emplace_back(outcome.index, *score);
   Ranked r{*score, outcome.index, entry};
   if (top_.size() >= options_.top_n && !top_.empty() && !better(r, top_.back())) return;
   top_.insert(std::upper_bound(top_.begin(), top_.end(), r, better), std::move(r));
@@ -321,6 +322,23 @@ ojson SweepAnalyzer::OptimizationSummary() const {
   ojson top = ojson::array();
   for (const auto& r : top_) top.push_back(r.entry);
   s["top_configurations"] = top;
+  // How the sweep found its best: the trials (in trial = job order) that improved the best
+  // primary metric among the runs meeting the constraints.
+  s["search"] = {{"method", SearchMethodName(plan.search.method)},
+                 {"budget", plan.search.method == SearchMethod::kGrid ? json() : json(plan.search.budget)},
+                 {"seed", plan.search.method == SearchMethod::kGrid ? json() : json(plan.search.seed)},
+                 {"grid_size", space_.grid_size()},
+                 {"trials", space_.size()}};
+  std::vector<std::pair<uint64_t, double>> scores = feasible_scores_;
+  std::sort(scores.begin(), scores.end());
+  ojson history = ojson::array();
+  std::optional<double> best;
+  for (const auto& [index, score] : scores) {
+    if (best && (plan.targets.maximize ? score <= *best : score >= *best)) continue;
+    best = score;
+    history.push_back({{"trial", index}, {"run_id", RunId(index)}, {"value", score}});
+  }
+  s["best_so_far"] = history;
   s["failures"] = failures_;
   return s;
 }

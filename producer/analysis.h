@@ -117,6 +117,9 @@ class SweepAnalyzer {
   uint64_t meeting_constraints_ = 0;
   bool first_part_entry_ = true;
   std::vector<Ranked> top_;                            // best first, at most top_n
+  // (index, primary metric) of every run that meets the constraints, for the best-so-far
+  // history in trial order (Add may come in any order; 16 bytes per run).
+  std::vector<std::pair<uint64_t, double>> feasible_scores_;
   std::vector<nlohmann::ordered_json> failures_;       // up to max_failures_listed
   std::vector<std::vector<nlohmann::json>> distinct_;  // per column
   std::vector<nlohmann::ordered_json> variant_runs_;   // variant plans: every run

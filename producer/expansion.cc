@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "producer/search.h"
+
 namespace s1mple::producer {
 
 using json = nlohmann::json;
@@ -37,10 +39,16 @@ Result<JobSpace> JobSpace::Make(std::shared_ptr<const Plan> plan) {
     space.size_ *= n;
     for (const auto& c : dim.columns) space.columns_.push_back(c);
   }
+  auto trials = SelectTrials(*space.plan_, space.size_);
+  if (!trials.ok()) return trials.status();
+  if (!trials->empty()) {
+    space.trials_ = std::make_shared<const std::vector<uint64_t>>(std::move(trials).value());
+  }
   return space;
 }
 
 std::vector<JobSpace::Pick> JobSpace::Picks(uint64_t index) const {
+  index = GridIndexOf(index);
   const auto& dims = plan_->dimensions;
   std::vector<Pick> picks(dims.size());
   for (size_t d = dims.size(); d-- > 0;) {

@@ -5,6 +5,10 @@
 // Job order: the first dimension varies slowest, the last fastest; inside a dimension, options
 // in plan order and inside an option its axes in plan order (again the last fastest). Job 0 is
 // the first value of everything. A plan with no dimensions has one job: the base itself.
+//
+// With a random or Sobol search (optimization_config.search, producer/search.h) the sweep's job
+// i is trial i: the grid point SelectTrials chose i-th. size() is then the number of trials and
+// every method below takes a job (trial) index; grid_size() is the whole space.
 #pragma once
 
 #include <cstdint>
@@ -32,7 +36,11 @@ class JobSpace {
   // Fails when the product over the dimensions does not fit in 64 bits.
   [[nodiscard]] static Result<JobSpace> Make(std::shared_ptr<const Plan> plan);
 
-  uint64_t size() const { return size_; }
+  uint64_t size() const { return trials_ ? trials_->size() : size_; }
+  // The product over the dimensions (= size() for a grid search).
+  uint64_t grid_size() const { return size_; }
+  // The grid index of job `index` (itself for a grid search).
+  uint64_t GridIndexOf(uint64_t index) const { return trials_ ? (*trials_)[index] : index; }
   const Plan& plan() const { return *plan_; }
   std::shared_ptr<const Plan> shared_plan() const { return plan_; }
 
@@ -59,6 +67,7 @@ class JobSpace {
 
   std::shared_ptr<const Plan> plan_;
   uint64_t size_ = 1;
+  std::shared_ptr<const std::vector<uint64_t>> trials_;  // null: every grid point, in order
   std::vector<std::string> columns_;
 };
 

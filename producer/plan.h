@@ -107,6 +107,19 @@ struct ParallelConfig {
   int timeout_per_run_s = 0;  // 0: no per-run timeout beyond the broker's default
 };
 
+// optimization_config.search: which points of the job space the sweep runs (PLANS.md
+// "Search"). `grid` (the default) runs every point; `random` and `sobol` run `budget` distinct
+// points drawn from the same space (producer/search.h), reproducibly from `seed`.
+enum class SearchMethod { kGrid, kRandom, kSobol };
+const char* SearchMethodName(SearchMethod method);  // "grid" | "random" | "sobol"
+
+struct SearchConfig {
+  SearchMethod method = SearchMethod::kGrid;
+  uint64_t budget = 0;  // random, sobol: the number of distinct points (trials)
+  uint64_t seed = 0;
+  std::string yaml_path = "optimization_config.search";
+};
+
 // comparison_config of a variant plan (what the comparison page shows).
 struct ComparisonConfig {
   std::vector<std::string> metrics;
@@ -132,6 +145,7 @@ struct Plan {
   OptimizationTargets targets;
   std::vector<Constraint> constraints;
   ParallelConfig parallel;
+  SearchConfig search;
   ComparisonConfig comparison;
   std::vector<VariantInfo> variants;  // variant plans: one per job, in job order
   // Every worker the plan names: (slot, plugin, yaml path) -- for manifest checks.

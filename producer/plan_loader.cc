@@ -681,6 +681,56 @@ class Loader {
     return Status::Ok();
   }
 
+  // search: {method: grid | random | sobol, budget: N, seed: S}. halving and tpe are named in
+  // the error as not built yet rather than as unknown.
+  Status Search(const YAML::Node& node, const std::string& path) {
+    if (!node.IsMap()) return Error(path, node, "expected a map {method, budget, seed}");
+    S1MPLE_RETURN_IF_ERROR(CheckKeys(node, path, {"method", "budget", "seed"}));
+    auto& s = plan_.search;
+    s.yaml_path = path;
+    if (node["method"]) {
+      auto m = String(node, "method", path, true);
+      if (!m.ok()) return m.status();
+      if (*m == "grid") {
+        s.method = SearchMethod::kGrid;
+      } else if (*m == "random") {
+        s.method = SearchMethod::kRandom;
+      } else if (*m == "sobol") {
+        s.method = SearchMethod::kSobol;
+      } else if (*m == "halving" || *m == "tpe") {
+        return Error(path + ".method", node["method"],
+                     "'" + *m + "' is not available in this version (grid, random and sobol are)");
+      } else {
+        return Error(path + ".method", node["method"],
+                     "unknown method '" + *m + "' (expected grid, random or sobol)");
+      }
+    }
+    auto whole = [&](const char* key, uint64_t min, uint64_t& out) -> Status {
+      if (!node[key]) return Status::Ok();
+      auto n = Number(node, key, path);
+      if (!n.ok()) return n.status();
+      if (!n->is_integer() || n->is_negative() || n->units() < static_cast<int64_t>(min) ||
+          n->units() > 1'000'000'000'000LL) {
+        return Error(path + "." + key, node[key],
+                     "expected a whole number >= " + std::to_string(min));
+      }
+      out = static_cast<uint64_t>(n->units());
+      return Status::Ok();
+    };
+    S1MPLE_RETURN_IF_ERROR(whole("budget", 1, s.budget));
+    S1MPLE_RETURN_IF_ERROR(whole("seed", 0, s.seed));
+    if (s.method != SearchMethod::kGrid && !node["budget"]) {
+      return Error(path, node,
+                   std::string("method ") + SearchMethodName(s.method) +
+                       " needs a budget (the number of configurations to run)");
+    }
+    if (s.method == SearchMethod::kGrid && node["budget"]) {
+      return Error(path + ".budget", node["budget"],
+                   "a grid runs every configuration; a budget needs method random or sobol");
+    }
+    return Status::Ok();
+  }
+
   Status Comparison(const YAML::Node& node, const std::string& path) {
     S1MPLE_RETURN_IF_ERROR(
         CheckKeys(node, path, {"metrics", "visualizations", "causality_analysis"}));
@@ -825,7 +875,7 @@ class Loader {
         CheckKeys(config, path,
                   {"name", "description", "base_operation", "parameter_space", "worker_selection",
                    "planning_variants", "operator_variants", "worker_variants",
-                   "optimization_targets", "constraints", "parallel_config"}));
+                   "optimization_targets", "constraints", "parallel_config", "search"}));
     S1MPLE_RETURN_IF_ERROR(Header(config, path));
     S1MPLE_RETURN_IF_ERROR(BaseOperation(config, path, options));
     if (config["parameter_space"]) {
@@ -857,6 +907,9 @@ class Loader {
     }
     if (config["parallel_config"]) {
       S1MPLE_RETURN_IF_ERROR(Parallel(config["parallel_config"], path + ".parallel_config"));
+    }
+    if (config["search"]) {
+      S1MPLE_RETURN_IF_ERROR(Search(config["search"], path + ".search"));
     }
     return CheckDimensionsCompatible();
   }
@@ -901,6 +954,18 @@ class Loader {
 
 const char* PlanKindName(PlanKind kind) {
   return kind == PlanKind::kOptimization ? "optimization" : "variant";
+}
+
+const char* SearchMethodName(SearchMethod method) {
+  switch (method) {
+    case SearchMethod::kRandom:
+      return "random";
+    case SearchMethod::kSobol:
+      return "sobol";
+    case SearchMethod::kGrid:
+      break;
+  }
+  return "grid";
 }
 
 uint64_t ValueAxis::size() const {

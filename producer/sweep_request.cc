@@ -54,6 +54,11 @@ std::string DryRunReport(const PreparedSweep& sweep, uint64_t first_n, bool show
     out << "  " << dim.name << ": " << dim.size() << (dim.size() == 1 ? " value" : " values")
         << "  (" << dim.yaml_path << ")\n";
   }
+  if (plan.search.method != SearchMethod::kGrid) {
+    out << "search: " << SearchMethodName(plan.search.method) << ", budget " << plan.search.budget
+        << ", seed " << plan.search.seed << ": " << space.size() << " of the grid's "
+        << space.grid_size() << " points  (" << plan.search.yaml_path << ")\n";
+  }
   out << "jobs: " << space.size() << "\n";
   const uint64_t shown = std::min<uint64_t>(first_n, space.size());
   if (shown > 0) {

@@ -748,5 +748,72 @@ TEST_F(SweepSessionTest, BrokerKilledAndRestartedWhileRunnersStayUp) {
   EXPECT_EQ(Rows(dir_ / "again/results.csv"), reference);
 }
 
+// A random search (optimization_config.search, PLANS.md "Search") is as durable as a grid: its
+// trials are fixed by the plan text, so kill -9 at varied moments and the identical plan rerun
+// end with the results of an uninterrupted run, nothing lost, duplicated or run again; the
+// outputs carry the search and the best-so-far history, whose last entry is the best
+// configuration.
+TEST_F(SweepSessionTest, RandomSearchKilledWithSigkillResumesToTheSameTrials) {
+  {
+    std::ofstream(dir_ / "plan.yaml", std::ios::app)
+        << "  search: {method: random, budget: 40, seed: 11}\n";
+  }
+  auto ref = Exec(Optimize((dir_ / "ref-store").string(), (dir_ / "ref-out").string()));
+  ASSERT_EQ(ref.exit_code, 0) << ref.err;
+  const auto reference = Rows(dir_ / "ref-out/results.csv");
+  ASSERT_EQ(reference.size(), 41u) << "header + 40 trials of the 96-point grid";
+
+  const std::string store = (dir_ / "store").string();
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> delay_ms(150, 700);
+  std::map<uint64_t, uint32_t> recorded;
+  uint64_t lost = 0, rerun = 0;
+  int interrupted = 0;
+  auto account = [&](const std::map<uint64_t, uint32_t>& now) {
+    for (const auto& [index, attempt] : recorded) {
+      auto it = now.find(index);
+      if (it == now.end()) {
+        ++lost;
+      } else if (it->second != attempt) {
+        ++rerun;
+      }
+    }
+    recorded = now;
+  };
+  for (int kill = 0; kill < 3; ++kill) {
+    DaemonProcess p(Optimize(store, (dir_ / "out").string()), dir_ / "run.log");
+    std::this_thread::sleep_for(milliseconds(delay_ms(rng)));
+    p.Signal(SIGKILL);
+    p.Wait(milliseconds(5000));
+    const auto now = DoneAttempts(store);
+    if (now.size() < 40) ++interrupted;
+    account(now);
+  }
+  EXPECT_GT(interrupted, 0) << "every kill came after the sweep had finished";
+  auto r = Exec(Optimize(store, (dir_ / "out").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  account(DoneAttempts(store));
+  EXPECT_EQ(Rows(dir_ / "out/results.csv"), reference);
+  EXPECT_EQ(SweepStates(store).size(), 1u) << "one sweep only";
+  EXPECT_EQ(DoneJobs(store), 40u);
+  std::cout << "kills before the last trial was recorded: " << interrupted << " of 3" << std::endl;
+  EXPECT_EQ(lost, 0u);
+  EXPECT_EQ(rerun, 0u);
+
+  const auto result = nlohmann::json::parse(Slurp(dir_ / "out/optimization_result.json"));
+  EXPECT_EQ(result["search"]["method"], "random");
+  EXPECT_EQ(result["search"]["budget"], 40);
+  EXPECT_EQ(result["search"]["grid_size"], 96);
+  EXPECT_EQ(result["search"]["trials"], 40);
+  EXPECT_EQ(result["total_combinations"], 40);
+  const auto& history = result["best_so_far"];
+  ASSERT_FALSE(history.empty());
+  for (size_t i = 1; i < history.size(); ++i) {
+    EXPECT_LT(history[i - 1]["trial"], history[i]["trial"]);
+    EXPECT_LT(history[i - 1]["value"].get<double>(), history[i]["value"].get<double>());
+  }
+  EXPECT_EQ(history.back()["run_id"], result["best_configuration"]["run_id"]);
+}
+
 }  // namespace
 }  // namespace s1mple::testing
