@@ -41,6 +41,7 @@ struct RunnerArgs {
   int liveness = 5;
   int grace_ms = 30000;
   std::string metrics_addr;  // HOST:PORT of /metrics; empty: none
+  bool no_plugins = false;
 };
 
 int RunRunner(const RunnerArgs& a) {
@@ -59,6 +60,7 @@ int RunRunner(const RunnerArgs& a) {
   o.heartbeat_ms = a.heartbeat_ms;
   o.liveness = a.liveness;
   o.shutdown_grace_ms = a.grace_ms;
+  o.no_plugins = a.no_plugins;
   if (Status v = runner::Validate(o); !v.ok()) {
     PrintError(v.message());
     return kExitUsage;
@@ -122,6 +124,8 @@ void AddRunnerCommand(CLI::App& app, CliContext& ctx) {
       ->capture_default_str();
   sub->add_option("--metrics-addr", args->metrics_addr,
                   "serve Prometheus /metrics at HOST:PORT (e.g. 0.0.0.0:9465)");
+  sub->add_flag("--no-plugins", args->no_plugins,
+                "refuse jobs that ship plugin packages (run no code but s1mple's own)");
   sub->callback([args, &ctx] { ctx.exit_code = RunRunner(*args); });
 
   auto* worker = app.add_subcommand("runner-worker", "");  // hidden: empty description

@@ -37,5 +37,6 @@ void AddResultsCommand(CLI::App& app, CliContext& ctx);
 void AddResumeCommand(CLI::App& app, CliContext& ctx);
 void AddJobCommand(CLI::App& app, CliContext& ctx);
 void AddKeygenCommand(CLI::App& app, CliContext& ctx);
+void AddPluginCommand(CLI::App& app, CliContext& ctx);
 
 }  // namespace s1mple::cli

@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   AddResumeCommand(app, ctx);
   AddJobCommand(app, ctx);
   AddKeygenCommand(app, ctx);
+  AddPluginCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -33,6 +33,8 @@ enum class SweepKind : std::uint8_t { kOptimization, kVariant, kDiag };
 // What a runner does with a job (JOB `kind`): diag sweeps have diag jobs, the others backtests.
 enum class JobKind : std::uint8_t { kBacktest, kDiag };
 // The base artifacts of a sweep, by role (content-addressed; docs/PROTOCOL.md, "Artifacts").
+// A sweep's base artifacts; besides these, one "plugin:<file name>" per plugin package its base
+// lists (producer/sweep_request.h, engine/plugin_package.h).
 enum class ArtifactRole : std::uint8_t { kOperation, kBlueprint, kOperators, kData };
 
 std::string_view StoreName(SweepState state);  // "SUBMITTING", ...

@@ -33,7 +33,9 @@ class Run {
       : link_(link),
         bars_(bars),
         options_(options),
-        registry_(options.registry ? *options.registry : DefaultRegistry()),
+        registry_(link.registry    ? *link.registry
+                  : options.registry ? *options.registry
+                                     : DefaultRegistry()),
         frame_(bars),
         env_(link.environment),
         origin_(link.blueprint_path.empty() ? "blueprint '" + link.blueprint.name + "'"

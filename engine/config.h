@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -21,6 +22,23 @@
 #include "engine/types.h"
 
 namespace s1mple::engine {
+
+class PluginRegistry;
+
+// ---- plugin packages -----------------------------------------------------------------------
+
+enum class PackageKind : uint8_t { kCpp, kPython };
+
+// One plugin package a configuration names (`plugins:` in an operation or a blueprint;
+// engine/plugin_package.h loads them).
+struct PackageRef {
+  std::string name;            // the file name, e.g. "libmy_signals.so" or "my_signals.py"
+  std::filesystem::path path;  // the file on this machine
+  std::string named_by;        // what named it, for messages, e.g. "config/op.yaml: plugins[0]"
+
+  // ".py": a Python module; anything else: a shared library.
+  PackageKind kind() const;
+};
 
 // ---- worker parameters ----------------------------------------------------------------------
 
@@ -144,6 +162,12 @@ struct StrategyLink {
   // loaded from files, empty when built from texts.
   std::filesystem::path blueprint_path;
   std::filesystem::path operators_path;
+  // The plugin packages the operation and the blueprint list (operation's first, each file
+  // once), and the registry the blueprint was validated against: the built-ins (or the loader's
+  // registry) plus their plugins. Both empty when no package is listed; RunBacktest creates the
+  // workers from `registry` when it is set.
+  std::vector<PackageRef> packages;
+  std::shared_ptr<const PluginRegistry> registry;
 };
 
 struct OperationConfig {

@@ -15,6 +15,8 @@ std::string JobResult::FailureReason() const {
       return "bad config: " + status.message();
     case JobStage::kBacktest:
       return "backtest failed: " + status.message();
+    case JobStage::kEnvironment:
+      return "cannot load a plugin package on this machine: " + status.message();
   }
   return status.message();
 }
@@ -87,8 +89,11 @@ JobResult JobRunner::Run(const JobSpec& job) {
     const PluginRegistry& registry =
         options_.run.registry ? *options_.run.registry : DefaultRegistry();
     auto config = ParseOperationTexts(job.operation_yaml, texts->blueprint_yaml,
-                                      texts->operators_yaml, origin, registry);
-    if (!config.ok()) return fail(JobStage::kConfig, config.status());
+                                      texts->operators_yaml, origin, registry, job.packages);
+    if (!config.ok())
+      return fail(config.status().IsFailedPrecondition() ? JobStage::kEnvironment
+                                                         : JobStage::kConfig,
+                  config.status());
     if (config->links.size() != 1)
       return fail(JobStage::kConfig,
                   Status::InvalidArgument(origin + ": expected one strategy link"));

@@ -28,6 +28,7 @@
 #include "common/status.h"
 #include "engine/data.h"
 #include "engine/operation.h"
+#include "engine/plugin_package.h"
 #include "engine/result.h"
 
 namespace s1mple::engine {
@@ -43,6 +44,10 @@ struct JobSpec {
   // mean equal bytes, e.g. "csv-sha256:<hash>"). nullptr: the operation's own data.
   const std::string* csv = nullptr;
   std::string_view csv_key;
+  // The plugin packages the texts' `plugins:` entries name, by file name, as files on this
+  // machine (a runner's verified copies of the sweep's plugin:<file name> artifacts). nullptr:
+  // none (a text that lists a package then fails, naming it).
+  const PackageFiles* packages = nullptr;
 };
 
 struct JobRunnerOptions {
@@ -66,9 +71,11 @@ nlohmann::json WithoutPeriod(const nlohmann::json& overrides);
 // unset).
 nlohmann::json PeriodToJson(const Period& period);
 
-// Where a job failed: its configuration or data was refused, or its backtest failed. Both are
-// deterministic (another attempt would fail the same way).
-enum class JobStage : uint8_t { kNone, kConfig, kBacktest };
+// Where a job failed: its configuration or data was refused, or its backtest failed, both
+// deterministic (another attempt would fail the same way); or a plugin package it lists cannot
+// be loaded on this machine (another ABI, SDK version, compiler or architecture; no Python; a
+// Python module it imports is not installed here), which another machine may well do.
+enum class JobStage : uint8_t { kNone, kConfig, kBacktest, kEnvironment };
 
 struct JobResult {
   Status status;  // ok, or why the job failed
@@ -76,9 +83,12 @@ struct JobResult {
   nlohmann::json result;  // when ok: ToJson(the BacktestResult, JobRunnerOptions::json)
 
   bool ok() const { return status.ok(); }
-  // The failure as runners report it: "bad config: <message>" (kConfig) or
-  // "backtest failed: <message>" (kBacktest); "" when ok.
+  // The failure as runners report it: "bad config: <message>" (kConfig),
+  // "backtest failed: <message>" (kBacktest) or "cannot load a plugin package on this machine:
+  // <message>" (kEnvironment); "" when ok.
   std::string FailureReason() const;
+  // Whether another attempt, elsewhere, may succeed (kEnvironment).
+  bool retryable() const { return failed_at == JobStage::kEnvironment; }
 };
 
 class JobRunner {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "engine/operation.h"
+#include "engine/plugin_package.h"
 #include "engine/worker.h"
 #include "engine/yaml_util.h"
 
@@ -309,8 +310,9 @@ Result<BlueprintConfig> ParseBlueprintNode(const YAML::Node& root, std::string_v
   if (!root.IsMap())
     return yaml::Error(origin, "", root, "expected a strategy blueprint (a map of worker lists)");
   S1MPLE_RETURN_IF_ERROR(CheckKeys(root,
-                                   {"name", "description", "context_workers", "opportunity_workers",
-                                    "threat_workers", "planning_workers", "execution_workers"},
+                                   {"name", "description", "plugins", "context_workers",
+                                    "opportunity_workers", "threat_workers", "planning_workers",
+                                    "execution_workers"},
                                    origin, ""));
   if (root["name"] && root["name"].IsScalar()) bp.name = root["name"].Scalar();
   if (root["description"] && root["description"].IsScalar())
@@ -375,15 +377,22 @@ struct RawOperation {
   std::string name;
   std::string operators_path;
   std::vector<RawLink> links;
+  YAML::Node plugins;  // the `plugins:` list as written (resolved by the caller); may be undefined
 };
 
 Result<RawOperation> ParseOperationNode(const YAML::Node& root, std::string_view origin,
                                         bool need_blueprint_path) {
   RawOperation op;
   if (!root.IsMap()) return yaml::Error(origin, "", root, "expected an operation (a map)");
-  S1MPLE_RETURN_IF_ERROR(
-      CheckKeys(root, {"name", "description", "operators", "strategy_links"}, origin, ""));
+  S1MPLE_RETURN_IF_ERROR(CheckKeys(
+      root, {"name", "description", "plugins", "operators", "strategy_links"}, origin, ""));
   if (root["name"] && root["name"].IsScalar()) op.name = root["name"].Scalar();
+  if (const YAML::Node p = root["plugins"]) {
+    // Checked here (a list of file names) so that errors come at load; resolved by the caller.
+    auto refs = ParsePluginsList(p, origin, "plugins", {});
+    if (!refs.ok()) return refs.status();
+    op.plugins = YAML::Clone(p);
+  }
   if (const YAML::Node o = root["operators"]) {
     if (!o.IsScalar()) return yaml::Error(origin, "operators", o, "expected a file path");
     op.operators_path = o.Scalar();
@@ -426,6 +435,46 @@ Result<BlueprintConfig> ParseBlueprintText(std::string_view text, std::string_vi
   return ParseBlueprintNode(root, origin, registry);
 }
 
+namespace {
+
+// The registry a link's blueprint is checked against: `base` plus the packages, or `base` itself
+// (held, not owned) when there are none.
+Result<std::shared_ptr<const PluginRegistry>> LinkRegistry(const PluginRegistry& base,
+                                                           const std::vector<PackageRef>& packages) {
+  if (packages.empty()) return std::shared_ptr<const PluginRegistry>();
+  return RegistryWithPackages(base, packages);
+}
+
+// Appends `more` to `all`, each file once.
+void AddPackages(std::vector<PackageRef>& all, const std::vector<PackageRef>& more) {
+  for (const auto& ref : more) {
+    bool seen = false;
+    for (const auto& a : all) seen = seen || a.path == ref.path;
+    if (!seen) all.push_back(ref);
+  }
+}
+
+// A text's `plugins:` entries resolved against the package files a job was given (by file name).
+Result<std::vector<PackageRef>> ResolveByName(const YAML::Node& list, const std::string& origin,
+                                              const PackageFiles* files) {
+  auto refs = ParsePluginsList(list, origin, "plugins", {});
+  if (!refs.ok()) return refs.status();
+  for (auto& ref : *refs) {
+    const fs::path* found = nullptr;
+    if (files)
+      for (const auto& [name, path] : *files)
+        if (name == ref.name) found = &path;
+    if (!found)
+      return Status::InvalidArgument(ref.named_by + ": package '" + ref.name +
+                                     "' was not sent with the job (no artifact plugin:" +
+                                     ref.name + ")");
+    ref.path = *found;
+  }
+  return refs;
+}
+
+}  // namespace
+
 Result<OperatorsConfig> ParseOperatorsText(std::string_view text, std::string_view origin) {
   YAML::Node root;
   S1MPLE_RETURN_IF_ERROR(yaml::Parse(text, origin, root));
@@ -448,6 +497,8 @@ Result<OperationConfig> LoadOperationFile(const fs::path& path, const PluginRegi
   OperationConfig op;
   op.source = path;
   op.name = raw->name.empty() ? path.stem().string() : raw->name;
+  auto op_packages = ParsePluginsList(raw->plugins, origin, "plugins", dir);
+  if (!op_packages.ok()) return op_packages.status();
   for (size_t i = 0; i < raw->links.size(); ++i) {
     RawLink& rl = raw->links[i];
     const std::string link_path = yaml::Index("strategy_links", i);
@@ -458,7 +509,20 @@ Result<OperationConfig> LoadOperationFile(const fs::path& path, const PluginRegi
     link.blueprint_path = resolve(rl.blueprint_path);
     auto bp_text = ReadFile(link.blueprint_path, origin + ": " + link_path + ".strategy_blueprint");
     if (!bp_text.ok()) return bp_text.status();
-    auto bp = ParseBlueprintText(*bp_text, link.blueprint_path.string(), registry);
+    const std::string bp_origin = link.blueprint_path.string();
+    YAML::Node bp_root;
+    S1MPLE_RETURN_IF_ERROR(yaml::Parse(*bp_text, bp_origin, bp_root));
+    link.packages = *op_packages;
+    if (bp_root.IsMap()) {
+      auto bp_packages = ParsePluginsList(bp_root["plugins"], bp_origin, "plugins",
+                                          link.blueprint_path.parent_path());
+      if (!bp_packages.ok()) return bp_packages.status();
+      AddPackages(link.packages, *bp_packages);
+    }
+    auto link_registry = LinkRegistry(registry, link.packages);
+    if (!link_registry.ok()) return link_registry.status();
+    link.registry = *link_registry;
+    auto bp = ParseBlueprintNode(bp_root, bp_origin, link.registry ? *link.registry : registry);
     if (!bp.ok()) return bp.status();
     link.blueprint = std::move(bp).value();
     if (link.blueprint.name.empty()) link.blueprint.name = link.blueprint_path.stem().string();
@@ -484,8 +548,8 @@ Result<OperationConfig> LoadOperationFile(const fs::path& path, const PluginRegi
 Result<OperationConfig> ParseOperationTexts(std::string_view operation_yaml,
                                             std::string_view blueprint_yaml,
                                             std::string_view operators_yaml,
-                                            std::string_view origin,
-                                            const PluginRegistry& registry) {
+                                            std::string_view origin, const PluginRegistry& registry,
+                                            const PackageFiles* package_files) {
   const std::string o(origin);
   // A runner parses the same operation and operators texts for every job of a sweep: the last
   // successful parse of each is remembered per thread (it does not depend on `origin`; errors are
@@ -510,7 +574,23 @@ Result<OperationConfig> ParseOperationTexts(std::string_view operation_yaml,
     return Status::InvalidArgument(o +
                                    " operation: strategy_links: expected exactly one link, found " +
                                    std::to_string(raw->links.size()));
-  auto bp = ParseBlueprintText(blueprint_yaml, o + " blueprint", registry);
+  const std::string bp_origin = o + " blueprint";
+  YAML::Node bp_root;
+  S1MPLE_RETURN_IF_ERROR(yaml::Parse(blueprint_yaml, bp_origin, bp_root));
+  std::vector<PackageRef> packages;
+  if (raw->plugins) {
+    auto refs = ResolveByName(raw->plugins, o + " operation", package_files);
+    if (!refs.ok()) return refs.status();
+    AddPackages(packages, *refs);
+  }
+  if (bp_root.IsMap() && bp_root["plugins"]) {
+    auto refs = ResolveByName(bp_root["plugins"], bp_origin, package_files);
+    if (!refs.ok()) return refs.status();
+    AddPackages(packages, *refs);
+  }
+  auto link_registry = LinkRegistry(registry, packages);
+  if (!link_registry.ok()) return link_registry.status();
+  auto bp = ParseBlueprintNode(bp_root, bp_origin, *link_registry ? **link_registry : registry);
   if (!bp.ok()) return bp.status();
   if (!memo.operators || memo.operators_yaml != operators_yaml) {
     memo.operators.reset();
@@ -526,6 +606,8 @@ Result<OperationConfig> ParseOperationTexts(std::string_view operation_yaml,
   link.blueprint = std::move(bp).value();
   if (link.blueprint.name.empty()) link.blueprint.name = "strategy";
   link.operators = *ops;
+  link.packages = std::move(packages);
+  link.registry = std::move(link_registry).value();
   link.environment = raw->links[0].environment;
   link.name = raw->links[0].name.empty() ? link.blueprint.name : raw->links[0].name;
   op.links.push_back(std::move(link));

@@ -20,27 +20,34 @@
 #include "common/status.h"
 #include "engine/config.h"
 #include "engine/data.h"
+#include "engine/plugin_package.h"
 #include "engine/plugin_registry.h"
 #include "engine/result.h"
 
 namespace s1mple::engine {
 
 // Reads operation.yaml and every blueprint and operators file it names, validating everything
-// (plugins and params against `registry`). Does not load data. Errors: InvalidArgument or
-// NotFound with "<file>: <yaml.path>: <what>".
+// (plugins and params against `registry` plus the plugin packages the operation and the
+// blueprint list, which it loads: engine/plugin_package.h). Does not load data. Errors:
+// InvalidArgument or NotFound with "<file>: <yaml.path>: <what>"; a package this machine cannot
+// load is FailedPrecondition.
 [[nodiscard]] Result<OperationConfig> LoadOperationFile(
     const std::filesystem::path& path, const PluginRegistry& registry = DefaultRegistry());
 
 // Builds the same config from texts (a runner gets them as content-addressed artifacts). The
 // operation text must have exactly one strategy link; its strategy_blueprint/operators path
 // fields are ignored in favour of the texts given (an empty operators text = the defaults).
+// So are the paths of `plugins:` entries (in the operation and in the blueprint): each entry is
+// found by its file name in `package_files` (a runner's verified copies of the sweep's
+// `plugin:<file name>` artifacts); an entry not there is an error naming it.
 // Errors name "<origin> operation", "<origin> blueprint" or "<origin> operators" and the YAML
 // path, e.g. "job sw-12/7 blueprint: opportunity_workers[0].params.fast_period: ...".
 // A csv data path is kept as written (not resolved, not read).
 [[nodiscard]] Result<OperationConfig> ParseOperationTexts(
     std::string_view operation_yaml, std::string_view blueprint_yaml,
     std::string_view operators_yaml, std::string_view origin,
-    const PluginRegistry& registry = DefaultRegistry());
+    const PluginRegistry& registry = DefaultRegistry(),
+    const PackageFiles* package_files = nullptr);
 
 // The parts on their own (origin names the text in errors).
 [[nodiscard]] Result<BlueprintConfig> ParseBlueprintText(
@@ -50,7 +57,9 @@ namespace s1mple::engine {
                                                          std::string_view origin);
 
 struct RunOptions {
-  const PluginRegistry* registry = nullptr;  // nullptr: DefaultRegistry()
+  // The plugins workers are created from when the link has no registry of its own
+  // (StrategyLink::registry, set when it lists packages); nullptr: DefaultRegistry().
+  const PluginRegistry* registry = nullptr;
   bool capture_context = false;              // fill BacktestResult::context_* (--dump-context)
   // A bar whose event bus handles more events than this fails the run ("event storm": workers
   // that trigger each other in a cycle).

@@ -2,6 +2,7 @@
 #include "engine/plugin_registry.h"
 
 #include <algorithm>
+#include <set>
 #include <sstream>
 
 #include "engine/plugins/builtin.h"
@@ -68,23 +69,118 @@ const ParamSpec* PluginManifest::FindParam(std::string_view n) const {
   return nullptr;
 }
 
-Status PluginRegistry::Register(PluginManifest manifest, WorkerFactory factory) {
-  if (plugins_.count(manifest.name))
-    return Status::AlreadyExists("plugin '" + manifest.name + "' is already registered");
-  for (const auto& p : manifest.params) {
-    double v = 0;
-    if (std::holds_alternative<int64_t>(p.default_value))
-      v = static_cast<double>(std::get<int64_t>(p.default_value));
-    else if (std::holds_alternative<double>(p.default_value))
-      v = std::get<double>(p.default_value);
-    else
-      continue;
-    if ((p.min && v < *p.min) || (p.max && v > *p.max))
-      return Status::InvalidArgument("plugin '" + manifest.name + "': default of '" + p.name +
-                                     "' is out of its bounds");
+namespace {
+
+bool IsPluginName(std::string_view s) {
+  if (s.empty() || !(s[0] >= 'a' && s[0] <= 'z')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+// Whether the default's alternative is the one the type needs.
+bool DefaultFitsType(const ParamSpec& p) {
+  switch (p.type) {
+    case ParamType::kBool:
+      return std::holds_alternative<bool>(p.default_value);
+    case ParamType::kInt:
+      return std::holds_alternative<int64_t>(p.default_value);
+    case ParamType::kFloat:
+      return std::holds_alternative<double>(p.default_value);
+    case ParamType::kString:
+    case ParamType::kEnum:
+      return std::holds_alternative<std::string>(p.default_value);
+    case ParamType::kStringList:
+      return std::holds_alternative<std::vector<std::string>>(p.default_value);
   }
+  return false;
+}
+
+Status CheckParam(const PluginManifest& m, const ParamSpec& p) {
+  auto bad = [&](const std::string& what) {
+    return Status::InvalidArgument(DescribePlugin(m) + ": param '" + p.name + "': " + what);
+  };
+  if (!IsPluginName(p.name))
+    return Status::InvalidArgument(DescribePlugin(m) + ": param name '" + p.name +
+                                   "' is not snake_case (a-z, 0-9, _; starting with a letter)");
+  if (!DefaultFitsType(p))
+    return bad("its default is not of its type " + std::string(ParamTypeName(p.type)));
+  if (p.min && p.max && *p.min > *p.max)
+    return bad("min " + yaml::Num(*p.min) + " is above max " + yaml::Num(*p.max));
+  double v = 0;
+  bool numeric = true;
+  if (std::holds_alternative<int64_t>(p.default_value))
+    v = static_cast<double>(std::get<int64_t>(p.default_value));
+  else if (std::holds_alternative<double>(p.default_value))
+    v = std::get<double>(p.default_value);
+  else
+    numeric = false;
+  if (numeric && ((p.min && v < *p.min) || (p.max && v > *p.max)))
+    return bad("default " + FormatValue(p.default_value) + " is out of its bounds");
+  if (p.type == ParamType::kEnum) {
+    if (p.choices.empty()) return bad("an enum needs choices");
+    const auto& d = std::get<std::string>(p.default_value);
+    if (std::find(p.choices.begin(), p.choices.end(), d) == p.choices.end())
+      return bad("default '" + d + "' is not one of " + JoinNames(p.choices));
+  }
+  if (p.type == ParamType::kStringList && !p.choices.empty()) {
+    for (const auto& d : std::get<std::vector<std::string>>(p.default_value))
+      if (std::find(p.choices.begin(), p.choices.end(), d) == p.choices.end())
+        return bad("default item '" + d + "' is not one of " + JoinNames(p.choices));
+  }
+  return Status::Ok();
+}
+
+Status CheckManifest(const PluginManifest& m) {
+  if (!IsPluginName(m.name))
+    return Status::InvalidArgument("plugin name '" + m.name +
+                                   "' is not snake_case (a-z, 0-9, _; starting with a letter)" +
+                                   (m.package.empty() ? "" : " (package " + m.package + ")"));
+  if (static_cast<int>(m.category) > static_cast<int>(WorkerCategory::kExecution))
+    return Status::InvalidArgument(DescribePlugin(m) + ": unknown category");
+  std::set<std::string_view> seen;
+  for (const auto& p : m.params) {
+    if (!seen.insert(p.name).second)
+      return Status::InvalidArgument(DescribePlugin(m) + ": param '" + p.name +
+                                     "' is declared twice");
+    S1MPLE_RETURN_IF_ERROR(CheckParam(m, p));
+  }
+  if (!m.phases.empty() && m.category != WorkerCategory::kPlanning)
+    return Status::InvalidArgument(DescribePlugin(m) +
+                                   ": only planning workers have phases (it is a " +
+                                   std::string(CategoryName(m.category)) + ")");
+  for (const auto* list : {&m.default_triggers, &m.publishes, &m.wirings})
+    for (const auto& e : *list)
+      if (!IsEventName(e))
+        return Status::InvalidArgument(DescribePlugin(m) + ": '" + e + "' is not an event name");
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string DescribePlugin(const PluginManifest& m) {
+  if (m.package.empty()) return "the built-in plugin '" + m.name + "'";
+  return "plugin '" + m.name + "' of " + m.package;
+}
+
+Status PluginRegistry::Register(PluginManifest manifest, WorkerFactory factory) {
+  if (!default_package_.empty()) manifest.package = default_package_;
+  if (auto it = plugins_.find(manifest.name); it != plugins_.end())
+    return Status::AlreadyExists(DescribePlugin(manifest) + " clashes with " +
+                                 DescribePlugin(it->second.manifest));
+  S1MPLE_RETURN_IF_ERROR(CheckManifest(manifest));
+  if (!factory) return Status::InvalidArgument(DescribePlugin(manifest) + ": no factory");
   std::string name = manifest.name;
   plugins_.emplace(std::move(name), Entry{std::move(manifest), std::move(factory)});
+  return Status::Ok();
+}
+
+Status PluginRegistry::Merge(const PluginRegistry& other) {
+  for (const auto& [name, e] : other.plugins_)
+    if (auto it = plugins_.find(name); it != plugins_.end())
+      return Status::AlreadyExists(DescribePlugin(e.manifest) + " clashes with " +
+                                   DescribePlugin(it->second.manifest));
+  for (const auto& [name, e] : other.plugins_) plugins_.emplace(name, e);
   return Status::Ok();
 }
 
@@ -313,7 +409,15 @@ std::string GeneratePluginsMarkdown(const PluginRegistry& registry) {
         "it (`RunOptions::time_workers`) and treats a NaN price as no price. Prices, sizes and "
         "money are `Price`, `Quantity` and `Money` (`engine/types.h`), \"no price\" is an empty "
         "`std::optional<Price>`; `engine/plugins/plugin_util.h` has the manifest helpers, the "
-        "EMA-spread and sourced-indicator skeletons and the risk-sizing helper.\n";
+        "EMA-spread and sourced-indicator skeletons and the risk-sizing helper. Your own plugins, "
+        "in "
+        "C++ or Python, outside this tree: docs/PLUGINS_GUIDE.md.\n";
+  md << GenerateManifestSections(registry);
+  return md.str();
+}
+
+std::string GenerateManifestSections(const PluginRegistry& registry) {
+  std::ostringstream md;
   std::optional<WorkerCategory> current;
   for (const PluginManifest* m : registry.Manifests()) {
     if (current != m->category) {
@@ -323,6 +427,7 @@ std::string GeneratePluginsMarkdown(const PluginRegistry& registry) {
     md << "\n### `" << m->name << "`\n\n" << m->description << "\n\n";
     md << "- subtype: `" << (m->subtype.empty() ? "-" : m->subtype) << "`\n";
     md << "- kind: " << (m->event_driven ? "EventDrivenWorker" : "StandardWorker") << "\n";
+    if (!m->package.empty()) md << "- package: `" << m->package << "`\n";
     if (!m->phases.empty()) {
       md << "- phases:";
       for (auto p : m->phases) md << " `" << PlanningPhaseKey(p) << "`";

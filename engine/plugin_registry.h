@@ -4,8 +4,10 @@
 // their own), or use MakeBuiltinRegistry() / DefaultRegistry() for every built-in plugin.
 // Registration is not thread-safe; a filled registry is immutable and safe to share.
 //
-// Adding a plugin is one new file, engine/plugins/<name>.cc, defining
-// `void Register<Name>(PluginRegistry&)`, plus one line in engine/plugins/builtin.cc.
+// Adding a built-in plugin is one new file, engine/plugins/<name>.cc, defining
+// `void Register<Name>(PluginRegistry&)`, plus one line in engine/plugins/builtin.cc. A user's
+// plugins come in packages (a shared library or a Python module, engine/plugin_package.h) that
+// register into a registry of their own; RegistryWithPackages merges them onto the built-ins.
 #pragma once
 
 #include <functional>
@@ -54,6 +56,9 @@ struct PluginManifest {
   std::vector<std::string> publishes;
   std::vector<std::string> wirings;
   std::vector<std::string> produces_columns;  // context workers: column name patterns, for docs
+  // Where the plugin comes from: "" for a built-in, else its package's file name
+  // (libmy_signals.so, my_signals.py), as messages about clashes and docs name it.
+  std::string package;
 
   const ParamSpec* FindParam(std::string_view name) const;
 };
@@ -66,11 +71,28 @@ using WorkerFactory = std::function<Result<std::unique_ptr<Worker>>(const ParamS
 class PluginRegistry {
  public:
   PluginRegistry() = default;
+  PluginRegistry(const PluginRegistry&) = default;
+  PluginRegistry& operator=(const PluginRegistry&) = default;
   PluginRegistry(PluginRegistry&&) = default;
   PluginRegistry& operator=(PluginRegistry&&) = default;
 
-  // AlreadyExists when the name is taken; InvalidArgument when a default is out of its bounds.
+  // Checks the manifest and adds the plugin. AlreadyExists when the name is taken (the message
+  // names who holds it: the built-in plugin, or the package); InvalidArgument when the manifest
+  // is not one s1mple can use: an empty or non-snake_case name, a param declared twice, a
+  // default of the wrong type or out of its bounds, min above max, an enum default outside its
+  // choices, a planning phase list on another category, an event name that is not one.
   [[nodiscard]] Status Register(PluginManifest manifest, WorkerFactory factory);
+
+  // Adds every plugin of `other` (e.g. a package's own registry). On a clash nothing is added
+  // and the AlreadyExists message names both holders, e.g. "plugin 'ema' of libx.so clashes
+  // with the built-in plugin 'ema'" or "... with plugin 'ema' of other.py".
+  [[nodiscard]] Status Merge(const PluginRegistry& other);
+
+  size_t size() const { return plugins_.size(); }
+
+  // Every plugin registered from now on gets manifest.package = `package` (what a package's
+  // own registry is made with, engine/plugin_package.h), whatever the manifest said.
+  void SetDefaultPackage(std::string package) { default_package_ = std::move(package); }
 
   const PluginManifest* Find(std::string_view name) const;
   // Every manifest, by category (WorkerCategory order) then name.
@@ -103,6 +125,7 @@ class PluginRegistry {
     WorkerFactory factory;
   };
   std::map<std::string, Entry, std::less<>> plugins_;  // ordered: deterministic listings
+  std::string default_package_;
 };
 
 // A registry with every built-in plugin (engine/plugins/builtin.cc).
@@ -112,5 +135,10 @@ const PluginRegistry& DefaultRegistry();
 
 // docs/PLUGINS.md, generated from the manifests (`s1mple run --plugins-md` prints it).
 std::string GeneratePluginsMarkdown(const PluginRegistry& registry);
+// The category and plugin sections of that page for the plugins of `registry` alone (what
+// `s1mple plugin doc PACKAGE` prints under its own title), "##" category headings.
+std::string GenerateManifestSections(const PluginRegistry& registry);
+// "the built-in plugin 'x'" or "plugin 'x' of PACKAGE": how messages name a plugin.
+std::string DescribePlugin(const PluginManifest& manifest);
 
 }  // namespace s1mple::engine

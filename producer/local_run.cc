@@ -30,6 +30,10 @@ JobOutcome InProcessRunner::Run(uint64_t index) {
     spec.blueprint_yaml = sweep_.base.blueprint_yaml;
     spec.operators_yaml = sweep_.base.operators_yaml;
     spec.overrides = &overrides;
+    // The base's packages, by file name, as a runner finds its verified copies.
+    engine::PackageFiles packages;
+    for (const auto& ref : sweep_.base.packages) packages.emplace_back(ref.name, ref.path);
+    if (!packages.empty()) spec.packages = &packages;
     engine::JobResult r = jobs_.Run(spec);
     outcome.ok = r.ok();
     if (r.ok())

@@ -170,9 +170,14 @@ class Checker {
   Status Loads(const json& overrides, const std::string& path, const std::string& who) const {
     auto texts = JobTexts(base_, overrides);
     if (!texts.ok()) return Error(path, who + texts.status().message());
-    auto config =
-        engine::ParseOperationTexts(base_.operation_yaml, texts->blueprint_yaml,
-                                    texts->operators_yaml, plan_.origin() + " " + path, registry_);
+    // The base's packages, by file name, as a runner's job finds them; they are merged onto the
+    // built-ins (registry_ already holds their plugins then: PrepareSweep).
+    engine::PackageFiles packages;
+    for (const auto& ref : base_.packages) packages.emplace_back(ref.name, ref.path);
+    auto config = engine::ParseOperationTexts(
+        base_.operation_yaml, texts->blueprint_yaml, texts->operators_yaml,
+        plan_.origin() + " " + path, packages.empty() ? registry_ : engine::DefaultRegistry(),
+        &packages);
     if (!config.ok()) return config.status();
     return Status::Ok();
   }
@@ -214,6 +219,8 @@ Result<BaseTexts> LoadBase(const Plan& plan, const engine::PluginRegistry& regis
   BaseTexts base;
   base.operation_path = plan.base_operation_path;
   base.link_name = link.name;
+  base.packages = link.packages;
+  base.registry = link.registry;
   auto blueprint = ReadText(link.blueprint_path);
   if (!blueprint.ok()) return blueprint.status();
   base.blueprint_yaml = blueprint.value();

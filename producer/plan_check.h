@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -28,6 +30,11 @@ struct BaseTexts {
   std::string link_name;
   std::filesystem::path data_path;       // the csv file the link reads; empty for synthetic data
   std::filesystem::path operation_path;  // the base operation file
+  // The plugin packages the operation and the blueprint list (files on this machine; a sweep
+  // ships each as its artifact "plugin:<file name>", engine/plugin_package.h), and the registry
+  // the base was validated against (the built-ins plus their plugins; nullptr when none).
+  std::vector<engine::PackageRef> packages;
+  std::shared_ptr<const engine::PluginRegistry> registry;
 };
 
 inline constexpr const char* kExportedBlueprintName = "strategy_blueprint.yaml";

@@ -277,6 +277,16 @@ Result<std::map<std::string, std::string>> BaseArtifacts(const PreparedSweep& pr
     ss << f.rdbuf();
     blobs[std::string(Name(ArtifactRole::kData))] = ss.str();
   }
+  // The plugin packages, by file name: their hashes are part of the sweep's identity.
+  for (const auto& ref : prepared.base.packages) {
+    std::ifstream f(ref.path, std::ios::binary);
+    if (!f)
+      return Status::InvalidArgument(ref.named_by + ": " + ref.path.string() +
+                                     ": cannot read the plugin package");
+    std::stringstream ss;
+    ss << f.rdbuf();
+    blobs[kRolePluginPrefix + ref.name] = ss.str();
+  }
   return blobs;
 }
 

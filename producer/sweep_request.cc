@@ -32,7 +32,10 @@ Result<PreparedSweep> PrepareSweep(const fs::path& plan_file, PlanKind expected,
   auto base = LoadBase(*sweep.plan, registry);
   if (!base.ok()) return base.status();
   sweep.base = std::move(base).value();
-  S1MPLE_RETURN_IF_ERROR(CheckPlan(*sweep.space, sweep.base, registry, options.check));
+  // A base that lists plugin packages is checked against the built-ins plus their plugins.
+  S1MPLE_RETURN_IF_ERROR(CheckPlan(*sweep.space, sweep.base,
+                                   sweep.base.registry ? *sweep.base.registry : registry,
+                                   options.check));
   return sweep;
 }
 

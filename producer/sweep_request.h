@@ -9,7 +9,8 @@
 //    "blueprint" and "operators" artifacts and loads them with the "operation" artifact via
 //    engine::ParseOperationTexts.
 //  - the sweep's base artifacts use the roles below; "data" only when the base reads a csv file
-//    (its bytes; base.data_path names the file).
+//    (its bytes; base.data_path names the file); "plugin:<file name>" for each plugin package
+//    the base lists (its bytes), so a package's hash is part of the sweep's identity.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +31,8 @@ inline constexpr const char* kRoleOperation = "operation";
 inline constexpr const char* kRoleBlueprint = "blueprint";
 inline constexpr const char* kRoleOperators = "operators";
 inline constexpr const char* kRoleData = "data";
+// Each plugin package the base lists: "plugin:<file name>" (its bytes).
+inline constexpr const char* kRolePluginPrefix = "plugin:";
 
 inline constexpr uint64_t kDefaultMaxJobs = 100'000;
 

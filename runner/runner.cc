@@ -206,6 +206,22 @@ void Runner::Loop::HandleJob(pr::Job job) {
     HandBack(job, "handed back: runner " + o_.name + " is shutting down");
     return;
   }
+  if (o_.no_plugins) {
+    // A sweep that ships plugin packages runs their code here: this runner was told not to.
+    std::string packages;
+    for (const auto& [role, hash] : job.artifacts)
+      if (role.rfind(kPluginRolePrefix, 0) == 0)
+        packages += (packages.empty() ? "" : ", ") + role.substr(kPluginRolePrefix.size());
+    if (!packages.empty()) {
+      FinishJob(job, false, "",
+                "runner " + o_.name +
+                    " refuses plugin jobs (started with --no-plugins); the "
+                    "sweep ships the plugin package(s) " +
+                    packages,
+                /*retryable=*/true, 0);
+      return;
+    }
+  }
   for (const auto& [role, hash] : job.artifacts) {
     if (cache_.Has(hash))
       r_.counters_.artifact_cache_hits++;

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <zmq.hpp>
@@ -44,7 +45,14 @@ struct RunnerOptions {
   int artifact_reply_timeout_ms = 30000;  // a GET unanswered this long is asked again
   int artifact_tries = 3;                 // GET tries per artifact before its jobs fail
   zmq::context_t* context = nullptr;      // borrowed; null: own one (share it for inproc://)
+  // Refuse every job that ships plugin packages (artifact roles "plugin:<file>"), as failed and
+  // retryable (another runner may take it; a sweep whose runners all refuse fails it with this
+  // reason): `s1mple runner --no-plugins`, for machines that run no code but s1mple's own.
+  bool no_plugins = false;
 };
+
+// The artifact role prefix of a sweep's plugin packages (producer/sweep_request.h).
+inline constexpr std::string_view kPluginRolePrefix = "plugin:";
 
 // The one check of RunnerOptions (the CLI calls it right after parsing, Runner::Run again):
 // InvalidArgument naming the option (its --flag) for a value the runner cannot work with, e.g.

@@ -1,5 +1,13 @@
 #include "runner/backtest/backtest_executor.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
 #include <nlohmann/json.hpp>
 
 #include "engine/job.h"
@@ -9,6 +17,8 @@ namespace {
 
 namespace eng = s1mple::engine;
 
+namespace fs = std::filesystem;
+
 JobOutput Deterministic(std::string reason) {
   JobOutput out;
   out.error = std::move(reason);
@@ -16,11 +26,54 @@ JobOutput Deterministic(std::string reason) {
   return out;
 }
 
+constexpr std::string_view kPluginRole = "plugin:";
+
+// Whether `name` is a plain file name (what a plugin role carries after "plugin:").
+bool IsPlainFileName(const std::string& name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos &&
+         name.find('\0') == std::string::npos;
+}
+
+// The plugin cache of this machine: <dir>/<sha256>/<file name>, written once per package (the
+// runner verified the bytes against the hash when it fetched them). The directory is private to
+// this user (0700); a file already there is used only when its bytes are the package's.
+Result<fs::path> PackageFile(const fs::path& dir, const std::string& hash, const std::string& name,
+                             const std::string& bytes) {
+  std::error_code ec;
+  const fs::path folder = dir / hash;
+  const fs::path file = folder / name;
+  if (fs::exists(file, ec)) {
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (ss.str() == bytes) return file;
+  }
+  fs::create_directories(folder, ec);
+  if (ec) return Status::IOError(folder.string() + ": " + ec.message());
+  ::chmod(dir.c_str(), 0700);
+  const fs::path tmp = folder / (name + ".tmp." + std::to_string(::getpid()));
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) return Status::IOError(tmp.string() + ": cannot write the plugin package");
+  }
+  fs::rename(tmp, file, ec);
+  if (ec) return Status::IOError(file.string() + ": " + ec.message());
+  return file;
+}
+
+fs::path DefaultPluginDir() {
+  return fs::temp_directory_path() / ("s1mple-plugins-" + std::to_string(::getuid()));
+}
+
 // The runner's side of a backtest job: the artifacts by role and the overrides text; the job
 // itself runs through engine::JobRunner, as it does in the producer (engine/job.h).
 class BacktestExecutor final : public JobExecutor {
  public:
-  explicit BacktestExecutor(BacktestExecutorOptions options) : jobs_(RunnerOptions(options)) {}
+  explicit BacktestExecutor(BacktestExecutorOptions options)
+      : jobs_(RunnerOptions(options)),
+        plugin_dir_(options.plugin_dir.empty() ? DefaultPluginDir()
+                                               : fs::path(options.plugin_dir)) {}
 
   JobOutput Execute(const JobInput& job, const ArtifactLookup& artifacts) override {
     const std::string origin = "job " + job.sweep + "/" + std::to_string(job.index);
@@ -49,8 +102,36 @@ class BacktestExecutor final : public JobExecutor {
       csv_key = "csv-sha256:" + it->second;
       spec.csv_key = csv_key;
     }
+    // The sweep's plugin packages, as files this process can load.
+    eng::PackageFiles packages;
+    for (const auto& [role, hash] : job.artifacts) {
+      if (role.rfind(kPluginRole, 0) != 0) continue;
+      const std::string name = role.substr(kPluginRole.size());
+      const std::string* bytes = artifacts(hash);
+      if (!IsPlainFileName(name) || !bytes)
+        return Deterministic("bad config: " + origin + ": plugin artifact '" + role +
+                             "' is not a file name or was not sent");
+      auto it = files_.find(hash + "/" + name);
+      if (it == files_.end()) {
+        auto file = PackageFile(plugin_dir_, hash, name, *bytes);
+        if (!file.ok()) {
+          JobOutput out;
+          out.error = "cannot load a plugin package on this machine: " + origin + ": " + name +
+                      ": " + file.status().message();
+          out.retryable = true;
+          return out;
+        }
+        it = files_.emplace(hash + "/" + name, *file).first;
+      }
+      packages.emplace_back(name, it->second);
+    }
+    if (!packages.empty()) spec.packages = &packages;
     eng::JobResult r = jobs_.Run(spec);
-    if (!r.ok()) return Deterministic(r.FailureReason());
+    if (!r.ok()) {
+      JobOutput out = Deterministic(r.FailureReason());
+      out.retryable = r.retryable();  // another machine may load the package
+      return out;
+    }
     JobOutput out;
     out.ok = true;
     out.result = r.result.dump();
@@ -68,6 +149,8 @@ class BacktestExecutor final : public JobExecutor {
   }
 
   eng::JobRunner jobs_;  // keeps the parsed data sets of this worker process
+  fs::path plugin_dir_;
+  std::map<std::string, fs::path> files_;  // "<hash>/<name>" -> the package file written
 };
 
 }  // namespace

@@ -6,6 +6,12 @@
 //   blueprint  (required) strategy_blueprint.yaml text
 //   operators  (optional) operators.yaml text; absent = the engine's defaults
 //   data       (optional) CSV bytes, required when the operation's data source is csv
+//   plugin:F   (optional, any number) the bytes of the plugin package with file name F that the
+//              operation or blueprint lists; written once into the plugin cache
+//              (<plugin_dir>/<sha256>/F) and loaded in this worker process. A package this
+//              machine cannot load (another ABI, SDK, compiler or architecture; no Python) fails
+//              the job retryable (another runner may); a plugin that crashes or hangs takes this
+//              worker process with it (worker_pool.h), never the runner.
 // + the job's overrides (engine/overrides.h ApplyOverrides on blueprint and operators).
 // The job runs through engine::JobRunner (engine/job.h), the pipeline the producer's in-process
 // runner uses too. Bad overrides, a config the engine refuses, or data that does not parse are
@@ -30,6 +36,8 @@ struct BacktestExecutorOptions {
   size_t max_equity_points = 500;  // equity curve points kept in the result (0: all)
   bool include_trades = true;
   size_t max_trades = 1000;  // trades kept in the result (0: all)
+  // Where plugin packages are written to be loaded; empty: $TMPDIR/s1mple-plugins-<uid>.
+  std::string plugin_dir;
 };
 
 std::unique_ptr<JobExecutor> MakeBacktestExecutor(BacktestExecutorOptions options = {});
