@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/flag_check.h"
 #include "common/json_slice.h"
 #include "common/sha256.h"
 
@@ -98,11 +99,7 @@ BrokerCore::SlotUse BrokerCore::slot_use() const {
 }
 
 Status Validate(const CoreOptions& o) {
-  auto at_least = [](const char* flag, int64_t value, int64_t min, const char* why) {
-    if (value >= min) return Status::Ok();
-    return Status::InvalidArgument(std::string(flag) + " " + std::to_string(value) +
-                                   ": must be at least " + std::to_string(min) + " (" + why + ")");
-  };
+  const auto at_least = FlagAtLeast;
   S1MPLE_RETURN_IF_ERROR(at_least("--heartbeat-ms", o.heartbeat_ms, 1, "the heartbeat interval"));
   S1MPLE_RETURN_IF_ERROR(at_least("--liveness", o.liveness, 1,
                                   "missed beats before a runner is lost; 0 loses every runner "

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "common/iso_time.h"
+#include "engine/calendar.h"
 
 namespace s1mple::engine {
 
@@ -48,29 +49,6 @@ constexpr std::array<IntervalInfo, 6> kIntervals{{
     {Interval::k4h, "4h", 14'400'000},
     {Interval::k1d, "1d", 86'400'000},
 }};
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void CivilFromDays(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y += m <= 2;
-}
 
 bool ParseDigits(std::string_view s, size_t pos, size_t n, int& out) {
   if (pos + n > s.size()) return false;
@@ -135,11 +113,11 @@ Result<TimestampMs> ParseIsoTimestamp(std::string_view s) {
     return bad();
   if (mo < 1 || mo > 12 || d < 1 || d > 31) return bad();
   // Reject days past the month's end (e.g. 2021-02-30) by round-tripping.
-  int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  int64_t days = DayFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   {
     int64_t yy;
     unsigned mm, dd;
-    CivilFromDays(days, yy, mm, dd);
+    CivilFromDay(days, yy, mm, dd);
     if (yy != y || static_cast<int>(mm) != mo || static_cast<int>(dd) != d) return bad();
   }
   size_t pos = 10;

@@ -17,6 +17,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/flag_check.h"
 #include "protocol/codec.h"
 #include "runner/artifact_cache.h"
 #include "runner/artifact_fetch.h"
@@ -529,11 +530,7 @@ Runner::~Runner() {
 
 Status Validate(const RunnerOptions& o) {
   if (o.endpoint.empty()) return Status::InvalidArgument("runner: no broker endpoint (--connect)");
-  auto at_least = [](const char* flag, int64_t value, int64_t min, const char* why) {
-    if (value >= min) return Status::Ok();
-    return Status::InvalidArgument(std::string(flag) + " " + std::to_string(value) +
-                                   ": must be at least " + std::to_string(min) + " (" + why + ")");
-  };
+  const auto at_least = FlagAtLeast;
   S1MPLE_RETURN_IF_ERROR(at_least("--heartbeat-ms", o.heartbeat_ms, 1, "the heartbeat interval"));
   S1MPLE_RETURN_IF_ERROR(at_least("--liveness", o.liveness, 1,
                                   "missed beats before the broker is presumed gone; 0 gives up "
