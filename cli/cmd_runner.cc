@@ -6,6 +6,7 @@
 //
 // Also the hidden `s1mple runner-worker`: one pool worker process (stdin/stdout pipes to its
 // runner); not for people.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <memory>
@@ -42,6 +43,7 @@ struct RunnerArgs {
   int grace_ms = 30000;
   std::string metrics_addr;  // HOST:PORT of /metrics; empty: none
   bool no_plugins = false;
+  int64_t worker_memory_mb = -1;
 };
 
 int RunRunner(const RunnerArgs& a) {
@@ -61,6 +63,7 @@ int RunRunner(const RunnerArgs& a) {
   o.liveness = a.liveness;
   o.shutdown_grace_ms = a.grace_ms;
   o.no_plugins = a.no_plugins;
+  o.worker_memory_mb = a.worker_memory_mb;
   if (Status v = runner::Validate(o); !v.ok()) {
     PrintError(v.message());
     return kExitUsage;
@@ -126,11 +129,27 @@ void AddRunnerCommand(CLI::App& app, CliContext& ctx) {
                   "serve Prometheus /metrics at HOST:PORT (e.g. 0.0.0.0:9465)");
   sub->add_flag("--no-plugins", args->no_plugins,
                 "refuse jobs that ship plugin packages (run no code but s1mple's own)");
+  sub->add_option("--worker-memory-mb", args->worker_memory_mb,
+                  "memory each pool process may take (heap); a leaking plugin fails its job "
+                  "(default -1: 80% of RAM over the slots; 0: no limit)");
   sub->callback([args, &ctx] { ctx.exit_code = RunRunner(*args); });
 
   auto* worker = app.add_subcommand("runner-worker", "");  // hidden: empty description
   worker->group("");
-  worker->callback([&ctx] { ctx.exit_code = RunWorker(); });
+  auto memory_mb = std::make_shared<int64_t>(0);
+  worker->add_option("--memory-limit-mb", *memory_mb, "RLIMIT_DATA of this pool process");
+  worker->callback([&ctx, memory_mb] {
+    if (*memory_mb > 0) {
+      // Heap and private anonymous maps (Linux >= 4.7): an allocation past it fails, so a
+      // leaking plugin throws std::bad_alloc and fails its job; the runner is not touched.
+      const rlim_t bytes = static_cast<rlim_t>(*memory_mb) << 20;
+      struct rlimit limit {
+        bytes, bytes
+      };
+      (void)::setrlimit(RLIMIT_DATA, &limit);
+    }
+    ctx.exit_code = RunWorker();
+  });
 }
 
 }  // namespace s1mple::cli

@@ -519,7 +519,19 @@ Status Runner::Loop::Run() {
 Runner::Runner(RunnerOptions options) : options_(std::move(options)) {
   if (options_.slots == 0) options_.slots = std::max(1u, std::thread::hardware_concurrency());
   if (options_.name.empty()) options_.name = DefaultName();
-  if (options_.worker_argv.empty()) options_.worker_argv = {"/proc/self/exe", "runner-worker"};
+  if (options_.worker_argv.empty()) {
+    options_.worker_argv = {"/proc/self/exe", "runner-worker"};
+    if (options_.worker_memory_mb < 0) {
+      const int64_t pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+      const int64_t total_mb = pages > 0 && page > 0 ? pages / 1024 * page / 1024 : 0;
+      options_.worker_memory_mb =
+          total_mb > 0 ? std::max<int64_t>(256, total_mb * 8 / 10 / options_.slots) : 0;
+    }
+    if (options_.worker_memory_mb > 0) {
+      options_.worker_argv.push_back("--memory-limit-mb");
+      options_.worker_argv.push_back(std::to_string(options_.worker_memory_mb));
+    }
+  }
   if (::pipe2(stop_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) stop_pipe_[0] = stop_pipe_[1] = -1;
 }
 

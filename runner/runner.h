@@ -44,7 +44,11 @@ struct RunnerOptions {
   std::string cache_dir;                  // artifact disk cache; empty: memory only
   int artifact_reply_timeout_ms = 30000;  // a GET unanswered this long is asked again
   int artifact_tries = 3;                 // GET tries per artifact before its jobs fail
-  zmq::context_t* context = nullptr;      // borrowed; null: own one (share it for inproc://)
+  // Memory each pool process may take (RLIMIT_DATA: heap and private anonymous maps), so that
+  // a plugin that leaks fails its job (std::bad_alloc) instead of starving the machine.
+  // -1: 80% of physical memory divided among the slots (at least 256 MiB); 0: no limit.
+  int64_t worker_memory_mb = -1;
+  zmq::context_t* context = nullptr;  // borrowed; null: own one (share it for inproc://)
   // Refuse every job that ships plugin packages (artifact roles "plugin:<file>"), as failed and
   // retryable (another runner may take it; a sweep whose runners all refuse fails it with this
   // reason): `s1mple runner --no-plugins`, for machines that run no code but s1mple's own.

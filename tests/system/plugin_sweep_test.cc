@@ -294,7 +294,7 @@ planning_workers:
     - worker_category: "opportunity_workers"
       worker_plugin: "pkg_misbehave"
       parameters:
-        mode: {values: ["none", "throw", "segfault", "abort", "loop"]}
+        mode: {values: ["none", "throw", "segfault", "abort", "loop", "leak"]}
   optimization_targets:
     primary_metric: "total_return"
   parallel_config:
@@ -307,12 +307,13 @@ TEST_F(PluginSweep, APluginThatCrashesThrowsOrLoopsFailsItsJobAndTheRunnerCarrie
   const fs::path plan = WriteMisbehavePlan(*dir_ / "misbehave");
   Broker broker(*dir_, "mb-broker");
   ASSERT_FALSE(broker.endpoint.empty()) << broker.process->Log();
-  auto runner = StartRunner(*dir_ / "mb-runner-home", broker.endpoint, "mb-runner");
+  auto runner = StartRunner(*dir_ / "mb-runner-home", broker.endpoint, "mb-runner",
+                            {"--worker-memory-mb", "1024"});
   const fs::path out = *dir_ / "mb-out";
   auto r = Exec({S1mpleBin(), "optimize", plan.string(), "--broker", broker.endpoint, "--out",
                  out.string(), "--no-progress"});
   const Table t = ReadResults(out / "results.csv");
-  ASSERT_EQ(t.rows.size(), 5u) << r.out << r.err << "\nrunner:\n" << runner->Log();
+  ASSERT_EQ(t.rows.size(), 6u) << r.out << r.err << "\nrunner:\n" << runner->Log();
   // none: ok.
   EXPECT_EQ(t.Cell(0, "status"), "ok") << t.Cell(0, "error");
   // throw: a deterministic failure at once, naming the plugin, its YAML path and what it threw.
@@ -332,6 +333,11 @@ TEST_F(PluginSweep, APluginThatCrashesThrowsOrLoopsFailsItsJobAndTheRunnerCarrie
   // loop: killed at timeout_per_run, retried.
   EXPECT_EQ(t.Cell(4, "status"), "failed");
   EXPECT_NE(t.Cell(4, "error").find("timeout"), std::string::npos) << t.Cell(4, "error");
+  // leak: the pool process's memory limit (--worker-memory-mb) makes an allocation fail; the
+  // job fails naming the plugin, and the machine's memory is never exhausted.
+  EXPECT_EQ(t.Cell(5, "status"), "failed");
+  EXPECT_NE(t.Cell(5, "error").find("pkg_misbehave"), std::string::npos) << t.Cell(5, "error");
+  EXPECT_NE(t.Cell(5, "error").find("bad_alloc"), std::string::npos) << t.Cell(5, "error");
   // The runner carries on: alive, and the next sweep runs on it.
   EXPECT_EQ(::kill(runner->pid(), 0), 0) << "the runner died\n" << runner->Log();
   auto next = Exec({S1mpleBin(), "optimize", (*project_ / "plan.yaml").string(), "--broker",

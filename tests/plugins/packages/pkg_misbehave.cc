@@ -1,9 +1,13 @@
 // A test package whose one plugin misbehaves on bar `at_bar` as its param `mode` says:
 // segfault (SIGSEGV), throw (a std::runtime_error from its hook), abort, loop (never returns),
-// or none. For the tests that a misbehaving plugin takes down one job, never a runner.
+// leak (allocates until an allocation fails), or none. For the tests that a misbehaving plugin
+// takes down one job, never a runner.
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <stdexcept>
+#include <vector>
 
 #include <s1mple/plugin.h>
 
@@ -28,6 +32,14 @@ class Misbehave final : public OpportunityWorker {
     if (mode_ == "loop")
       for (volatile uint64_t i = 0;; i = i + 1) {
       }
+    if (mode_ == "leak") {
+      // 64 MiB a step, touched and never freed, until an allocation fails.
+      static std::vector<std::unique_ptr<char[]>> kept;
+      for (;;) {
+        kept.emplace_back(new char[64 << 20]);
+        std::memset(kept.back().get(), 1, 64 << 20);
+      }
+    }
   }
 
  private:
@@ -43,9 +55,10 @@ S1MPLE_PLUGIN_PACKAGE(registry) {
   m.category = WorkerCategory::kOpportunity;
   m.subtype = "test";
   m.description = "misbehaves on bar at_bar as mode says";
-  m.params = {s1mple::sdk::Enum("mode", "none", {"none", "segfault", "throw", "abort", "loop"},
-                                "what to do on bar at_bar"),
-              s1mple::sdk::Int("at_bar", 10, 0, 1000000, "the bar it misbehaves on")};
+  m.params = {
+      s1mple::sdk::Enum("mode", "none", {"none", "segfault", "throw", "abort", "loop", "leak"},
+                        "what to do on bar at_bar"),
+      s1mple::sdk::Int("at_bar", 10, 0, 1000000, "the bar it misbehaves on")};
   m.default_triggers = {"on_context_ready"};
   return registry.Register(std::move(m), s1mple::sdk::Make<Misbehave>());
 }
