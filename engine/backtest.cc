@@ -33,7 +33,7 @@ class Run {
       : link_(link),
         bars_(bars),
         options_(options),
-        registry_(link.registry    ? *link.registry
+        registry_(link.registry      ? *link.registry
                   : options.registry ? *options.registry
                                      : DefaultRegistry()),
         frame_(bars),

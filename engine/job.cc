@@ -91,9 +91,9 @@ JobResult JobRunner::Run(const JobSpec& job) {
     auto config = ParseOperationTexts(job.operation_yaml, texts->blueprint_yaml,
                                       texts->operators_yaml, origin, registry, job.packages);
     if (!config.ok())
-      return fail(config.status().IsFailedPrecondition() ? JobStage::kEnvironment
-                                                         : JobStage::kConfig,
-                  config.status());
+      return fail(
+          config.status().IsFailedPrecondition() ? JobStage::kEnvironment : JobStage::kConfig,
+          config.status());
     if (config->links.size() != 1)
       return fail(JobStage::kConfig,
                   Status::InvalidArgument(origin + ": expected one strategy link"));

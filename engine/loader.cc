@@ -309,11 +309,11 @@ Result<BlueprintConfig> ParseBlueprintNode(const YAML::Node& root, std::string_v
   BlueprintConfig bp;
   if (!root.IsMap())
     return yaml::Error(origin, "", root, "expected a strategy blueprint (a map of worker lists)");
-  S1MPLE_RETURN_IF_ERROR(CheckKeys(root,
-                                   {"name", "description", "plugins", "context_workers",
-                                    "opportunity_workers", "threat_workers", "planning_workers",
-                                    "execution_workers"},
-                                   origin, ""));
+  S1MPLE_RETURN_IF_ERROR(
+      CheckKeys(root,
+                {"name", "description", "plugins", "context_workers", "opportunity_workers",
+                 "threat_workers", "planning_workers", "execution_workers"},
+                origin, ""));
   if (root["name"] && root["name"].IsScalar()) bp.name = root["name"].Scalar();
   if (root["description"] && root["description"].IsScalar())
     bp.description = root["description"].Scalar();
@@ -439,8 +439,8 @@ namespace {
 
 // The registry a link's blueprint is checked against: `base` plus the packages, or `base` itself
 // (held, not owned) when there are none.
-Result<std::shared_ptr<const PluginRegistry>> LinkRegistry(const PluginRegistry& base,
-                                                           const std::vector<PackageRef>& packages) {
+Result<std::shared_ptr<const PluginRegistry>> LinkRegistry(
+    const PluginRegistry& base, const std::vector<PackageRef>& packages) {
   if (packages.empty()) return std::shared_ptr<const PluginRegistry>();
   return RegistryWithPackages(base, packages);
 }
@@ -466,8 +466,8 @@ Result<std::vector<PackageRef>> ResolveByName(const YAML::Node& list, const std:
         if (name == ref.name) found = &path;
     if (!found)
       return Status::InvalidArgument(ref.named_by + ": package '" + ref.name +
-                                     "' was not sent with the job (no artifact plugin:" +
-                                     ref.name + ")");
+                                     "' was not sent with the job (no artifact plugin:" + ref.name +
+                                     ")");
     ref.path = *found;
   }
   return refs;

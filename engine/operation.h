@@ -60,7 +60,7 @@ struct RunOptions {
   // The plugins workers are created from when the link has no registry of its own
   // (StrategyLink::registry, set when it lists packages); nullptr: DefaultRegistry().
   const PluginRegistry* registry = nullptr;
-  bool capture_context = false;              // fill BacktestResult::context_* (--dump-context)
+  bool capture_context = false;  // fill BacktestResult::context_* (--dump-context)
   // A bar whose event bus handles more events than this fails the run ("event storm": workers
   // that trigger each other in a cycle).
   uint32_t max_events_per_bar = 1024;

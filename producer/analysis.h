@@ -111,7 +111,7 @@ class SweepAnalyzer {
   SweepInfo info_;
   AnalysisOptions options_;
   std::unique_ptr<AtomicFile> csv_;  // results.csv, renamed into place by Finish
-  std::ofstream part_;  // optimization: one JSON run entry per line
+  std::ofstream part_;               // optimization: one JSON run entry per line
   std::filesystem::path part_path_;
   // The JSON outputs are AtomicFiles too (common/atomic_file.h): a failed or abandoned analysis
   // leaves no temporary file, and the outputs of an earlier one stay as they were.
@@ -120,7 +120,7 @@ class SweepAnalyzer {
   uint64_t failed_ = 0;
   uint64_t meeting_constraints_ = 0;
   bool first_part_entry_ = true;
-  std::vector<Ranked> top_;                            // best first, at most top_n
+  std::vector<Ranked> top_;  // best first, at most top_n
   // (index, primary metric) of every run that meets the constraints, for the best-so-far
   // history in trial order (Add may come in any order; 16 bytes per run).
   std::vector<std::pair<uint64_t, double>> feasible_scores_;

@@ -14,8 +14,8 @@
 #include <gtest/gtest.h>
 
 #include "broker/broker.h"
-#include "producer/submission.h"
 #include "common/sha256.h"
+#include "producer/submission.h"
 #include "store/job_store.h"
 #include "tests/producer/plan_test_util.h"
 

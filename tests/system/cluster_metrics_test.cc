@@ -213,9 +213,11 @@ TEST_F(ClusterMetricsTest, PrometheusScrapesTheBrokerAndARunnerDuringASweep) {
       std::string expr = target["expr"].get<std::string>();
       for (size_t at; (at = expr.find("$sweep")) != std::string::npos;) expr.replace(at, 6, sweep);
       const json doc = PromQueryDoc(prom_port, expr);
-      EXPECT_EQ(doc.value("status", ""), "success") << panel["title"] << ": " << expr << "\n" << doc;
+      EXPECT_EQ(doc.value("status", ""), "success") << panel["title"] << ": " << expr << "\n"
+                                                    << doc;
       ++queries;
-      if (target["refId"] == "A") by_title[panel["title"].get<std::string>()] = PromQuery(prom_port, expr);
+      if (target["refId"] == "A")
+        by_title[panel["title"].get<std::string>()] = PromQuery(prom_port, expr);
     }
   }
   EXPECT_GE(queries, 10u);
