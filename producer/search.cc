@@ -34,8 +34,13 @@ std::vector<Coordinate> Layout(const Plan& plan) {
 }
 
 // floor(u * n) for u = bits / 2^64, exactly (no rounding up to n).
+// The high 64 bits of the 128-bit product, from 32-bit halves (ISO C++ has no __int128).
 uint64_t Pick(uint64_t bits, uint64_t n) {
-  return static_cast<uint64_t>((static_cast<unsigned __int128>(bits) * n) >> 64);
+  const uint64_t a_lo = bits & 0xffffffffu, a_hi = bits >> 32;
+  const uint64_t b_lo = n & 0xffffffffu, b_hi = n >> 32;
+  const uint64_t lo_lo = a_lo * b_lo, hi_lo = a_hi * b_lo, lo_hi = a_lo * b_hi;
+  const uint64_t cross = (lo_lo >> 32) + (hi_lo & 0xffffffffu) + lo_hi;
+  return a_hi * b_hi + (hi_lo >> 32) + (cross >> 32);
 }
 
 // The grid index of the point whose coordinates (as 64-bit fractions) are `bits`.

@@ -208,9 +208,9 @@ Status JobStore::DeleteSweep(const SweepId& sweep) {
     // Artifacts this sweep referenced that no other sweep does.
     for (const auto& [role, hash] : info.base_artifacts) {
       bool shared = false;  // a plain loop: the analysis sees mu_ held here, not in a lambda
-      for (const auto& [other, mem] : s.sweeps_) {
+      for (const auto& [other, other_mem] : s.sweeps_) {
         if (other == sweep) continue;
-        for (const auto& [r, h] : mem.info.base_artifacts) shared = shared || h == hash;
+        for (const auto& [r, h] : other_mem.info.base_artifacts) shared = shared || h == hash;
       }
       if (!shared && std::find(freed.begin(), freed.end(), hash) == freed.end()) {
         batch.Delete(s.cf(kArtifacts), hash);
