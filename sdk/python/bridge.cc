@@ -3,7 +3,7 @@
 // itself does not need libpython; it resolves the engine's symbols from the process that loads
 // it, as a C++ plugin package does.
 //
-// The Python side, module `s1mple` (built in):
+// The Python side, module `s1mple` (built in; docs/PLUGINS_GUIDE.md is the user's reference):
 //
 //   import numpy as np, s1mple
 //   class MySignal(s1mple.OpportunityWorker):
@@ -11,20 +11,26 @@
 //       subtype = "momentum_signal"            # optional
 //       description = "..."                    # optional
 //       params = {"period": s1mple.Int(20, 2, 500, "bars in the window")}
-//       def bind(self, bars):                  # once: bars["open"|"high"|"low"|"close"|"volume"]
-//           ...                                # are read-only float64 NumPy views, no copy
+//       columns = ["ema_{period}"]             # columns bind() gets besides the bars
+//       def bind(self, bars):                  # once: bars["open"|...|"ema_20"] are read-only
+//           ...                                # float64 NumPy views of the engine's buffers
+//           self.publish("my_col", values)     # optional: a column for later workers
 //           return signal                      # one value per bar: > 0 long, < 0 short, 0/NaN
 //                                              # none (|value| is the score); or None and define
 //       # def on_bar(self, t): return 1.0      # a per-bar hook (one Python call per bar)
 //
-//   class MyColumn(s1mple.ContextWorker):
-//       name = "my_column"
-//       params = {...}
-//       def compute(self, bars):              # once: {column name: one float per bar}
-//           return {"my_column_20": ...}
+//   ContextWorker:   compute(bars) -> {column name: values} (once, after bind)
+//   ThreatWorker:    bind() -> one value per bar (threat_type raised where non-zero), or
+//                    assess(bar) -> None | s1mple.Threat | [Threat]
+//   PlanningWorker:  plan(bar, opportunity, plan) (EntryPlanner/ExitPlanner/SizePlanner/
+//                    RoutingPlanner preset `phases`)
+//   ExecutionWorker: manage(bar, position) (position: move_stop, set_target, close_partial,
+//                    close_all, cancel_pending_entries)
 //
 // `self.params` holds the validated params (a dict). Exceptions raised anywhere become the
-// job's failure, with the plugin's name, its YAML path and the Python traceback.
+// job's failure, with the plugin's name, its YAML path and the Python traceback. The handles a
+// per-bar hook gets (Bar, Ledger, Position, Opportunity, Plan, PositionActions) are made once per
+// worker and point at the engine's state of the call in progress only (CallState).
 #include <pybind11/embed.h>
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
