@@ -21,7 +21,7 @@ says why instead of failing the others):
            1 and on 2 local runner slots, twice each (alternating), fastest of each:
            efficiency = t1 / (2 * t2)
 
-Usage: scripts/bench [--json FILE] [--only engine,store,broker,celery,scaling,plugins] [--quick]
+Usage: scripts/bench [--json FILE] [--only engine,store,broker,celery,scaling,search,plugins] [--quick]
                      [--build-dir build] [--workdir DIR] [--bars N] [--repeat N]
                      [--broker-jobs N] [--celery-jobs N] [--sizes 1000,10000,100000]
 """
