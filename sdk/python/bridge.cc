@@ -234,8 +234,8 @@ std::shared_ptr<PyHandle> Instantiate(const py::object& cls, const eng::PluginMa
 
 // The state of the call in progress of one worker. The Python handles (Bar, Ledger, Position,
 // Opportunity, Plan, Actions) point here, made once at Bind and reused every call, so a call
-// allocates nothing but the numbers it reads; between calls the pointers are null and a handle
-// a hook kept raises instead of reading freed memory.
+// allocates nothing but the numbers it reads. A handle a hook kept reads the call in progress;
+// between calls the pointers are null and it raises instead of reading freed memory.
 struct CallState {
   const eng::BarContext* bar = nullptr;
   const eng::PlanningInput* in = nullptr;
