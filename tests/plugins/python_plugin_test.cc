@@ -307,6 +307,13 @@ TEST_F(PythonWorkers, AnExceptionInAPerBarHookFailsWithThePluginItsYamlPathAndTh
   EXPECT_NE(r.run.err.find("RuntimeError: py_boom went off on bar 100"), std::string::npos)
       << r.run.err;
   EXPECT_NE(r.run.err.find("(bar 100"), std::string::npos) << r.run.err;
+  // A handle kept past its call raises when read outside it (py_stale_reader reads py_keep's
+  // bar handle from its own call; either raises AssertionError if it does not hold).
+  auto stale = RunBlueprint(
+      "stale", std::string(kCross) + "threat_workers:\n  - plugin: py_stale_reader\n" +
+                   Planning("market_entry_immediate", "fixed_rr_exit", "fixed_size_sizer") +
+                   "execution_workers:\n  - plugin: py_keep\n");
+  EXPECT_EQ(stale.run.exit_code, 0) << stale.run.out << stale.run.err;
   // A manifest is validated as a C++ one is: a planner in a phase it does not declare.
   auto wrong = RunBlueprint(
       "wrong_phase",

@@ -207,3 +207,32 @@ class PyBoom(s1mple.ExecutionWorker):
 
 def explode(t):
     raise RuntimeError("py_boom went off on bar %d" % t)
+
+
+_kept = []
+
+
+class PyKeep(s1mple.ExecutionWorker):
+    name = "py_keep"
+    description = "keeps the bar handle of its calls where py_stale_reader finds it"
+
+    def manage(self, bar, position):
+        if not _kept:
+            _kept.append(bar)
+        if _kept[0].t != bar.t:  # a kept handle reads the call in progress
+            raise AssertionError("kept handle reads bar %d in the call of bar %d" % (_kept[0].t, bar.t))
+
+
+class PyStaleReader(s1mple.ThreatWorker):
+    name = "py_stale_reader"
+    description = "reads py_keep's handle outside py_keep's call: it must raise"
+
+    def assess(self, bar):
+        if not _kept:
+            return None
+        try:
+            _kept[0].close
+        except RuntimeError as e:
+            assert "outside the call" in str(e), e
+            return None
+        raise AssertionError("a bar handle read outside its call did not raise")
