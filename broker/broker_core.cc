@@ -660,7 +660,7 @@ void BrokerCore::StealForIdleRunners() {
       auto a = active.find(key.first);
       if (a == active.end()) {
         auto info = store_.GetSweep(key.first);
-        a = active.emplace(key.first, info.ok() && info->state == store::SweepState::kActive).first;
+        a = active.emplace(key.first, info.ok() && info->leasable()).first;
       }
       if (a->second) candidates.emplace_back(o.deadline_ms, key);
     }
@@ -805,6 +805,7 @@ void BrokerCore::OnSubmitBegin(const std::string& peer, const pr::SubmitBegin& m
   spec.max_attempts = m.spec.max_attempts;
   spec.timeout_per_run_ms = static_cast<int64_t>(m.spec.timeout_ms);
   spec.max_workers = m.spec.max_workers;
+  spec.dispatch_open = m.spec.dispatch_open;
   if (m.resume_identical) {
     // A cut-off submission of the identical plan: hand it back to finish (newest first).
     for (const auto& s : store_.FindSweepsByPlanHash(Sha256Hex(spec.plan_text))) {
@@ -845,7 +846,9 @@ void BrokerCore::OnSubmitJobs(const std::string& peer, const pr::SubmitJobs& m) 
                                   std::to_string(info->job_count) + " jobs"));
     return;
   }
-  Reply(peer, m.req, "SUBMIT_JOBS", store_.AddJobs(m.sweep, m.first_index, m.overrides));
+  Status st = store_.AddJobs(m.sweep, m.first_index, m.overrides);
+  Reply(peer, m.req, "SUBMIT_JOBS", st);
+  if (st.ok() && info->dispatch_open) Dispatch();  // adaptive search: run them now
 }
 
 void BrokerCore::OnSubmitCommit(const std::string& peer, const pr::SubmitCommit& m) {

@@ -44,7 +44,18 @@ Result<JobSpace> JobSpace::Make(std::shared_ptr<const Plan> plan) {
   if (!trials->empty()) {
     space.trials_ = std::make_shared<const std::vector<uint64_t>>(std::move(trials).value());
   }
+  const auto& search = space.plan_->search;
+  if (search.method == SearchMethod::kTpe && search.budget < space.size_) {
+    space.adaptive_ = true;
+    space.trials_ = std::make_shared<const std::vector<uint64_t>>();
+  }
   return space;
+}
+
+JobSpace JobSpace::WithTrials(std::vector<uint64_t> trials) const {
+  JobSpace out = *this;
+  out.trials_ = std::make_shared<const std::vector<uint64_t>>(std::move(trials));
+  return out;
 }
 
 std::vector<JobSpace::Pick> JobSpace::Picks(uint64_t index) const {

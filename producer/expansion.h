@@ -37,6 +37,13 @@ class JobSpace {
   [[nodiscard]] static Result<JobSpace> Make(std::shared_ptr<const Plan> plan);
 
   uint64_t size() const { return trials_ ? trials_->size() : size_; }
+  // An adaptive search (tpe with a budget below the grid): its trials are proposed from
+  // recorded results (producer/adaptive.h); until WithTrials, size() is 0.
+  bool adaptive() const { return adaptive_; }
+  uint64_t budget() const { return adaptive_ ? plan_->search.budget : size(); }
+  // The same space with these trials (grid indexes, in trial order): an adaptive search's
+  // trials once proposed.
+  JobSpace WithTrials(std::vector<uint64_t> trials) const;
   // The product over the dimensions (= size() for a grid search).
   uint64_t grid_size() const { return size_; }
   // The grid index of job `index` (itself for a grid search).
@@ -69,6 +76,7 @@ class JobSpace {
   uint64_t size_ = 1;
   std::shared_ptr<const std::vector<uint64_t>> trials_;  // null: every grid point, in order
   std::vector<std::string> columns_;
+  bool adaptive_ = false;
 };
 
 // Deep merge for overrides documents: objects merge key by key, anything else replaces.

@@ -112,13 +112,19 @@ struct ParallelConfig {
 // optimization_config.search: which points of the job space the sweep runs (PLANS.md
 // "Search"). `grid` (the default) runs every point; `random` and `sobol` run `budget` distinct
 // points drawn from the same space (producer/search.h), reproducibly from `seed`.
-enum class SearchMethod { kGrid, kRandom, kSobol };
-const char* SearchMethodName(SearchMethod method);  // "grid" | "random" | "sobol"
+enum class SearchMethod { kGrid, kRandom, kSobol, kTpe };
+const char* SearchMethodName(SearchMethod method);  // "grid" | "random" | "sobol" | "tpe"
 
 struct SearchConfig {
   SearchMethod method = SearchMethod::kGrid;
-  uint64_t budget = 0;  // random, sobol: the number of distinct points (trials)
+  uint64_t budget = 0;  // random, sobol, tpe: the number of distinct points (trials)
   uint64_t seed = 0;
+  // tpe (producer/tpe.h, producer/adaptive.h): random trials before the estimator takes over,
+  // draws per proposal, and proposals in flight: trial j is proposed from the results of trials
+  // 0 .. j - in_flight - 1 (so up to in_flight jobs run while the next is proposed).
+  uint64_t startup_trials = 16;
+  uint64_t candidates = 24;
+  uint64_t in_flight = 8;
   std::string yaml_path = "optimization_config.search";
 };
 

@@ -106,8 +106,11 @@ class Checker {
         S1MPLE_RETURN_IF_ERROR(OptionLoads(option));
       }
     }
-    S1MPLE_RETURN_IF_ERROR(JobLoads(0));
-    if (space_.size() > 1) S1MPLE_RETURN_IF_ERROR(JobLoads(space_.size() - 1));
+    // An adaptive search has no jobs before it runs: check the grid's first and last points.
+    const JobSpace probe =
+        space_.adaptive() ? space_.WithTrials({0, space_.grid_size() - 1}) : space_;
+    S1MPLE_RETURN_IF_ERROR(JobLoads(probe, 0));
+    if (probe.size() > 1) S1MPLE_RETURN_IF_ERROR(JobLoads(probe, probe.size() - 1));
     return Status::Ok();
   }
 
@@ -190,9 +193,9 @@ class Checker {
     return Loads(fragment, option.yaml_path, who);
   }
 
-  Status JobLoads(uint64_t index) const {
-    return Loads(space_.Overrides(index),
-                 "job " + std::to_string(index) + " (" + space_.Describe(index) + ")", "");
+  Status JobLoads(const JobSpace& space, uint64_t index) const {
+    return Loads(space.Overrides(index),
+                 "job " + std::to_string(index) + " (" + space.Describe(index) + ")", "");
   }
 
   const JobSpace& space_;

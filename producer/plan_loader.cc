@@ -695,11 +695,13 @@ class Loader {
     return Status::Ok();
   }
 
-  // search: {method: grid | random | sobol, budget: N, seed: S}. halving and tpe are named in
-  // the error as not built yet rather than as unknown.
+  // search: {method: grid | random | sobol | tpe, budget: N, seed: S, ...}; tpe also takes
+  // startup_trials, candidates and in_flight. halving is named in the error as not built yet
+  // rather than as unknown.
   Status Search(const YAML::Node& node, const std::string& path) {
     if (!node.IsMap()) return Error(path, node, "expected a map {method, budget, seed}");
-    S1MPLE_RETURN_IF_ERROR(CheckKeys(node, path, {"method", "budget", "seed"}));
+    S1MPLE_RETURN_IF_ERROR(CheckKeys(
+        node, path, {"method", "budget", "seed", "startup_trials", "candidates", "in_flight"}));
     auto& s = plan_.search;
     s.yaml_path = path;
     if (node["method"]) {
@@ -711,12 +713,15 @@ class Loader {
         s.method = SearchMethod::kRandom;
       } else if (*m == "sobol") {
         s.method = SearchMethod::kSobol;
-      } else if (*m == "halving" || *m == "tpe") {
-        return Error(path + ".method", node["method"],
-                     "'" + *m + "' is not available in this version (grid, random and sobol are)");
+      } else if (*m == "tpe") {
+        s.method = SearchMethod::kTpe;
+      } else if (*m == "halving") {
+        return Error(
+            path + ".method", node["method"],
+            "'" + *m + "' is not available in this version (grid, random, sobol and tpe are)");
       } else {
         return Error(path + ".method", node["method"],
-                     "unknown method '" + *m + "' (expected grid, random or sobol)");
+                     "unknown method '" + *m + "' (expected grid, random, sobol or tpe)");
       }
     }
     auto whole = [&](const char* key, uint64_t min, uint64_t& out) -> Status {
@@ -733,6 +738,14 @@ class Loader {
     };
     S1MPLE_RETURN_IF_ERROR(whole("budget", 1, s.budget));
     S1MPLE_RETURN_IF_ERROR(whole("seed", 0, s.seed));
+    for (const char* key : {"startup_trials", "candidates", "in_flight"}) {
+      if (node[key] && s.method != SearchMethod::kTpe) {
+        return Error(path + "." + key, node[key], std::string(key) + " is an option of method tpe");
+      }
+    }
+    S1MPLE_RETURN_IF_ERROR(whole("startup_trials", 0, s.startup_trials));
+    S1MPLE_RETURN_IF_ERROR(whole("candidates", 1, s.candidates));
+    S1MPLE_RETURN_IF_ERROR(whole("in_flight", 0, s.in_flight));
     if (s.method != SearchMethod::kGrid && !node["budget"]) {
       return Error(path, node,
                    std::string("method ") + SearchMethodName(s.method) +
@@ -740,7 +753,7 @@ class Loader {
     }
     if (s.method == SearchMethod::kGrid && node["budget"]) {
       return Error(path + ".budget", node["budget"],
-                   "a grid runs every configuration; a budget needs method random or sobol");
+                   "a grid runs every configuration; a budget needs method random, sobol or tpe");
     }
     return Status::Ok();
   }
@@ -991,6 +1004,8 @@ const char* SearchMethodName(SearchMethod method) {
       return "random";
     case SearchMethod::kSobol:
       return "sobol";
+    case SearchMethod::kTpe:
+      return "tpe";
     case SearchMethod::kGrid:
       break;
   }

@@ -28,7 +28,7 @@ ojson PlanSummary(const JobSpace& space) {
   for (const auto& d : plan.dimensions)
     dims.push_back({{"name", d.name}, {"size", d.size()}, {"columns", d.columns}});
   s["dimensions"] = std::move(dims);
-  s["jobs"] = space.size();
+  s["jobs"] = space.budget();
   ojson variants = ojson::array();
   for (const auto& v : plan.variants)
     variants.push_back({{"name", v.name}, {"description", v.description}});

@@ -135,6 +135,8 @@ Result<std::vector<uint64_t>> SelectTrials(const Plan& plan, uint64_t grid_size)
   const SearchConfig& search = plan.search;
   if (search.method == SearchMethod::kGrid || search.budget >= grid_size)
     return std::vector<uint64_t>{};
+  // TPE proposes its trials from results as they are recorded (producer/adaptive.h).
+  if (search.method == SearchMethod::kTpe) return std::vector<uint64_t>{};
   const std::vector<SearchCoordinate> layout = SearchLayout(plan);
   std::vector<uint64_t> trials;
   trials.reserve(search.budget);

@@ -16,6 +16,7 @@
 #include "common/iso_time.h"
 #include "common/sha256.h"
 #include "common/vocabulary.h"
+#include "producer/adaptive.h"
 #include "producer/follow.h"
 #include "producer/outputs.h"
 #include "producer/plan_loader.h"
@@ -240,13 +241,41 @@ SessionEnd SubmissionFailed(Connection& conn, const SweepLocation& where, const 
   return SessionEnd::kFailure;
 }
 
+// An adaptive sweep's trials, into `space`: replays the jobs the broker stores and, when the
+// submission is still open and `submit`, proposes and submits the rest and commits
+// (producer/adaptive.h). A non-adaptive space is left as it is.
+Status ResolveTrials(Connection& conn, const std::string& sweep,
+                     std::shared_ptr<const JobSpace>& space, bool submit, bool progress) {
+  if (!space->adaptive()) return Status::Ok();
+  auto st = SweepStatusOf(*conn.client, sweep);
+  if (!st.ok()) return st.status();
+  uint64_t stored = st->total;
+  if (auto s = conn.site->Stored(sweep)) stored = s->job_count;
+  const bool open = SweepStateFromWire(st->state) == SweepState::kSubmitting;
+  AdaptiveOptions ao;
+  ao.interrupted = Interrupted;
+  ao.progress = progress;
+  std::optional<BrokerChannel> channel;
+  if (submit && open) channel.emplace(SubmitChannel(conn));
+  auto trials =
+      RunAdaptiveSearch(*conn.client, channel ? &*channel : nullptr, sweep, *space, stored, ao);
+  if (!trials.ok()) return trials.status();
+  space = std::make_shared<const JobSpace>(space->WithTrials(std::move(trials).value()));
+  return Status::Ok();
+}
+
 // Brings a stored sweep back to running: finishes its submission, resumes it when paused.
-Status Reactivate(Connection& conn, const std::string& sweep, const JobSpace& space) {
+Status Reactivate(Connection& conn, const std::string& sweep,
+                  std::shared_ptr<const JobSpace>& shared_space, bool progress) {
+  if (shared_space->adaptive()) {
+    S1MPLE_RETURN_IF_ERROR(ResolveTrials(conn, sweep, shared_space, /*submit=*/true, progress));
+  }
+  const JobSpace& space = *shared_space;
   auto st = SweepStatusOf(*conn.client, sweep);
   if (!st.ok()) return st.status();
   const std::optional<SweepState> state = SweepStateFromWire(st->state);
   if (state == SweepState::kCancelled) return Status::FailedPrecondition(sweep + " was cancelled");
-  if (state == SweepState::kSubmitting) {
+  if (state == SweepState::kSubmitting && !space.adaptive()) {
     uint64_t have = st->total;
     if (auto stored = conn.site->Stored(sweep)) have = stored->job_count;
     std::cerr << "finishing the interrupted submission of " << sweep << " (" << have << "/"
@@ -328,7 +357,7 @@ SessionEnd RunSweepSession(const SweepRequest& request, const SessionOptions& op
     Error(options, conn.status().message());
     return EndFor(conn.status());
   }
-  const auto space = prepared.space;
+  auto space = prepared.space;
 
   // The identical plan already in this store: resume it, or take the results of its finished
   // sweep, rather than start over (DESIGN decision 7: nothing recorded is run again; results are
@@ -344,7 +373,7 @@ SessionEnd RunSweepSession(const SweepRequest& request, const SessionOptions& op
         std::cerr << "resuming unfinished sweep " << found->id << " of this plan ("
                   << found->finished << "/" << space->size() << " jobs finished)\n";
       }
-      Status s = Reactivate(*conn, found->id, *space);
+      Status s = Reactivate(*conn, found->id, space, !options.no_progress);
       if (!s.ok()) return SubmissionFailed(*conn, where, found->id, s, options);
       return FollowAndWrite(*conn, where, found->id, *space, request.out_dir, options);
     }
@@ -363,7 +392,35 @@ SessionEnd RunSweepSession(const SweepRequest& request, const SessionOptions& op
   // unanswered request again once it is back, and an open sweep of this plan that another
   // (cut-off) submission left is finished instead of starting a second one.
   Submission submission;
-  {
+  if (space->adaptive()) {
+    // TPE: an open sweep whose jobs run as they are proposed (producer/adaptive.h).
+    if (options.detach) {
+      Error(options,
+            "--detach: a tpe search proposes its trials from results while it runs, so "
+            "its producer must stay until the last trial is proposed");
+      return SessionEnd::kUsage;
+    }
+    spec.dispatch_open = true;
+    auto channel = SubmitChannel(*conn);
+    SubmitOptions sopts;
+    sopts.commit = false;
+    const std::vector<std::string> none;
+    Status s = SubmitSweep(channel, spec, artifact_bytes, OverridesList(none), sopts, &submission);
+    if (!s.ok()) return SubmissionFailed(*conn, where, submission.sweep, s, options);
+    std::cerr << "sweep " << submission.sweep << ": tpe search, " << space->budget() << " trials, "
+              << plan.search.in_flight << " in flight (" << plan.name << "), "
+              << conn->site->Describe() << "\n";
+    AdaptiveOptions ao;
+    ao.interrupted = Interrupted;
+    ao.progress = !options.no_progress;
+    auto trials =
+        RunAdaptiveSearch(*conn->client, &channel, submission.sweep, *space, submission.stored, ao);
+    if (!trials.ok())
+      return SubmissionFailed(*conn, where, submission.sweep, trials.status(), options);
+    space = std::make_shared<const JobSpace>(space->WithTrials(std::move(trials).value()));
+    artifact_bytes.clear();
+    return FollowAndWrite(*conn, where, submission.sweep, *space, request.out_dir, options);
+  } else {
     auto channel = SubmitChannel(*conn);
     SubmitMeter meter(!options.no_progress && !options.detach);
     SubmitOptions sopts;
@@ -401,7 +458,7 @@ SessionEnd ResumeSweep(const std::string& sweep_id, const SweepLocation& where,
     Error(options, space.status().message());
     return EndFor(space.status());
   }
-  Status s = Reactivate(*conn, sweep_id, **space);
+  Status s = Reactivate(*conn, sweep_id, *space, !options.no_progress);
   if (!s.ok()) {
     if (Interrupted()) return SubmissionFailed(*conn, where, sweep_id, s, options);
     Error(options, s.message());
@@ -428,6 +485,10 @@ SessionEnd WriteSweepResults(const std::string& sweep_id, const SweepLocation& w
   if (!space.ok()) {
     Error(options, space.status().message());
     return EndFor(space.status());
+  }
+  if (Status s = ResolveTrials(*conn, sweep_id, *space, /*submit=*/false, false); !s.ok()) {
+    Error(options, s.message());
+    return EndFor(s);
   }
   const auto dir = OutDirFor(out_dir, sweep_id);
   auto summary = WriteOutputs(*conn->client, *conn->site, sweep_id, **space, dir, options.returns);

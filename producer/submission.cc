@@ -100,6 +100,7 @@ Status SendJobsAndCommit(BrokerChannel& channel, const std::string& sweep, const
                                     ".. of " + sweep);
     if (options.on_batch) options.on_batch(next, source.size());
   }
+  if (!options.commit) return Status::Ok();
   if (channel.interrupted()) return Interrupted("committing " + sweep);
   protocol::SubmitCommit commit;
   commit.sweep = sweep;
@@ -138,8 +139,9 @@ Status SubmitSweep(BrokerChannel& channel, const protocol::SweepSpec& spec,
   if (interrupted) return Status::Interrupted("interrupted while creating the sweep " + b->sweep);
   out->resumed = b->resumed;
   out->resumed_at = b->resumed ? std::min<uint64_t>(b->job_count, source.size()) : 0;
+  out->stored = b->resumed ? b->job_count : 0;
   S1MPLE_RETURN_IF_ERROR(SendJobsAndCommit(channel, out->sweep, source, out->resumed_at, options));
-  out->committed = true;
+  out->committed = options.commit;
   return Status::Ok();
 }
 

@@ -111,12 +111,15 @@ struct SubmitOptions {
   size_t batch_bytes = 4u << 20;  // and at most about this many bytes of overrides
   // Called after each stored batch with the jobs stored so far and the total. May be empty.
   std::function<void(uint64_t stored, uint64_t total)> on_batch;
+  // false: leave the sweep open after the jobs (an adaptive search adds more, then commits).
+  bool commit = true;
 };
 
 struct Submission {
   std::string sweep;        // the sweep id (empty until SUBMIT_BEGIN was answered)
   bool resumed = false;     // the broker handed back an open sweep of the identical plan
-  uint64_t resumed_at = 0;  // jobs that sweep already stored (resumed)
+  uint64_t resumed_at = 0;  // jobs that sweep already stored (resumed), at most the source's
+  uint64_t stored = 0;      // jobs the broker had stored at SUBMIT_BEGIN (resumed)
   bool committed = false;   // SUBMIT_COMMIT was acknowledged
 };
 

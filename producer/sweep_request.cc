@@ -23,9 +23,9 @@ Result<PreparedSweep> PrepareSweep(const fs::path& plan_file, PlanKind expected,
   auto space = JobSpace::Make(sweep.plan);
   if (!space.ok()) return space.status();
   sweep.space = std::make_shared<const JobSpace>(std::move(space).value());
-  if (sweep.space->size() > options.max_jobs) {
+  if (sweep.space->budget() > options.max_jobs) {
     return Status::InvalidArgument(
-        plan_file.string() + ": the plan has " + std::to_string(sweep.space->size()) +
+        plan_file.string() + ": the plan has " + std::to_string(sweep.space->budget()) +
         " jobs, more than the limit of " + std::to_string(options.max_jobs) +
         " (raise it with --max-jobs, or narrow the ranges)");
   }
@@ -54,12 +54,17 @@ std::string DryRunReport(const PreparedSweep& sweep, uint64_t first_n, bool show
     out << "  " << dim.name << ": " << dim.size() << (dim.size() == 1 ? " value" : " values")
         << "  (" << dim.yaml_path << ")\n";
   }
-  if (plan.search.method != SearchMethod::kGrid) {
+  if (space.adaptive()) {
+    out << "search: tpe, budget " << plan.search.budget << ", seed " << plan.search.seed << ", "
+        << plan.search.in_flight << " in flight: trials proposed from the results as they "
+        << "arrive, of the grid's " << space.grid_size() << " points  (" << plan.search.yaml_path
+        << ")\n";
+  } else if (plan.search.method != SearchMethod::kGrid) {
     out << "search: " << SearchMethodName(plan.search.method) << ", budget " << plan.search.budget
         << ", seed " << plan.search.seed << ": " << space.size() << " of the grid's "
         << space.grid_size() << " points  (" << plan.search.yaml_path << ")\n";
   }
-  out << "jobs: " << space.size() << "\n";
+  out << "jobs: " << space.budget() << "\n";
   const uint64_t shown = std::min<uint64_t>(first_n, space.size());
   if (shown > 0) {
     out << (shown == space.size() ? "configurations:\n"

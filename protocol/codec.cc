@@ -104,6 +104,7 @@ void PackSpec(MapWriter& w, const SweepSpec& s) {
   w.Field("timeout_ms", s.timeout_ms);
   w.Field("max_attempts", s.max_attempts);
   if (!s.summary.empty()) w.Field("summary", s.summary);
+  if (s.dispatch_open) w.Field("dispatch_open", s.dispatch_open);
 }
 
 void PackSweepStatus(Packer& p, const SweepStatus& s) {
@@ -250,7 +251,8 @@ struct BodyPacker {
     w.Field("reason", m.reason);
   }
   void operator()(const SubmitBegin& m) {
-    MapWriter w(p, 8 + (m.resume_identical ? 1 : 0) + (m.spec.summary.empty() ? 0 : 1));
+    MapWriter w(p, 8 + (m.resume_identical ? 1 : 0) + (m.spec.summary.empty() ? 0 : 1) +
+                       (m.spec.dispatch_open ? 1 : 0));
     w.Field("req", m.req);
     PackSpec(w, m.spec);
     if (m.resume_identical) w.Field("resume_identical", m.resume_identical);
@@ -648,6 +650,7 @@ Result<Message> DecodeSubmitBegin(const MapReader& r) {
   S1MPLE_RETURN_IF_ERROR(r.U64("timeout_ms", &s.timeout_ms, true));
   S1MPLE_RETURN_IF_ERROR(r.U32("max_attempts", &s.max_attempts, true));
   if (s.max_attempts > 100) return r.Field("max_attempts", "must not exceed 100");
+  S1MPLE_RETURN_IF_ERROR(r.Bool("dispatch_open", &s.dispatch_open, true));
   S1MPLE_RETURN_IF_ERROR(r.Bool("resume_identical", &m.resume_identical, true));
   return Message(m);
 }

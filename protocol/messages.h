@@ -146,6 +146,10 @@ struct SweepSpec {
   // Explorer shows of the plan without reading YAML. Optional: empty is not sent, and a broker
   // keeps whatever it is given with the sweep.
   std::string summary = {};
+  // Adaptive search (docs/PROTOCOL.md "dispatch_open"): the broker dispatches each job as it is
+  // stored, while the submission is still open, so the producer can propose the next jobs from
+  // the results of the first. The sweep is done only once committed and every job finished.
+  bool dispatch_open = false;
 };
 
 struct SubmitBegin {

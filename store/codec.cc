@@ -163,6 +163,7 @@ std::string EncodeSweepMeta(const SweepInfo& info) {
   PutSigned(&out, info.created_ms);
   PutVarint(&out, static_cast<std::uint64_t>(info.state));
   PutVarint(&out, info.job_count);
+  PutVarint(&out, info.dispatch_open ? 1 : 0);  // flags (absent in records of older stores)
   return out;
 }
 
@@ -185,6 +186,7 @@ Status DecodeSweepMeta(std::string_view bytes, SweepInfo* info) {
   info->created_ms = r.Signed();
   std::uint64_t state = r.Varint();
   info->job_count = r.Varint();
+  info->dispatch_open = !r.done() && (r.Varint() & 1) != 0;
   S1MPLE_RETURN_IF_ERROR(Finish(r, "sweep"));
   if (kind > static_cast<std::uint64_t>(SweepKind::kDiag) ||
       state > static_cast<std::uint64_t>(SweepState::kDone)) {

@@ -129,6 +129,9 @@ struct SweepSpec {
   Attempt max_attempts = 0;             // leases per job before FAILED; 0 = Options default
   std::int64_t timeout_per_run_ms = 0;  // 0 = no limit; the broker turns it into lease_ms
   std::uint32_t max_workers = 0;        // concurrent leases wanted by the plan; 0 = no limit
+  // Jobs may be leased while the sweep is still SUBMITTING (adaptive search: the producer adds
+  // jobs proposed from the results of earlier ones). It becomes DONE only after SealSweep.
+  bool dispatch_open = false;
 };
 
 // A stored sweep without its plan text (GetPlan returns that).
@@ -145,6 +148,11 @@ struct SweepInfo {
   SweepState state = SweepState::kSubmitting;
   std::uint64_t job_count = 0;  // jobs added so far (final once sealed)
   JobCounts counts;
+  bool dispatch_open = false;  // SweepSpec::dispatch_open
+  // Whether its jobs may be leased now: ACTIVE, or SUBMITTING with dispatch_open.
+  bool leasable() const {
+    return state == SweepState::kActive || (dispatch_open && state == SweepState::kSubmitting);
+  }
 };
 
 // One sweep the broker may lease from now: ACTIVE with PENDING jobs. Cheap (from memory).

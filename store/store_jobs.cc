@@ -184,7 +184,7 @@ Result<std::vector<LeasedJob>> JobStore::LeaseNext(const SweepId& sweep, const R
   Result<Impl::SweepMem*> mem = s.FindSweep(sweep);
   if (!mem.ok()) return mem.status();
   Impl::SweepMem& m = **mem;
-  if (m.info.state != SweepState::kActive) {
+  if (!m.info.leasable()) {
     return Status::FailedPrecondition("sweep " + sweep + " is " +
                                       std::string(ToString(m.info.state)) + ", not ACTIVE");
   }

@@ -105,6 +105,7 @@ Result<SweepId> JobStore::CreateSweep(const SweepSpec& spec) {
                             : std::max<Attempt>(1, s.options_.default_max_attempts);
     info.timeout_per_run_ms = spec.timeout_per_run_ms;
     info.max_workers = spec.max_workers;
+    info.dispatch_open = spec.dispatch_open;
     info.created_ms = s.Now();
     info.state = SweepState::kSubmitting;
 
@@ -314,7 +315,7 @@ std::vector<SweepInfo> JobStore::FindSweepsByPlanHash(std::string_view plan_hash
 std::vector<DispatchableSweep> JobStore::Dispatchable() const {
   std::vector<DispatchableSweep> out;
   for (const SweepInfo& info : ListSweeps()) {
-    if (info.state != SweepState::kActive || info.counts.pending == 0) continue;
+    if (!info.leasable() || info.counts.pending == 0) continue;
     out.push_back(DispatchableSweep{info.id, info.counts.pending, info.counts.leased,
                                     info.max_workers, info.timeout_per_run_ms, info.created_ms});
   }

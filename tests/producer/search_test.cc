@@ -151,6 +151,30 @@ TEST(Search, ABudgetAtOrAboveTheGridRunsTheWholeGrid) {
   EXPECT_EQ(space.GridIndexOf(999), 999u);
 }
 
+TEST(Search, TpeLoadsItsOptionsAndProposesItsTrialsAsItRuns) {
+  auto space = SpaceOfText(
+      Plan1000("  search: {method: tpe, budget: 60, seed: 2, startup_trials: 5, candidates: 12, "
+               "in_flight: 3}\n"));
+  const auto& s = space.plan().search;
+  EXPECT_EQ(s.method, SearchMethod::kTpe);
+  EXPECT_EQ(s.budget, 60u);
+  EXPECT_EQ(s.startup_trials, 5u);
+  EXPECT_EQ(s.candidates, 12u);
+  EXPECT_EQ(s.in_flight, 3u);
+  EXPECT_TRUE(space.adaptive());
+  EXPECT_EQ(space.size(), 0u) << "no trial is known before results arrive";
+  EXPECT_EQ(space.budget(), 60u);
+  EXPECT_EQ(space.WithTrials({7, 3}).GridIndexOf(1), 3u);
+  // Defaults; and a budget that covers the grid is the grid.
+  auto d = SpaceOfText(Plan1000("  search: {method: tpe, budget: 60}\n"));
+  EXPECT_EQ(d.plan().search.startup_trials, 16u);
+  EXPECT_EQ(d.plan().search.candidates, 24u);
+  EXPECT_EQ(d.plan().search.in_flight, 8u);
+  auto whole = SpaceOfText(Plan1000("  search: {method: tpe, budget: 1000}\n"));
+  EXPECT_FALSE(whole.adaptive());
+  EXPECT_EQ(whole.size(), 1000u);
+}
+
 TEST(Search, BadSectionsAreRefusedWithFilePathAndLine) {
   struct Case {
     const char* search;
@@ -159,8 +183,13 @@ TEST(Search, BadSectionsAreRefusedWithFilePathAndLine) {
   } cases[] = {
       {"  search: {method: anneal, budget: 5}\n", "optimization_config.search.method",
        "unknown method 'anneal'"},
-      {"  search: {method: tpe, budget: 5}\n", "optimization_config.search.method",
-       "'tpe' is not available"},
+      {"  search: {method: tpe}\n", "optimization_config.search", "needs a budget"},
+      {"  search: {method: random, budget: 5, in_flight: 2}\n",
+       "optimization_config.search.in_flight", "is an option of method tpe"},
+      {"  search: {method: tpe, budget: 5, candidates: 0}\n",
+       "optimization_config.search.candidates", "whole number >= 1"},
+      {"  search: {method: tpe, budget: 5, startup_trials: -2}\n",
+       "optimization_config.search.startup_trials", "whole number >= 0"},
       {"  search: {method: halving, budget: 5}\n", "optimization_config.search.method",
        "'halving' is not available"},
       {"  search: {method: random}\n", "optimization_config.search", "needs a budget"},

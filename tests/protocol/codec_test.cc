@@ -167,6 +167,9 @@ TEST(Codec, ClientMessagesRoundTrip) {
   EXPECT_FALSE(rb.resume_identical);  // optional, absent by default
   b.resume_identical = true;
   EXPECT_TRUE(RoundTrip(b).resume_identical);
+  EXPECT_FALSE(rb.spec.dispatch_open);  // optional, absent by default
+  b.spec.dispatch_open = true;
+  EXPECT_TRUE(RoundTrip(b).spec.dispatch_open);
 
   SubmitJobs jobs{9, "sw-0123456789ab", 100, {"{}", R"({"a":1})"}};
   auto rj = RoundTrip(jobs);

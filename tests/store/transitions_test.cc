@@ -74,6 +74,44 @@ TEST_F(Transitions, LeaseNextHandsOutPendingJobsInIndexOrder) {
   ExpectConsistent(*store_, sw);
 }
 
+// Adaptive search (SweepSpec::dispatch_open): jobs are leased while the sweep is still
+// SUBMITTING, it is not DONE when every job so far is, and the flag survives a reopen. Without
+// the flag a SUBMITTING sweep leases nothing.
+TEST_F(Transitions, ADispatchOpenSweepLeasesWhileSubmittingAndIsDoneOnlyOnceSealed) {
+  SweepSpec spec;
+  spec.name = "tpe";
+  spec.kind = SweepKind::kDiag;
+  spec.plan_text = "plan: open";
+  spec.dispatch_open = true;
+  Result<SweepId> open = store_->CreateSweep(spec);
+  ASSERT_TRUE(open.ok()) << open.status().ToString();
+  spec.dispatch_open = false;
+  spec.plan_text = "plan: closed";
+  Result<SweepId> closed = store_->CreateSweep(spec);
+  ASSERT_TRUE(closed.ok());
+  ASSERT_TRUE(store_->AddJobs(*open, 0, testing::Overrides(2)).ok());
+  ASSERT_TRUE(store_->AddJobs(*closed, 0, testing::Overrides(2)).ok());
+  EXPECT_FALSE(store_->LeaseNext(*closed, "r1", 1, 500).ok()) << "a closed submission leased";
+  std::vector<SweepId> dispatchable;
+  for (const auto& d : store_->Dispatchable()) dispatchable.push_back(d.id);
+  EXPECT_EQ(dispatchable, std::vector<SweepId>{*open});
+  for (int i = 0; i < 2; ++i) {
+    LeasedJob job = LeaseOne(*open, "r1");
+    ASSERT_TRUE(store_->Complete(*open, job.index, job.attempt, "r1", "r").ok());
+  }
+  EXPECT_EQ(store_->GetSweep(*open)->state, SweepState::kSubmitting) << "done before sealed";
+  Reopen();
+  EXPECT_TRUE(store_->GetSweep(*open)->dispatch_open);
+  EXPECT_FALSE(store_->GetSweep(*closed)->dispatch_open);
+  ASSERT_TRUE(store_->AddJobs(*open, 2, testing::Overrides(1, 2)).ok());
+  LeasedJob job = LeaseOne(*open, "r2");
+  EXPECT_EQ(job.index, 2u);
+  ASSERT_TRUE(store_->Complete(*open, job.index, job.attempt, "r2", "r").ok());
+  ASSERT_TRUE(store_->SealSweep(*open, 3).ok());
+  EXPECT_EQ(store_->GetSweep(*open)->state, SweepState::kDone);
+  ExpectConsistent(*store_, *open);
+}
+
 TEST_F(Transitions, CompleteRecordsResultAndDoneInOneStep) {
   SweepId sw = MakeSweep(*store_, 2);
   LeasedJob job = LeaseOne(sw, "r1");

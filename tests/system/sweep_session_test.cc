@@ -815,5 +815,82 @@ TEST_F(SweepSessionTest, RandomSearchKilledWithSigkillResumesToTheSameTrials) {
   EXPECT_EQ(history.back()["run_id"], result["best_configuration"]["run_id"]);
 }
 
+// Issue 19: a TPE search proposes its trials from recorded results, into a sweep whose jobs run
+// while it is still open. Killed with SIGKILL at random points and run again, it ends with the
+// trials of an uninterrupted run of the same seed (trial j sees the results of trials < j - 4,
+// producer/adaptive.h); with a broker and a runner it proposes the same trials again.
+TEST_F(SweepSessionTest, TpeSearchKilledWithSigkillResumesToTheSameTrialsAndRunsTheSameOnABroker) {
+  {
+    std::ofstream(dir_ / "plan.yaml", std::ios::app)
+        << "  search: {method: tpe, budget: 40, seed: 5, startup_trials: 8, in_flight: 4}\n";
+  }
+  auto ref = Exec(Optimize((dir_ / "ref-store").string(), (dir_ / "ref-out").string()));
+  ASSERT_EQ(ref.exit_code, 0) << ref.err;
+  const auto reference = Rows(dir_ / "ref-out/results.csv");
+  ASSERT_EQ(reference.size(), 41u) << "header + 40 trials of the 96-point grid";
+  // Another seed proposes other trials.
+  {
+    std::string text = Slurp(dir_ / "plan.yaml");
+    text.replace(text.find("seed: 5"), 7, "seed: 6");
+    std::ofstream(dir_ / "plan6.yaml") << text;
+  }
+  auto other = Exec({S1mpleBin(), "optimize", (dir_ / "plan6.yaml").string(), "--store",
+                     (dir_ / "store6").string(), "--out", (dir_ / "out6").string(), "--runners",
+                     "2", "--no-progress"});
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  EXPECT_NE(Rows(dir_ / "out6/results.csv"), reference);
+
+  const std::string store = (dir_ / "store").string();
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> delay_ms(100, 600);
+  int interrupted = 0;
+  for (int kill = 0; kill < 3; ++kill) {
+    DaemonProcess p(Optimize(store, (dir_ / "out").string()), dir_ / "run.log");
+    std::this_thread::sleep_for(milliseconds(delay_ms(rng)));
+    p.Signal(SIGKILL);
+    p.Wait(milliseconds(5000));
+    if (DoneJobs(store) < 40) ++interrupted;
+  }
+  EXPECT_GT(interrupted, 0) << "every kill came after the sweep had finished";
+  auto r = Exec(Optimize(store, (dir_ / "out").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Rows(dir_ / "out/results.csv"), reference);
+  EXPECT_EQ(SweepStates(store).size(), 1u) << "one sweep only";
+  EXPECT_EQ(DoneJobs(store), 40u);
+  std::cout << "kills before the last trial was recorded: " << interrupted << " of 3" << std::endl;
+  const auto result = nlohmann::json::parse(Slurp(dir_ / "out/optimization_result.json"));
+  EXPECT_EQ(result["search"]["method"], "tpe");
+  EXPECT_EQ(result["search"]["trials"], 40);
+  EXPECT_FALSE(result["best_so_far"].empty());
+  // `s1mple results` replays the trials from the store.
+  auto again = Exec({S1mpleBin(), "results", result["optimization_id"].get<std::string>(),
+                     "--store", store, "--out", (dir_ / "again").string()});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(Rows(dir_ / "again/results.csv"), reference);
+
+  // Distributed: a broker and a runner of its own; the producer proposes as results come back.
+  const fs::path endpoint_file = dir_ / "endpoint";
+  DaemonProcess broker(
+      {S1mpleBin(), "broker", "--bind", "tcp://127.0.0.1:*", "--store", (dir_ / "bstore").string(),
+       "--sync", "none", "--endpoint-file", endpoint_file.string()},
+      dir_ / "broker.log");
+  std::string endpoint;
+  for (int i = 0; i < 200 && endpoint.empty(); ++i) {
+    std::this_thread::sleep_for(milliseconds(50));
+    std::istringstream lines(Slurp(endpoint_file));
+    std::string line;
+    if (std::getline(lines, line) && line.rfind("listening on ", 0) == 0)
+      endpoint = line.substr(13);
+  }
+  ASSERT_FALSE(endpoint.empty()) << broker.Log();
+  DaemonProcess runner(
+      {S1mpleBin(), "runner", "--connect", endpoint, "--slots", "2", "--name", "tpe-runner"},
+      dir_ / "runner.log");
+  auto dist = Exec({S1mpleBin(), "optimize", (dir_ / "plan.yaml").string(), "--broker", endpoint,
+                    "--out", (dir_ / "dist").string(), "--no-progress"});
+  ASSERT_EQ(dist.exit_code, 0) << dist.err << "\n" << broker.Log();
+  EXPECT_EQ(Rows(dir_ / "dist/results.csv"), reference);
+}
+
 }  // namespace
 }  // namespace s1mple::testing
