@@ -340,6 +340,17 @@ Result<json> ExplorerApi::Run(const std::string& sweep_id, uint64_t index) {
   const json& equity = engine.is_object() && engine.contains("equity") ? engine["equity"] : empty;
   row["equity"] = equity;
   row["drawdown"] = DrawdownCurve(equity);
+  // The buy-and-hold equity of the same data at the same points ([[ts_ms, v], ...]); empty for
+  // results written before the engine carried it, or whose lengths disagree.
+  json bh = json::array();
+  if (engine.is_object() && engine.contains("buy_and_hold") && engine["buy_and_hold"].is_array() &&
+      engine["buy_and_hold"].size() == equity.size()) {
+    const json& v = engine["buy_and_hold"];
+    for (size_t i = 0; i < v.size(); ++i)
+      if (equity[i].is_array() && !equity[i].empty())
+        bh.push_back(json::array({equity[i][0], v[i]}));
+  }
+  row["buy_and_hold"] = std::move(bh);
   row["trades"] = engine.is_object() && engine.contains("trades") ? engine["trades"] : empty;
   row["bars"] = engine.is_object() && engine.contains("bars") ? engine["bars"] : json();
   row["period"] = engine.is_object() && engine.contains("period") ? engine["period"] : json();

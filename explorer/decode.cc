@@ -30,7 +30,8 @@ namespace {
 // Members the runs table never shows: the curves, the trades and the daily returns (about 12
 // bytes a day, issue 18) are parsed only for a run's own page.
 bool IsBulkKey(const json& key) {
-  return key == "equity" || key == "trades" || key == "opportunities" || key == "returns";
+  return key == "equity" || key == "buy_and_hold" || key == "trades" || key == "opportunities" ||
+         key == "returns";
 }
 
 }  // namespace
@@ -41,7 +42,7 @@ Result<json> DecodeResultSummary(std::string_view bytes, std::string_view what) 
   if (first == bytes.size() || bytes[first] != '{') {
     auto doc = DecodeBlob(bytes, what);  // msgpack (no parse callback): decode, then drop
     if (doc.ok() && doc->is_object()) {
-      for (const char* k : {"equity", "trades", "opportunities", "returns"}) {
+      for (const char* k : {"equity", "buy_and_hold", "trades", "opportunities", "returns"}) {
         doc->erase(k);
         if (doc->contains("result") && (*doc)["result"].is_object()) (*doc)["result"].erase(k);
       }

@@ -1251,7 +1251,8 @@
       yAxis: { type: 'value', scale: !area, axisLabel: { formatter: (v) => fmtY(v) } },
       dataZoom: [{ type: 'inside' }],
       // Areas only for up to three series: more overlapping fills read as one grey mass.
-      series: series.map((s) => ({ name: s.name, type: 'line', showSymbol: false, data: s.data, lineStyle: { width: 1.6 },
+      series: series.map((s) => ({ name: s.name, type: 'line', showSymbol: false, data: s.data,
+        lineStyle: s.dashed ? { width: 1.4, type: 'dashed' } : { width: 1.6 },
         areaStyle: area && series.length <= 3 ? { opacity: 0.08 } : undefined })),
     });
   }
@@ -1382,7 +1383,11 @@
     setTitle('run #' + index + (run.name ? ' ' + run.name : ''), sweep.name || id);
     if (run.summary_only) return;
     if ((run.equity || []).length) {
-      lineChart(eq, [{ name: 'equity', data: run.equity }], (v) => fmt(v, 0));
+      // Buy and hold of the same data at the same points (docs/METRICS.md): the initial capital
+      // bought at the first traded close, no fees. Absent from results written before it existed.
+      const bh = (run.buy_and_hold || []).length === run.equity.length ? run.buy_and_hold : [];
+      lineChart(eq, [{ name: 'equity', data: run.equity }].concat(bh.length ? [{ name: 'buy and hold', data: bh, dashed: true }] : []), (v) => fmt(v, 0));
+      eq.dataset.buyAndHold = bh.length ? String(bh.length) : '0';
       lineChart(dd, [{ name: 'drawdown', data: (run.drawdown || []).map((p) => [p[0], p[1] * 100]) }], (v) => v.toFixed(1) + '%', true);
       markTrades(run);
       drawTearSheet(run);
@@ -1499,7 +1504,8 @@
     const eqs = run.equity;
     const at = (ts) => { let lo = 0, hi = eqs.length - 1; while (lo < hi) { const mid = (lo + hi) >> 1; if (eqs[mid][0] < ts) lo = mid + 1; else hi = mid; } return eqs[lo][1]; };
     const pts = run.trades.filter((t) => isFinite(toMs(t.exit_time))).map((t) => ({ value: [toMs(t.exit_time), at(toMs(t.exit_time))], itemStyle: { color: t.pnl >= 0 ? '#1f9d6b' : '#d64545' } }));
-    c.setOption({ series: [{}, { name: 'trade exits', type: 'scatter', symbolSize: 5, data: pts, z: 3 }] });
+    const lines = (c.getOption().series || []).length; // equity, and buy and hold when drawn
+    c.setOption({ series: Array.from({ length: lines }, () => ({})).concat([{ name: 'trade exits', type: 'scatter', symbolSize: 5, data: pts, z: 3 }]) });
   }
 
   function causalityList(c) {
