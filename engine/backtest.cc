@@ -471,9 +471,9 @@ void Run::Finish(BacktestResult& r) {
   // One equity point per traded bar (Mark at every close from begin_ to end_), so point i is
   // bar begin_ + i.
   if (r.equity.size() == end_ - begin_)
-    r.buy_and_hold = BuyAndHoldEquity(
-        std::span<const double>(bars_.close.data() + begin_, end_ - begin_),
-        link_.environment.initial_capital);
+    r.buy_and_hold =
+        BuyAndHoldEquity(std::span<const double>(bars_.close.data() + begin_, end_ - begin_),
+                         link_.environment.initial_capital);
   r.trades = std::move(ledger_.trades());
   r.name = link_.name;
   r.bars = end_ - begin_;

@@ -112,7 +112,7 @@ struct BacktestResult {
   // Buy-and-hold of the same data (BuyAndHoldEquity): buy_and_hold[i] is its equity at the close
   // of the bar of equity[i] (same length as `equity`; empty only when the run had no bars).
   std::vector<double> buy_and_hold;
-  DailyReturns daily_returns;       // of `equity` (ComputeDailyReturns)
+  DailyReturns daily_returns;  // of `equity` (ComputeDailyReturns)
   std::vector<Trade> trades;
   std::vector<OpportunityRecord> opportunities;
   int64_t bars = 0;          // bars traded (inside the period)
