@@ -178,6 +178,11 @@ async function main() {
   await page.waitForSelector('[data-testid=runs-table] tbody tr[data-index]');
   check((await page.$$('[data-testid=runs-table] tbody tr[data-index]')).length === optRuns.length, `table has all ${optRuns.length} runs`);
   check(optSweep.params.length === 3, `three varied parameter columns (${optSweep.params.join(', ')})`);
+  // The live page reads /table (columns); rebuilt, its rows are /runs' rows exactly.
+  const table = await api(base, `api/sweeps/${info.optimization}/table`);
+  const rebuilt = await page.evaluate((t) => window.__s1mpleTableRows(t).runs, table);
+  const canon = (v) => JSON.stringify(v, (k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.keys(x).sort().map((y) => [y, x[y]])) : x));
+  check(table.count === optRuns.length && canon(rebuilt) === canon(optRuns), `/table rebuilt in the page equals /runs (${table.count} runs)`);
   for (const p of optSweep.params) check(await page.locator(`[data-testid=runs-table] th[data-col="${p}"]`).count() === 1, `column ${p} shown`);
 
   // Opens sorted by the primary metric (Sharpe), best first; a click on its header flips it;

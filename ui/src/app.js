@@ -94,6 +94,26 @@
     fill(b, h('strong', null, t.what), ' ', t.where);
   }
 
+  // The rows of a /table document (docs/API.md): each column holds one value per row; rows that
+  // do not fit the columns come whole in `rows`. Exposed for tests.
+  function tableRows(t) {
+    const c = t.columns, n = t.count, runs = new Array(n);
+    const noM = new Set(t.metrics_null), noC = new Set(t.causality_null);
+    const CK = ['opportunities_detected', 'opportunities_rejected', 'threats_detected', 'top_rejection_reasons'];
+    for (let i = 0; i < n; i++) {
+      const whole = t.rows[i];
+      if (whole) { runs[i] = whole; continue; }
+      const params = {};
+      for (let k = 0; k < t.params.length; k++) params[t.params[k]] = c.params[k][i];
+      let metrics = null, causality = null;
+      if (!noM.has(i)) { metrics = {}; for (let k = 0; k < t.metrics.length; k++) metrics[t.metrics[k]] = c.metrics[k][i]; }
+      if (!noC.has(i)) { causality = {}; for (const k of CK) causality[k] = c[k][i]; }
+      runs[i] = { attempts: c.attempts[i], causality, failure: c.failure[i], index: c.index[i], metrics, name: c.name[i], params, status: c.status[i] };
+    }
+    return { runs, next_offset: t.next_offset, total: t.total };
+  }
+  if (typeof window !== 'undefined') window.__s1mpleTableRows = tableRows;
+
   const Data = {
     sweeps() { return SNAP ? Promise.resolve(SNAP.sweeps) : getJson('api/sweeps'); },
     sweep(id) {
@@ -104,15 +124,17 @@
     // Every run in index order. With `cache` (kept by the caller between refreshes), a page
     // whose runs had all finished is not fetched again: a finished run never changes, so a
     // refresh of a long sweep reads only the pages that still hold pending or running runs.
+    // Live pages come from /table (docs/API.md): the rows in columns, about half the bytes of
+    // /runs, rebuilt here into the same row objects.
     async runs(id, cache) {
       if (SNAP) return SNAP.runs.runs;
-      const PAGE = 5000;
+      const PAGE = 25000;
       const pages = cache ? cache.pages || (cache.pages = []) : [];
       let out = [], offset = 0;
       for (let i = 0; ; i++) {
         let page = pages[i];
         if (!page || !page.final) {
-          const got = await getJson('api/sweeps/' + encodeURIComponent(id) + '/runs?offset=' + offset + '&limit=' + PAGE);
+          const got = tableRows(await getJson('api/sweeps/' + encodeURIComponent(id) + '/table?offset=' + offset + '&limit=' + PAGE));
           page = { runs: got.runs, next: got.next_offset, final: got.runs.length === PAGE && got.runs.every((r) => r.status === 'done' || r.status === 'failed') };
           pages[i] = page;
         }
