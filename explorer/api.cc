@@ -335,7 +335,11 @@ std::string ExplorerApi::EncodeRow(const json& row, Layout& layout) {
   } else if (fits) {
     fits = row["causality"].is_null();
   }
-  if (!fits) return "W" + Dump(row);
+  if (!fits) {
+    std::string whole(1, 'W');
+    whole += Dump(row);
+    return whole;
+  }
   const bool has_m = row["metrics"].is_object(), has_c = row["causality"].is_object();
   std::string out = "C";
   out += static_cast<char>('0' + (has_m ? 1 : 0) + (has_c ? 2 : 0));
@@ -488,30 +492,12 @@ Result<ExplorerApi::Page> ExplorerApi::ReadPage(const std::string& sweep_id, uin
   std::map<uint64_t, size_t> need;  // index -> position in todo
   for (size_t k = 0; k < todo.size(); ++k)
     if (todo[k].state == JobState::kDone && !todo[k].result) need.emplace(todo[k].index, k);
-  if (need.size() >= 16) {
-    Status rs = source_.ScanResults(sweep_id, need.begin()->first, need.rbegin()->first + 1,
-                                    [&](uint64_t index, std::string_view bytes) {
-                                      auto it = need.find(index);
-                                      if (it != need.end()) todo[it->second].result = bytes;
-                                      return true;
-                                    });
-    if (!rs.ok()) return rs;
-  }
-  std::vector<std::string> errors(todo.size());
-  for (const auto& [index, k] : need) {
-    if (todo[k].result) continue;
-    auto full = source_.GetJob(sweep_id, index);
-    if (full.ok())
-      todo[k] = std::move(*full);
-    else
-      errors[k] = full.status().ToString();
-  }
-
-  // 3. Build, encode and keep the new rows.
+  // Each row is built as its result is read, so one result at a time is in memory.
   std::vector<json> rows(todo.size());
-  for (size_t k = 0; k < todo.size(); ++k) {
+  std::vector<bool> built(todo.size(), false);
+  auto build = [&](size_t k, const std::string& error) {
     json row = RunRow(*sweep, names, todo[k], nullptr);
-    if (!errors[k].empty()) row["error"] = errors[k];
+    if (!error.empty()) row["error"] = error;
     // Only the varied columns: the fixed ones are in the sweep document once.
     json params = json::object();
     for (auto& [col, value] : row["params"].items()) {
@@ -519,7 +505,34 @@ Result<ExplorerApi::Page> ExplorerApi::ReadPage(const std::string& sweep_id, uin
     }
     row["params"] = std::move(params);
     rows[k] = std::move(row);
+    built[k] = true;
+    todo[k].result.reset();
+  };
+  if (need.size() >= 16) {
+    Status rs = source_.ScanResults(sweep_id, need.begin()->first, need.rbegin()->first + 1,
+                                    [&](uint64_t index, std::string_view bytes) {
+                                      auto it = need.find(index);
+                                      if (it == need.end()) return true;
+                                      todo[it->second].result = std::string(bytes);
+                                      build(it->second, "");
+                                      return true;
+                                    });
+    if (!rs.ok()) return rs;
   }
+  for (const auto& [index, k] : need) {
+    if (built[k]) continue;
+    auto full = source_.GetJob(sweep_id, index);
+    std::string error;
+    if (full.ok())
+      todo[k] = std::move(*full);
+    else
+      error = full.status().ToString();
+    build(k, error);
+  }
+
+  // 3. Encode and keep the new rows.
+  for (size_t k = 0; k < todo.size(); ++k)
+    if (!built[k]) build(k, "");
   MutexLock lock(&mu_);
   Layout* layout = &fresh_layout;
   SweepRows* kept = nullptr;
@@ -599,7 +612,9 @@ Result<std::string> ExplorerApi::TableText(const std::string& sweep_id, uint64_t
       for (auto& c : metrics) add(c, "null", i);
       for (auto& c : causality) add(c, "null", i);
       if (!whole.empty()) whole += ',';
-      whole += "\"" + std::to_string(i) + "\":";
+      whole += '"';
+      whole += std::to_string(i);
+      whole += "\":";
       whole.append(std::string_view(e).substr(e.empty() ? 0 : 1));
       continue;
     }
