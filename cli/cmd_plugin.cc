@@ -7,8 +7,12 @@
 // s1mple plugin doc PATH: prints the package's section in the format of docs/PLUGINS.md.
 // s1mple plugin test FILE.py: runs a Python plugin's test functions in s1mple's interpreter.
 // --lang python writes NAME.py, test_NAME.py, the operation, blueprint and plan (no build).
+// Every category has a scaffold in both languages: context (a moving-average column),
+// opportunity (a crossover signal), threat (WIDE_BAR on wide bars), planning (an exit planner:
+// percentage stop and target), execution (a time exit); the same rule in C++ and in Python.
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -262,6 +266,444 @@ int main() {
 }
 )T";
 
+const char* kThreatSource =
+    R"T(// @NAME@: a threat worker (a risk monitor), in a plugin package of its own.
+// The contract: <s1mple/plugin.h> and engine/worker.h of the SDK. Build: see CMakeLists.txt.
+#include <s1mple/plugin.h>
+
+using namespace s1mple::engine;
+
+namespace {
+
+// Raises WIDE_BAR (HIGH, blocks new entries) on every bar whose range (high - low) is at least
+// max_range_percent % of its close. Replace OnAssess with your own rule (bar.ledger has the
+// equity, its peak and the open position).
+class @CLASS@ final : public ThreatWorker {
+ public:
+  explicit @CLASS@(const ParamSet& p) : max_range_(p.GetFloat("max_range_percent")) {}
+
+ protected:
+  s1mple::Status OnBind(BindContext& ctx) override {
+    high_ = ctx.frame.Data(kHighColumn);
+    low_ = ctx.frame.Data(kLowColumn);
+    return s1mple::Status::Ok();
+  }
+
+  // Every bar (its triggers: on_context_ready). No allocation.
+  void OnAssess(const BarContext& bar, ThreatSink& out) override {
+    const double range = (high_[bar.bar] - low_[bar.bar]) / bar.Close() * 100.0;
+    if (range >= max_range_) out.Raise("WIDE_BAR", Severity::kHigh, true, range);
+  }
+
+ private:
+  double max_range_;
+  const double* high_ = nullptr;
+  const double* low_ = nullptr;
+};
+
+}  // namespace
+
+S1MPLE_PLUGIN_PACKAGE(registry) {
+  PluginManifest m;
+  m.name = "@NAME@";
+  m.category = WorkerCategory::kThreat;
+  m.subtype = "market_risk";
+  m.description = "WIDE_BAR (blocks new entries) on bars whose range is >= max_range_percent % of the close";
+  m.params = {s1mple::sdk::Float("max_range_percent", 2.0, 0.01, 100.0, "range / close, in %")};
+  m.default_triggers = {"on_context_ready"};
+  return registry.Register(std::move(m), s1mple::sdk::Make<@CLASS@>());
+}
+)T";
+
+const char* kThreatTest =
+    R"T(// The unit test of @NAME@: its threat on hand-made bars, through the engine itself.
+#include <cstdio>
+
+#include <s1mple/harness.h>
+
+#define CHECK(cond)                                                        \
+  do {                                                                     \
+    if (!(cond)) {                                                         \
+      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      return 1;                                                            \
+    }                                                                      \
+  } while (0)
+
+int main() {
+  auto h = s1mple::sdk::Harness::Load(PACKAGE_PATH);
+  if (!h.ok()) {
+    std::fprintf(stderr, "%s\n", h.status().ToString().c_str());
+    return 1;
+  }
+  // Quiet bars but one whose range is 15 % of its close.
+  auto bars = s1mple::sdk::BarsBuilder("2024-01-01")
+                  .Closes({100, 100.5, 101, 100.5})
+                  .Bar(100, 110, 95, 100)
+                  .Closes({100.5, 101, 100.5})
+                  .Build();
+  CHECK(bars.ok());
+  auto run = h->Backtest(
+      "name: t\nthreat_workers:\n  - plugin: @NAME@\n    params: {max_range_percent: 5}\n", **bars);
+  if (!run.ok()) std::fprintf(stderr, "%s\n", run.status().ToString().c_str());
+  CHECK(run.ok());
+  CHECK(run->causality.threats_detected == 1);
+  // Params are validated as a blueprint's are.
+  CHECK(!h->Backtest("name: t\nthreat_workers:\n  - plugin: @NAME@\n    params: "
+                     "{max_range_percent: 0}\n", **bars).ok());
+  std::printf("@NAME@_test: ok\n");
+  return 0;
+}
+)T";
+
+const char* kPlanningSource =
+    R"T(// @NAME@: a planning worker (exit planning: stop and target), in a plugin package of its own.
+// The contract: <s1mple/plugin.h> and engine/worker.h of the SDK. Build: see CMakeLists.txt.
+#include <s1mple/plugin.h>
+
+using namespace s1mple::engine;
+
+namespace {
+
+// A stop stop_percent % and a target target_percent % away from the reference price (the signal
+// bar's close unless an entry planner set one). Replace OnPlan with your own rule; a planner of
+// another phase sets entry_type/entry_price (entry), size (size) or slices (routing) instead, and
+// may plan.Reject("REASON").
+class @CLASS@ final : public PlanningWorker {
+ public:
+  explicit @CLASS@(const ParamSet& p)
+      : stop_(p.GetFloat("stop_percent") / 100.0), target_(p.GetFloat("target_percent") / 100.0) {}
+
+ protected:
+  // Once per opportunity that passed the threat gate. No allocation.
+  void OnPlan(const PlanningInput& in, TradePlan& plan) override {
+    const double ref = plan.ReferenceOr(in.bar->Close());
+    const double sign = Sign(plan.side);
+    plan.stop_loss = Price{ref * (1.0 - sign * stop_)};
+    plan.take_profit = Price{ref * (1.0 + sign * target_)};
+  }
+
+ private:
+  double stop_, target_;
+};
+
+}  // namespace
+
+S1MPLE_PLUGIN_PACKAGE(registry) {
+  PluginManifest m;
+  m.name = "@NAME@";
+  m.category = WorkerCategory::kPlanning;
+  m.subtype = "exit_planning";
+  m.description = "stop and target a fixed percentage away from the reference price";
+  m.phases = {PlanningPhase::kExit};
+  m.params = {s1mple::sdk::Float("stop_percent", 1.0, 0.01, 50.0, "stop distance, in %"),
+              s1mple::sdk::Float("target_percent", 2.0, 0.01, 100.0, "target distance, in %")};
+  return registry.Register(std::move(m), s1mple::sdk::Make<@CLASS@>());
+}
+)T";
+
+const char* kPlanningTest =
+    R"T(// The unit test of @NAME@: its stop and target on hand-made bars, through the engine itself.
+#include <cstdio>
+
+#include <s1mple/harness.h>
+
+#define CHECK(cond)                                                        \
+  do {                                                                     \
+    if (!(cond)) {                                                         \
+      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      return 1;                                                            \
+    }                                                                      \
+  } while (0)
+
+int main() {
+  auto h = s1mple::sdk::Harness::Load(PACKAGE_PATH);
+  if (!h.ok()) {
+    std::fprintf(stderr, "%s\n", h.status().ToString().c_str());
+    return 1;
+  }
+  // Falls, then rises fast: the 2/4 EMAs cross up once, the long's 2 % target is hit.
+  auto bars = s1mple::sdk::BarsBuilder("2024-01-01")
+                  .Closes({110, 108, 106, 104, 102, 100, 99, 98, 99, 101, 104, 108, 112, 116})
+                  .Build();
+  CHECK(bars.ok());
+  auto run = h->Backtest(
+      "name: t\nopportunity_workers:\n  - plugin: trend_follower\n    params: {fast_period: 2, "
+      "slow_period: 4}\nplanning_workers:\n  entry_planning:\n    - plugin: "
+      "market_entry_immediate\n  exit_planning:\n    - plugin: @NAME@\n      params: "
+      "{stop_percent: 1, target_percent: 2}\n  size_planning:\n    - plugin: fixed_size_sizer\n",
+      **bars);
+  if (!run.ok()) std::fprintf(stderr, "%s\n", run.status().ToString().c_str());
+  CHECK(run.ok());
+  CHECK(!run->trades.empty());
+  CHECK(run->trades[0].exit_reason == "take_profit");
+  std::printf("@NAME@_test: ok\n");
+  return 0;
+}
+)T";
+
+const char* kExecutionSource =
+    R"T(// @NAME@: an execution worker (position management), in a plugin package of its own.
+// The contract: <s1mple/plugin.h> and engine/worker.h of the SDK. Build: see CMakeLists.txt.
+#include <s1mple/plugin.h>
+
+using namespace s1mple::engine;
+
+namespace {
+
+// Closes a position that has been open for max_bars bars (at the next bar's open), with the
+// exit reason "time_exit". Replace OnManage with your own rule: actions can also move the stop,
+// set the target, close part of the position or cancel pending entries.
+class @CLASS@ final : public ExecutionWorker {
+ public:
+  explicit @CLASS@(const ParamSet& p) : max_bars_(static_cast<uint32_t>(p.GetInt("max_bars"))) {}
+
+ protected:
+  // Every bar (its triggers: on_context_ready), also while flat. No allocation.
+  void OnManage(const BarContext& bar, PositionActions& actions) override {
+    const PositionView& p = bar.ledger->position;
+    if (p.open && bar.bar - p.entry_bar >= max_bars_) actions.CloseAll("time_exit");
+  }
+
+ private:
+  uint32_t max_bars_;
+};
+
+}  // namespace
+
+S1MPLE_PLUGIN_PACKAGE(registry) {
+  PluginManifest m;
+  m.name = "@NAME@";
+  m.category = WorkerCategory::kExecution;
+  m.subtype = "position_management";
+  m.description = "closes a position after max_bars bars (exit reason time_exit)";
+  m.params = {s1mple::sdk::Int("max_bars", 24, 1, 1000000, "bars a position may stay open")};
+  m.default_triggers = {"on_context_ready"};
+  return registry.Register(std::move(m), s1mple::sdk::Make<@CLASS@>());
+}
+)T";
+
+const char* kExecutionTest =
+    R"T(// The unit test of @NAME@: its exits on hand-made bars, through the engine itself.
+#include <cstdio>
+
+#include <s1mple/harness.h>
+
+#define CHECK(cond)                                                        \
+  do {                                                                     \
+    if (!(cond)) {                                                         \
+      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      return 1;                                                            \
+    }                                                                      \
+  } while (0)
+
+int main() {
+  auto h = s1mple::sdk::Harness::Load(PACKAGE_PATH);
+  if (!h.ok()) {
+    std::fprintf(stderr, "%s\n", h.status().ToString().c_str());
+    return 1;
+  }
+  // Falls, then rises slowly: the 2/4 EMAs cross up once and the long is held until closed.
+  auto bars = s1mple::sdk::BarsBuilder("2024-01-01")
+                  .Closes({110, 108, 106, 104, 102, 100, 99, 98, 99, 100, 101, 102, 103, 104, 105,
+                           106, 107, 108})
+                  .Build();
+  CHECK(bars.ok());
+  auto run = h->Backtest(
+      "name: t\nopportunity_workers:\n  - plugin: trend_follower\n    params: {fast_period: 2, "
+      "slow_period: 4}\nplanning_workers:\n  entry_planning:\n    - plugin: "
+      "market_entry_immediate\n  size_planning:\n    - plugin: fixed_size_sizer\n"
+      "execution_workers:\n  - plugin: @NAME@\n    params: {max_bars: 3}\n",
+      **bars);
+  if (!run.ok()) std::fprintf(stderr, "%s\n", run.status().ToString().c_str());
+  CHECK(run.ok());
+  CHECK(!run->trades.empty());
+  CHECK(run->trades[0].exit_reason == "time_exit");
+  std::printf("@NAME@_test: ok\n");
+  return 0;
+}
+)T";
+
+// ---- the Python templates
+// ------------------------------------------------------------------------
+
+const char* kPythonContextSource =
+    R"T(# @NAME@: a context worker (an indicator column) in Python, a plugin package of its own.
+# The contract: s1mple's Python bases (docs/PLUGINS_GUIDE.md). compute() runs once per backtest
+# with the bar columns as read-only NumPy arrays (no copy) and returns its columns.
+import numpy as np
+
+import s1mple
+
+
+class @CLASS@(s1mple.ContextWorker):
+    name = "@NAME@"
+    subtype = "indicator"
+    description = "simple moving average of the close, as the column @NAME@_<period>"
+    params = {"period": s1mple.Int(20, 1, 5000, "bars in the window")}
+    produces = ["@NAME@_<period>"]
+
+    def compute(self, bars):
+        close, p = bars["close"], self.params["period"]
+        out = np.full(len(close), np.nan)
+        if len(close) >= p:
+            c = np.cumsum(np.concatenate(([0.0], close)))
+            out[p - 1:] = (c[p:] - c[:-p]) / p
+        return {"@NAME@_%d" % p: out}
+)T";
+
+const char* kPythonContextTest =
+    R"T(# The unit test of @NAME@ on hand-made bars: s1mple plugin test test_@NAME@.py
+import math
+
+import s1mple
+
+from @NAME@ import @CLASS@
+
+
+def test_moving_average_of_three():
+    w = @CLASS@()
+    w.params = {"period": 3}
+    col = w.compute(s1mple.bars_from_closes([10, 11, 12, 13, 14]))["@NAME@_3"]
+    assert math.isnan(col[1])
+    assert col[2] == 11.0 and col[4] == 13.0, col
+)T";
+
+const char* kPythonThreatSource =
+    R"T(# @NAME@: a threat worker (a risk monitor) in Python, a plugin package of its own.
+# The contract: s1mple's Python bases (docs/PLUGINS_GUIDE.md). bind() runs once per backtest with
+# the bar columns as read-only NumPy arrays and returns one number per bar: the class's threat is
+# raised with that value on every bar where it is not 0 (no Python runs per bar). Or return None
+# and define assess(self, bar) returning None or s1mple.Threat(type, severity, blocks, value).
+import numpy as np
+
+import s1mple
+
+
+class @CLASS@(s1mple.ThreatWorker):
+    name = "@NAME@"
+    subtype = "market_risk"
+    description = "WIDE_BAR (blocks new entries) on bars whose range is >= max_range_percent % of the close"
+    threat_type = "WIDE_BAR"
+    severity = "high"
+    blocks_new_entries = True
+    params = {"max_range_percent": s1mple.Float(2.0, 0.01, 100.0, "range / close, in %")}
+
+    def bind(self, bars):
+        rng = (bars["high"] - bars["low"]) / bars["close"] * 100.0
+        return np.where(rng >= self.params["max_range_percent"], rng, 0.0)
+)T";
+
+const char* kPythonThreatTest =
+    R"T(# The unit test of @NAME@ on hand-made bars: s1mple plugin test test_@NAME@.py
+import numpy as np
+
+import s1mple
+
+from @NAME@ import @CLASS@
+
+
+def test_raises_on_the_wide_bar_only():
+    w = @CLASS@()
+    w.params = {"max_range_percent": 5.0}
+    bars = s1mple.bars_from_closes([100, 100.5, 101, 100.5, 100, 100.5])
+    bars["high"][4], bars["low"][4] = 110.0, 95.0  # bar 4: a 15 % range
+    values = w.bind(bars)
+    assert list(np.nonzero(values)[0]) == [4], values
+)T";
+
+const char* kPythonPlanningSource =
+    R"T(# @NAME@: a planning worker (exit planning: stop and target) in Python, a package of its own.
+# The contract: s1mple's Python bases (docs/PLUGINS_GUIDE.md). plan(bar, opportunity, plan) runs
+# once per opportunity that passed the threat gate; s1mple.EntryPlanner / SizePlanner /
+# RoutingPlanner are the other phases (plan.entry_type, plan.size, plan.slices; plan.reject()).
+import s1mple
+
+
+class @CLASS@(s1mple.ExitPlanner):
+    name = "@NAME@"
+    description = "stop and target a fixed percentage away from the reference price"
+    params = {"stop_percent": s1mple.Float(1.0, 0.01, 50.0, "stop distance, in %"),
+              "target_percent": s1mple.Float(2.0, 0.01, 100.0, "target distance, in %")}
+
+    def plan(self, bar, opportunity, plan):
+        ref = plan.reference_or(bar.close)
+        plan.stop_loss = ref * (1.0 - plan.side * self.params["stop_percent"] / 100.0)
+        plan.take_profit = ref * (1.0 + plan.side * self.params["target_percent"] / 100.0)
+)T";
+
+const char* kPythonPlanningTest =
+    R"T(# The unit test of @NAME@: s1mple plugin test test_@NAME@.py
+from types import SimpleNamespace
+
+from @NAME@ import @CLASS@
+
+
+class Plan(SimpleNamespace):
+    def reference_or(self, close):
+        return close if self.reference_price is None else self.reference_price
+
+
+def test_stop_below_and_target_above_a_long():
+    w = @CLASS@()
+    w.params = {"stop_percent": 1.0, "target_percent": 2.0}
+    plan = Plan(side=1.0, reference_price=None, stop_loss=None, take_profit=None)
+    w.plan(SimpleNamespace(close=100.0), None, plan)
+    assert abs(plan.stop_loss - 99.0) < 1e-9 and abs(plan.take_profit - 102.0) < 1e-9, plan
+)T";
+
+const char* kPythonExecutionSource =
+    R"T(# @NAME@: an execution worker (position management) in Python, a plugin package of its own.
+# The contract: s1mple's Python bases (docs/PLUGINS_GUIDE.md). manage(bar, position) runs every
+# bar, also while flat: bar.ledger.position is the open position; position.close_all(reason),
+# close_partial(fraction, reason), move_stop(price), set_target(price) act on it.
+import s1mple
+
+
+class @CLASS@(s1mple.ExecutionWorker):
+    name = "@NAME@"
+    subtype = "position_management"
+    description = "closes a position after max_bars bars (exit reason time_exit)"
+    params = {"max_bars": s1mple.Int(24, 1, 1000000, "bars a position may stay open")}
+
+    def manage(self, bar, position):
+        p = bar.ledger.position
+        if p.open and bar.t - p.entry_bar >= self.params["max_bars"]:
+            position.close_all("time_exit")
+)T";
+
+const char* kPythonExecutionTest =
+    R"T(# The unit test of @NAME@: s1mple plugin test test_@NAME@.py
+from types import SimpleNamespace
+
+from @NAME@ import @CLASS@
+
+
+class Actions:
+    def __init__(self):
+        self.closed = []
+
+    def close_all(self, reason=""):
+        self.closed.append(reason)
+
+
+def bar(t, open_, entry_bar=0):
+    return SimpleNamespace(t=t, ledger=SimpleNamespace(
+        position=SimpleNamespace(open=open_, entry_bar=entry_bar)))
+
+
+def test_closes_after_max_bars():
+    w = @CLASS@()
+    w.params = {"max_bars": 3}
+    a = Actions()
+    for t in range(10, 13):
+        w.manage(bar(t, True, 10), a)
+    assert a.closed == []
+    w.manage(bar(13, True, 10), a)
+    assert a.closed == ["time_exit"]
+    w.manage(bar(20, False), a)
+    assert a.closed == ["time_exit"]
+)T";
+
 const char* kOperation =
     R"T(# One backtest of strategy.yaml with the plugin package @NAME@ (s1mple run operation.yaml).
 # `plugins:` paths are relative to this file; format: docs/CONFIGURATION.md of s1mple.
@@ -327,6 +769,68 @@ optimization_config:
       worker_plugin: "@NAME@"
       parameters:
         period: {values: [10, 20, 50]}
+    - worker_category: "opportunity_workers"
+      worker_plugin: "trend_follower"
+      parameters:
+        fast_period: {values: [8, 12]}
+  optimization_targets:
+    primary_metric: "sharpe_ratio"
+    secondary_metrics: ["total_return", "max_drawdown"]
+  parallel_config:
+    timeout_per_run: 60
+)T";
+
+const char* kPlanThreat =
+    R"T(# A small sweep of @NAME@'s params: s1mple optimize plan.yaml (format: docs/PLANS.md of s1mple).
+optimization_config:
+  name: "@NAME@ sweep"
+  base_operation: "operation.yaml"
+  parameter_space:
+    - worker_category: "threat_workers"
+      worker_plugin: "@NAME@"
+      parameters:
+        max_range_percent: {values: [1.0, 2.0, 4.0]}
+    - worker_category: "opportunity_workers"
+      worker_plugin: "trend_follower"
+      parameters:
+        fast_period: {values: [8, 12]}
+  optimization_targets:
+    primary_metric: "sharpe_ratio"
+    secondary_metrics: ["total_return", "max_drawdown"]
+  parallel_config:
+    timeout_per_run: 60
+)T";
+
+const char* kPlanPlanning =
+    R"T(# A small sweep of @NAME@'s params: s1mple optimize plan.yaml (format: docs/PLANS.md of s1mple).
+optimization_config:
+  name: "@NAME@ sweep"
+  base_operation: "operation.yaml"
+  parameter_space:
+    - worker_category: "planning_workers"
+      worker_phase: "exit_planning"
+      worker_plugin: "@NAME@"
+      parameters:
+        stop_percent: {values: [0.5, 1.0, 2.0]}
+        target_percent: {values: [1.0, 3.0]}
+  optimization_targets:
+    primary_metric: "sharpe_ratio"
+    secondary_metrics: ["total_return", "max_drawdown"]
+  parallel_config:
+    timeout_per_run: 60
+)T";
+
+const char* kPlanExecution =
+    R"T(# A small sweep of @NAME@'s params: s1mple optimize plan.yaml (format: docs/PLANS.md of s1mple).
+optimization_config:
+  name: "@NAME@ sweep"
+  base_operation: "operation.yaml"
+  parameter_space:
+    - worker_category: "execution_workers"
+      worker_phase: "position_management"
+      worker_plugin: "@NAME@"
+      parameters:
+        max_bars: {values: [6, 24, 96]}
     - worker_category: "opportunity_workers"
       worker_plugin: "trend_follower"
       parameters:
@@ -410,7 +914,7 @@ def test_crosses_up_once_after_the_turn():
 
 const char* kPythonReadme = R"T(# @NAME@: an s1mple plugin package in Python
 
-Written by `s1mple plugin new @NAME@ --lang python --category opportunity`.
+Written by `s1mple plugin new @NAME@ --lang python --category @CATEGORY@`.
 
     s1mple plugin test test_@NAME@.py        # the unit test on hand-made bars
     s1mple plugin check @NAME@.py            # the manifests, as a sweep loads them
@@ -455,16 +959,11 @@ int RunNew(const NewArgs& a) {
     return kExitUsage;
   }
   const bool python = a.lang == "python";
-  if (python && a.category != "opportunity") {
-    PrintError("plugin new: --lang python --category " + a.category +
-               ": the Python scaffold writes an opportunity worker (a context worker derives "
-               "from s1mple.ContextWorker and returns its columns from compute(bars))");
-    return kExitUsage;
-  }
-  if (a.category != "opportunity" && a.category != "context") {
+  const std::vector<std::string> categories = {"context", "opportunity", "threat", "planning",
+                                               "execution"};
+  if (std::find(categories.begin(), categories.end(), a.category) == categories.end()) {
     PrintError("plugin new: --category " + a.category +
-               ": the scaffold writes an opportunity or a context worker (the other categories: "
-               "start from one of them and the bases in engine/worker.h)");
+               ": context, opportunity, threat, planning or execution");
     return kExitUsage;
   }
   const fs::path sdk = SdkConfigDir();
@@ -480,37 +979,61 @@ int RunNew(const NewArgs& a) {
     PrintError("plugin new: " + dir.string() + " exists and is not empty (--force writes anyway)");
     return kExitUsage;
   }
-  const bool opp = a.category == "opportunity";
+  // Per category: the sources, the blueprint's workers, the plan.
+  struct Templates {
+    const char *cpp, *cpp_test, *py, *py_test, *plan;
+  };
+  const std::map<std::string, Templates> by_category = {
+      {"context",
+       {kContextSource, kContextTest, kPythonContextSource, kPythonContextTest, kPlanContext}},
+      {"opportunity",
+       {kOpportunitySource, kOpportunityTest, kPythonSource, kPythonTest, kPlanOpportunity}},
+      {"threat", {kThreatSource, kThreatTest, kPythonThreatSource, kPythonThreatTest, kPlanThreat}},
+      {"planning",
+       {kPlanningSource, kPlanningTest, kPythonPlanningSource, kPythonPlanningTest, kPlanPlanning}},
+      {"execution",
+       {kExecutionSource, kExecutionTest, kPythonExecutionSource, kPythonExecutionTest,
+        kPlanExecution}},
+  };
+  const Templates& t = by_category.at(a.category);
+  const std::string signal =
+      a.category == "opportunity"
+          ? std::string("opportunity_workers:\n  - plugin: @NAME@\n    params: {fast_period: ") +
+                (python ? "10, slow_period: 40}\n" : "12, slow_period: 26}\n")
+          : "opportunity_workers:\n  - plugin: trend_follower\n    params: {fast_period: 12, "
+            "slow_period: 26}\n";
   std::string blueprint = std::string(kBlueprintHead);
-  if (opp) {
+  if (a.category == "context") blueprint += "  - plugin: @NAME@\n    params: {period: 20}\n";
+  blueprint += signal;
+  if (a.category == "threat")
+    blueprint += "threat_workers:\n  - plugin: @NAME@\n    params: {max_range_percent: 2.0}\n";
+  std::string tail = kBlueprintTail;
+  if (a.category == "planning")
+    tail =
+        Replace(tail,
+                "    - plugin: atr_based_stops\n      params: {atr_period: 14, atr_multiplier: "
+                "2.0}\n    - plugin: fixed_rr_exit\n      params: {risk_reward_ratio: 2.0}\n",
+                "    - plugin: @NAME@\n      params: {stop_percent: 1.0, target_percent: 2.0}\n");
+  blueprint += tail;
+  if (a.category == "execution")
     blueprint +=
-        "opportunity_workers:\n  - plugin: @NAME@\n    params: {fast_period: 12, "
-        "slow_period: 26}\n";
-  } else {
-    blueprint +=
-        "  - plugin: @NAME@\n    params: {period: 20}\nopportunity_workers:\n  - plugin: "
-        "trend_follower\n    params: {fast_period: 12, slow_period: 26}\n";
-  }
-  blueprint += kBlueprintTail;
+        "execution_workers:\n  position_management:\n    - plugin: @NAME@\n      params: "
+        "{max_bars: 24}\n";
   std::string operation = kOperation;
   if (python) operation = Replace(operation, "build/lib@NAME@.so", "@NAME@.py");
   const std::map<std::string, std::string> cpp_files = {
       {"CMakeLists.txt", kCMakeLists},
-      {"src/" + a.name + ".cc", opp ? kOpportunitySource : kContextSource},
-      {"test/" + a.name + "_test.cc", opp ? kOpportunityTest : kContextTest},
+      {"src/" + a.name + ".cc", t.cpp},
+      {"test/" + a.name + "_test.cc", t.cpp_test},
       {"operation.yaml", operation},
       {"strategy.yaml", blueprint},
-      {"plan.yaml", opp ? kPlanOpportunity : kPlanContext},
+      {"plan.yaml", t.plan},
       {"README.md", kReadme},
   };
   const std::map<std::string, std::string> python_files = {
-      {a.name + ".py", kPythonSource},
-      {"test_" + a.name + ".py", kPythonTest},
-      {"operation.yaml", operation},
-      {"strategy.yaml",
-       Replace(blueprint, "fast_period: 12, slow_period: 26", "fast_period: 10, slow_period: 40")},
-      {"plan.yaml", kPlanOpportunity},
-      {"README.md", kPythonReadme},
+      {a.name + ".py", t.py},        {"test_" + a.name + ".py", t.py_test},
+      {"operation.yaml", operation}, {"strategy.yaml", blueprint},
+      {"plan.yaml", t.plan},         {"README.md", kPythonReadme},
   };
   for (const auto& [rel, tmpl] : python ? python_files : cpp_files) {
     std::string text = Replace(tmpl, "@NAME@", a.name);
@@ -618,7 +1141,8 @@ void AddPluginCommand(CLI::App& app, CliContext& ctx) {
   nw->add_option("NAME", na->name, "the plugin's name (snake_case)")->required();
   nw->add_option("DIR", na->dir, "where to write it (default: ./NAME)");
   nw->add_option("--lang", na->lang, "cpp or python")->capture_default_str();
-  nw->add_option("--category", na->category, "opportunity or context")->capture_default_str();
+  nw->add_option("--category", na->category, "context, opportunity, threat, planning or execution")
+      ->capture_default_str();
   nw->add_flag("--force", na->force, "write into a directory that is not empty");
   nw->callback([na, &ctx] { ctx.exit_code = RunNew(*na); });
 

@@ -13,11 +13,15 @@ says why instead of failing the others):
            diag sweeps submitted by bench_sweep: jobs/s, and the broker's sweep time and peak RSS
            (VmHWM) for 1,000 / 10,000 / 100,000 jobs, each on a fresh broker and store
   celery   Celery + Redis (celery_bench.py) on the same trivial job with 2 worker processes
+  plugins  bench_plugins --ab ROUNDS: the same strategy as a built-in and as an out-of-tree C++
+           package, interleaved A/B then B/A over ROUNDS rounds (median of per-round speed ratios,
+           10th-90th percentile spread), and Python plugins (signal in bind(), per-bar hook) in the
+           same rounds
   scaling  `s1mple optimize bench/plans/scaling_ema_cross_2000.yaml` (2,000 real backtests) on
            1 and on 2 local runner slots, twice each (alternating), fastest of each:
            efficiency = t1 / (2 * t2)
 
-Usage: scripts/bench [--json FILE] [--only engine,store,broker,celery,scaling] [--quick]
+Usage: scripts/bench [--json FILE] [--only engine,store,broker,celery,scaling,search,plugins] [--quick]
                      [--build-dir build] [--workdir DIR] [--bars N] [--repeat N]
                      [--broker-jobs N] [--celery-jobs N] [--sizes 1000,10000,100000]
 """
@@ -37,7 +41,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import proc_util  # noqa: E402
 
-SECTIONS = ["engine", "store", "broker", "celery", "scaling", "search"]
+SECTIONS = ["engine", "store", "broker", "celery", "scaling", "search", "plugins"]
 # Keys the JSON object always has (null when not measured in this run).
 REQUIRED = ["engine_ema_cross_bars_per_s", "engine_ict_smc_bars_per_s", "numpy_ema_cross_bars_per_s",
             "store_transitions_per_s", "broker_jobs_per_s", "celery_jobs_per_s",
@@ -145,6 +149,22 @@ class Bench:
                     self.notes.append(f"{prog}: no bars/s counter found")
             except (RuntimeError, subprocess.TimeoutExpired) as e:
                 self.missing([key], f"{prog} failed: {e}")
+
+    # ---- plugin packages: built-in vs package, Python --------------------------------------
+    def plugins(self):
+        keys = ["plugin_cpp_bars_per_s", "builtin_same_bars_per_s", "plugin_cpp_vs_builtin_ratio",
+                "plugin_python_bind_bars_per_s", "plugin_python_hook_bars_per_s"]
+        path = self.prog("bench_plugins")
+        if not path:
+            self.missing(keys, "bench_plugins not built")
+            return
+        rounds = 4 if self.args.quick else 30
+        try:
+            log(f"bench_plugins --ab {rounds}")
+            out = run([path, "--ab", str(rounds)])
+            self.fig.update(last_json_line(out))
+        except (RuntimeError, subprocess.TimeoutExpired) as e:
+            self.missing(keys, f"bench_plugins failed: {e}")
 
     # ---- store ----------------------------------------------------------------------------
     def store(self):

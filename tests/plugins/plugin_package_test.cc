@@ -54,7 +54,7 @@ class TempDir {
 TEST(PluginPackage, LoadsAPackageBuiltWithTheSdkAndNamesItsPlugins) {
   auto reg = LoadPackage(Ref(Pkg("pkg_signals")));
   ASSERT_TRUE(reg.ok()) << reg.status().ToString();
-  EXPECT_EQ((*reg)->size(), 2u);
+  EXPECT_EQ((*reg)->size(), 4u);
   const PluginManifest* m = (*reg)->Find("pkg_cross");
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(m->package, "libpkg_signals.so");

@@ -31,6 +31,25 @@
 //     return registry.Register(std::move(m), s1mple::sdk::Make<MySignal>());
 //   }
 //
+// The categories, their base and the hook a plugin implements (engine/worker.h has the whole
+// contract of each; `s1mple plugin new NAME --lang cpp --category C` writes a working example):
+//   context      ContextWorker::OnCompute(frame)      once per run: add columns for all bars
+//                (frame.AddColumn / MutableColumn; shared indicators frame.Ema/Rsi/Atr), named
+//                after their params so two entries do not clash
+//   opportunity  OpportunityWorker::OnDetect(bar, out) per bar of its triggers: out.Emit(...)
+//   threat       ThreatWorker::OnAssess(bar, out)      per bar of its triggers: out.Raise(...)
+//                (a threat that blocks new entries stands until the worker next runs without it)
+//   planning     PlanningWorker::OnPlan(in, plan)      per opportunity past the threat gate, in
+//                each phase the manifest's `phases` allows (entry, exit, size, routing): refine
+//                the TradePlan, or plan.Reject(reason)
+//   execution    ExecutionWorker::OnManage(bar, act)   per bar of its triggers, also while flat:
+//                act.MoveStop / SetTarget / ClosePartial / CloseAll / CancelPendingEntries
+// Every worker may override OnBind(ctx) (once, before the bar loop): resolve the columns it reads
+// (ctx.ResolveSource(name), or ctx.frame.Ema(p) ...) into pointers, intern its custom events,
+// and add columns of its own to ctx.frame for the workers bound after it. Per-bar hooks read
+// those pointers and never allocate; strings handed to the engine (signal types, threat types,
+// reasons) must outlive the run (literals, or strings the worker owns).
+//
 // The package's plugins are named in blueprints like built-ins once an operation or blueprint
 // lists the package (`plugins: [build/libmy_signals.so]`, docs/CONFIGURATION.md). A name that
 // clashes with a built-in or with another package's plugin is an error at load naming both.

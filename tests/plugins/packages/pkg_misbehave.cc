@@ -30,8 +30,7 @@ class Misbehave final : public OpportunityWorker {
     if (mode_ == "throw") throw std::runtime_error("pkg_misbehave was told to throw");
     if (mode_ == "abort") std::abort();
     if (mode_ == "loop")
-      for (volatile uint64_t i = 0;; i = i + 1) {
-      }
+      for (;;) asm volatile("" ::: "memory");  // a loop the compiler may not remove
     if (mode_ == "leak") {
       // 64 MiB a step, touched and never freed, until an allocation fails.
       static std::vector<std::unique_ptr<char[]>> kept;

@@ -6,6 +6,8 @@
 #include "packages/stamps.h"
 
 #include <cmath>
+#include <cstdint>
+#include <string>
 
 #include <s1mple/plugin.h>
 
@@ -59,6 +61,59 @@ class PkgCloseGap final : public ContextWorker {
   }
 };
 
+// trend_follower's rule on any column: long when `column` crosses above 0, short when below,
+// score |value| / close x 100 (on the spread fast EMA - slow EMA it is trend_follower).
+class PkgColumnCross final : public OpportunityWorker {
+ public:
+  explicit PkgColumnCross(const ParamSet& p) : column_(p.GetString("column")) {}
+
+ protected:
+  s1mple::Status OnBind(BindContext& ctx) override {
+    auto id = ctx.ResolveSource(column_);
+    if (!id.ok()) return id.status();
+    x_ = ctx.frame.Data(*id);
+    return s1mple::Status::Ok();
+  }
+
+  void OnDetect(const BarContext& bar, OpportunitySink& out) override {
+    const uint32_t t = bar.bar;
+    if (t == 0) return;
+    const double now = x_[t], before = x_[t - 1];
+    const double close = bar.Close();
+    if (before <= 0 && now > 0)
+      out.Emit(Side::kLong, std::fabs(now) / close * 100.0, "COLUMN_CROSS_UP", Price{close});
+    else if (before >= 0 && now < 0)
+      out.Emit(Side::kShort, std::fabs(now) / close * 100.0, "COLUMN_CROSS_DOWN", Price{close});
+  }
+
+ private:
+  std::string column_;
+  const double* x_ = nullptr;
+};
+
+// Publishes, at Bind, the column address_of_<column>: the address of the engine's buffer of
+// `column` in every bar (exact in a double: user-space addresses have 47 bits). Emits nothing.
+// What tests compare a Python view's data pointer with.
+class PkgAddress final : public OpportunityWorker {
+ public:
+  explicit PkgAddress(const ParamSet& p) : column_(p.GetString("column")) {}
+
+ protected:
+  s1mple::Status OnBind(BindContext& ctx) override {
+    auto id = ctx.ResolveSource(column_);
+    if (!id.ok()) return id.status();
+    const double address = static_cast<double>(reinterpret_cast<uintptr_t>(ctx.frame.Data(*id)));
+    auto out = ctx.frame.AddColumn("address_of_" + column_);
+    if (!out.ok()) return out.status();
+    for (double& v : ctx.frame.MutableColumn(*out)) v = address;
+    return s1mple::Status::Ok();
+  }
+  void OnDetect(const BarContext&, OpportunitySink&) override {}
+
+ private:
+  std::string column_;
+};
+
 }  // namespace
 
 S1MPLE_PLUGIN_PACKAGE(registry) {
@@ -84,6 +139,18 @@ S1MPLE_PLUGIN_PACKAGE(registry) {
   g.description = "close - open of each bar, as the column close_gap";
   g.produces_columns = {"close_gap"};
   S1MPLE_RETURN_IF_ERROR(registry.Register(std::move(g), s1mple::sdk::Make<PkgCloseGap>()));
+  PluginManifest c;
+  c.name = "pkg_column_cross";
+  c.category = WorkerCategory::kOpportunity;
+  c.description = "long when `column` crosses above 0, short when below";
+  c.params = {s1mple::sdk::String("column", "close_gap", "the column it reads")};
+  S1MPLE_RETURN_IF_ERROR(registry.Register(std::move(c), s1mple::sdk::Make<PkgColumnCross>()));
+  PluginManifest a;
+  a.name = "pkg_address";
+  a.category = WorkerCategory::kOpportunity;
+  a.description = "publishes address_of_<column>, the address of the engine's buffer of `column`";
+  a.params = {s1mple::sdk::String("column", "close", "the column")};
+  S1MPLE_RETURN_IF_ERROR(registry.Register(std::move(a), s1mple::sdk::Make<PkgAddress>()));
 #ifdef TEST_CLASH
   PluginManifest e;
   e.name = "ema";
