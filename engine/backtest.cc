@@ -468,6 +468,12 @@ void Run::Finish(BacktestResult& r) {
   const uint32_t last = end_ - 1;
   exchange_.CloseAtEnd(last);
   r.equity = std::move(ledger_.equity());
+  // One equity point per traded bar (Mark at every close from begin_ to end_), so point i is
+  // bar begin_ + i.
+  if (r.equity.size() == end_ - begin_)
+    r.buy_and_hold =
+        BuyAndHoldEquity(std::span<const double>(bars_.close.data() + begin_, end_ - begin_),
+                         link_.environment.initial_capital);
   r.trades = std::move(ledger_.trades());
   r.name = link_.name;
   r.bars = end_ - begin_;

@@ -109,7 +109,10 @@ struct BacktestResult {
   Metrics metrics;
   Causality causality;
   std::vector<EquityPoint> equity;  // one per traded bar, marked at the close
-  DailyReturns daily_returns;       // of `equity` (ComputeDailyReturns)
+  // Buy-and-hold of the same data (BuyAndHoldEquity): buy_and_hold[i] is its equity at the close
+  // of the bar of equity[i] (same length as `equity`; empty only when the run had no bars).
+  std::vector<double> buy_and_hold;
+  DailyReturns daily_returns;  // of `equity` (ComputeDailyReturns)
   std::vector<Trade> trades;
   std::vector<OpportunityRecord> opportunities;
   int64_t bars = 0;          // bars traded (inside the period)
@@ -122,6 +125,13 @@ struct BacktestResult {
   // Filled when RunOptions::time_workers: every worker in blueprint order (not in ToJson).
   std::vector<WorkerTiming> worker_timings;
 };
+
+// The buy-and-hold benchmark of a run (docs/METRICS.md, "Buy and hold"): the initial capital
+// bought at the first traded bar's close, held to the end, no fees, no slippage:
+// equity_i = initial_capital * closes[i] / closes[0] over the traded bars' closes. Empty when
+// `closes` is; when closes[0] is not a positive finite price, every value is initial_capital
+// (nothing could be bought).
+std::vector<double> BuyAndHoldEquity(std::span<const double> closes, double initial_capital);
 
 // Computes metrics from an equity curve and closed trades (what RunBacktest uses; exposed for
 // tests on hand-computed curves). `equity` must be non-empty.
@@ -137,6 +147,9 @@ struct JsonOptions {
   // left out, "trades_total": the number of closed trades (metrics.total_trades counts them too).
   size_t max_trades = 0;
   bool include_opportunities = false;  // "opportunities": [{id, bar, side, ...}]
+  // "buy_and_hold": the buy-and-hold equity at the same points as "equity" (the same
+  // DownsampleEquity indices), each value rounded to kReturnDigits significant digits.
+  bool include_buy_and_hold = true;
   // "returns": the daily return series (docs/METRICS.md, "returns"), each value rounded to
   // kReturnDigits significant digits.
   bool include_returns = true;
@@ -147,6 +160,7 @@ struct JsonOptions {
 inline constexpr int kReturnDigits = 10;
 
 // {"name", "metrics": {...}, "causality": {...}, "equity": [[ts_ms, equity], ...],
+//  "buy_and_hold": [equity, ...] (one per "equity" point, at its time),
 //  "trades": [{entry_time, exit_time, entry_price, exit_price, side, size, pnl, fees,
 //  opportunity_id, exit_reason}], ["trades_total": N,] "bars": N, "period": {"start": ISO,
 //  "end": ISO}, "returns": {"first_date", "values", "gaps"}, "warnings": [...]}. Times in trades

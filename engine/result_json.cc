@@ -28,6 +28,15 @@ double RoundReturn(double v) {
 }
 }  // namespace
 
+std::vector<double> BuyAndHoldEquity(std::span<const double> closes, double initial_capital) {
+  std::vector<double> out(closes.size(), initial_capital);
+  if (closes.empty() || !(closes[0] > 0) || !std::isfinite(closes[0])) return out;
+  // One division per bar, in the same order everywhere: bit-identical on every machine.
+  const double units = initial_capital / closes[0];
+  for (size_t i = 0; i < closes.size(); ++i) out[i] = units * closes[i];
+  return out;
+}
+
 nlohmann::json DailyReturnsToJson(const DailyReturns& r) {
   nlohmann::json values = nlohmann::json::array();
   nlohmann::json gaps = nlohmann::json::array();
@@ -143,9 +152,14 @@ nlohmann::json ToJson(const BacktestResult& r, const JsonOptions& options) {
   j["metrics"] = MetricsToJson(r.metrics);
   j["causality"] = CausalityToJson(r.causality);
   nlohmann::json eq = nlohmann::json::array();
-  for (size_t i : DownsampleEquity(r.equity, options.max_equity_points))
+  nlohmann::json bh = nlohmann::json::array();
+  const bool with_bh = options.include_buy_and_hold && r.buy_and_hold.size() == r.equity.size();
+  for (size_t i : DownsampleEquity(r.equity, options.max_equity_points)) {
     eq.push_back(nlohmann::json::array({r.equity[i].ts.v, Num(r.equity[i].equity)}));
+    if (with_bh) bh.push_back(Num(RoundReturn(r.buy_and_hold[i])));
+  }
   j["equity"] = std::move(eq);
+  if (with_bh) j["buy_and_hold"] = std::move(bh);
   if (options.include_trades) {
     nlohmann::json trades = nlohmann::json::array();
     const size_t kept =

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
+#include <map>
 #include <set>
 
 #include "common/iso_time.h"
@@ -104,6 +106,21 @@ Result<json> ExplorerApi::Sweeps() {
   if (!sweeps.ok()) return sweeps.status();
   json list = json::array();
   for (const auto& s : *sweeps) list.push_back(SweepSummary(s));
+  {
+    // Rows of sweeps that are no longer listed (deleted) are dropped.
+    std::set<std::string> listed;
+    for (const auto& s : *sweeps) listed.insert(s.id);
+    MutexLock lock(&mu_);
+    for (auto it = tables_.begin(); it != tables_.end();) {
+      if (listed.count(it->first)) {
+        ++it;
+        continue;
+      }
+      row_bytes_ -= it->second.bytes;
+      columns_.erase(it->first);
+      it = tables_.erase(it);
+    }
+  }
   json runners = nullptr;
   if (options_.runners) {
     runners = json::array();
@@ -254,74 +271,400 @@ Result<json> ExplorerApi::Sweep(const std::string& sweep_id) {
   return doc;
 }
 
-Result<json> ExplorerApi::Runs(const std::string& sweep_id, uint64_t offset, uint64_t limit) {
+// ---- the runs of a sweep: /runs and /table --------------------------------------------------
+//
+// A row is kept between requests as one entry: 'C' and its cells (the values' JSON texts,
+// separated by kSep, which JSON text never holds outside strings and escapes inside them) when
+// its members are those of the sweep's layout, else 'W' and the whole row's text. Both answers
+// are written from the entries, so a cached row costs no parse and no allocation of JSON nodes;
+// the /runs text is byte for byte what dumping the row documents gives (the tests hold it).
+
+namespace {
+
+constexpr char kSep = '\x1f';
+const char* const kCausalityKeys[] = {"opportunities_detected", "opportunities_rejected",
+                                      "threats_detected", "top_rejection_reasons"};
+const char* const kRowKeys[] = {"attempts", "causality", "failure", "index",
+                                "metrics",  "name",      "params",  "status"};
+
+std::string Dump(const json& v) {
+  return v.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+bool HasExactly(const json& obj, const std::vector<std::string>& keys) {
+  if (!obj.is_object() || obj.size() != keys.size()) return false;
+  for (const auto& k : keys)
+    if (!obj.contains(k)) return false;
+  return true;
+}
+
+std::vector<std::string_view> SplitCells(std::string_view cells) {
+  std::vector<std::string_view> out;
+  size_t from = 0;
+  for (;;) {
+    const size_t at = cells.find(kSep, from);
+    out.push_back(cells.substr(from, at == std::string_view::npos ? at : at - from));
+    if (at == std::string_view::npos) return out;
+    from = at + 1;
+  }
+}
+
+}  // namespace
+
+std::string ExplorerApi::EncodeRow(const json& row, Layout& layout) {
+  bool fits = row.is_object() && row.size() == std::size(kRowKeys);
+  for (const char* k : kRowKeys) fits = fits && row.contains(k);
+  if (fits) fits = HasExactly(row["params"], layout.params);
+  if (fits && row["metrics"].is_object()) {
+    if (!layout.metrics_known) {
+      layout.metrics.clear();
+      layout.metric_keys.clear();
+      for (auto it = row["metrics"].begin(); it != row["metrics"].end(); ++it) {
+        layout.metrics.push_back(it.key());
+        layout.metric_keys.push_back(Dump(it.key()));
+      }
+      layout.metrics_known = true;
+    }
+    fits = HasExactly(row["metrics"], layout.metrics);
+  } else if (fits) {
+    fits = row["metrics"].is_null();
+  }
+  if (fits && row["causality"].is_object()) {
+    fits = row["causality"].size() == std::size(kCausalityKeys);
+    for (const char* k : kCausalityKeys) fits = fits && row["causality"].contains(k);
+  } else if (fits) {
+    fits = row["causality"].is_null();
+  }
+  if (!fits) {
+    std::string whole(1, 'W');
+    whole += Dump(row);
+    return whole;
+  }
+  const bool has_m = row["metrics"].is_object(), has_c = row["causality"].is_object();
+  std::string out = "C";
+  out += static_cast<char>('0' + (has_m ? 1 : 0) + (has_c ? 2 : 0));
+  auto cell = [&](const json& v) {
+    out += kSep;
+    out += Dump(v);
+  };
+  for (const char* k : {"attempts", "failure", "index", "name", "status"}) cell(row[k]);
+  for (const auto& p : layout.params) cell(row["params"][p]);
+  if (has_m)
+    for (const auto& m : layout.metrics) cell(row["metrics"][m]);
+  if (has_c)
+    for (const char* k : kCausalityKeys) cell(row["causality"][k]);
+  return out;
+}
+
+void ExplorerApi::AppendRowText(std::string& out, std::string_view entry, const Layout& layout) {
+  if (entry.empty() || entry[0] == 'W') {
+    out.append(entry.substr(entry.empty() ? 0 : 1));
+    return;
+  }
+  const auto cells = SplitCells(entry.substr(1));
+  const int flags = cells[0].empty() ? 0 : cells[0][0] - '0';
+  size_t at = 6 + layout.params.size();
+  out += "{\"attempts\":";
+  out += cells[1];
+  out += ",\"causality\":";
+  const size_t causality_at = at + ((flags & 1) ? layout.metrics.size() : 0);
+  if (flags & 2) {
+    out += '{';
+    for (size_t k = 0; k < std::size(kCausalityKeys); ++k) {
+      out += k ? ",\"" : "\"";
+      out += kCausalityKeys[k];
+      out += "\":";
+      out += cells[causality_at + k];
+    }
+    out += '}';
+  } else {
+    out += "null";
+  }
+  out += ",\"failure\":";
+  out += cells[2];
+  out += ",\"index\":";
+  out += cells[3];
+  out += ",\"metrics\":";
+  if (flags & 1) {
+    out += '{';
+    for (size_t k = 0; k < layout.metrics.size(); ++k) {
+      if (k) out += ',';
+      out += layout.metric_keys[k];
+      out += ':';
+      out += cells[at + k];
+    }
+    out += '}';
+  } else {
+    out += "null";
+  }
+  out += ",\"name\":";
+  out += cells[4];
+  out += ",\"params\":{";
+  for (size_t k = 0; k < layout.params.size(); ++k) {
+    if (k) out += ',';
+    out += layout.param_keys[k];
+    out += ':';
+    out += cells[6 + k];
+  }
+  out += "},\"status\":";
+  out += cells[5];
+  out += '}';
+}
+
+void ExplorerApi::Forget(const std::string& sweep_id) {
+  MutexLock lock(&mu_);
+  columns_.erase(sweep_id);
+  auto it = tables_.find(sweep_id);
+  if (it == tables_.end()) return;
+  row_bytes_ -= it->second.bytes;
+  tables_.erase(it);
+}
+
+Result<ExplorerApi::Page> ExplorerApi::ReadPage(const std::string& sweep_id, uint64_t offset,
+                                                uint64_t limit) {
   auto sweep = source_.GetSweep(sweep_id);
-  if (!sweep.ok()) return sweep.status();
-  if (limit == 0) limit = options_.default_page;
-  limit = std::min(limit, options_.max_page);
+  if (!sweep.ok()) {
+    if (sweep.status().IsNotFound()) Forget(sweep_id);  // deleted: its rows go too
+    return sweep.status();
+  }
+  // Rows are kept only once the sweep is sealed (its varied columns can no longer change) and
+  // only for finished runs (a finished run never changes). A sweep deleted and created again
+  // under the same id has another creation time: its old rows are dropped.
+  const bool cacheable = sweep->state != SweepState::kSubmitting;
+  {
+    MutexLock lock(&mu_);
+    auto it = tables_.find(sweep_id);
+    if (it != tables_.end() && it->second.created_ms != sweep->created_ms) {
+      row_bytes_ -= it->second.bytes;
+      tables_.erase(it);
+      columns_.erase(sweep_id);
+    }
+  }
   auto cols = ParamColumns(*sweep);
   if (!cols.ok()) return cols.status();
-  const std::set<std::string> varied(cols->varied.begin(), cols->varied.end());
+  std::vector<std::string> varied = cols->varied;
+  std::sort(varied.begin(), varied.end());
+  const std::set<std::string> varied_set(varied.begin(), varied.end());
   const std::vector<std::string> names = VariantNames(*sweep, ReadPlanSummary(sweep->plan_summary));
 
-  // A finished run's row never changes once the sweep is sealed: keep its text, so a page
-  // polled while a big sweep runs decodes each result once instead of on every poll.
-  const bool cacheable = sweep->state != SweepState::kSubmitting;
-  json runs = json::array();
+  Page page;
+  page.total = sweep->counts.total;
+  Layout fresh_layout;  // for a sweep whose rows are not kept
+  {
+    MutexLock lock(&mu_);
+    Layout* layout = &fresh_layout;
+    if (cacheable) {
+      auto [it, inserted] = tables_.try_emplace(sweep_id);
+      if (inserted) it->second.created_ms = sweep->created_ms;
+      layout = &it->second.layout;
+    }
+    if (layout->params != varied) {  // first read (the columns are final once sealed)
+      layout->params = varied;
+      layout->param_keys.clear();
+      for (const auto& p : varied) layout->param_keys.push_back(Dump(p));
+    }
+    page.layout = *layout;
+  }
+
+  // 1. The job records of the page (small); kept rows are taken as they are.
+  std::vector<ExplorerJob> todo;  // rows to build, with their position in the page
+  std::vector<size_t> todo_at;
   Status st = source_.ScanJobs(sweep_id, offset, limit, false, [&](const ExplorerJob& job) {
     const bool final_state = job.state == JobState::kDone || job.state == JobState::kFailed;
     if (cacheable && final_state) {
-      if (auto text = CachedRow(sweep_id, job.index)) {
-        runs.push_back(json::parse(*text));
+      MutexLock lock(&mu_);
+      auto it = tables_.find(sweep_id);
+      if (it != tables_.end() && job.index < it->second.rows.size() &&
+          !it->second.rows[job.index].empty()) {
+        page.entries.push_back(it->second.rows[job.index]);
         return true;
       }
     }
-    json row;
-    if (job.state == JobState::kDone && job.result) {
-      row = RunRow(*sweep, names, job, nullptr);  // the source sent (part of) its result along
-    } else if (job.state == JobState::kDone) {
-      auto full = source_.GetJob(sweep_id, job.index);  // with its result
-      row = RunRow(*sweep, names, full.ok() ? *full : job, nullptr);
-      if (!full.ok()) row["error"] = full.status().ToString();
-    } else {
-      row = RunRow(*sweep, names, job, nullptr);
-    }
-    // Only the varied columns: the fixed ones are in the sweep document once.
-    json params = json::object();
-    for (auto& [col, value] : row["params"].items()) {
-      if (varied.count(col)) params[col] = value;
-    }
-    row["params"] = std::move(params);
-    if (cacheable && final_state && !row.contains("error"))
-      CacheRow(sweep_id, job.index, row.dump());
-    runs.push_back(std::move(row));
+    todo_at.push_back(page.entries.size());
+    page.entries.emplace_back();
+    todo.push_back(job);
     return true;
   });
   if (!st.ok()) return st;
-  const uint64_t total = sweep->counts.total;
-  const uint64_t next = offset + runs.size();
-  return json{{"sweep", sweep_id},
-              {"total", total},
-              {"offset", offset},
-              {"limit", limit},
-              {"next_offset", next < total && !runs.empty() ? json(next) : json()},
-              {"runs", std::move(runs)}};
+
+  // 2. The results of the runs done since the last request: one range scan when there are
+  // many (the first read of a big sweep), a read each otherwise.
+  std::map<uint64_t, size_t> need;  // index -> position in todo
+  for (size_t k = 0; k < todo.size(); ++k)
+    if (todo[k].state == JobState::kDone && !todo[k].result) need.emplace(todo[k].index, k);
+  // Each row is built as its result is read, so one result at a time is in memory.
+  std::vector<json> rows(todo.size());
+  std::vector<bool> built(todo.size(), false);
+  auto build = [&](size_t k, const std::string& error) {
+    json row = RunRow(*sweep, names, todo[k], nullptr);
+    if (!error.empty()) row["error"] = error;
+    // Only the varied columns: the fixed ones are in the sweep document once.
+    json params = json::object();
+    for (auto& [col, value] : row["params"].items()) {
+      if (varied_set.count(col)) params[col] = value;
+    }
+    row["params"] = std::move(params);
+    rows[k] = std::move(row);
+    built[k] = true;
+    todo[k].result.reset();
+  };
+  if (need.size() >= 16) {
+    Status rs = source_.ScanResults(sweep_id, need.begin()->first, need.rbegin()->first + 1,
+                                    [&](uint64_t index, std::string_view bytes) {
+                                      auto it = need.find(index);
+                                      if (it == need.end()) return true;
+                                      todo[it->second].result = std::string(bytes);
+                                      build(it->second, "");
+                                      return true;
+                                    });
+    if (!rs.ok()) return rs;
+  }
+  for (const auto& [index, k] : need) {
+    if (built[k]) continue;
+    auto full = source_.GetJob(sweep_id, index);
+    std::string error;
+    if (full.ok())
+      todo[k] = std::move(*full);
+    else
+      error = full.status().ToString();
+    build(k, error);
+  }
+
+  // 3. Encode and keep the new rows.
+  for (size_t k = 0; k < todo.size(); ++k)
+    if (!built[k]) build(k, "");
+  MutexLock lock(&mu_);
+  Layout* layout = &fresh_layout;
+  SweepRows* kept = nullptr;
+  if (cacheable) {
+    auto it = tables_.find(sweep_id);
+    if (it != tables_.end() && it->second.created_ms == sweep->created_ms) {
+      kept = &it->second;
+      layout = &kept->layout;
+    }
+  }
+  for (size_t k = 0; k < todo.size(); ++k) {
+    std::string entry = EncodeRow(rows[k], *layout);
+    const bool final_state = todo[k].state == JobState::kDone || todo[k].state == JobState::kFailed;
+    if (kept && final_state && !rows[k].contains("error") &&
+        row_bytes_ + entry.size() <= options_.row_cache_bytes) {
+      if (kept->rows.size() <= todo[k].index) kept->rows.resize(todo[k].index + 1);
+      if (kept->rows[todo[k].index].empty()) {
+        kept->rows[todo[k].index] = entry;
+        kept->bytes += entry.size();
+        row_bytes_ += entry.size();
+      }
+    }
+    page.entries[todo_at[k]] = std::move(entry);
+  }
+  page.layout = *layout;  // the metric names may be known only now
+  return page;
 }
 
-std::optional<std::string> ExplorerApi::CachedRow(const std::string& sweep_id, uint64_t index) {
-  MutexLock lock(&mu_);
-  auto s = rows_.find(sweep_id);
-  if (s == rows_.end()) return std::nullopt;
-  auto r = s->second.find(index);
-  if (r == s->second.end()) return std::nullopt;
-  return r->second;
+Result<std::string> ExplorerApi::RunsText(const std::string& sweep_id, uint64_t offset,
+                                          uint64_t limit) {
+  if (limit == 0) limit = options_.default_page;
+  limit = std::min(limit, options_.max_page);
+  auto page = ReadPage(sweep_id, offset, limit);
+  if (!page.ok()) return page.status();
+  const uint64_t next = offset + page->entries.size();
+  std::string out = "{\"limit\":" + std::to_string(limit) + ",\"next_offset\":" +
+                    (next < page->total && !page->entries.empty() ? std::to_string(next) : "null") +
+                    ",\"offset\":" + std::to_string(offset) + ",\"runs\":[";
+  size_t bytes = 0;
+  for (const auto& e : page->entries) bytes += e.size() + 64;
+  out.reserve(bytes + 256);
+  for (size_t i = 0; i < page->entries.size(); ++i) {
+    if (i) out += ',';
+    AppendRowText(out, page->entries[i], page->layout);
+  }
+  out += "],\"sweep\":" + Dump(sweep_id) + ",\"total\":" + std::to_string(page->total) + "}";
+  return out;
 }
 
-void ExplorerApi::CacheRow(const std::string& sweep_id, uint64_t index, std::string text) {
+Result<json> ExplorerApi::Runs(const std::string& sweep_id, uint64_t offset, uint64_t limit) {
+  auto text = RunsText(sweep_id, offset, limit);
+  if (!text.ok()) return text.status();
+  return json::parse(*text);
+}
+
+Result<std::string> ExplorerApi::TableText(const std::string& sweep_id, uint64_t offset,
+                                           uint64_t limit) {
+  if (limit == 0) limit = options_.max_table_page;
+  limit = std::min(limit, options_.max_table_page);
+  auto page = ReadPage(sweep_id, offset, limit);
+  if (!page.ok()) return page.status();
+  const Layout& layout = page->layout;
+  const size_t n = page->entries.size();
+  // One text per column, filled row by row.
+  const size_t np = layout.params.size(), nm = layout.metrics.size();
+  std::vector<std::string> base(5), params(np), metrics(nm), causality(std::size(kCausalityKeys));
+  std::string metrics_null, causality_null, whole;
+  auto add = [](std::string& col, std::string_view v, size_t i) {
+    if (i) col += ',';
+    col += v;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    const std::string& e = page->entries[i];
+    if (e.empty() || e[0] == 'W') {
+      for (auto& c : base) add(c, "null", i);
+      for (auto& c : params) add(c, "null", i);
+      for (auto& c : metrics) add(c, "null", i);
+      for (auto& c : causality) add(c, "null", i);
+      if (!whole.empty()) whole += ',';
+      whole += '"';
+      whole += std::to_string(i);
+      whole += "\":";
+      whole.append(std::string_view(e).substr(e.empty() ? 0 : 1));
+      continue;
+    }
+    const auto cells = SplitCells(std::string_view(e).substr(1));
+    const int flags = cells[0].empty() ? 0 : cells[0][0] - '0';
+    for (size_t k = 0; k < 5; ++k) add(base[k], cells[1 + k], i);
+    for (size_t k = 0; k < np; ++k) add(params[k], cells[6 + k], i);
+    size_t at = 6 + np;
+    for (size_t k = 0; k < nm; ++k) add(metrics[k], (flags & 1) ? cells[at + k] : "null", i);
+    if (flags & 1) at += nm;
+    for (size_t k = 0; k < causality.size(); ++k)
+      add(causality[k], (flags & 2) ? cells[at + k] : "null", i);
+    if (!(flags & 1)) add(metrics_null, std::to_string(i), metrics_null.empty() ? 0 : 1);
+    if (!(flags & 2)) add(causality_null, std::to_string(i), causality_null.empty() ? 0 : 1);
+  }
+  const uint64_t next = offset + n;
+  std::string out =
+      "{\"sweep\":" + Dump(sweep_id) + ",\"total\":" + std::to_string(page->total) +
+      ",\"offset\":" + std::to_string(offset) + ",\"limit\":" + std::to_string(limit) +
+      ",\"next_offset\":" + (next < page->total && n > 0 ? std::to_string(next) : "null") +
+      ",\"count\":" + std::to_string(n) + ",\"params\":" + Dump(layout.params) +
+      ",\"metrics\":" + Dump(layout.metrics) + ",\"columns\":{";
+  const char* const base_names[] = {"attempts", "failure", "index", "name", "status"};
+  for (size_t k = 0; k < 5; ++k)
+    out += std::string(k ? "," : "") + "\"" + base_names[k] + "\":[" + base[k] + "]";
+  out += ",\"params\":[";
+  for (size_t k = 0; k < np; ++k) out += std::string(k ? "," : "") + "[" + params[k] + "]";
+  out += "],\"metrics\":[";
+  for (size_t k = 0; k < nm; ++k) out += std::string(k ? "," : "") + "[" + metrics[k] + "]";
+  out += "]";
+  for (size_t k = 0; k < causality.size(); ++k)
+    out += std::string(",\"") + kCausalityKeys[k] + "\":[" + causality[k] + "]";
+  out += "},\"metrics_null\":[" + metrics_null + "],\"causality_null\":[" + causality_null +
+         "],\"rows\":{" + whole + "}}";
+  return out;
+}
+
+uint64_t ExplorerApi::KeptRows(const std::string& sweep_id) {
   MutexLock lock(&mu_);
-  if (row_bytes_ + text.size() > options_.row_cache_bytes) return;  // full: rows are re-read
-  row_bytes_ += text.size();
-  rows_[sweep_id].emplace(index, std::move(text));
+  auto it = tables_.find(sweep_id);
+  if (it == tables_.end()) return 0;
+  uint64_t n = 0;
+  for (const auto& r : it->second.rows) n += r.empty() ? 0 : 1;
+  return n;
+}
+
+Result<json> ExplorerApi::Table(const std::string& sweep_id, uint64_t offset, uint64_t limit) {
+  auto text = TableText(sweep_id, offset, limit);
+  if (!text.ok()) return text.status();
+  return json::parse(*text);
 }
 
 Result<json> ExplorerApi::Run(const std::string& sweep_id, uint64_t index) {
@@ -340,6 +683,17 @@ Result<json> ExplorerApi::Run(const std::string& sweep_id, uint64_t index) {
   const json& equity = engine.is_object() && engine.contains("equity") ? engine["equity"] : empty;
   row["equity"] = equity;
   row["drawdown"] = DrawdownCurve(equity);
+  // The buy-and-hold equity of the same data at the same points ([[ts_ms, v], ...]); empty for
+  // results written before the engine carried it, or whose lengths disagree.
+  json bh = json::array();
+  if (engine.is_object() && engine.contains("buy_and_hold") && engine["buy_and_hold"].is_array() &&
+      engine["buy_and_hold"].size() == equity.size()) {
+    const json& v = engine["buy_and_hold"];
+    for (size_t i = 0; i < v.size(); ++i)
+      if (equity[i].is_array() && !equity[i].empty())
+        bh.push_back(json::array({equity[i][0], v[i]}));
+  }
+  row["buy_and_hold"] = std::move(bh);
   row["trades"] = engine.is_object() && engine.contains("trades") ? engine["trades"] : empty;
   row["bars"] = engine.is_object() && engine.contains("bars") ? engine["bars"] : json();
   row["period"] = engine.is_object() && engine.contains("period") ? engine["period"] : json();

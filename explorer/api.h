@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -37,8 +38,12 @@ struct ExplorerOptions {
   int64_t rate_window_ms = 60'000;
   // Failed jobs listed with their reasons in the sweep document (the rest are counted).
   uint64_t max_failures_listed = 100;
-  // Memory for the rows of finished runs kept between /runs requests (~600 bytes a run, so the
-  // default holds ~100,000 runs); beyond it rows are decoded again on every request.
+  // /table pages: default and largest `limit`.
+  uint64_t max_table_page = 25000;
+  // Memory for the rows of finished runs kept between /runs and /table requests, over every
+  // sweep (~300 bytes a run of a sweep with 3 varied parameters, so the default holds
+  // ~200,000 runs); beyond it further rows are decoded again on every request. A sweep's rows
+  // go when it is deleted (or created anew under its id).
   uint64_t row_cache_bytes = 64ull << 20;
 };
 
@@ -55,6 +60,19 @@ class ExplorerApi {
   // limit 0 = default_page; clamped to max_page.
   [[nodiscard]] Result<nlohmann::json> Runs(const std::string& sweep_id, uint64_t offset,
                                             uint64_t limit);
+  // The same as the text the server sends (Runs parses it): byte for byte what dumping the
+  // documents Runs describes gives, whether the rows were kept or decoded now.
+  [[nodiscard]] Result<std::string> RunsText(const std::string& sweep_id, uint64_t offset,
+                                             uint64_t limit);
+  // GET /api/sweeps/{id}/table?offset=&limit=: the same runs in columns (docs/API.md, what the
+  // live page reads: about half the bytes of /runs and no per-row keys to parse). limit 0 or
+  // above max_table_page = max_table_page.
+  [[nodiscard]] Result<nlohmann::json> Table(const std::string& sweep_id, uint64_t offset,
+                                             uint64_t limit);
+  [[nodiscard]] Result<std::string> TableText(const std::string& sweep_id, uint64_t offset,
+                                              uint64_t limit);
+  // Runs kept for `sweep_id` now (tests: what the cache holds).
+  uint64_t KeptRows(const std::string& sweep_id);
   // GET /api/sweeps/{id}/runs/{index}: one run with equity, drawdown, trades and the command
   // that reproduces it.
   [[nodiscard]] Result<nlohmann::json> Run(const std::string& sweep_id, uint64_t index);
@@ -75,9 +93,31 @@ class ExplorerApi {
   nlohmann::json RunRow(const ExplorerSweep& sweep, const std::vector<std::string>& variant_names,
                         const ExplorerJob& job, nlohmann::json* engine_out);
   double RatePerSecond(const std::string& sweep_id, uint64_t finished);
-  std::optional<std::string> CachedRow(const std::string& sweep_id, uint64_t index);
-  void CacheRow(const std::string& sweep_id, uint64_t index, std::string text);
   int64_t Now() const;
+
+  // How a sweep's kept rows are laid out in cells (api.cc, "the runs of a sweep").
+  struct Layout {
+    std::vector<std::string> params;      // varied columns, sorted
+    std::vector<std::string> param_keys;  // their JSON texts
+    bool metrics_known = false;           // set by the first row with a metrics object
+    std::vector<std::string> metrics;     // its metric names, sorted
+    std::vector<std::string> metric_keys;
+  };
+  struct SweepRows {
+    int64_t created_ms = 0;  // of the sweep the rows belong to
+    Layout layout;
+    std::vector<std::string> rows;  // by job index; empty = not kept
+    uint64_t bytes = 0;
+  };
+  struct Page {
+    uint64_t total = 0;
+    Layout layout;
+    std::vector<std::string> entries;  // one encoded row per run of the page
+  };
+  [[nodiscard]] Result<Page> ReadPage(const std::string& sweep_id, uint64_t offset, uint64_t limit);
+  static std::string EncodeRow(const nlohmann::json& row, Layout& layout);
+  static void AppendRowText(std::string& out, std::string_view entry, const Layout& layout);
+  void Forget(const std::string& sweep_id);
 
   ExplorerSource& source_;
   ExplorerOptions options_;
@@ -86,9 +126,8 @@ class ExplorerApi {
   // (t_ms, finished) per sweep
   std::map<std::string, std::deque<std::pair<int64_t, uint64_t>>> samples_ GUARDED_BY(mu_);
   std::map<std::string, Columns> columns_ GUARDED_BY(mu_);
-  // sweep -> index -> row JSON
-  std::map<std::string, std::map<uint64_t, std::string>> rows_ GUARDED_BY(mu_);
-  uint64_t row_bytes_ GUARDED_BY(mu_) = 0;
+  std::map<std::string, SweepRows> tables_ GUARDED_BY(mu_);
+  uint64_t row_bytes_ GUARDED_BY(mu_) = 0;  // over every sweep's kept rows
 };
 
 }  // namespace s1mple::explorer

@@ -85,6 +85,14 @@ void SendJson(httplib::Response& res, const Result<json>& doc) {
   }
 }
 
+// A JSON document the api wrote as text.
+void SendText(httplib::Response& res, const Result<std::string>& text) {
+  if (!text.ok()) return SendJson(res, text.status());
+  res.set_header("Cache-Control", "no-store");
+  res.status = 200;
+  res.set_content(*text, "application/json");
+}
+
 // A non-negative integer query parameter; `fallback` when absent.
 Result<uint64_t> QueryUint(const httplib::Request& req, const char* name, uint64_t fallback) {
   if (!req.has_param(name)) return fallback;
@@ -184,7 +192,15 @@ class ExplorerServer::Impl {
                   if (!offset.ok()) return SendJson(res, offset.status());
                   auto limit = QueryUint(req, "limit", 0);
                   if (!limit.ok()) return SendJson(res, limit.status());
-                  SendJson(res, api_.Runs(req.matches[1], *offset, *limit));
+                  SendText(res, api_.RunsText(req.matches[1], *offset, *limit));
+                });
+    server_.Get(R"(/api/sweeps/([A-Za-z0-9_.\-]+)/table)",
+                [this](const httplib::Request& req, httplib::Response& res) {
+                  auto offset = QueryUint(req, "offset", 0);
+                  if (!offset.ok()) return SendJson(res, offset.status());
+                  auto limit = QueryUint(req, "limit", 0);
+                  if (!limit.ok()) return SendJson(res, limit.status());
+                  SendText(res, api_.TableText(req.matches[1], *offset, *limit));
                 });
     server_.Get(R"(/api/sweeps/([A-Za-z0-9_.\-]+)/runs/(\d+))",
                 [this](const httplib::Request& req, httplib::Response& res) {

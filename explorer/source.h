@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -73,6 +74,20 @@ class ExplorerSource {
                                         const std::function<bool(const ExplorerJob&)>& fn) = 0;
   // One job with its result. NotFound when the sweep or the index does not exist.
   [[nodiscard]] virtual Result<ExplorerJob> GetJob(const std::string& sweep_id, uint64_t index) = 0;
+  // Calls fn(index, result bytes) for the done jobs with from_index <= index < end_index, in
+  // index order, stopping early when fn returns false. The bytes are valid during the call
+  // only. What the runs table reads when many results are new: a store answers it with one
+  // range scan, much cheaper than a GetJob per result. The default asks ScanJobs.
+  [[nodiscard]] virtual Status ScanResults(
+      const std::string& sweep_id, uint64_t from_index, uint64_t end_index,
+      const std::function<bool(uint64_t, std::string_view)>& fn) {
+    if (end_index <= from_index) return Status::Ok();
+    return ScanJobs(sweep_id, from_index, end_index - from_index, true,
+                    [&](const ExplorerJob& job) {
+                      if (job.state != JobState::kDone || !job.result) return true;
+                      return fn(job.index, *job.result);
+                    });
+  }
 };
 
 // A connected runner as the broker sees it, for the sweeps page. Filled by the broker through

@@ -202,6 +202,50 @@ TEST(Backtest, TwoRunsAreBitIdentical) {
             0);
   EXPECT_EQ(ToJson(*a).dump(), ToJson(*b).dump());
   EXPECT_GT(a->metrics.total_trades, 20);
+  ASSERT_EQ(a->buy_and_hold.size(), a->equity.size());
+  EXPECT_EQ(std::memcmp(a->buy_and_hold.data(), b->buy_and_hold.data(),
+                        a->buy_and_hold.size() * sizeof(double)),
+            0);
+}
+
+// ---- buy and hold -------------------------------------------------------------------------
+
+TEST(BuyAndHold, CapitalBoughtAtTheFirstCloseNoFees) {
+  // 1,000 bought at 50: 20 units; marked at 55, 40 and 62.5.
+  const std::vector<double> closes = {50, 55, 40, 62.5};
+  EXPECT_EQ(BuyAndHoldEquity(closes, 1000), (std::vector<double>{1000, 1100, 800, 1250}));
+  EXPECT_TRUE(BuyAndHoldEquity({}, 1000).empty());
+  const std::vector<double> bad = {0, 10};
+  EXPECT_EQ(BuyAndHoldEquity(bad, 1000), (std::vector<double>{1000, 1000}));
+}
+
+TEST(BuyAndHold, ARunCarriesItOnItsOwnBarsAndTheJsonSamplesItWithTheEquity) {
+  // Closes 100, 110, 90, 120, 105, 130 (hourly), capital 10,000, a strategy that never trades:
+  // buy-and-hold is 10,000 * close / 100 while the strategy's equity stays at 10,000.
+  const std::vector<double> closes = {100, 110, 90, 120, 105, 130};
+  Harness h;
+  auto r = h.Run(Blueprint("", "size: 1"), testing::BarsFromCloses(closes));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->equity.size(), closes.size());
+  EXPECT_EQ(r->buy_and_hold, (std::vector<double>{10000, 11000, 9000, 12000, 10500, 13000}));
+  const nlohmann::json all = ToJson(*r);
+  ASSERT_EQ(all["buy_and_hold"].size(), closes.size());
+  EXPECT_EQ(all["buy_and_hold"][3].get<double>(), 12000);
+  // Bounded to 4 points: the same indices as the equity curve's.
+  JsonOptions o;
+  o.max_equity_points = 4;
+  const nlohmann::json few = ToJson(*r, o);
+  ASSERT_EQ(few["buy_and_hold"].size(), few["equity"].size());
+  const auto kept = DownsampleEquity(r->equity, 4);
+  for (size_t k = 0; k < kept.size(); ++k)
+    EXPECT_EQ(few["buy_and_hold"][k].get<double>(), r->buy_and_hold[kept[k]]) << k;
+  // A period starts buy-and-hold at its first traded close (110 here), not the data's first.
+  auto later = h.Run(Blueprint("", "size: 1"), testing::BarsFromCloses(closes), "",
+                     "      period: {start: '2020-01-01T01:00:00Z'}\n");
+  ASSERT_TRUE(later.ok()) << later.status().ToString();
+  ASSERT_EQ(later->buy_and_hold.size(), 5u);
+  EXPECT_EQ(later->buy_and_hold[0], 10000);
+  EXPECT_DOUBLE_EQ(later->buy_and_hold[4], 10000 * 130 / 110.0);
 }
 
 TEST(Backtest, EveryTradeCarriesAnAcceptedOpportunity) {

@@ -178,6 +178,11 @@ async function main() {
   await page.waitForSelector('[data-testid=runs-table] tbody tr[data-index]');
   check((await page.$$('[data-testid=runs-table] tbody tr[data-index]')).length === optRuns.length, `table has all ${optRuns.length} runs`);
   check(optSweep.params.length === 3, `three varied parameter columns (${optSweep.params.join(', ')})`);
+  // The live page reads /table (columns); rebuilt, its rows are /runs' rows exactly.
+  const table = await api(base, `api/sweeps/${info.optimization}/table`);
+  const rebuilt = await page.evaluate((t) => window.__s1mpleTableRows(t).runs, table);
+  const canon = (v) => JSON.stringify(v, (k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.keys(x).sort().map((y) => [y, x[y]])) : x));
+  check(table.count === optRuns.length && canon(rebuilt) === canon(optRuns), `/table rebuilt in the page equals /runs (${table.count} runs)`);
   for (const p of optSweep.params) check(await page.locator(`[data-testid=runs-table] th[data-col="${p}"]`).count() === 1, `column ${p} shown`);
 
   // Opens sorted by the primary metric (Sharpe), best first; a click on its header flips it;
@@ -261,6 +266,19 @@ async function main() {
   check(eq && eq.series[0].n === run.equity.length && run.equity.length > 10, `equity chart has the ${run.equity.length} equity points`);
   const dd = await chartOption(page, 'chart-run-drawdown');
   check(dd && dd.series[0].n === run.drawdown.length, 'drawdown chart drawn');
+  // Buy and hold of the same data, at the equity curve's points, drawn beside it with a legend.
+  check(run.buy_and_hold.length === run.equity.length && run.buy_and_hold.every((p, i) => p[0] === run.equity[i][0]) &&
+    run.buy_and_hold[0][1] === run.equity[0][1], `API: buy and hold at the ${run.equity.length} equity points, starting at the initial capital`);
+  const bhLine = await page.$eval('[data-testid=chart-run-equity]', (el) => {
+    const o = window.echarts.getInstanceByDom(el).getOption();
+    const s = o.series.find((x) => x.name === 'buy and hold');
+    // The legend lists every named series unless given a list of its own.
+    const legend = o.legend && o.legend[0] && o.legend[0].show !== false && (!o.legend[0].data || !o.legend[0].data.length || o.legend[0].data.includes('buy and hold'));
+    return s ? { n: s.data.length, last: s.data[s.data.length - 1], legend } : null;
+  });
+  const bhLast = run.buy_and_hold[run.buy_and_hold.length - 1];
+  check(bhLine && bhLine.legend && bhLine.n === run.buy_and_hold.length && bhLine.last[1] === bhLast[1] && bhLine.last[0] === bhLast[0],
+    `equity chart draws the buy-and-hold line (${bhLine && bhLine.n} points, ends at ${bhLast[1]})`);
   await page.screenshot({ path: join(screens, 'run.png'), fullPage: true });
   titles.add(await page.title());
   await tearSheet(page, run);
@@ -311,6 +329,7 @@ async function main() {
   await reportPage.waitForSelector('[data-testid=run-title]');
   const reqo = await chartOption(reportPage, 'chart-run-equity');
   check(reqo && reqo.series[0].n === run.equity.length, 'report: the best run opens with its equity curve');
+  check(reqo && reqo.series.some((x) => x.name === 'buy and hold' && x.n === run.buy_and_hold.length), 'report: and its buy-and-hold line');
   await reportPage.goto(pathToFileURL(info.report_variant).href);
   await reportPage.waitForSelector('[data-testid=variant-metrics] tbody tr');
   await reportPage.waitForFunction(() => !!window.echarts.getInstanceByDom(document.querySelector('[data-testid=chart-monthly]')));

@@ -94,6 +94,26 @@
     fill(b, h('strong', null, t.what), ' ', t.where);
   }
 
+  // The rows of a /table document (docs/API.md): each column holds one value per row; rows that
+  // do not fit the columns come whole in `rows`. Exposed for tests.
+  function tableRows(t) {
+    const c = t.columns, n = t.count, runs = new Array(n);
+    const noM = new Set(t.metrics_null), noC = new Set(t.causality_null);
+    const CK = ['opportunities_detected', 'opportunities_rejected', 'threats_detected', 'top_rejection_reasons'];
+    for (let i = 0; i < n; i++) {
+      const whole = t.rows[i];
+      if (whole) { runs[i] = whole; continue; }
+      const params = {};
+      for (let k = 0; k < t.params.length; k++) params[t.params[k]] = c.params[k][i];
+      let metrics = null, causality = null;
+      if (!noM.has(i)) { metrics = {}; for (let k = 0; k < t.metrics.length; k++) metrics[t.metrics[k]] = c.metrics[k][i]; }
+      if (!noC.has(i)) { causality = {}; for (const k of CK) causality[k] = c[k][i]; }
+      runs[i] = { attempts: c.attempts[i], causality, failure: c.failure[i], index: c.index[i], metrics, name: c.name[i], params, status: c.status[i] };
+    }
+    return { runs, next_offset: t.next_offset, total: t.total };
+  }
+  if (typeof window !== 'undefined') window.__s1mpleTableRows = tableRows;
+
   const Data = {
     sweeps() { return SNAP ? Promise.resolve(SNAP.sweeps) : getJson('api/sweeps'); },
     sweep(id) {
@@ -104,15 +124,17 @@
     // Every run in index order. With `cache` (kept by the caller between refreshes), a page
     // whose runs had all finished is not fetched again: a finished run never changes, so a
     // refresh of a long sweep reads only the pages that still hold pending or running runs.
+    // Live pages come from /table (docs/API.md): the rows in columns, about half the bytes of
+    // /runs, rebuilt here into the same row objects.
     async runs(id, cache) {
       if (SNAP) return SNAP.runs.runs;
-      const PAGE = 5000;
+      const PAGE = 25000;
       const pages = cache ? cache.pages || (cache.pages = []) : [];
       let out = [], offset = 0;
       for (let i = 0; ; i++) {
         let page = pages[i];
         if (!page || !page.final) {
-          const got = await getJson('api/sweeps/' + encodeURIComponent(id) + '/runs?offset=' + offset + '&limit=' + PAGE);
+          const got = tableRows(await getJson('api/sweeps/' + encodeURIComponent(id) + '/table?offset=' + offset + '&limit=' + PAGE));
           page = { runs: got.runs, next: got.next_offset, final: got.runs.length === PAGE && got.runs.every((r) => r.status === 'done' || r.status === 'failed') };
           pages[i] = page;
         }
@@ -1251,7 +1273,8 @@
       yAxis: { type: 'value', scale: !area, axisLabel: { formatter: (v) => fmtY(v) } },
       dataZoom: [{ type: 'inside' }],
       // Areas only for up to three series: more overlapping fills read as one grey mass.
-      series: series.map((s) => ({ name: s.name, type: 'line', showSymbol: false, data: s.data, lineStyle: { width: 1.6 },
+      series: series.map((s) => ({ name: s.name, type: 'line', showSymbol: false, data: s.data,
+        lineStyle: s.dashed ? { width: 1.4, type: 'dashed' } : { width: 1.6 },
         areaStyle: area && series.length <= 3 ? { opacity: 0.08 } : undefined })),
     });
   }
@@ -1382,7 +1405,11 @@
     setTitle('run #' + index + (run.name ? ' ' + run.name : ''), sweep.name || id);
     if (run.summary_only) return;
     if ((run.equity || []).length) {
-      lineChart(eq, [{ name: 'equity', data: run.equity }], (v) => fmt(v, 0));
+      // Buy and hold of the same data at the same points (docs/METRICS.md): the initial capital
+      // bought at the first traded close, no fees. Absent from results written before it existed.
+      const bh = (run.buy_and_hold || []).length === run.equity.length ? run.buy_and_hold : [];
+      lineChart(eq, [{ name: 'equity', data: run.equity }].concat(bh.length ? [{ name: 'buy and hold', data: bh, dashed: true }] : []), (v) => fmt(v, 0));
+      eq.dataset.buyAndHold = bh.length ? String(bh.length) : '0';
       lineChart(dd, [{ name: 'drawdown', data: (run.drawdown || []).map((p) => [p[0], p[1] * 100]) }], (v) => v.toFixed(1) + '%', true);
       markTrades(run);
       drawTearSheet(run);
@@ -1499,7 +1526,8 @@
     const eqs = run.equity;
     const at = (ts) => { let lo = 0, hi = eqs.length - 1; while (lo < hi) { const mid = (lo + hi) >> 1; if (eqs[mid][0] < ts) lo = mid + 1; else hi = mid; } return eqs[lo][1]; };
     const pts = run.trades.filter((t) => isFinite(toMs(t.exit_time))).map((t) => ({ value: [toMs(t.exit_time), at(toMs(t.exit_time))], itemStyle: { color: t.pnl >= 0 ? '#1f9d6b' : '#d64545' } }));
-    c.setOption({ series: [{}, { name: 'trade exits', type: 'scatter', symbolSize: 5, data: pts, z: 3 }] });
+    const lines = (c.getOption().series || []).length; // equity, and buy and hold when drawn
+    c.setOption({ series: Array.from({ length: lines }, () => ({})).concat([{ name: 'trade exits', type: 'scatter', symbolSize: 5, data: pts, z: 3 }]) });
   }
 
   function causalityList(c) {
