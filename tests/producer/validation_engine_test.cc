@@ -14,6 +14,7 @@
 #include "engine/calendar.h"
 #include "engine/data.h"
 #include "engine/job.h"
+#include "engine/result.h"
 #include "producer/analysis.h"
 #include "producer/local_run.h"
 #include "producer/sweep_request.h"
@@ -174,6 +175,65 @@ TEST(ValidationFolds, NoOutOfSampleBarReachesTheSelection) {
   EXPECT_EQ(sa.summary["validation"]["stitched_out_of_sample"]["days"], 240);
   fs::remove_all(a);
   fs::remove_all(b);
+}
+
+// CPCV through the engine: each split's winner is the configuration with the highest daily
+// Sharpe ratio over its train days without the embargoed ones, recomputed here from the jobs'
+// own returns; every group is tested in C(5, 1) = 5 splits, which gives 2/6 x 15 = 5 paths.
+TEST(ValidationFolds, CpcvSelectsOnTheTrainDaysAlone) {
+  const fs::path d = TempDir("cpcv");
+  WriteBars(d / "data.csv", std::nullopt);
+  std::ofstream(d / "operation.yaml") << Operation(d / "data.csv");
+  std::string plan = Plan(d / "operation.yaml");
+  plan.replace(plan.find("  validation:"), std::string::npos,
+               "  validation:\n    cpcv: {groups: 6, test_groups: 2, embargo: 5d}\n");
+  std::ofstream(d / "plan.yaml") << plan;
+  const Swept s = RunAll(d);
+  ASSERT_TRUE(s.sweep);
+  const JobSpace& space = *s.sweep->space;
+  const FoldSchedule& folds = *space.schedule();
+  ASSERT_EQ(space.size(), 24u * 6);
+  const json& v = s.summary["validation"];
+  ASSERT_EQ(v["splits_detail"].size(), 15u);
+  ASSERT_EQ(v["paths"].size(), 5u);
+  const uint64_t configs = space.configurations();
+  auto returns = [&](uint64_t config, uint32_t group) {
+    return engine::DailyReturnsFromJson(s.outcomes[group * configs + config].result["returns"])
+        .value();
+  };
+  for (size_t k = 0; k < folds.splits.size(); ++k) {
+    const CpcvSplit& split = folds.splits[k];
+    std::optional<uint64_t> best;
+    double best_sr = 0;
+    for (uint64_t c = 0; c < configs; ++c) {
+      double n = 0, sum = 0, sq = 0, trades = 0;
+      for (uint32_t g : split.train_groups) {
+        trades += s.outcomes[g * configs + c].result["metrics"]["total_trades"].get<double>();
+        const auto r = returns(c, g);
+        for (size_t i = 0; i < r.size(); ++i) {
+          bool embargoed = false;
+          for (const auto& [from, to] : split.embargoed)
+            embargoed = embargoed || (r.days[i] >= from && r.days[i] < to);
+          if (embargoed || !std::isfinite(r.values[i])) continue;
+          n += 1;
+          sum += r.values[i];
+          sq += r.values[i] * r.values[i];
+        }
+      }
+      if (trades < 3 || n < 2) continue;
+      const double mean = sum / n, sd = std::sqrt((sq - n * mean * mean) / (n - 1));
+      if (!(sd > 0)) continue;
+      if (!best || mean / sd > best_sr) {
+        best = c;
+        best_sr = mean / sd;
+      }
+    }
+    ASSERT_TRUE(best) << k;
+    EXPECT_EQ(v["splits_detail"][k]["winner"], *best) << "split " << k;
+    EXPECT_NEAR(v["splits_detail"][k]["in_sample_sharpe_per_day"].get<double>(), best_sr, 1e-9);
+  }
+  EXPECT_TRUE(s.summary["best_configuration"].is_null());
+  fs::remove_all(d);
 }
 
 TEST(ValidationFolds, AJobWithAPeriodEndGetsNoLaterBar) {
