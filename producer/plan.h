@@ -31,6 +31,8 @@ class ValueAxis {
 
   uint64_t size() const;
   nlohmann::json At(uint64_t i) const;
+  // True for a range, and for a list of numbers only (its values have an order a sampler may use).
+  bool numeric() const;
 
  private:
   explicit ValueAxis(DecimalRange r) : values_(r) {}

@@ -1123,6 +1123,14 @@ json ValueAxis::At(uint64_t i) const {
   return std::get<std::vector<json>>(values_)[i];
 }
 
+bool ValueAxis::numeric() const {
+  if (std::holds_alternative<DecimalRange>(values_)) return true;
+  for (const auto& v : std::get<std::vector<json>>(values_)) {
+    if (!v.is_number()) return false;
+  }
+  return true;
+}
+
 uint64_t Option::size() const {
   uint64_t n = 1;
   for (const auto& a : axes) n *= a.values.size();

@@ -11,28 +11,6 @@ namespace s1mple::producer {
 
 namespace {
 
-// Where a coordinate of a point goes: the option chooser of a dimension, or one axis of one
-// option.
-struct Coordinate {
-  size_t dimension;
-  int option;  // -1: chooses the dimension's option
-  size_t axis;
-};
-
-std::vector<Coordinate> Layout(const Plan& plan) {
-  std::vector<Coordinate> out;
-  for (size_t d = 0; d < plan.dimensions.size(); ++d) {
-    const auto& dim = plan.dimensions[d];
-    if (dim.options.size() > 1) out.push_back({d, -1, 0});
-    for (size_t o = 0; o < dim.options.size(); ++o) {
-      for (size_t a = 0; a < dim.options[o].axes.size(); ++a) {
-        out.push_back({d, static_cast<int>(o), a});
-      }
-    }
-  }
-  return out;
-}
-
 // floor(u * n) for u = bits / 2^64, exactly (no rounding up to n).
 // The high 64 bits of the 128-bit product, from 32-bit halves (ISO C++ has no __int128).
 uint64_t Pick(uint64_t bits, uint64_t n) {
@@ -44,23 +22,76 @@ uint64_t Pick(uint64_t bits, uint64_t n) {
 }
 
 // The grid index of the point whose coordinates (as 64-bit fractions) are `bits`.
-uint64_t GridIndex(const Plan& plan, const std::vector<Coordinate>& layout,
+uint64_t GridIndex(const Plan& plan, const std::vector<SearchCoordinate>& layout,
                    const std::vector<uint64_t>& bits) {
-  const auto& dims = plan.dimensions;
-  std::vector<size_t> option(dims.size(), 0);
-  for (size_t c = 0; c < layout.size(); ++c) {
-    if (layout[c].option < 0) {
-      option[layout[c].dimension] = Pick(bits[c], dims[layout[c].dimension].options.size());
+  std::vector<uint64_t> point(layout.size(), 0);
+  for (size_t c = 0; c < layout.size(); ++c) point[c] = Pick(bits[c], layout[c].size);
+  return GridIndexOfPoint(plan, layout, point);
+}
+
+}  // namespace
+
+std::vector<SearchCoordinate> SearchLayout(const Plan& plan) {
+  std::vector<SearchCoordinate> out;
+  for (size_t d = 0; d < plan.dimensions.size(); ++d) {
+    const auto& dim = plan.dimensions[d];
+    if (dim.options.size() > 1) {
+      SearchCoordinate c;
+      c.dimension = d;
+      c.size = dim.options.size();
+      c.categorical = true;
+      c.name = dim.name;
+      out.push_back(std::move(c));
+    }
+    for (size_t o = 0; o < dim.options.size(); ++o) {
+      for (size_t a = 0; a < dim.options[o].axes.size(); ++a) {
+        const Axis& axis = dim.options[o].axes[a];
+        SearchCoordinate c;
+        c.dimension = d;
+        c.option = static_cast<int>(o);
+        c.axis = a;
+        c.size = axis.values.size();
+        c.categorical = !axis.values.numeric();
+        c.name = axis.column;
+        out.push_back(std::move(c));
+      }
     }
   }
+  return out;
+}
+
+namespace {
+// The option each dimension's point chose (0 for a dimension of one option).
+std::vector<size_t> ChosenOptions(const Plan& plan, const std::vector<SearchCoordinate>& layout,
+                                  const std::vector<uint64_t>& point) {
+  std::vector<size_t> option(plan.dimensions.size(), 0);
+  for (size_t c = 0; c < layout.size(); ++c) {
+    if (layout[c].option < 0) option[layout[c].dimension] = point[c];
+  }
+  return option;
+}
+}  // namespace
+
+bool CoordinateActive(const std::vector<SearchCoordinate>& layout,
+                      const std::vector<uint64_t>& point, size_t c) {
+  if (layout[c].option < 0) return true;
+  for (size_t k = 0; k < layout.size(); ++k) {
+    if (layout[k].option < 0 && layout[k].dimension == layout[c].dimension)
+      return point[k] == static_cast<uint64_t>(layout[c].option);
+  }
+  return true;  // a dimension of one option
+}
+
+uint64_t GridIndexOfPoint(const Plan& plan, const std::vector<SearchCoordinate>& layout,
+                          const std::vector<uint64_t>& point) {
+  const auto& dims = plan.dimensions;
+  const std::vector<size_t> option = ChosenOptions(plan, layout, point);
   // Each chosen option's axis values, mixed radix with the last axis fastest.
   std::vector<uint64_t> within(dims.size(), 0);
   for (size_t c = 0; c < layout.size(); ++c) {
     const auto& co = layout[c];
     if (co.option < 0 || static_cast<size_t>(co.option) != option[co.dimension]) continue;
-    const auto& axis = dims[co.dimension].options[co.option].axes[co.axis];
-    within[co.dimension] =
-        within[co.dimension] * axis.values.size() + Pick(bits[c], axis.values.size());
+    within[co.dimension] = within[co.dimension] * co.size + point[c];
   }
   uint64_t index = 0;
   for (size_t d = 0; d < dims.size(); ++d) {
@@ -71,13 +102,40 @@ uint64_t GridIndex(const Plan& plan, const std::vector<Coordinate>& layout,
   return index;
 }
 
-}  // namespace
+std::vector<uint64_t> PointOfGridIndex(const Plan& plan,
+                                       const std::vector<SearchCoordinate>& layout,
+                                       uint64_t index) {
+  const auto& dims = plan.dimensions;
+  std::vector<uint64_t> digit(dims.size(), 0);
+  for (size_t d = dims.size(); d-- > 0;) {
+    digit[d] = index % dims[d].size();
+    index /= dims[d].size();
+  }
+  std::vector<uint64_t> point(layout.size(), 0);
+  for (size_t d = 0; d < dims.size(); ++d) {
+    size_t o = 0;
+    uint64_t within = digit[d];
+    while (within >= dims[d].options[o].size()) within -= dims[d].options[o].size(), ++o;
+    // The axes of option o, last axis fastest.
+    for (size_t c = layout.size(); c-- > 0;) {
+      const auto& co = layout[c];
+      if (co.dimension != d) continue;
+      if (co.option < 0) {
+        point[c] = o;
+      } else if (static_cast<size_t>(co.option) == o) {
+        point[c] = within % co.size;
+        within /= co.size;
+      }
+    }
+  }
+  return point;
+}
 
 Result<std::vector<uint64_t>> SelectTrials(const Plan& plan, uint64_t grid_size) {
   const SearchConfig& search = plan.search;
   if (search.method == SearchMethod::kGrid || search.budget >= grid_size)
     return std::vector<uint64_t>{};
-  const std::vector<Coordinate> layout = Layout(plan);
+  const std::vector<SearchCoordinate> layout = SearchLayout(plan);
   std::vector<uint64_t> trials;
   trials.reserve(search.budget);
   std::unordered_set<uint64_t> seen;

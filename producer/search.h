@@ -22,12 +22,41 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "common/status.h"
 #include "producer/plan.h"
 
 namespace s1mple::producer {
+
+// A point of the job space, coordinate by coordinate: each dimension with more than one option
+// has a coordinate that picks the option, and every axis of every option has one that picks its
+// value. A point is a value index per coordinate (an axis coordinate of an option the point did
+// not choose is ignored). Samplers that learn (producer/tpe.h) work on this layout.
+struct SearchCoordinate {
+  size_t dimension = 0;
+  int option = -1;  // -1: this coordinate picks the dimension's option; else the option's axis
+  size_t axis = 0;
+  uint64_t size = 1;         // the number of values (options) it chooses from
+  bool categorical = false;  // options, and axes whose values are not all numbers
+  std::string name;          // the results column, or the dimension's name for an option
+};
+std::vector<SearchCoordinate> SearchLayout(const Plan& plan);
+
+// The grid index (producer/expansion.h's job order) of the point whose coordinate c has value
+// index point[c] (point.size() == layout.size(), point[c] < layout[c].size).
+uint64_t GridIndexOfPoint(const Plan& plan, const std::vector<SearchCoordinate>& layout,
+                          const std::vector<uint64_t>& point);
+
+// Whether coordinate c matters for `point`: option choosers always do, an axis only when the
+// point chose its option.
+bool CoordinateActive(const std::vector<SearchCoordinate>& layout,
+                      const std::vector<uint64_t>& point, size_t c);
+
+// The inverse of GridIndexOfPoint: the point of grid index `index` (inactive axes are 0).
+std::vector<uint64_t> PointOfGridIndex(const Plan& plan,
+                                       const std::vector<SearchCoordinate>& layout, uint64_t index);
 
 // The grid indexes (producer/expansion.h's job order) of the trials, in trial order. Empty for
 // a grid search (the caller runs every index). `grid_size` is the product over the dimensions.

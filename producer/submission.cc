@@ -40,6 +40,7 @@ Result<protocol::Reply> BrokerChannel::Call(const protocol::Message& request) {
   const auto started = Clock::now();
   int64_t pause = options_.first_pause_ms;
   Status last = Status::Unavailable("not sent");
+  last_call_sent_ = false;
   for (int attempt = 0;; ++attempt) {
     if (interrupted()) return Interrupted("waiting for " + command);
     if (!client_) {
@@ -47,6 +48,7 @@ Result<protocol::Reply> BrokerChannel::Call(const protocol::Message& request) {
       if (!client.ok()) return client.status();  // a bad address or key: retrying cannot help
       client_ = std::move(client).value();
     }
+    last_call_sent_ = true;
     auto reply = client_->Call(request);
     if (reply.ok()) return reply;
     // An error REPLY is the broker's answer; a reply we cannot decode would fail again.
@@ -67,6 +69,13 @@ Result<protocol::Reply> BrokerChannel::Call(const protocol::Message& request) {
     Pause(*this, std::min(pause, options_.give_up_after_ms - waited));
     pause = std::min(pause * 2, options_.max_pause_ms);
   }
+}
+
+Result<protocol::Reply> BrokerChannel::CallThroughInterruption(const protocol::Message& request) {
+  ignore_interruption_ = true;
+  auto reply = Call(request);
+  ignore_interruption_ = false;
+  return reply;
 }
 
 Status SendJobsAndCommit(BrokerChannel& channel, const std::string& sweep, const JobSource& source,
@@ -114,10 +123,19 @@ Status SubmitSweep(BrokerChannel& channel, const protocol::SweepSpec& spec,
   begin.spec = spec;
   begin.resume_identical = true;  // a resent SUBMIT_BEGIN must not create a second sweep
   auto r = channel.Call(begin);
+  bool interrupted = false;
+  if (!r.ok() && r.status().IsInterrupted() && channel.last_call_sent()) {
+    // Ctrl-C while SUBMIT_BEGIN was out: the broker may have created the sweep already. Ask
+    // again (resume_identical answers with that sweep, or creates it) so the user is told which
+    // sweep to resume, never "nothing was submitted" while the store holds an open sweep.
+    r = channel.CallThroughInterruption(begin);
+    interrupted = true;
+  }
   if (!r.ok()) return r.status().WithContext("creating the sweep");
   const auto* b = std::get_if<protocol::SubmitBeginReply>(&r->payload);
   if (!b || b->sweep.empty()) return Status::Corruption("SUBMIT_BEGIN reply without a sweep id");
   out->sweep = b->sweep;
+  if (interrupted) return Status::Interrupted("interrupted while creating the sweep " + b->sweep);
   out->resumed = b->resumed;
   out->resumed_at = b->resumed ? std::min<uint64_t>(b->job_count, source.size()) : 0;
   S1MPLE_RETURN_IF_ERROR(SendJobsAndCommit(channel, out->sweep, source, out->resumed_at, options));

@@ -52,8 +52,16 @@ class BrokerChannel {
   // broker said no) is returned at once (FailedPrecondition, IsRefused()). IsInterrupted() when
   // interrupted; IsTimedOut() when give_up_after_ms passed without an answer.
   [[nodiscard]] Result<protocol::Reply> Call(const protocol::Message& request);
+  // Call, but an interruption does not stop it (it still ends after give_up_after_ms): for a
+  // request the broker may already have acted on whose answer the user needs, such as the id of
+  // a sweep SUBMIT_BEGIN created just before Ctrl-C.
+  [[nodiscard]] Result<protocol::Reply> CallThroughInterruption(const protocol::Message& request);
+  // Whether the last Call sent its request at least once (an interrupted Call may not have).
+  bool last_call_sent() const { return last_call_sent_; }
 
-  bool interrupted() const { return options_.interrupted && options_.interrupted(); }
+  bool interrupted() const {
+    return !ignore_interruption_ && options_.interrupted && options_.interrupted();
+  }
   const std::string& endpoint() const { return endpoint_; }
   // Tries that got no answer and were sent again, over the channel's life (tests, logs).
   uint64_t retries() const { return retries_; }
@@ -64,6 +72,8 @@ class BrokerChannel {
   ChannelOptions options_;
   std::unique_ptr<transport::Client> client_;
   uint64_t retries_ = 0;
+  bool last_call_sent_ = false;
+  bool ignore_interruption_ = false;
 };
 
 // The jobs of a submission: job i's overrides as compact JSON text, computed when it is sent.

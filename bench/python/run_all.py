@@ -37,12 +37,13 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import proc_util  # noqa: E402
 
-SECTIONS = ["engine", "store", "broker", "celery", "scaling"]
+SECTIONS = ["engine", "store", "broker", "celery", "scaling", "search"]
 # Keys the JSON object always has (null when not measured in this run).
 REQUIRED = ["engine_ema_cross_bars_per_s", "engine_ict_smc_bars_per_s", "numpy_ema_cross_bars_per_s",
             "store_transitions_per_s", "broker_jobs_per_s", "celery_jobs_per_s",
             "scaling_efficiency_2_slots", "broker_rss_mb_1k_jobs", "broker_rss_mb_100k_jobs",
-            "engine_vs_numpy_bars_ratio", "broker_vs_celery_jobs_ratio"]
+            "engine_vs_numpy_bars_ratio", "broker_vs_celery_jobs_ratio",
+            "tpe_median_best", "optuna_tpe_median_best"]
 
 
 def log(msg):
@@ -302,6 +303,32 @@ class Bench:
         except (RuntimeError, subprocess.TimeoutExpired) as e:
             self.missing(keys, f"scaling run failed: {e}")
 
+    # ---- TPE against Optuna ----------------------------------------------------------------
+    def search(self):
+        keys = ["tpe_median_best", "optuna_tpe_median_best"]
+        if not self.prog("bench_tpe") or not os.access(self.s1mple, os.X_OK):
+            self.missing(keys, "bench_tpe or s1mple not built")
+            return
+        seeds = 3 if self.args.quick else 10
+        log(f"search: our TPE and Optuna's TPESampler, {seeds} seeds each, demo space and Branin")
+        try:
+            out = run(["/usr/bin/python3", os.path.join(HERE, "tpe_vs_optuna.py"), "--json",
+                       "--seeds", str(seeds), "--s1mple", self.s1mple,
+                       "--bench-tpe", self.prog("bench_tpe")], timeout=3600)
+        except (RuntimeError, subprocess.TimeoutExpired) as e:
+            self.missing(keys, f"tpe_vs_optuna failed: {e}")
+            return
+        rows = {r["problem"]: r for r in json.loads(out.strip().splitlines()[-1])}
+        demo, branin = rows["demo"], rows["branin"]
+        self.fig.update({
+            "tpe_median_best": demo["tpe_median_best"],
+            "optuna_tpe_median_best": demo["optuna_tpe_median_best"],
+            "optuna_tpe_multivariate_median_best": demo["optuna_multivariate_median_best"],
+            "tpe_branin_median_best": branin["tpe_median_best"],
+            "optuna_tpe_branin_median_best": branin["optuna_tpe_median_best"],
+            "tpe_search": rows,
+        })
+
     def finish(self):
         f = self.fig
         if f.get("broker_jobs_per_s") and f.get("celery_jobs_per_s"):
@@ -456,6 +483,10 @@ def table(f):
          "target >= 2M"),
         ("Store, durable transitions/s", fmt(f.get("store_transitions_per_s")), "",
          "target >= 50k"),
+        ("TPE, demo space, median best Sharpe over seeds", fmt(f.get("tpe_median_best")),
+         "Optuna TPE " + fmt(f.get("optuna_tpe_median_best")), "target: ours >= Optuna"),
+        ("TPE, Branin 101x101, median best", fmt(f.get("tpe_branin_median_best")),
+         "Optuna TPE " + fmt(f.get("optuna_tpe_branin_median_best")), "target: ours >= Optuna"),
     ]
     return rows
 
