@@ -143,7 +143,15 @@ class ValidationSweepTest : public ::testing::Test {
   uint64_t jobs_ = 0;
 };
 
-TEST_F(ValidationSweepTest, KilledMidRunResumesToTheSameOutputsAndABrokerGivesThemToo) {
+// The long binary's test has a name of its own (ctest names the tests of both binaries).
+#ifdef S1MPLE_VALIDATION_LONG
+using ValidationSweepLongTest = ValidationSweepTest;
+#define S1MPLE_VALIDATION_SUITE ValidationSweepLongTest
+#else
+#define S1MPLE_VALIDATION_SUITE ValidationSweepTest
+#endif
+
+TEST_F(S1MPLE_VALIDATION_SUITE, KilledMidRunResumesToTheSameOutputsAndABrokerGivesThemToo) {
   // Uninterrupted.
   auto ref = Exec(Optimize(dir_ / "ref-store", dir_ / "ref"));
   ASSERT_EQ(ref.exit_code, 0) << ref.err;
