@@ -1,6 +1,7 @@
 // One job from its texts and overrides (engine/job.h).
 #include "engine/job.h"
 
+#include <algorithm>
 #include <exception>
 
 #include "engine/overrides.h"
@@ -57,11 +58,32 @@ nlohmann::json PeriodToJson(const Period& period) {
 
 JobRunner::JobRunner(JobRunnerOptions options) : options_(std::move(options)) {}
 
-Result<std::shared_ptr<const BarSeries>> JobRunner::Bars(const DataSpec& spec, const JobSpec& job) {
+Result<std::shared_ptr<const BarSeries>> JobRunner::Bars(const DataSpec& spec, const JobSpec& job,
+                                                         std::optional<TimestampMs> end) {
   const bool csv = spec.source == DataSpec::Source::kCsv;
   if (csv && !job.csv && !options_.read_data_files)
     return Status::InvalidArgument(std::string(job.origin) + ": csv data but no data artifact");
   const std::string key = csv && job.csv ? std::string(job.csv_key) : spec.CacheKey();
+  if (end) {
+    const std::string prefix_key = key + "|until=" + std::to_string(end->v);
+    if (auto hit = bars_.find(prefix_key); hit != bars_.end()) return hit->second;
+    auto all = Bars(spec, job);
+    if (!all.ok()) return all.status();
+    const BarSeries& b = **all;
+    const size_t n = static_cast<size_t>(std::upper_bound(b.ts_ms.begin(), b.ts_ms.end(), end->v) -
+                                         b.ts_ms.begin());
+    if (n == b.size()) {
+      bars_.emplace(prefix_key, *all);
+      return *all;
+    }
+    auto cut = std::make_shared<BarSeries>();
+    cut->Reserve(n);
+    for (size_t i = 0; i < n; ++i)
+      cut->Append(b.ts_ms[i], b.open[i], b.high[i], b.low[i], b.close[i], b.volume[i]);
+    std::shared_ptr<const BarSeries> shared = std::move(cut);
+    bars_.emplace(prefix_key, shared);
+    return shared;
+  }
   if (auto hit = bars_.find(key); hit != bars_.end()) return hit->second;
   auto bars =
       csv && job.csv ? ParseCsvBars(*job.csv, std::string(job.origin) + " data") : LoadData(spec);
@@ -99,7 +121,8 @@ JobResult JobRunner::Run(const JobSpec& job) {
                   Status::InvalidArgument(origin + ": expected one strategy link"));
     StrategyLink& link = config->links[0];
     if (*period) link.environment.period = **period;
-    auto bars = Bars(link.environment.data, job);
+    auto bars =
+        Bars(link.environment.data, job, *period ? (*period)->end : std::optional<TimestampMs>());
     if (!bars.ok()) return fail(JobStage::kConfig, bars.status());
     auto result = RunBacktest(link, **bars, options_.run);
     if (!result.ok()) return fail(JobStage::kBacktest, result.status());

@@ -61,9 +61,9 @@ struct JobRunnerOptions {
 // The `period` member of a job's overrides document: {"period": {"start": ISO, "end": ISO}}
 // (either end may be missing; both inclusive, as environment.period) replaces the link's
 // environment.period, so the job trades only inside that window while its indicators still warm
-// up on every bar before it and stay causal. Validation folds are such jobs (docs/PLANS.md,
-// "validation"). The rest of the document goes to ApplyOverrides. nullopt: no period member.
-// InvalidArgument naming "overrides.period..." when it is malformed.
+// up on every bar before it; bars after its end are not given to the job at all. Validation folds
+// are such jobs (docs/PLANS.md, "validation"). The rest of the document goes to ApplyOverrides.
+// nullopt: no period member. InvalidArgument naming "overrides.period..." when it is malformed.
 [[nodiscard]] Result<std::optional<Period>> PeriodOverride(const nlohmann::json& overrides);
 // The overrides document without its `period` member (what ApplyOverrides takes).
 nlohmann::json WithoutPeriod(const nlohmann::json& overrides);
@@ -100,7 +100,11 @@ class JobRunner {
   [[nodiscard]] JobResult Run(const JobSpec& job);
 
  private:
-  Result<std::shared_ptr<const BarSeries>> Bars(const DataSpec& spec, const JobSpec& job);
+  // `end`: a period override's end; the job then gets only the bars up to it (a copy of that
+  // prefix, cached like the whole series), so no bar after a fold's window reaches its job,
+  // whatever a plugin computes over the series it is bound to.
+  Result<std::shared_ptr<const BarSeries>> Bars(const DataSpec& spec, const JobSpec& job,
+                                                std::optional<TimestampMs> end = std::nullopt);
 
   JobRunnerOptions options_;
   std::map<std::string, std::shared_ptr<const BarSeries>, std::less<>> bars_;

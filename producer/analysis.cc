@@ -131,8 +131,11 @@ Result<std::unique_ptr<SweepAnalyzer>> SweepAnalyzer::Open(const JobSpace& space
   sopts.expected_runs = space.size();
   a->stats_ = std::make_unique<SweepStatistics>(sopts);
   a->distinct_.resize(space.columns().size());
-  // Header: run_id, index, status, varied parameters, metrics, causality counts, verdict, error.
+  if (space.schedule()) a->folds_ = std::make_unique<FoldAnalysis>(space);
+  // Header: run_id, index, status, [fold, segment,] varied parameters, metrics, causality
+  // counts, verdict, error.
   std::string header = "run_id,index,status";
+  if (space.schedule()) header += ",fold,segment";
   // (appends in two steps: GCC 12's -Wrestrict misfires on `s += "," + t` at -O3)
   for (const auto& c : space.columns()) header.append(",").append(CsvField(c));
   for (const auto& m : KnownMetrics()) header.append(",").append(m);
@@ -140,6 +143,13 @@ Result<std::unique_ptr<SweepAnalyzer>> SweepAnalyzer::Open(const JobSpace& space
   header += ",meets_constraints,attempts,error\r\n";
   a->csv_->stream() << header;
   return a;
+}
+
+bool SweepAnalyzer::Selected(uint64_t index) const {
+  const FoldSchedule* folds = space_.schedule();
+  if (!folds) return true;
+  if (folds->mode == ValidationMode::kCpcv) return false;
+  return space_.SegmentOf(index) + 2 == folds->segments.size();  // the last fold's IS
 }
 
 std::string SweepAnalyzer::RunId(uint64_t index) const {
@@ -151,6 +161,10 @@ void SweepAnalyzer::WriteCsvRow(const JobOutcome& outcome, const VariedParams& v
                                 const ConstraintVerdict& verdict) {
   std::string row = CsvField(RunId(outcome.index));
   row.append(",").append(std::to_string(outcome.index)).append(outcome.ok ? ",ok" : ",failed");
+  if (const FoldSchedule* folds = space_.schedule()) {
+    const Segment& seg = folds->segments[space_.SegmentOf(outcome.index)];
+    row.append(",").append(std::to_string(seg.fold)).append(",").append(SegmentKindName(seg.kind));
+  }
   size_t v = 0;
   for (const auto& column : space_.columns()) {
     row += ",";
@@ -181,6 +195,12 @@ ojson SweepAnalyzer::RunEntry(const JobOutcome& outcome, const VariedParams& var
     entry["description"] = variant.description;
   }
   entry["status"] = outcome.ok ? "ok" : "failed";
+  if (const FoldSchedule* folds = space_.schedule()) {
+    const Segment& seg = folds->segments[space_.SegmentOf(outcome.index)];
+    entry["fold"] = seg.fold;
+    entry["segment"] = SegmentKindName(seg.kind);
+    entry["configuration_index"] = space_.ConfigOf(outcome.index);
+  }
   entry["configuration"] = space_.Configuration(outcome.index);
   ojson params = ojson::object();
   for (const auto& [column, value] : varied) params[column] = value;
@@ -207,7 +227,7 @@ void SweepAnalyzer::Rank(const JobOutcome& outcome, const ojson& entry) {
     if (a.score != b.score) return targets.maximize ? a.score > b.score : a.score < b.score;
     return a.index < b.index;
   };
-  feasible_scores_.emplace_back(outcome.index, *score);
+  feasible_scores_.emplace_back(space_.ConfigOf(outcome.index), *score);
   Ranked r{*score, outcome.index, entry};
   if (top_.size() >= options_.top_n && !top_.empty() && !better(r, top_.back())) return;
   top_.insert(std::upper_bound(top_.begin(), top_.end(), r, better), std::move(r));
@@ -239,8 +259,12 @@ Status SweepAnalyzer::Add(const JobOutcome& outcome) {
   if (outcome.ok) verdict = CheckConstraints(space_.plan(), outcome.result);
   WriteCsvRow(outcome, varied, verdict);
   ojson entry = RunEntry(outcome, varied, verdict);
-  if (outcome.ok) {
+  if (folds_) folds_->Add(outcome.index, outcome.ok, outcome.result, verdict.ok);
+  const bool selected = Selected(outcome.index);
+  if (outcome.ok && selected) {
     stats_->AddRun(outcome.index, outcome.result, verdict.ok);
+  }
+  if (outcome.ok) {
     if (const auto w = outcome.result.find("warnings"); w != outcome.result.end() && w->is_array())
       for (const auto& text : *w) {
         if (!text.is_string()) continue;
@@ -252,14 +276,14 @@ Status SweepAnalyzer::Add(const JobOutcome& outcome) {
           warnings_.push_back({text.get<std::string>(), 1, outcome.index});
         }
       }
-  } else {
+  } else if (selected) {
     stats_->AddFailure(outcome.index);
   }
   if (outcome.ok) {
     ++successful_;
     if (verdict.ok) {
       ++meeting_constraints_;
-      Rank(outcome, entry);
+      if (selected) Rank(outcome, entry);
     }
     if (market_period_.is_null() && outcome.result.contains("period")) {
       market_period_ = outcome.result["period"];
@@ -316,6 +340,10 @@ ojson SweepAnalyzer::OptimizationSummary() const {
   s["timestamp"] = info_.started_at;
   s["finished_at"] = info_.finished_at;
   s["total_combinations"] = space_.size();
+  if (space_.schedule()) {
+    s["configurations"] = space_.configurations();
+    s["fold_segments"] = space_.segments();
+  }
   s["successful_runs"] = successful_;
   s["failed_runs"] = failed_;
   s["missing_runs"] = space_.size() - successful_ - failed_;
@@ -341,10 +369,13 @@ ojson SweepAnalyzer::OptimizationSummary() const {
   s["causality_names"] = KnownCausalityCounts();
   if (top_.empty()) {
     s["best_configuration"] = nullptr;
-    s["best_configuration_note"] = successful_ == 0 ? "no run succeeded"
-                                                    : "no run meets the constraints with a "
-                                                      "defined " +
-                                                          plan.targets.primary_metric;
+    s["best_configuration_note"] =
+        space_.schedule() && space_.schedule()->mode == ValidationMode::kCpcv
+            ? "cpcv selects per split: see validation.splits_detail"
+        : successful_ == 0 ? "no run succeeded"
+                           : "no run meets the constraints with a "
+                             "defined " +
+                                 plan.targets.primary_metric;
   } else {
     s["best_configuration"] = top_.front().entry;
   }
@@ -358,7 +389,7 @@ ojson SweepAnalyzer::OptimizationSummary() const {
       {"budget", plan.search.method == SearchMethod::kGrid ? json() : json(plan.search.budget)},
       {"seed", plan.search.method == SearchMethod::kGrid ? json() : json(plan.search.seed)},
       {"grid_size", space_.grid_size()},
-      {"trials", space_.size()}};
+      {"trials", space_.configurations()}};
   std::vector<std::pair<uint64_t, double>> scores = feasible_scores_;
   std::sort(scores.begin(), scores.end());
   ojson history = ojson::array();
@@ -366,13 +397,21 @@ ojson SweepAnalyzer::OptimizationSummary() const {
   for (const auto& [index, score] : scores) {
     if (best && (plan.targets.maximize ? score <= *best : score >= *best)) continue;
     best = score;
-    history.push_back({{"trial", index}, {"run_id", RunId(index)}, {"value", score}});
+    const uint64_t job =
+        index + (folds_ ? (space_.segments() - 2) * space_.configurations() : uint64_t{0});
+    history.push_back({{"trial", index}, {"run_id", RunId(job)}, {"value", score}});
   }
   s["best_so_far"] = history;
   s["failures"] = failures_;
+  if (folds_ && space_.schedule()->mode != ValidationMode::kCpcv) {
+    s["best_configuration_selection"] =
+        "the winner of the last fold's in-sample segment (validation.folds); the overfitting "
+        "block covers that segment's runs";
+  }
   s["overfitting"] =
       stats_->Overfitting(top_.empty() ? std::nullopt : std::optional<uint64_t>(top_.front().index),
                           [this](uint64_t i) { return RunId(i); });
+  if (folds_) s["validation"] = folds_->Block([this](uint64_t i) { return RunId(i); });
   return s;
 }
 

@@ -27,6 +27,7 @@
 #include "common/atomic_file.h"
 #include "common/status.h"
 #include "producer/expansion.h"
+#include "producer/fold_analysis.h"
 #include "producer/sweep_statistics.h"
 
 namespace s1mple::producer {
@@ -129,6 +130,10 @@ class SweepAnalyzer {
   std::vector<nlohmann::ordered_json> variant_runs_;   // variant plans: every run
   nlohmann::json market_period_;
   std::unique_ptr<SweepStatistics> stats_;  // daily returns: overfitting, variant statistics
+  // Validation folds (null without): the `validation` block. With folds only the jobs of the
+  // selection segment (the last fold's in-sample segment) are ranked and feed `overfitting`.
+  std::unique_ptr<FoldAnalysis> folds_;
+  bool Selected(uint64_t index) const;
   struct Warning {
     std::string text;
     uint64_t runs = 0;

@@ -23,9 +23,20 @@ void MergeJson(json& into, const json& patch) {
   }
 }
 
-Result<JobSpace> JobSpace::Make(std::shared_ptr<const Plan> plan) {
+Result<JobSpace> JobSpace::Make(std::shared_ptr<const Plan> plan,
+                                std::shared_ptr<const FoldSchedule> schedule) {
   JobSpace space;
   space.plan_ = std::move(plan);
+  if ((space.plan_->validation.mode != ValidationMode::kNone) != (schedule != nullptr)) {
+    return Status::InvalidArgument(space.plan_->origin() + ": " +
+                                   space.plan_->validation.yaml_path +
+                                   (schedule ? ": folds given for a plan without validation"
+                                             : ": the folds need the data range"));
+  }
+  if (schedule && schedule->segments.empty())
+    return Status::InvalidArgument(space.plan_->origin() + ": " +
+                                   space.plan_->validation.yaml_path + ": no folds");
+  space.schedule_ = std::move(schedule);
   for (const auto& dim : space.plan_->dimensions) {
     const uint64_t n = dim.size();
     if (n == 0) {
@@ -44,8 +55,15 @@ Result<JobSpace> JobSpace::Make(std::shared_ptr<const Plan> plan) {
   if (!trials->empty()) {
     space.trials_ = std::make_shared<const std::vector<uint64_t>>(std::move(trials).value());
   }
+  if (space.configurations() > UINT64_MAX / space.segments())
+    return Status::InvalidArgument(space.plan_->origin() +
+                                   ": the plan has more than 2^64 jobs with its folds");
   const auto& search = space.plan_->search;
   if (search.method == SearchMethod::kTpe && search.budget < space.size_) {
+    if (space.schedule_)
+      return Status::InvalidArgument(space.plan_->origin() + ": " + search.yaml_path +
+                                     ": method tpe with a validation section is not available in "
+                                     "this version (grid, random and sobol are)");
     space.adaptive_ = true;
     space.trials_ = std::make_shared<const std::vector<uint64_t>>();
   }
@@ -100,6 +118,7 @@ json JobSpace::Overrides(uint64_t index) const {
     });
     MergeJson(doc, fragment);
   }
+  if (schedule_) doc["period"] = schedule_->SegmentPeriod(SegmentOf(index));
   return doc;
 }
 

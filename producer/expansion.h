@@ -9,6 +9,11 @@
 // With a random or Sobol search (optimization_config.search, producer/search.h) the sweep's job
 // i is trial i: the grid point SelectTrials chose i-th. size() is then the number of trials and
 // every method below takes a job (trial) index; grid_size() is the whole space.
+//
+// With validation folds (optimization_config.validation, producer/validation.h) every
+// configuration runs once per segment of the fold schedule: job j is configuration
+// j % configurations() on segment j / configurations() (segment-major: every configuration's
+// first in-sample job comes first), and its overrides carry the segment as `period`.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +27,7 @@
 
 #include "common/status.h"
 #include "producer/plan.h"
+#include "producer/validation.h"
 
 namespace s1mple::producer {
 
@@ -34,9 +40,20 @@ using VariedParams = std::vector<std::pair<std::string, nlohmann::json>>;
 class JobSpace {
  public:
   // Fails when the product over the dimensions does not fit in 64 bits.
-  [[nodiscard]] static Result<JobSpace> Make(std::shared_ptr<const Plan> plan);
+  // `schedule`: the plan's fold schedule (required when the plan has a validation section:
+  // MakeSchedule from the data range; nullptr otherwise).
+  [[nodiscard]] static Result<JobSpace> Make(
+      std::shared_ptr<const Plan> plan, std::shared_ptr<const FoldSchedule> schedule = nullptr);
 
-  uint64_t size() const { return trials_ ? trials_->size() : size_; }
+  uint64_t size() const { return configurations() * segments(); }
+  // The configurations (trials) of the search; size() / segments().
+  uint64_t configurations() const { return trials_ ? trials_->size() : size_; }
+  // The fold schedule's segments (1 without validation).
+  uint64_t segments() const { return schedule_ ? schedule_->segments.size() : 1; }
+  const FoldSchedule* schedule() const { return schedule_.get(); }
+  // The configuration (trial) of job `index` and its segment (0 without validation).
+  uint64_t ConfigOf(uint64_t index) const { return index % configurations(); }
+  uint64_t SegmentOf(uint64_t index) const { return index / configurations(); }
   // An adaptive search (tpe with a budget below the grid): its trials are proposed from
   // recorded results (producer/adaptive.h); until WithTrials, size() is 0.
   bool adaptive() const { return adaptive_; }
@@ -47,7 +64,10 @@ class JobSpace {
   // The product over the dimensions (= size() for a grid search).
   uint64_t grid_size() const { return size_; }
   // The grid index of job `index` (itself for a grid search).
-  uint64_t GridIndexOf(uint64_t index) const { return trials_ ? (*trials_)[index] : index; }
+  uint64_t GridIndexOf(uint64_t index) const {
+    index = ConfigOf(index);
+    return trials_ ? (*trials_)[index] : index;
+  }
   const Plan& plan() const { return *plan_; }
   std::shared_ptr<const Plan> shared_plan() const { return plan_; }
 
@@ -75,6 +95,7 @@ class JobSpace {
   std::shared_ptr<const Plan> plan_;
   uint64_t size_ = 1;
   std::shared_ptr<const std::vector<uint64_t>> trials_;  // null: every grid point, in order
+  std::shared_ptr<const FoldSchedule> schedule_;         // null: no validation
   std::vector<std::string> columns_;
   bool adaptive_ = false;
 };

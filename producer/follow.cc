@@ -147,11 +147,21 @@ std::string BestSoFar::Describe() const {
   }
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.4g", best_value_);
+  if (const FoldSchedule* folds = space_.schedule()) {
+    return "best in-sample " + space_.plan().targets.primary_metric + " " + buf + " (run " +
+           std::to_string(*best_index_) + ", fold " +
+           std::to_string(folds->segments[space_.SegmentOf(*best_index_)].fold) + ")";
+  }
   return "best " + space_.plan().targets.primary_metric + " " + buf + " (run " +
          std::to_string(*best_index_) + ")";
 }
 
 void BestSoFar::Consider(const protocol::ResultItem& item) {
+  // With validation folds only in-sample runs are candidates (an OOS run is never selected);
+  // CPCV groups are no candidates by themselves.
+  if (const FoldSchedule* folds = space_.schedule()) {
+    if (folds->segments[space_.SegmentOf(item.index)].kind != SegmentKind::kInSample) return;
+  }
   // Only the small blocks MetricValue reads; the equity curve and trades are skipped unparsed.
   auto result = ParseResultFields(item.result, {"metrics", "causality"});
   if (result.is_discarded()) return;

@@ -1,12 +1,15 @@
 #include "producer/outputs.h"
 
 #include <algorithm>
+#include <fstream>
 #include <future>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include <spdlog/spdlog.h>
 
+#include "common/atomic_file.h"
 #include "common/iso_time.h"
 #include "common/vocabulary.h"
 #include "producer/analysis.h"
@@ -32,6 +35,36 @@ nlohmann::json ParseOutputFields(const JobSpace& space, std::string_view result)
                              {"metrics", "causality", "period", "bars", "returns", "warnings"});
   return ParseResultFields(
       result, {"metrics", "causality", "period", "bars", "equity", "returns", "warnings"});
+}
+
+// report.html gets the summary's `overfitting` and `validation` blocks as
+// <script type="application/json" id="analysis"> before its snapshot, for the overfitting panel
+// (ui/src/overfitting.js). The report is built from the store while the analysis runs, so they
+// are added once the analysis is done; '<' is escaped so no text can end the element early.
+Status EmbedAnalysis(const std::filesystem::path& report, const nlohmann::json& summary) {
+  if (!summary.contains("overfitting") && !summary.contains("validation")) return Status::Ok();
+  nlohmann::json analysis = nlohmann::json::object();
+  for (const char* key : {"overfitting", "validation"})
+    if (summary.contains(key)) analysis[key] = summary[key];
+  std::string text;
+  for (char c : analysis.dump()) {
+    if (c == '<')
+      text += "\\u003c";
+    else
+      text += c;
+  }
+  std::ifstream in(report, std::ios::binary);
+  if (!in) return Status::IOError(report.string() + ": cannot read");
+  std::stringstream html;
+  html << in.rdbuf();
+  std::string page = html.str();
+  const std::string marker = "<script type=\"application/json\" id=\"snapshot\">";
+  const size_t at = page.find(marker);
+  if (at == std::string::npos) return Status::Internal(report.string() + ": no snapshot element");
+  std::string element = "<script type=\"application/json\" id=\"analysis\">";
+  element.append(text).append("</script>\n");
+  page.insert(at, element);
+  return WriteFileAtomically(report, page);
 }
 
 }  // namespace
@@ -89,7 +122,13 @@ Result<nlohmann::json> WriteOutputs(transport::Client& client, SweepSite& site,
   }
   const Status report_status = report.get();
   if (!report_status.ok()) spdlog::warn("report.html not written: {}", report_status.ToString());
-  return (*analyzer)->Finish();
+  auto summary = (*analyzer)->Finish();
+  if (summary.ok() && report_status.ok()) {
+    const Status embedded = EmbedAnalysis(out_dir / "report.html", *summary);
+    if (!embedded.ok())
+      spdlog::warn("report.html: the overfitting panel is missing: {}", embedded.ToString());
+  }
+  return summary;
 }
 
 void PrintOutcome(const std::string& sweep, const std::filesystem::path& out_dir,

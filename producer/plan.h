@@ -128,6 +128,34 @@ struct SearchConfig {
   std::string yaml_path = "optimization_config.search";
 };
 
+// optimization_config.validation (PLANS.md "Validation"): out-of-sample folds. A DURATION is N
+// followed by d, w, mo or y ("2y", "6mo", "90d"); months and years are calendar months.
+struct Duration {
+  enum class Unit { kDay, kWeek, kMonth, kYear };
+  int64_t count = 0;
+  Unit unit = Unit::kDay;
+  std::string text;  // as written, e.g. "6mo"
+};
+
+enum class ValidationMode { kNone, kHoldout, kWalkForward, kCpcv };
+const char* ValidationModeName(
+    ValidationMode mode);  // "none" | "holdout" | "walk_forward" | "cpcv"
+
+struct ValidationConfig {
+  ValidationMode mode = ValidationMode::kNone;
+  // holdout: {split: DATE} (split_day: days since 1970-01-01) or {fraction: F} (0 < F < 1).
+  std::optional<int64_t> split_day;
+  double fraction = 0;
+  // walk_forward: {train, test, step, anchored}; step defaults to test.
+  Duration train, test, step;
+  bool anchored = false;
+  // cpcv: {groups: N, test_groups: K, embargo: DURATION}.
+  int groups = 0;
+  int test_groups = 0;
+  Duration embargo;
+  std::string yaml_path = "optimization_config.validation";
+};
+
 // comparison_config of a variant plan (what the comparison page shows).
 struct ComparisonConfig {
   std::vector<std::string> metrics;
@@ -156,6 +184,7 @@ struct Plan {
   ParallelConfig parallel;
   size_t cscv_blocks = 16;  // optimization: overfitting.cscv_blocks (docs/STATISTICS.md)
   SearchConfig search;
+  ValidationConfig validation;
   ComparisonConfig comparison;
   std::vector<VariantInfo> variants;  // variant plans: one per job, in job order
   // Every worker the plan names: (slot, plugin, yaml path) -- for manifest checks.

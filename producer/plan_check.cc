@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "common/atomic_file.h"
+#include "engine/job.h"
 #include "engine/operation.h"
 
 namespace s1mple::producer {
@@ -249,7 +250,28 @@ Status CheckPlan(const JobSpace& space, const BaseTexts& base,
 }
 
 Result<engine::ConfigTexts> JobTexts(const BaseTexts& base, const json& overrides) {
-  return engine::ApplyOverrides({base.blueprint_yaml, base.operators_yaml}, overrides);
+  // A validation fold's `period` (engine/job.h) is the job's window, not a blueprint change.
+  auto period = engine::PeriodOverride(overrides);
+  if (!period.ok()) return period.status();
+  return engine::ApplyOverrides({base.blueprint_yaml, base.operators_yaml},
+                                *period ? engine::WithoutPeriod(overrides) : overrides);
+}
+
+Result<std::string> WithPeriod(const std::string& operation_yaml, const json& period) {
+  try {
+    YAML::Node root = YAML::Load(operation_yaml);
+    YAML::Node links = root["strategy_links"];
+    if (!links.IsSequence() || links.size() == 0)
+      return Status::InvalidArgument("operation: no strategy link to set the period of");
+    YAML::Node env = links[0]["environment"];
+    YAML::Node p(YAML::NodeType::Map);
+    for (const char* key : {"start", "end"})
+      if (period.contains(key)) p[key] = period[key].get<std::string>();
+    env["period"] = p;
+    return engine::EmitYaml(root);
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(std::string("operation: ") + e.what());
+  }
 }
 
 Result<std::string> WithDataPath(const std::string& operation_yaml, const std::string& path) {
@@ -280,6 +302,12 @@ Status ExportJob(const BaseTexts& base, const json& overrides, const fs::path& d
   fs::create_directories(dir, ec);
   if (ec) return Status::IOError(dir.string() + ": " + ec.message());
   std::string operation = base.operation_yaml;
+  if (overrides.is_object() && overrides.contains("period")) {
+    // The fold's window goes where `s1mple run` reads it: the link's environment.period.
+    auto with_period = WithPeriod(operation, overrides["period"]);
+    if (!with_period.ok()) return with_period.status();
+    operation = with_period.value();
+  }
   if (data_csv) {
     auto rewritten = WithDataPath(operation, "data.csv");
     if (!rewritten.ok()) return rewritten.status();

@@ -74,6 +74,11 @@ struct CheckOptions {
                                const std::filesystem::path& dir,
                                const std::optional<std::string>& data_csv = std::nullopt);
 
+// The operation text with its (single) link's environment.period set to `period` ({start, end},
+// a validation fold's window).
+[[nodiscard]] Result<std::string> WithPeriod(const std::string& operation_yaml,
+                                             const nlohmann::json& period);
+
 // The operation text with its (single) link's csv data path replaced by `path`.
 [[nodiscard]] Result<std::string> WithDataPath(const std::string& operation_yaml,
                                                const std::string& path);

@@ -8,7 +8,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "engine/calendar.h"
 #include "engine/overrides.h"
+#include "producer/validation.h"
 
 namespace s1mple::producer {
 namespace {
@@ -758,6 +760,116 @@ class Loader {
     return Status::Ok();
   }
 
+  // validation: exactly one of holdout {split | fraction}, walk_forward {train, test, step,
+  // anchored}, cpcv {groups, test_groups, embargo} (docs/PLANS.md "Validation").
+  Status Validation(const YAML::Node& node, const std::string& path) {
+    if (!node.IsMap() || node.size() != 1)
+      return Error(path, node, "expected one of {holdout: ...}, {walk_forward: ...}, {cpcv: ...}");
+    S1MPLE_RETURN_IF_ERROR(CheckKeys(node, path, {"holdout", "walk_forward", "cpcv"}));
+    auto& v = plan_.validation;
+    v.yaml_path = path;
+    auto duration = [&](const YAML::Node& parent, const char* key, const std::string& at,
+                        Duration& out) -> Status {
+      const YAML::Node n = parent[key];
+      if (!n.IsDefined() || n.IsNull()) return Error(at + "." + key, parent, "missing");
+      if (!n.IsScalar()) return Error(at + "." + key, n, "expected a duration (90d, 6mo, 2y)");
+      auto d = ParseDuration(n.Scalar());
+      if (!d.ok()) return Error(at + "." + key, n, d.status().message());
+      out = std::move(d).value();
+      return Status::Ok();
+    };
+    auto whole = [&](const YAML::Node& parent, const char* key, const std::string& at, int min,
+                     int max, int& out) -> Status {
+      auto n = Number(parent, key, at);
+      if (!n.ok()) return n.status();
+      if (!n->is_integer() || n->units() < min || n->units() > max)
+        return Error(
+            at + "." + key, parent[key],
+            "expected a whole number, " + std::to_string(min) + " to " + std::to_string(max));
+      out = static_cast<int>(n->units());
+      return Status::Ok();
+    };
+    if (const YAML::Node h = node["holdout"]) {
+      const std::string at = path + ".holdout";
+      v.mode = ValidationMode::kHoldout;
+      S1MPLE_RETURN_IF_ERROR(CheckKeys(h, at, {"split", "fraction"}));
+      if (h.size() != 1) return Error(at, h, "expected {split: DATE} or {fraction: F}");
+      if (h["split"]) {
+        const YAML::Node d = h["split"];
+        std::optional<int64_t> day;
+        if (d.IsScalar()) day = engine::ParseIsoDate(d.Scalar());
+        if (!day) return Error(at + ".split", d, "expected a date YYYY-MM-DD");
+        v.split_day = *day;
+      } else {
+        auto f = Number(h, "fraction", at);
+        if (!f.ok()) return f.status();
+        v.fraction = f->ToJson().get<double>();
+        if (!(v.fraction > 0 && v.fraction < 1))
+          return Error(at + ".fraction", h["fraction"],
+                       "expected a fraction of the days strictly between 0 and 1 (e.g. 0.7)");
+      }
+      return Status::Ok();
+    }
+    if (const YAML::Node w = node["walk_forward"]) {
+      const std::string at = path + ".walk_forward";
+      v.mode = ValidationMode::kWalkForward;
+      S1MPLE_RETURN_IF_ERROR(CheckKeys(w, at, {"train", "test", "step", "anchored"}));
+      S1MPLE_RETURN_IF_ERROR(duration(w, "train", at, v.train));
+      S1MPLE_RETURN_IF_ERROR(duration(w, "test", at, v.test));
+      if (w["step"]) {
+        S1MPLE_RETURN_IF_ERROR(duration(w, "step", at, v.step));
+      } else {
+        v.step = v.test;
+      }
+      if (const YAML::Node a = w["anchored"]) {
+        if (!a.IsScalar() || (a.Scalar() != "true" && a.Scalar() != "false"))
+          return Error(at + ".anchored", a, "expected true or false");
+        v.anchored = a.Scalar() == "true";
+      }
+      return Status::Ok();
+    }
+    const YAML::Node c = node["cpcv"];
+    const std::string at = path + ".cpcv";
+    v.mode = ValidationMode::kCpcv;
+    S1MPLE_RETURN_IF_ERROR(CheckKeys(c, at, {"groups", "test_groups", "embargo"}));
+    S1MPLE_RETURN_IF_ERROR(whole(c, "groups", at, 3, 32, v.groups));
+    S1MPLE_RETURN_IF_ERROR(whole(c, "test_groups", at, 1, v.groups - 1, v.test_groups));
+    if (Binomial(v.groups, v.test_groups) > 10'000)
+      return Error(at, c, "C(groups, test_groups) is above 10,000 splits");
+    if (c["embargo"]) {
+      const YAML::Node e = c["embargo"];
+      if (e.IsScalar() && e.Scalar() == "0") {
+        v.embargo = Duration{0, Duration::Unit::kDay, std::string(1, '0')};
+      } else {
+        S1MPLE_RETURN_IF_ERROR(duration(c, "embargo", at, v.embargo));
+      }
+    }
+    return Status::Ok();
+  }
+
+  // CPCV selects on the union of the train groups, so only what that union has is usable: the
+  // Sharpe ratio of its daily returns, counts (summed over the groups) and max_drawdown (the
+  // largest of the groups').
+  Status CpcvSelectable(const YAML::Node& node) const {
+    if (plan_.validation.mode != ValidationMode::kCpcv) return Status::Ok();
+    if (plan_.targets.primary_metric != "sharpe_ratio")
+      return Error(plan_.validation.yaml_path + ".cpcv", node["cpcv"],
+                   "cpcv selects by the Sharpe ratio of the train days' daily returns; "
+                   "optimization_targets.primary_metric must be sharpe_ratio (it is " +
+                       plan_.targets.primary_metric + ")");
+    const auto& counts = KnownCausalityCounts();
+    for (const auto& c : plan_.constraints) {
+      const bool count = c.metric == "total_trades" ||
+                         std::find(counts.begin(), counts.end(), c.metric) != counts.end();
+      if (!count && c.metric != "max_drawdown")
+        return Error(c.yaml_path, node["cpcv"],
+                     "cpcv cannot check " + c.key +
+                         " on a union of groups (it accepts constraints on total_trades, the "
+                         "causality counts and max_drawdown)");
+    }
+    return Status::Ok();
+  }
+
   Status Comparison(const YAML::Node& node, const std::string& path) {
     S1MPLE_RETURN_IF_ERROR(
         CheckKeys(node, path, {"metrics", "visualizations", "causality_analysis", "baseline"}));
@@ -914,7 +1026,7 @@ class Loader {
         config, path,
         {"name", "description", "base_operation", "parameter_space", "worker_selection",
          "planning_variants", "operator_variants", "worker_variants", "optimization_targets",
-         "constraints", "parallel_config", "search", "overfitting"}));
+         "constraints", "parallel_config", "search", "overfitting", "validation"}));
     S1MPLE_RETURN_IF_ERROR(Header(config, path));
     S1MPLE_RETURN_IF_ERROR(BaseOperation(config, path, options));
     if (config["parameter_space"]) {
@@ -952,6 +1064,10 @@ class Loader {
     }
     if (config["search"]) {
       S1MPLE_RETURN_IF_ERROR(Search(config["search"], path + ".search"));
+    }
+    if (config["validation"]) {
+      S1MPLE_RETURN_IF_ERROR(Validation(config["validation"], path + ".validation"));
+      S1MPLE_RETURN_IF_ERROR(CpcvSelectable(config["validation"]));
     }
     return CheckDimensionsCompatible();
   }

@@ -34,6 +34,12 @@ ojson PlanSummary(const JobSpace& space) {
     variants.push_back({{"name", v.name}, {"description", v.description}});
   s["variants"] = std::move(variants);
   s["comparison_metrics"] = plan.comparison.metrics;
+  // The fold schedule with the data range it was cut from: resume and `s1mple results` cut the
+  // same folds from it (producer/validation.h).
+  if (const FoldSchedule* folds = space.schedule()) {
+    s["configurations"] = space.configurations();
+    s["validation"] = folds->ToJson();
+  }
   return s;
 }
 

@@ -22,6 +22,8 @@
 #include "producer/plan_loader.h"
 #include "producer/plan_summary.h"
 #include "producer/submission.h"
+#include "producer/validation.h"
+#include "protocol/requests.h"
 
 namespace s1mple::producer {
 
@@ -147,7 +149,23 @@ Result<std::shared_ptr<const JobSpace>> SpaceOf(Connection& conn, const std::str
     plan = ParsePlanText(text.value(), "sweep " + sweep + " plan", load);
   }
   if (!plan.ok()) return plan.status();
-  auto space = JobSpace::Make(std::make_shared<const Plan>(std::move(plan).value()));
+  // Validation folds: cut from the data range the sweep was submitted with (its plan summary).
+  std::shared_ptr<const FoldSchedule> schedule;
+  if (plan->validation.mode != ValidationMode::kNone) {
+    auto stored = protocol::GetSweepPlan(conn.client->Caller(), sweep);
+    if (!stored.ok()) return stored.status();
+    const auto summary = nlohmann::json::parse(stored->summary, nullptr, false);
+    if (summary.is_discarded() || !summary.contains("validation"))
+      return Status::InvalidArgument("sweep " + sweep +
+                                     ": its plan has validation folds but the sweep keeps no "
+                                     "data range (plan summary) to cut them from");
+    auto range = DataRangeFromJson(summary["validation"].value("data_range", nlohmann::json()));
+    if (!range.ok()) return range.status().WithContext("sweep " + sweep + " plan summary");
+    auto cut = MakeSchedule(plan->validation, *range, plan->origin());
+    if (!cut.ok()) return cut.status();
+    schedule = std::make_shared<const FoldSchedule>(std::move(cut).value());
+  }
+  auto space = JobSpace::Make(std::make_shared<const Plan>(std::move(plan).value()), schedule);
   if (!space.ok()) return space.status();
   return std::make_shared<const JobSpace>(std::move(space).value());
 }

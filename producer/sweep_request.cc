@@ -20,18 +20,38 @@ Result<PreparedSweep> PrepareSweep(const fs::path& plan_file, PlanKind expected,
   }
   PreparedSweep sweep;
   sweep.plan = std::make_shared<const Plan>(std::move(plan).value());
-  auto space = JobSpace::Make(sweep.plan);
+  // Validation folds are cut from the base's data range, so the base loads first then.
+  const bool folds = sweep.plan->validation.mode != ValidationMode::kNone;
+  std::shared_ptr<const FoldSchedule> schedule;
+  if (folds) {
+    auto base = LoadBase(*sweep.plan, registry);
+    if (!base.ok()) return base.status();
+    sweep.base = std::move(base).value();
+    auto range = BaseDataRange(sweep.base, sweep.base.registry ? *sweep.base.registry : registry);
+    if (!range.ok())
+      return Status::InvalidArgument(plan_file.string() + ": " + sweep.plan->validation.yaml_path +
+                                     ": the data range: " + range.status().message());
+    auto cut = MakeSchedule(sweep.plan->validation, *range, plan_file.string());
+    if (!cut.ok()) return cut.status();
+    schedule = std::make_shared<const FoldSchedule>(std::move(cut).value());
+  }
+  auto space = JobSpace::Make(sweep.plan, schedule);
   if (!space.ok()) return space.status();
   sweep.space = std::make_shared<const JobSpace>(std::move(space).value());
   if (sweep.space->budget() > options.max_jobs) {
     return Status::InvalidArgument(
-        plan_file.string() + ": the plan has " + std::to_string(sweep.space->budget()) +
-        " jobs, more than the limit of " + std::to_string(options.max_jobs) +
+        plan_file.string() + ": the plan has " + std::to_string(sweep.space->budget()) + " jobs" +
+        (folds ? " (" + std::to_string(sweep.space->configurations()) + " configurations x " +
+                     std::to_string(sweep.space->segments()) + " fold segments)"
+               : std::string()) +
+        ", more than the limit of " + std::to_string(options.max_jobs) +
         " (raise it with --max-jobs, or narrow the ranges)");
   }
-  auto base = LoadBase(*sweep.plan, registry);
-  if (!base.ok()) return base.status();
-  sweep.base = std::move(base).value();
+  if (!folds) {
+    auto base = LoadBase(*sweep.plan, registry);
+    if (!base.ok()) return base.status();
+    sweep.base = std::move(base).value();
+  }
   // A base that lists plugin packages is checked against the built-ins plus their plugins.
   S1MPLE_RETURN_IF_ERROR(CheckPlan(*sweep.space, sweep.base,
                                    sweep.base.registry ? *sweep.base.registry : registry,
@@ -63,6 +83,21 @@ std::string DryRunReport(const PreparedSweep& sweep, uint64_t first_n, bool show
     out << "search: " << SearchMethodName(plan.search.method) << ", budget " << plan.search.budget
         << ", seed " << plan.search.seed << ": " << space.size() << " of the grid's "
         << space.grid_size() << " points  (" << plan.search.yaml_path << ")\n";
+  }
+  if (const FoldSchedule* folds = space.schedule()) {
+    out << "validation: " << ValidationModeName(folds->mode) << ", "
+        << (folds->mode == ValidationMode::kCpcv
+                ? std::to_string(folds->segments.size()) + " groups, " +
+                      std::to_string(folds->splits.size()) + " splits"
+                : std::to_string(folds->folds.size()) + " folds")
+        << ": " << space.configurations() << " configurations x " << space.segments()
+        << " segments  (" << plan.validation.yaml_path << ")\n";
+    for (const auto& f : folds->folds) {
+      out << "  fold " << f.index << ": in-sample " << engine::FormatIsoDate(f.is_start) << " .. "
+          << engine::FormatIsoDate(f.is_end - 1) << ", out-of-sample "
+          << engine::FormatIsoDate(f.oos_start) << " .. " << engine::FormatIsoDate(f.oos_end - 1)
+          << "\n";
+    }
   }
   out << "jobs: " << space.budget() << "\n";
   const uint64_t shown = std::min<uint64_t>(first_n, space.size());

@@ -27,12 +27,15 @@ function scriptSafe(name, text) {
 const echarts = scriptSafe('echarts.min.js', read('node_modules/echarts/dist/echarts.min.js'));
 const echartsVersion = JSON.parse(read('node_modules/echarts/package.json')).version;
 const app = scriptSafe('src/app.js', read('src/app.js'));
+// The overfitting panel of reports (issue 18), before app.js, which calls it.
+const overfitting = scriptSafe('src/overfitting.js', read('src/overfitting.js'));
 const css = read('src/style.css');
 let html = read('src/index.html');
 
 const parts = {
   '<!--INLINE:style.css-->': `<style>\n${css}\n</style>`,
   '<!--INLINE:echarts-->': `<script>/* Apache ECharts ${echartsVersion} (Apache-2.0) */\n${echarts}\n</script>`,
+  '<!--INLINE:overfitting.js-->': `<script>\n${overfitting}\n</script>`,
   '<!--INLINE:app.js-->': `<script>\n${app}\n</script>`,
 };
 for (const [marker, content] of Object.entries(parts)) {

@@ -340,6 +340,7 @@ async function main() {
 
   await constrainedBest(page, local);
   await eightVariants(page);
+  await overfittingPanel(page);
 
   check(offsite.length === 0, `no request left the machine (${offsite.join(' ') || 'none'})`);
   check(pageErrors.length === 0, `no script error (${pageErrors.join(' | ') || 'none'})`);
@@ -506,6 +507,62 @@ async function eightVariants(page) {
   const flags = await p.locator('[data-testid=identical-flag]').count();
   check(flags === dupes, `identical variants flagged: ${flags} (expected ${dupes})`);
   await p.screenshot({ path: join(screens, 'variant-eight.png'), fullPage: true });
+  await p.close();
+}
+
+// ---- the overfitting panel of a walk-forward sweep's report.html (issue 18) ------------------
+// A walk-forward sweep run by the real CLI (16 configurations of the demo on 20,000 bars, 5 folds:
+// 160 jobs); its report.html must show the DSR, PBO and walk-forward efficiency that
+// optimization_result.json holds, one table row per fold with the winner chosen in sample, and
+// the fold, IS-against-OOS and stitched-equity charts with the JSON's points.
+async function overfittingPanel(page) {
+  console.log('overfitting panel of a walk-forward report');
+  const plan = readFileSync(join(root, 'config/optimizations/demo_walk_forward.yaml'), 'utf8')
+    .replace('values: [30, 40, 50, 60, 80, 100]', 'values: [30, 60]')
+    .replace(/atr_multiplier:\n(\s+)start: 1.5\n\s+end: 3.0\n\s+step: 0.5/, 'atr_multiplier:\n$1values: [2.0]')
+    .replace('values: [0.5, 1.0]', 'values: [1.0]')
+    .replace('config/operations/ema_cross.yaml', join(root, 'config/operations/ema_cross.yaml'));
+  const planFile = join(work, 'walk-forward.yaml');
+  writeFileSync(planFile, plan);
+  const out = join(work, 'walk-forward-out');
+  const store = join(work, 'walk-forward-store');
+  rmSync(out, { recursive: true, force: true });
+  rmSync(store, { recursive: true, force: true });
+  const r = spawnSync(s1mpleBin, ['optimize', planFile, '--store', store, '--out', out, '--no-progress'], { encoding: 'utf8', timeout: 120000 });
+  if (r.status !== 0) throw new Error(`s1mple optimize (walk-forward) exited ${r.status}: ${r.stderr}`);
+  const result = JSON.parse(readFileSync(join(out, 'optimization_result.json'), 'utf8'));
+  const v = result.validation;
+  check(v && v.mode === 'walk_forward' && v.folds.length === 5 && result.total_combinations === 160,
+    `walk-forward sweep: ${result.total_combinations} jobs, ${v && v.folds.length} folds`);
+  const p = await page.context().newPage();
+  const errors = [];
+  p.on('pageerror', (e) => errors.push(String(e)));
+  await p.setViewportSize({ width: 1440, height: 900 });
+  await p.goto(pathToFileURL(join(out, 'report.html')).href);
+  await p.waitForSelector('[data-testid=overfitting-panel]', { timeout: WAIT });
+  await p.waitForFunction(() => !!window.echarts.getInstanceByDom(document.querySelector('[data-testid=chart-is-oos]')), null, { timeout: WAIT });
+  const kpiValue = (id) => p.locator(`[data-testid=${id}] .value`).textContent();
+  const dsr = result.overfitting.deflated_sharpe_ratio;
+  check((await kpiValue('overfitting-dsr')) === (dsr ? dsr.value.toFixed(3) : '—'), `panel: DSR as in optimization_result.json (${dsr && dsr.value})`);
+  const pbo = result.overfitting.probability_of_backtest_overfitting;
+  check((await kpiValue('overfitting-pbo')) === (pbo ? pbo.value.toFixed(3) : '—'), `panel: PBO as in optimization_result.json (${pbo && pbo.value})`);
+  const wfe = v.walk_forward_efficiency;
+  check((await kpiValue('overfitting-wfe')) === (wfe && wfe.value != null ? wfe.value.toFixed(2) : '—'), `panel: walk-forward efficiency (${wfe && wfe.value})`);
+  const rows = await p.$$eval('[data-testid=folds-table] tbody tr', (els) => els.map((e) => [...e.children].map((c) => c.textContent)));
+  check(rows.length === v.folds.length, `panel: one row per fold (${rows.length})`);
+  const f0 = v.folds[0];
+  check(rows[0][1] === `${f0.in_sample.start} .. ${f0.in_sample.end}` && rows[0][2] === `${f0.out_of_sample.start} .. ${f0.out_of_sample.end}`,
+    `panel: fold 0's windows (${rows[0][1]} / ${rows[0][2]})`);
+  check(rows[0][3].includes('fast_period=' + f0.winner.parameters['trend_follower.fast_period']), `panel: fold 0's winner (${rows[0][3]})`);
+  const sc = await chartOption(p, 'chart-is-oos');
+  check(sc && sc.series[0].n + sc.series[1].n === v.is_vs_oos.points.length && sc.series[1].n === v.folds.filter((f) => f.winner).length,
+    `panel: IS-vs-OOS scatter has every configuration-fold (${sc && sc.series[0].n}+${sc && sc.series[1].n} of ${v.is_vs_oos.points.length})`);
+  const fo = await chartOption(p, 'chart-folds');
+  check(fo && fo.series.length === 2 && fo.series[1].data[0] === f0.winner.out_of_sample[v.primary_metric], 'panel: fold chart has each winner\'s IS and OOS metric');
+  const eq = await chartOption(p, 'chart-stitched');
+  check(eq && eq.series[0].n === v.stitched_out_of_sample.equity_curve.length, `panel: stitched OOS equity (${eq && eq.series[0].n} days)`);
+  await p.locator('[data-testid=overfitting-panel]').screenshot({ path: join(screens, 'report-overfitting.png') });
+  check(errors.length === 0, `overfitting panel: no script error (${errors.join(' | ') || 'none'})`);
   await p.close();
 }
 

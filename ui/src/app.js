@@ -661,12 +661,16 @@
       h('div', { class: 'card' }, h('div', { class: 'head' }, h('h2', null, 'Causality per configuration'), h('span', { class: 'sub' }, 'opportunities detected, rejected and threats triggered · best 30 by ' + label(pm))), causeChart),
       h('div', { class: 'card' }, h('div', { class: 'head' }, h('h2', null, 'Rejection reasons per configuration'), h('span', { class: 'sub' }, 'why opportunities were not taken')), reasonChart)));
 
+    // The overfitting panel (ui/src/overfitting.js; report.html only).
+    const overfit = window.S1mpleOverfitting && window.S1mpleOverfitting.panel(chart);
+    if (overfit) parts.push(overfit.element);
     // Table.
     const tableCard = h('div', { class: 'card' });
     parts.push(tableCard);
     if (sweep.failures && sweep.failures.length) parts.push(failuresCard(sweep));
     parts.push(planCard(sweep));
     fill(body, ...parts);
+    if (overfit) overfit.draw();
 
     const clickRun = (p) => { const idx = p.data && (p.data.index ?? p.data[3]); if (idx != null) goRun(sweep.id, idx); };
     // Point clouds draw at most PLOT_POINTS runs (the best half and an even sample of the rest);
