@@ -391,3 +391,26 @@ TEST(JobStoreDelete, DeletingASweepFreesItsSpaceAndUnsharedArtifacts) {
 
 }  // namespace
 }  // namespace s1mple::store
+
+namespace s1mple::store {
+namespace {
+// A sweep deleted while its jobs, leases and results are still in the memtable (never flushed):
+// nothing of it is left, and the store carries on.
+TEST(JobStoreDelete, ASweepDeletedBeforeAnyFlushLeavesNothing) {
+  testing::TempDir dir;
+  auto opened = JobStore::Open(dir.str(), Options{});
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  auto& store = *opened;
+  SweepId sw = testing::MakeSweep(*store, 300);
+  auto leased = store->LeaseNext(sw, "r1", 200, 10000);
+  ASSERT_TRUE(leased.ok());
+  for (const auto& job : *leased) {
+    ASSERT_TRUE(store->Complete(sw, job.index, job.attempt, "r1", "{\"metrics\":{}}").ok());
+  }
+  ASSERT_TRUE(store->DeleteSweep(sw).ok());
+  EXPECT_TRUE(store->GetSweep(sw).status().IsNotFound());
+  SweepId next = testing::MakeSweep(*store, 10);
+  EXPECT_TRUE(store->LeaseNext(next, "r1", 5, 1000).ok());
+}
+}  // namespace
+}  // namespace s1mple::store
