@@ -79,12 +79,17 @@ def Enum(default, choices, doc=""):
 def String(default, doc=""):
     return _Param(("string", str(default), None, None, None, doc))
 
+def StringList(default, choices=None, doc=""):
+    """A list of strings (a YAML sequence); with `choices`, every item must be one of them."""
+    return _Param(("string_list", [str(v) for v in default], None, None,
+                   None if choices is None else [str(c) for c in choices], doc))
+
 class Worker:
     """The base of every Python worker. Class attributes are the manifest."""
     name = None          # snake_case, unique among the built-ins and every package
     subtype = ""
     description = ""
-    params = {}          # {name: s1mple.Int/Float/Bool/Enum/String(...)}
+    params = {}          # {name: s1mple.Int/Float/Bool/Enum/String/StringList(...)}
     columns = []         # columns bind() receives besides the bars, "{param}" filled in
     triggers = []        # the events it runs on (default: on_context_ready)
     produces = []        # the columns it publishes, for docs (e.g. "my_col_<period>")
@@ -196,6 +201,12 @@ py::dict ParamsDict(const eng::PluginManifest& m, const eng::ParamSet& p) {
       case eng::ParamType::kBool:
         d[spec.name.c_str()] = p.GetBool(spec.name);
         break;
+      case eng::ParamType::kStringList: {
+        py::list items;
+        for (const auto& v : p.GetStringList(spec.name)) items.append(v);
+        d[spec.name.c_str()] = items;
+        break;
+      }
       default:
         d[spec.name.c_str()] = p.GetString(spec.name);
         break;
@@ -864,6 +875,12 @@ Result<eng::ParamSpec> ReadParam(const std::string& name, const py::handle& v) {
   if (kind == "enum")
     return eng::plugin::Enum(name, t[1].cast<std::string>(), t[4].cast<std::vector<std::string>>(),
                              doc);
+  if (kind == "string_list") {
+    std::vector<std::string> choices;
+    if (!t[4].is_none()) choices = t[4].cast<std::vector<std::string>>();
+    return eng::plugin::StringList(name, t[1].cast<std::vector<std::string>>(), std::move(choices),
+                                   doc);
+  }
   return Status::InvalidArgument("param '" + name + "': unknown kind '" + kind + "'");
 }
 

@@ -92,6 +92,34 @@ TEST_F(PythonPlugins, BindWithNumpyAndThePerBarHookGiveTheSameResults) {
   EXPECT_NE(check.out.find("py_mid  ContextWorker/indicator"), std::string::npos) << check.out;
 }
 
+// A StringList param, as C++ plugins have it: the list reaches the class, and an item outside
+// its choices is refused naming the param, like a built-in's.
+TEST_F(PythonPlugins, AStringListParamIsValidatedAndReachesTheClassAsAList) {
+  auto both = RunOp(Operation("both", "py_cross_sides", "{fast_period: 10, slow_period: 40}"),
+                    dir_ / "both");
+  ASSERT_EQ(both.exit_code, 0) << both.out << both.err;
+  auto all =
+      RunOp(Operation("all", "py_cross", "{fast_period: 10, slow_period: 40}"), dir_ / "all");
+  ASSERT_EQ(all.exit_code, 0) << all.out << all.err;
+  auto jboth = nlohmann::json::parse(Slurp(dir_ / "both/result.json"));
+  EXPECT_EQ(jboth["trades"].dump(),
+            nlohmann::json::parse(Slurp(dir_ / "all/result.json"))["trades"].dump());
+  auto longs = RunOp(
+      Operation("longs", "py_cross_sides", "{fast_period: 10, slow_period: 40, sides: [long]}"),
+      dir_ / "longs");
+  ASSERT_EQ(longs.exit_code, 0) << longs.out << longs.err;
+  auto jlong = nlohmann::json::parse(Slurp(dir_ / "longs/result.json"));
+  ASSERT_GT(jlong["trades"].size(), 5u);
+  EXPECT_LT(jlong["trades"].size(), jboth["trades"].size());
+  for (const auto& t : jlong["trades"]) EXPECT_EQ(t["side"], "long") << t.dump();
+  auto bad = RunOp(Operation("sideways", "py_cross_sides",
+                             "{fast_period: 10, slow_period: 40, sides: [long, sideways]}"),
+                   dir_ / "sideways");
+  EXPECT_EQ(bad.exit_code, 2) << bad.out << bad.err;
+  EXPECT_NE(bad.err.find("sides"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("sideways"), std::string::npos) << bad.err;
+}
+
 TEST_F(PythonPlugins, AnExceptionFailsWithThePluginItsYamlPathAndTheTraceback) {
   auto r = RunOp(Operation("raise", "py_raise", "{mode: raise}"), dir_ / "raise");
   EXPECT_NE(r.exit_code, 0);

@@ -42,6 +42,24 @@ class PyCross(s1mple.OpportunityWorker):
         return cross_signal(bars["close"], self.params["fast_period"], self.params["slow_period"])
 
 
+class PyCrossSides(s1mple.OpportunityWorker):
+    name = "py_cross_sides"
+    subtype = "momentum_signal"
+    description = "py_cross, keeping only the sides listed (a StringList param)"
+    params = {"fast_period": s1mple.Int(12, 1, 2000, "fast EMA period"),
+              "slow_period": s1mple.Int(26, 2, 5000, "slow EMA period"),
+              "sides": s1mple.StringList(["long", "short"], ["long", "short"], "sides to trade")}
+
+    def bind(self, bars):
+        assert isinstance(self.params["sides"], list)
+        sig = cross_signal(bars["close"], self.params["fast_period"], self.params["slow_period"])
+        if "long" not in self.params["sides"]:
+            sig[sig > 0] = 0.0
+        if "short" not in self.params["sides"]:
+            sig[sig < 0] = 0.0
+        return sig
+
+
 class PyCrossHook(s1mple.OpportunityWorker):
     name = "py_cross_hook"
     subtype = "momentum_signal"
