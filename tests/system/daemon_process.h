@@ -76,4 +76,16 @@ class DaemonProcess {
   std::optional<int> exit_code_;
 };
 
+// The endpoint a daemon started with `--endpoint-file FILE` listens on: the first line of FILE
+// ("listening on tcp://127.0.0.1:PORT"), waited for up to 10 s; empty if it never came.
+inline std::string WaitForEndpoint(const std::filesystem::path& endpoint_file) {
+  for (int i = 0; i < 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::ifstream in(endpoint_file);
+    std::string line;
+    if (std::getline(in, line) && line.rfind("listening on ", 0) == 0) return line.substr(13);
+  }
+  return "";
+}
+
 }  // namespace s1mple::testing

@@ -128,13 +128,7 @@ struct Broker {
                                  (dir / (name + "-store")).string(), "--sync", "none",
                                  "--endpoint-file", endpoint_file.string()},
         dir / (name + ".log"));
-    for (int i = 0; i < 200 && endpoint.empty(); ++i) {
-      std::this_thread::sleep_for(milliseconds(50));
-      std::istringstream lines(Slurp(endpoint_file));
-      std::string line;
-      if (std::getline(lines, line) && line.rfind("listening on ", 0) == 0)
-        endpoint = line.substr(13);
-    }
+    endpoint = WaitForEndpoint(endpoint_file);
   }
 };
 

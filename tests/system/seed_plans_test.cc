@@ -140,14 +140,7 @@ class SeedPlansTest : public ::testing::TestWithParam<SeedPlan> {
                                  (*dir_ / "broker-store").string(), "--sync", "none",
                                  "--endpoint-file", endpoint_file.string()},
                                 *dir_ / "broker.log");
-    endpoint_ = new std::string;
-    for (int i = 0; i < 200 && endpoint_->empty(); ++i) {
-      std::this_thread::sleep_for(milliseconds(50));
-      std::istringstream lines(Slurp(endpoint_file));
-      std::string line;
-      if (std::getline(lines, line) && line.rfind("listening on ", 0) == 0)
-        *endpoint_ = line.substr(13);
-    }
+    endpoint_ = new std::string(WaitForEndpoint(endpoint_file));
     runner_ = new DaemonProcess(
         {S1mpleBin(), "runner", "--connect", *endpoint_, "--slots", "2", "--name", "seed-runner"},
         *dir_ / "runner.log");

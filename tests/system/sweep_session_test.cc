@@ -449,14 +449,7 @@ TEST_F(SweepSessionTest, FullBrokerStoreIsNamedOnTheProgressLine) {
         std::string("none"), std::string("--endpoint-file"), endpoint_file.string()})
     cmd += ShellQuote(a) + " ";
   DaemonProcess broker({"/bin/sh", "-c", cmd}, dir_ / "broker.log");
-  std::string endpoint;
-  for (int i = 0; i < 200 && endpoint.empty(); ++i) {
-    std::this_thread::sleep_for(milliseconds(50));
-    std::istringstream lines(Slurp(endpoint_file));
-    std::string line;
-    if (std::getline(lines, line) && line.rfind("listening on ", 0) == 0)
-      endpoint = line.substr(13);
-  }
+  const std::string endpoint = WaitForEndpoint(endpoint_file);
   ASSERT_FALSE(endpoint.empty()) << broker.Log();
   DaemonProcess runner(
       {S1mpleBin(), "runner", "--connect", endpoint, "--slots", "2", "--name", "r1"},
@@ -488,14 +481,7 @@ TEST_F(SweepSessionTest, ResultsOfASweepWithNoFinishedRunWritesEmptyOutputs) {
       {S1mpleBin(), "broker", "--bind", "tcp://127.0.0.1:*", "--store", (dir_ / "bstore").string(),
        "--sync", "none", "--endpoint-file", endpoint_file.string()},
       dir_ / "broker.log");
-  std::string endpoint;
-  for (int i = 0; i < 200 && endpoint.empty(); ++i) {
-    std::this_thread::sleep_for(milliseconds(50));
-    std::istringstream lines(Slurp(endpoint_file));
-    std::string line;
-    if (std::getline(lines, line) && line.rfind("listening on ", 0) == 0)
-      endpoint = line.substr(13);
-  }
+  const std::string endpoint = WaitForEndpoint(endpoint_file);
   ASSERT_FALSE(endpoint.empty()) << broker.Log();
   // No runner: every job stays pending.
   auto detach = Exec(
@@ -535,14 +521,7 @@ TEST_F(SweepSessionTest, ProducerRetriesWhenItsBrokerDiesDuringSubmission) {
   };
   auto broker =
       std::make_unique<DaemonProcess>(broker_argv("tcp://127.0.0.1:*"), dir_ / "broker1.log");
-  std::string endpoint;
-  for (int i = 0; i < 200 && endpoint.empty(); ++i) {
-    std::this_thread::sleep_for(milliseconds(50));
-    std::istringstream lines(Slurp(endpoint_file));
-    std::string line;
-    if (std::getline(lines, line) && line.rfind("listening on ", 0) == 0)
-      endpoint = line.substr(13);
-  }
+  const std::string endpoint = WaitForEndpoint(endpoint_file);
   ASSERT_FALSE(endpoint.empty()) << broker->Log();
   DaemonProcess producer({S1mpleBin(), "optimize", plan.string(), "--broker", endpoint, "--detach"},
                          dir_ / "producer.log");
@@ -584,14 +563,7 @@ TEST_F(SweepSessionTest, IdenticalPlanFinishesACutOffSubmissionAtTheBroker) {
       {S1mpleBin(), "broker", "--bind", "tcp://127.0.0.1:*", "--store", store.string(), "--sync",
        "none", "--endpoint-file", endpoint_file.string()},
       dir_ / "broker.log");
-  std::string endpoint;
-  for (int i = 0; i < 200 && endpoint.empty(); ++i) {
-    std::this_thread::sleep_for(milliseconds(50));
-    std::istringstream lines(Slurp(endpoint_file));
-    std::string line;
-    if (std::getline(lines, line) && line.rfind("listening on ", 0) == 0)
-      endpoint = line.substr(13);
-  }
+  const std::string endpoint = WaitForEndpoint(endpoint_file);
   ASSERT_FALSE(endpoint.empty()) << broker.Log();
   {
     DaemonProcess producer(
@@ -700,14 +672,7 @@ TEST_F(SweepSessionTest, BrokerKilledAndRestartedWhileRunnersStayUp) {
   };
   auto broker =
       std::make_unique<DaemonProcess>(broker_argv("tcp://127.0.0.1:*"), dir_ / "broker1.log");
-  std::string endpoint;
-  for (int i = 0; i < 200 && endpoint.empty(); ++i) {
-    std::this_thread::sleep_for(milliseconds(50));
-    std::istringstream lines(Slurp(endpoint_file));  // "listening on tcp://127.0.0.1:PORT"
-    std::string line;
-    if (std::getline(lines, line) && line.rfind("listening on ", 0) == 0)
-      endpoint = line.substr(13);
-  }
+  const std::string endpoint = WaitForEndpoint(endpoint_file);
   ASSERT_TRUE(endpoint.rfind("tcp://127.0.0.1:", 0) == 0) << endpoint << "\n" << broker->Log();
   DaemonProcess runner1({S1mpleBin(), "runner", "--connect", endpoint, "--slots", "1", "--name",
                          "r1", "--heartbeat-ms", "200"},
@@ -874,14 +839,7 @@ TEST_F(SweepSessionTest, TpeSearchKilledWithSigkillResumesToTheSameTrialsAndRuns
       {S1mpleBin(), "broker", "--bind", "tcp://127.0.0.1:*", "--store", (dir_ / "bstore").string(),
        "--sync", "none", "--endpoint-file", endpoint_file.string()},
       dir_ / "broker.log");
-  std::string endpoint;
-  for (int i = 0; i < 200 && endpoint.empty(); ++i) {
-    std::this_thread::sleep_for(milliseconds(50));
-    std::istringstream lines(Slurp(endpoint_file));
-    std::string line;
-    if (std::getline(lines, line) && line.rfind("listening on ", 0) == 0)
-      endpoint = line.substr(13);
-  }
+  const std::string endpoint = WaitForEndpoint(endpoint_file);
   ASSERT_FALSE(endpoint.empty()) << broker.Log();
   DaemonProcess runner(
       {S1mpleBin(), "runner", "--connect", endpoint, "--slots", "2", "--name", "tpe-runner"},

@@ -216,14 +216,7 @@ TEST_F(S1MPLE_VALIDATION_SUITE, KilledMidRunResumesToTheSameOutputsAndABrokerGiv
                         (dir_ / "broker-store").string(), "--sync", "none", "--endpoint-file",
                         endpoint_file.string()},
                        dir_ / "broker.log");
-  std::string endpoint;
-  for (int i = 0; i < 200 && endpoint.empty(); ++i) {
-    std::this_thread::sleep_for(milliseconds(50));
-    std::istringstream lines(Slurp(endpoint_file));
-    std::string line;
-    if (std::getline(lines, line) && line.rfind("listening on ", 0) == 0)
-      endpoint = line.substr(13);
-  }
+  const std::string endpoint = WaitForEndpoint(endpoint_file);
   ASSERT_FALSE(endpoint.empty()) << broker.Log();
   DaemonProcess runner(
       {S1mpleBin(), "runner", "--connect", endpoint, "--slots", "2", "--name", "wf-runner"},
