@@ -49,6 +49,7 @@ const SeedPlan kPlans[] = {{"config/optimizations/comprehensive_ict_optimization
 #else
 const SeedPlan kPlans[] = {
     {"config/optimizations/demo_ema_cross.yaml", false},
+    {"config/optimizations/demo_tpe.yaml", false},
     {"config/optimizations/optimize_event_workflows.yaml", false},
     {"config/optimizations/optimize_fvg_params.yaml", false},
     {"config/optimizations/optimize_operator_strategies.yaml", false},
