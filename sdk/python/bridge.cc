@@ -18,6 +18,10 @@
 //           return signal                      # one value per bar: > 0 long, < 0 short, 0/NaN
 //                                              # none (|value| is the score); or None and define
 //       # def on_bar(self, t): return 1.0      # a per-bar hook (one Python call per bar)
+//       publishes = ["my_event"]               # optional: custom events; self.emit(name,
+//                                              # value) from a per-bar hook publishes one
+//       wirings = ["my_event"]                 # optional: events it listens to (its triggers;
+//                                              # planners: on_event(bar, name, value))
 //
 //   ContextWorker:   compute(bars) -> {column name: values} (once, after bind)
 //   ThreatWorker:    bind() -> one value per bar (threat_type raised where non-zero), or
@@ -39,6 +43,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -93,9 +98,19 @@ class Worker:
     columns = []         # columns bind() receives besides the bars, "{param}" filled in
     triggers = []        # the events it runs on (default: on_context_ready)
     produces = []        # the columns it publishes, for docs (e.g. "my_col_<period>")
+    publishes = []       # custom events it publishes with self.emit(name, value)
+    wirings = []         # the events it listens to (planners: on_event(bar, name, value))
 
     def bind(self, bars):
         return None
+
+    def emit(self, name, value=_math.nan):
+        """Publishes the custom event `name` (listed in `publishes`) with `value` on the event
+        bus, from a per-bar hook (on_bar, assess, manage); workers wired to it react."""
+        f = self.__dict__.get("_s1mple_emit")
+        if f is None:
+            raise RuntimeError("emit() before the worker was bound")
+        f(str(name), float(value))
 
     def publish(self, name, values):
         """Adds the column `name` (one float per bar) to the run, for the workers bound after
@@ -477,6 +492,10 @@ class PyBinding {
   ~PyBinding() {
     py::gil_scoped_acquire gil;  // drop the views with the GIL held
     bars_ = py::object();
+    if (h_ && h_->obj) {
+      py::dict d = h_->obj.attr("__dict__");
+      if (d.contains("_s1mple_emit")) d["_s1mple_emit"] = py::none();  // it points at this
+    }
   }
   PyBinding(const PyBinding&) = delete;
   PyBinding& operator=(const PyBinding&) = delete;
@@ -495,6 +514,29 @@ class PyBinding {
       bars[name.c_str()] = ColumnView(ctx.frame, *id);
     }
     bars_ = bars;
+    // Events: the custom events it may emit and the ones it listens to, interned now.
+    event_ids_.clear();
+    event_names_.clear();
+    for (auto n : py::list(h_->obj.attr("publishes"))) {
+      const std::string name = py::str(n).cast<std::string>();
+      event_ids_[name] = ctx.events.Intern(name);
+    }
+    for (auto n : py::list(h_->obj.attr("wirings"))) {
+      const std::string name = py::str(n).cast<std::string>();
+      event_names_[ctx.events.Intern(name)] = name;
+    }
+    h_->obj.attr("__dict__")["_s1mple_emit"] =
+        py::cpp_function([this](const std::string& name, double value) {
+          auto it = event_ids_.find(name);
+          if (it == event_ids_.end())
+            throw py::value_error("emit('" + name +
+                                  "'): not an event the class publishes (its "
+                                  "`publishes` list)");
+          if (publisher_ == nullptr)
+            throw std::runtime_error("emit('" + name +
+                                     "') outside a per-bar call (on_bar, assess, manage)");
+          publisher_->Publish(it->second, value);
+        });
     py::object r = h_->obj.attr("bind")(bars);
     S1MPLE_RETURN_IF_ERROR(TakePublished(ctx.frame));
     return r;
@@ -532,6 +574,17 @@ class PyBinding {
 
   PyHandle& handle() { return *h_; }
   const py::object& bars() const { return bars_; }
+  // The name of a wired event (empty for one it does not listen to).
+  std::string EventName(eng::EventId id) const {
+    auto it = event_names_.find(id);
+    return it == event_names_.end() ? std::string() : it->second;
+  }
+  // Where emit() publishes during a per-bar call (null outside one).
+  struct PublishScope {
+    PyBinding& b;
+    PublishScope(PyBinding& binding, eng::EventPublisher* p) : b(binding) { b.publisher_ = p; }
+    ~PublishScope() { b.publisher_ = nullptr; }
+  };
 
  private:
   static Result<eng::ColumnId> Resolve(eng::BindContext& ctx, const std::string& name) {
@@ -560,6 +613,9 @@ class PyBinding {
 
   std::shared_ptr<PyHandle> h_;
   py::object bars_;  // the dict of views bind() got (compute() gets it too); null until Bind
+  std::map<std::string, eng::EventId> event_ids_;    // publishes
+  std::map<eng::EventId, std::string> event_names_;  // wirings
+  eng::EventPublisher* publisher_ = nullptr;
 };
 
 // The handles of one worker, made at Bind.
@@ -613,6 +669,7 @@ class PyOpportunity final : public eng::OpportunityWorker {
       s = signal_[bar.bar];
     } else {
       py::gil_scoped_acquire gil;
+      PyBinding::PublishScope events(b_, &out.events());
       try {
         s = on_bar_(bar.bar).cast<double>();
       } catch (py::error_already_set& e) {
@@ -732,6 +789,7 @@ class PyThreat final : public eng::ThreatWorker {
     py::gil_scoped_acquire gil;
     handles_.state.bar = &bar;
     CallScope scope{handles_.state};
+    PyBinding::PublishScope events(b_, &out.events());
     try {
       py::object r = assess_(handles_.bar);
       if (r.is_none()) return;
@@ -770,6 +828,7 @@ class PyPlanning final : public eng::PlanningWorker {
   ~PyPlanning() override {
     py::gil_scoped_acquire gil;
     plan_ = py::object();
+    on_event_ = py::object();
     handles_.Release();
   }
 
@@ -780,11 +839,25 @@ class PyPlanning final : public eng::PlanningWorker {
       auto bound = b_.Bind(ctx);
       if (!bound.ok()) return bound.status();
       plan_ = b_.handle().obj.attr("plan");
+      if (py::hasattr(b_.handle().obj, "on_event")) on_event_ = b_.handle().obj.attr("on_event");
       handles_.Make();
     } catch (py::error_already_set& e) {
       Rethrow(e);
     }
     return Status::Ok();
+  }
+
+  // A wired event fired on this bar: on_event(bar, name, value), before the bar's planning.
+  void OnEvent(const eng::BarContext& bar, const eng::Event& event) override {
+    if (!on_event_) return;
+    py::gil_scoped_acquire gil;
+    handles_.state.bar = &bar;
+    CallScope scope{handles_.state};
+    try {
+      on_event_(handles_.bar, b_.EventName(event.id), event.value);
+    } catch (py::error_already_set& e) {
+      Rethrow(e);
+    }
   }
 
   void OnPlan(const eng::PlanningInput& in, eng::TradePlan& plan) override {
@@ -804,6 +877,7 @@ class PyPlanning final : public eng::PlanningWorker {
   PyBinding b_;
   Handles handles_;
   py::object plan_;
+  py::object on_event_;  // null: the class has none
 };
 
 // An execution worker: manage(bar, position) acts on the open position (also while flat).
@@ -835,6 +909,7 @@ class PyExecution final : public eng::ExecutionWorker {
     handles_.state.bar = &bar;
     handles_.state.actions = &actions;
     CallScope scope{handles_.state};
+    PyBinding::PublishScope events(b_, &actions.events());
     try {
       manage_(handles_.bar, handles_.actions);
     } catch (py::error_already_set& e) {
@@ -913,6 +988,10 @@ Result<eng::PluginManifest> ReadManifest(const py::object& cls) {
   if (m.default_triggers.empty() && m.category == eng::WorkerCategory::kOpportunity)
     m.default_triggers = {"on_context_ready"};
   m.produces_columns = StringList(cls, "produces");
+  // The events capability: the custom events it publishes and the ones it listens to.
+  m.publishes = StringList(cls, "publishes");
+  m.wirings = StringList(cls, "wirings");
+  m.event_driven = !m.publishes.empty() || !m.wirings.empty();
   if (m.category == eng::WorkerCategory::kPlanning) {
     for (const std::string& p : StringList(cls, "phases")) {
       std::optional<eng::PlanningPhase> phase;

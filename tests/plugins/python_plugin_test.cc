@@ -4,7 +4,9 @@
 // an exception becomes the failure with the plugin's name, its YAML path and the traceback; a
 // machine without libpython fails saying so.
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include <set>
 
 #include <filesystem>
 #include <fstream>
@@ -251,6 +253,44 @@ TEST_F(PythonWorkers, EveryCategoryInPythonGivesTheBuiltinsResultsBitForBit) {
   EXPECT_NE(vol.summary.find("WIDE_BAR"), std::string::npos) << vol.summary;
   EXPECT_LT(vol.result["metrics"]["total_trades"].get<int64_t>(),
             plain.result["metrics"]["total_trades"].get<int64_t>());
+}
+
+// The events capability from Python: a worker publishes a custom event with emit() from its
+// per-bar hook, and a Python planner wired to it gets it in on_event before it plans; emitting an
+// event the class does not publish fails the run naming it.
+TEST_F(PythonWorkers, EventsEmittedInPythonReachAWiredPythonPlanner) {
+  const std::string bp = "opportunity_workers:\n  - plugin: py_pulse_cross\n" +
+                         Planning("market_entry_immediate", "fixed_rr_exit", "py_pulse_sizer");
+  auto pulse = RunBlueprint("pulse", bp);
+  ASSERT_EQ(pulse.run.exit_code, 0) << pulse.run.out << pulse.run.err;
+  // The same signal as trend_follower (same entries), every size an event's value.
+  auto cross =
+      RunBlueprint("cross", std::string(kCross) + Planning("market_entry_immediate",
+                                                           "fixed_rr_exit", "fixed_size_sizer"));
+  ASSERT_EQ(cross.run.exit_code, 0) << cross.run.err;
+  const auto& trades = pulse.result["trades"];
+  ASSERT_EQ(trades.size(), cross.result["trades"].size());
+  ASSERT_GT(trades.size(), 20u);
+  std::set<double> sizes;
+  for (size_t i = 0; i < trades.size(); ++i) {
+    EXPECT_EQ(trades[i]["entry_time"], cross.result["trades"][i]["entry_time"]) << i;
+    sizes.insert(trades[i]["size"].get<double>());
+  }
+  EXPECT_EQ(sizes, (std::set<double>{1.0, 2.0, 3.0})) << "sizes came from no event";
+  // The manifest carries the capability.
+  auto check =
+      s1mple::testing::Run({S1mpleBin(), "plugin", "doc", (dir_ / "pkg/py_workers.py").string()});
+  EXPECT_NE(check.out.find("publishes `py_pulse`"), std::string::npos) << check.out << check.err;
+  auto bad = RunBlueprint(
+      "bad_emit",
+      "opportunity_workers:\n  - plugin: py_pulse_cross\n    params: {bad_emit: true}\n" +
+          Planning("market_entry_immediate", "fixed_rr_exit", "py_pulse_sizer"));
+  EXPECT_NE(bad.run.exit_code, 0);
+  EXPECT_NE(bad.run.err.find("emit('not_declared'): not an event the class publishes"),
+            std::string::npos)
+      << bad.run.err;
+  EXPECT_NE(bad.run.err.find("opportunity_workers[0] (py_pulse_cross)"), std::string::npos)
+      << bad.run.err;
 }
 
 TEST_F(PythonWorkers, ColumnsPublishedInPythonFeedCppAndPythonWorkers) {

@@ -236,3 +236,51 @@ class PyStaleReader(s1mple.ThreatWorker):
             assert "outside the call" in str(e), e
             return None
         raise AssertionError("a bar handle read outside its call did not raise")
+
+
+# Events from Python: py_pulse_cross is trend_follower's crossover from a per-bar hook that also
+# publishes the custom event py_pulse (value 1, 2 or 3 by the bar) on every signal; the sizer
+# py_pulse_sizer is wired to py_pulse and sizes each trade by the value of the event of its
+# signal bar.
+class PyPulseCross(s1mple.OpportunityWorker):
+    name = "py_pulse_cross"
+    description = "EMA(10)/EMA(40) crossover that publishes py_pulse on each signal"
+    columns = ["ema_10", "ema_40"]
+    publishes = ["py_pulse"]
+    params = {"bad_emit": s1mple.Bool(False, "emit an event it does not publish")}
+
+    def bind(self, bars):
+        self.spread = (bars["ema_10"] - bars["ema_40"]).tolist()
+        return None
+
+    def on_bar(self, t):
+        if t == 0 or math.isnan(self.spread[t - 1]) or math.isnan(self.spread[t]):
+            return 0.0
+        s = 0.0
+        if self.spread[t - 1] <= 0 < self.spread[t]:
+            s = 1.0
+        elif self.spread[t - 1] >= 0 > self.spread[t]:
+            s = -1.0
+        if s != 0.0:
+            self.emit("py_pulse", 1.0 + t % 3)
+            if self.params["bad_emit"]:
+                self.emit("not_declared", 1.0)
+        return s
+
+
+class PyPulseSizer(s1mple.SizePlanner):
+    name = "py_pulse_sizer"
+    description = "sizes a trade by the value of the py_pulse event of its bar (else units)"
+    wirings = ["py_pulse"]
+    params = {"units": s1mple.Float(1.0, 1e-9, 1e12, "units when no event came")}
+
+    def bind(self, bars):
+        self.events = {}
+        return None
+
+    def on_event(self, bar, name, value):
+        assert name == "py_pulse", name
+        self.events[bar.t] = value
+
+    def plan(self, bar, opportunity, plan):
+        plan.size = self.events.get(bar.t, self.params["units"])
