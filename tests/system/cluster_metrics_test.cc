@@ -98,7 +98,21 @@ class ClusterMetricsTest : public ::testing::Test {
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
-  fs::path Plan() const { return ProjectRoot() / "config/optimizations/demo_ema_cross.yaml"; }
+  // The demo's 384 configurations on 10x the bars (200,000 each): a sweep of several seconds
+  // even on an idle machine, so that scrapes (every 250 ms) land while jobs run. On the demo's
+  // own 20,000 bars an idle machine finished between two scrapes.
+  fs::path Plan() const {
+    std::string op = Slurp(ProjectRoot() / "config/operations/ema_cross.yaml");
+    op.replace(op.find("bars: 20000"), 11, "bars: 200000");
+    const std::string root = (ProjectRoot() / "config").string() + "/";
+    for (size_t at; (at = op.find(" ../")) != std::string::npos;) op.replace(at, 4, " " + root);
+    std::ofstream(dir_ / "ema_cross_long.yaml") << op;
+    std::string plan = Slurp(ProjectRoot() / "config/optimizations/demo_ema_cross.yaml");
+    const std::string base = "config/operations/ema_cross.yaml";
+    plan.replace(plan.find(base), base.size(), (dir_ / "ema_cross_long.yaml").string());
+    std::ofstream(dir_ / "plan.yaml") << plan;
+    return dir_ / "plan.yaml";
+  }
   fs::path dir_;
 };
 
@@ -140,11 +154,11 @@ TEST_F(ClusterMetricsTest, PrometheusScrapesTheBrokerAndARunnerDuringASweep) {
       WaitForLog(runner, "metrics on http://127\\.0\\.0\\.1:(\\d+)/metrics");
   ASSERT_FALSE(runner_port.empty()) << runner.Log();
 
-  // Prometheus on loopback, scraping both every second.
+  // Prometheus on loopback, scraping both every 250 ms.
   const int prom_port = FreePort();
   std::ofstream(dir_ / "prometheus.yml") << "global:\n"
-                                            "  scrape_interval: 1s\n"
-                                            "  evaluation_interval: 1s\n"
+                                            "  scrape_interval: 250ms\n"
+                                            "  evaluation_interval: 250ms\n"
                                             "scrape_configs:\n"
                                             "  - job_name: s1mple-broker\n"
                                             "    static_configs:\n"
@@ -195,7 +209,7 @@ TEST_F(ClusterMetricsTest, PrometheusScrapesTheBrokerAndARunnerDuringASweep) {
   EXPECT_EQ(recorded.value_or(-1), 384) << prometheus.Log();
   EXPECT_EQ(done.value_or(-1), 384);
   EXPECT_EQ(succeeded.value_or(-1), 384);
-  // What Prometheus saw while it ran: scrapes every second over a sweep of a few seconds.
+  // What Prometheus saw while it ran: scrapes every 250 ms over a sweep of a few seconds.
   busy_max = PromQuery(prom_port, "max_over_time(s1mple_broker_slots{state=\"busy\"}[5m])");
   const auto slots = PromQuery(prom_port, "sum(s1mple_broker_slots)");
   EXPECT_EQ(slots.value_or(-1), 2) << "busy + free = the runner's 2 slots";
