@@ -60,7 +60,8 @@ std::vector<uint64_t> PointOfGridIndex(const Plan& plan,
 
 // The grid indexes (producer/expansion.h's job order) of the trials, in trial order. Empty for
 // a grid search (the caller runs every index) and for tpe (proposed as results arrive,
-// producer/adaptive.h), unless its budget covers the grid. `grid_size` is the product over the dimensions.
+// producer/adaptive.h), unless its budget covers the grid. `grid_size` is the product over the
+// dimensions.
 [[nodiscard]] Result<std::vector<uint64_t>> SelectTrials(const Plan& plan, uint64_t grid_size);
 
 }  // namespace s1mple::producer
