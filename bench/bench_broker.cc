@@ -101,7 +101,7 @@ Measured RunSweep(transport::Client& c, size_t n) {
   }
   while (true) {
     auto st = c.GetStatus(*sweep);
-    if (st.ok() && st->sweeps[0].state == "complete") break;
+    if (st.ok() && st->sweeps[0].state == "done") break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   auto t2 = Clock::now();

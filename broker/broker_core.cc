@@ -562,7 +562,7 @@ size_t BrokerCore::LeaseTo(const std::string& peer, RunnerState& r,
     j.attempt = job.attempt;
     j.timeout_ms = static_cast<uint64_t>(timeout);
     j.kind = kind;
-    j.artifacts = info->base_artifacts;
+    j.artifacts = AsText(info->base_artifacts);
     j.overrides = std::move(job.overrides);
     Send(peer, std::move(j));
   }
@@ -801,7 +801,7 @@ void BrokerCore::OnSubmitBegin(const std::string& peer, const pr::SubmitBegin& m
   spec.kind = *kind;
   spec.plan_text = m.spec.plan;
   spec.plan_summary = m.spec.summary;
-  spec.base_artifacts = m.spec.artifacts;
+  spec.base_artifacts = {m.spec.artifacts.begin(), m.spec.artifacts.end()};
   spec.max_attempts = m.spec.max_attempts;
   spec.timeout_per_run_ms = static_cast<int64_t>(m.spec.timeout_ms);
   spec.max_workers = m.spec.max_workers;
@@ -888,7 +888,7 @@ pr::StatusReply BrokerCore::BuildStatus(const std::string& sweep, const std::str
     pr::SweepStatus st;
     st.sweep = s.id;
     st.name = s.name;
-    st.state = WireName(s.state);
+    st.state = Name(s.state);
     st.total = s.job_count;
     st.pending = s.counts.pending;
     st.running = s.counts.leased;
@@ -961,7 +961,7 @@ void BrokerCore::OnResults(const std::string& peer, const pr::ResultsRequest& m)
     item.index = job.index;
     item.attempts = job.attempt;
     item.overrides = job.overrides;
-    item.state = WireName(job.state);
+    item.state = Name(job.state);
     if (job.state == store::JobState::kDone) {
       auto result = store_.GetResult(m.sweep, job.index);
       if (!result.ok()) {

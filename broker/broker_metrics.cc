@@ -1,7 +1,6 @@
 #include "broker/broker_metrics.h"
 
 #include <array>
-#include <cctype>
 #include <map>
 
 namespace s1mple::broker {
@@ -67,12 +66,6 @@ constexpr std::array<CounterMetric, 19> kCounterMetrics = {{
     {"runners", "s1mple_broker_runners_connected", Type::kGauge, "Runners connected now."},
 }};
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 void WriteCounters(TextWriter& w, const std::map<std::string, uint64_t>& counters) {
   auto get = [&](const char* name) -> double {
     auto it = counters.find(name);
@@ -101,7 +94,8 @@ void WriteCounters(TextWriter& w, const std::map<std::string, uint64_t>& counter
 
 void WriteJobs(TextWriter& w, const store::JobStore& store) {
   const std::vector<store::SweepInfo> sweeps = store.ListSweeps();
-  constexpr std::array<const char*, 4> kStates = {"pending", "leased", "done", "failed"};
+  constexpr std::array<JobState, 4> kStates = {JobState::kPending, JobState::kLeased,
+                                               JobState::kDone, JobState::kFailed};
   auto by_state = [](const store::JobCounts& c) {
     return std::array<uint64_t, 4>{c.pending, c.leased, c.done, c.failed};
   };
@@ -111,7 +105,8 @@ void WriteJobs(TextWriter& w, const store::JobStore& store) {
   for (const auto& s : sweeps) {
     const auto n = by_state(s.counts);
     for (size_t i = 0; i < kStates.size(); ++i) {
-      w.Sample({{"sweep", s.id}, {"state", kStates[i]}}, static_cast<double>(n[i]));
+      w.Sample({{"sweep", s.id}, {"state", std::string(Name(kStates[i]))}},
+               static_cast<double>(n[i]));
       total[i] += n[i];
     }
   }
@@ -127,13 +122,13 @@ void WriteJobs(TextWriter& w, const store::JobStore& store) {
   for (const auto& s : sweeps) {
     w.Sample({{"sweep", s.id},
               {"name", s.name},
-              {"kind", Lower(store::ToString(s.kind))},
-              {"state", Lower(store::ToString(s.state))}},
+              {"kind", std::string(Name(s.kind))},
+              {"state", std::string(Name(s.state))}},
              1);
   }
   w.Family("s1mple_jobs", Type::kGauge, "Jobs of all sweeps in the store by state.");
   for (size_t i = 0; i < kStates.size(); ++i)
-    w.Sample({{"state", kStates[i]}}, static_cast<double>(total[i]));
+    w.Sample({{"state", std::string(Name(kStates[i]))}}, static_cast<double>(total[i]));
   w.Family("s1mple_sweeps", Type::kGauge, "Sweeps in the store.");
   w.Sample({}, static_cast<double>(sweeps.size()));
 }

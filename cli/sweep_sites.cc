@@ -70,7 +70,8 @@ class EmbeddedSite final : public producer::SweepSite {
   std::optional<producer::StoredSweep> FindIdentical(
       const std::string& plan_hash, const std::map<std::string, std::string>& artifacts) override {
     for (const auto& s : cluster_->store().FindSweepsByPlanHash(plan_hash)) {
-      if (s.base_artifacts == artifacts && s.state != SweepState::kCancelled) return ToStored(s);
+      if (AsText(s.base_artifacts) == artifacts && s.state != SweepState::kCancelled)
+        return ToStored(s);
     }
     return std::nullopt;
   }

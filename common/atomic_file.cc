@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <streambuf>
+#include <string>
 #include <vector>
 
 namespace s1mple {
@@ -84,9 +85,14 @@ AtomicFile::AtomicFile(fs::path path, fs::path tmp, int fd)
       buf_(std::make_unique<Buffer>(fd)),
       out_(buf_.get()) {}
 
-Result<std::unique_ptr<AtomicFile>> AtomicFile::Create(fs::path path) {
+Result<std::unique_ptr<AtomicFile>> AtomicFile::Create(fs::path path, Writers writers) {
+  std::string suffix = ".tmp";
+  if (writers == Writers::kProcesses) {
+    suffix += '.';
+    suffix += std::to_string(::getpid());
+  }
   fs::path tmp = path;
-  tmp += ".tmp";
+  tmp += suffix;
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Errno("cannot create " + tmp.string(), errno);
   return std::unique_ptr<AtomicFile>(new AtomicFile(std::move(path), std::move(tmp), fd));

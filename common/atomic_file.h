@@ -20,8 +20,14 @@ namespace s1mple {
 
 class AtomicFile {
  public:
-  // Creates PATH.tmp (truncating one left by an earlier crash). IOError naming it on failure.
-  [[nodiscard]] static Result<std::unique_ptr<AtomicFile>> Create(std::filesystem::path path);
+  // Who may write PATH at the same time: one writer (the temporary file is PATH.tmp), or
+  // several processes (each writes PATH.tmp.<pid>; the last rename wins, and every writer
+  // writes the same bytes, as for a content-addressed file).
+  enum class Writers { kOne, kProcesses };
+  // Creates the temporary file (truncating one left by an earlier crash). IOError naming it on
+  // failure.
+  [[nodiscard]] static Result<std::unique_ptr<AtomicFile>> Create(std::filesystem::path path,
+                                                                  Writers writers = Writers::kOne);
   ~AtomicFile();  // without a successful Commit(): removes PATH.tmp
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;

@@ -5,27 +5,18 @@
 namespace s1mple {
 namespace {
 
-struct SweepStateNames {
-  SweepState state;
-  std::string_view store, wire, api;
-};
-constexpr std::array<SweepStateNames, 5> kSweepStates = {{
-    {SweepState::kSubmitting, "SUBMITTING", "open", "submitting"},
-    {SweepState::kActive, "ACTIVE", "running", "active"},
-    {SweepState::kPaused, "PAUSED", "paused", "paused"},
-    {SweepState::kCancelled, "CANCELLED", "cancelled", "cancelled"},
-    {SweepState::kDone, "DONE", "complete", "done"},
+constexpr std::array<std::pair<SweepState, std::string_view>, 5> kSweepStates = {{
+    {SweepState::kSubmitting, "submitting"},
+    {SweepState::kActive, "active"},
+    {SweepState::kPaused, "paused"},
+    {SweepState::kCancelled, "cancelled"},
+    {SweepState::kDone, "done"},
 }};
-
-struct JobStateNames {
-  JobState state;
-  std::string_view store, wire, api;
-};
-constexpr std::array<JobStateNames, 4> kJobStates = {{
-    {JobState::kPending, "PENDING", "pending", "pending"},
-    {JobState::kLeased, "LEASED", "running", "leased"},
-    {JobState::kDone, "DONE", "done", "done"},
-    {JobState::kFailed, "FAILED", "failed", "failed"},
+constexpr std::array<std::pair<JobState, std::string_view>, 4> kJobStates = {{
+    {JobState::kPending, "pending"},
+    {JobState::kLeased, "leased"},
+    {JobState::kDone, "done"},
+    {JobState::kFailed, "failed"},
 }};
 
 constexpr std::array<std::pair<SweepKind, std::string_view>, 3> kSweepKinds = {{
@@ -45,14 +36,6 @@ constexpr std::array<std::pair<ArtifactRole, std::string_view>, 4> kRoles = {{
 }};
 
 template <typename Table, typename E>
-const auto& Row(const Table& table, E value) {
-  for (const auto& row : table) {
-    if (row.state == value) return row;
-  }
-  return table[0];  // unreachable for a valid enum value
-}
-
-template <typename Table, typename E>
 std::string_view PairName(const Table& table, E value) {
   for (const auto& [v, name] : table) {
     if (v == value) return name;
@@ -70,36 +53,17 @@ std::optional<E> PairFrom(const Table& table, std::string_view name) {
 
 }  // namespace
 
-std::string_view StoreName(SweepState s) {
-  return Row(kSweepStates, s).store;
+std::string_view Name(SweepState state) {
+  return PairName(kSweepStates, state);
 }
-std::string_view WireName(SweepState s) {
-  return Row(kSweepStates, s).wire;
+std::optional<SweepState> SweepStateFromName(std::string_view name) {
+  return PairFrom<SweepState>(kSweepStates, name);
 }
-std::string_view ApiName(SweepState s) {
-  return Row(kSweepStates, s).api;
+std::string_view Name(JobState state) {
+  return PairName(kJobStates, state);
 }
-std::optional<SweepState> SweepStateFromWire(std::string_view name) {
-  for (const auto& row : kSweepStates) {
-    if (row.wire == name) return row.state;
-  }
-  return std::nullopt;
-}
-
-std::string_view StoreName(JobState s) {
-  return Row(kJobStates, s).store;
-}
-std::string_view WireName(JobState s) {
-  return Row(kJobStates, s).wire;
-}
-std::string_view ApiName(JobState s) {
-  return Row(kJobStates, s).api;
-}
-std::optional<JobState> JobStateFromWire(std::string_view name) {
-  for (const auto& row : kJobStates) {
-    if (row.wire == name) return row.state;
-  }
-  return std::nullopt;
+std::optional<JobState> JobStateFromName(std::string_view name) {
+  return PairFrom<JobState>(kJobStates, name);
 }
 
 std::string_view Name(SweepKind kind) {

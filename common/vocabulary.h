@@ -1,20 +1,17 @@
 // The vocabulary every layer shares: sweep and job states, sweep and job kinds, artifact roles.
-// One enum per concept, and one table per enum that gives its spelling at each layer boundary:
+// One enum per concept and one spelling per value, used by the store (its messages and logs),
+// the wire (STATUS, RESULTS: docs/PROTOCOL.md, version 2), the Trade Explorer's JSON (API.md)
+// and the CLI:
 //
-//   layer      who                                   sweep states                       job states
-//   store      store/ messages, logs, job_store.h    SUBMITTING ACTIVE PAUSED           PENDING
-//   LEASED
-//                                                    CANCELLED DONE                     DONE FAILED
-//   wire       STATUS / RESULTS (docs/PROTOCOL.md)   open running paused cancelled      pending
-//   running
-//                                                    complete                           done failed
-//   api        the Trade Explorer's JSON (API.md),   submitting active paused           pending
-//   leased
-//              report.html                           cancelled done                     done failed
+//   sweep states   submitting active paused cancelled done
+//   job states     pending leased done failed
+//   sweep kinds    optimization variant diag
+//   job kinds      backtest diag
+//   artifact roles operation blueprint operators data
 //
-// The wire spellings are the protocol's (older peers depend on them) and never change; the
-// store and api ones are the store's lifecycle names. Kinds and roles are spelled the same
-// everywhere. Every layer converts through the functions below, never with its own strings.
+// Every layer converts through the functions below, never with its own strings. (Protocol
+// version 1 spelled the states three ways: SUBMITTING.., open/running/complete, submitting..;
+// version 2 has this one table.)
 #pragma once
 
 #include <cstdint>
@@ -37,15 +34,12 @@ enum class JobKind : std::uint8_t { kBacktest, kDiag };
 // lists (producer/sweep_request.h, engine/plugin_package.h).
 enum class ArtifactRole : std::uint8_t { kOperation, kBlueprint, kOperators, kData };
 
-std::string_view StoreName(SweepState state);  // "SUBMITTING", ...
-std::string_view WireName(SweepState state);   // "open", "running", ...
-std::string_view ApiName(SweepState state);    // "submitting", "active", ...
-std::optional<SweepState> SweepStateFromWire(std::string_view name);
+std::string_view Name(
+    SweepState state);  // "submitting" | "active" | "paused" | "cancelled" | "done"
+std::optional<SweepState> SweepStateFromName(std::string_view name);
 
-std::string_view StoreName(JobState state);  // "PENDING", ...
-std::string_view WireName(JobState state);   // "pending", "running", "done", "failed"
-std::string_view ApiName(JobState state);    // "pending", "leased", "done", "failed"
-std::optional<JobState> JobStateFromWire(std::string_view name);
+std::string_view Name(JobState state);  // "pending" | "leased" | "done" | "failed"
+std::optional<JobState> JobStateFromName(std::string_view name);
 
 std::string_view Name(SweepKind kind);  // "optimization" | "variant" | "diag"
 std::optional<SweepKind> SweepKindFromName(std::string_view name);

@@ -9,9 +9,9 @@
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <sstream>
 
+#include "common/thread_annotations.h"
 #include "engine/plugin_abi.h"
 #include "engine/python_bridge.h"
 #include "engine/yaml_util.h"
@@ -260,11 +260,11 @@ Result<std::shared_ptr<PluginRegistry>> LoadPythonModule(const PackageRef& ref) 
 
 // The caches of this process (one mutex: loads are rare and brief next to the jobs they serve).
 struct Caches {
-  std::mutex mu;
-  // Loaded packages by canonical file path. Guarded by mu.
-  std::map<std::string, std::shared_ptr<const PluginRegistry>> packages;
-  // Merged registries by (base, canonical paths). Guarded by mu.
-  std::map<std::string, std::shared_ptr<const PluginRegistry>> merged;
+  Mutex mu;
+  // Loaded packages by canonical file path.
+  std::map<std::string, std::shared_ptr<const PluginRegistry>> packages GUARDED_BY(mu);
+  // Merged registries by (base, canonical paths).
+  std::map<std::string, std::shared_ptr<const PluginRegistry>> merged GUARDED_BY(mu);
 };
 Caches& TheCaches() {
   static Caches* caches = new Caches;  // never destroyed: packages are never unloaded
@@ -282,7 +282,8 @@ Status InPackage(const PackageRef& ref, const Status& s) {
 }
 
 // LoadPackage with the cache's mutex held.
-Result<std::shared_ptr<const PluginRegistry>> LoadPackageLocked(Caches& c, const PackageRef& ref) {
+Result<std::shared_ptr<const PluginRegistry>> LoadPackageLocked(Caches& c, const PackageRef& ref)
+    REQUIRES(c.mu) {
   const std::string key = CanonicalKey(ref.path);
   if (auto it = c.packages.find(key); it != c.packages.end()) return it->second;
   if (!fs::exists(ref.path))
@@ -299,14 +300,14 @@ Result<std::shared_ptr<const PluginRegistry>> LoadPackageLocked(Caches& c, const
 
 Result<std::shared_ptr<const PluginRegistry>> LoadPackage(const PackageRef& ref) {
   Caches& c = TheCaches();
-  std::lock_guard<std::mutex> lock(c.mu);
+  MutexLock lock(&c.mu);
   return LoadPackageLocked(c, ref);
 }
 
 Result<std::shared_ptr<const PluginRegistry>> RegistryWithPackages(
     const PluginRegistry& base, std::span<const PackageRef> packages) {
   Caches& c = TheCaches();
-  std::lock_guard<std::mutex> lock(c.mu);
+  MutexLock lock(&c.mu);
   // The distinct files, in order; two files of one name cannot both travel with a sweep.
   std::vector<const PackageRef*> files;
   std::vector<std::string> keys;

@@ -10,10 +10,10 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <optional>
 #include <string>
 
+#include "common/thread_annotations.h"
 #include "engine/python_bridge.h"
 
 extern "C" {
@@ -85,11 +85,14 @@ Result<PythonBridge*> Load() {
 
 Result<PythonBridge*> GetPythonBridge() {
   // Loaded once; a failure is remembered too (the machine will not grow a Python meanwhile).
-  static std::mutex mu;
-  static std::optional<Result<PythonBridge*>> loaded;  // guarded by mu
-  std::lock_guard<std::mutex> lock(mu);
-  if (!loaded) loaded.emplace(Load());
-  return *loaded;
+  struct Loaded {
+    Mutex mu;
+    std::optional<Result<PythonBridge*>> bridge GUARDED_BY(mu);
+  };
+  static Loaded* loaded = new Loaded;  // never destroyed: the bridge is never unloaded
+  MutexLock lock(&loaded->mu);
+  if (!loaded->bridge) loaded->bridge.emplace(Load());
+  return *loaded->bridge;
 }
 
 }  // namespace s1mple::engine

@@ -17,11 +17,12 @@ using nlohmann::json;
 namespace {
 
 json CountsJson(const ExplorerCounts& c) {
+  // Keyed by the states' one spelling (common/vocabulary.h).
   return {{"total", c.total},
-          {"pending", c.pending},
-          {"leased", c.leased},
-          {"done", c.done},
-          {"failed", c.failed}};
+          {Name(JobState::kPending), c.pending},
+          {Name(JobState::kLeased), c.leased},
+          {Name(JobState::kDone), c.done},
+          {Name(JobState::kFailed), c.failed}};
 }
 
 std::vector<std::string> VariantNames(const ExplorerSweep& sweep, const PlanInfo& plan) {
@@ -91,7 +92,7 @@ json ExplorerApi::SweepSummary(const ExplorerSweep& sweep) {
       {"id", sweep.id},
       {"name", sweep.name},
       {"kind", Name(sweep.kind)},
-      {"state", ApiName(sweep.state)},
+      {"state", Name(sweep.state)},
       {"created_ms", sweep.created_ms},
       {"created",
        sweep.created_ms > 0 ? json(FormatIsoTime(sweep.created_ms)) : json()},  // 0: unknown
@@ -192,7 +193,7 @@ json ExplorerApi::RunRow(const ExplorerSweep& sweep, const std::vector<std::stri
   const std::string what = "job " + sweep.id + "/" + std::to_string(job.index);
   json row = {{"index", job.index},
               {"name", job.index < variant_names.size() ? json(variant_names[job.index]) : json()},
-              {"status", ApiName(job.state)},
+              {"status", Name(job.state)},
               {"attempts", job.attempts},
               {"params", json::object()},
               {"metrics", nullptr},

@@ -12,7 +12,7 @@ namespace {
 ExplorerJob ToJob(protocol::ResultItem&& item) {
   ExplorerJob j;
   j.index = item.index;
-  j.state = JobStateFromWire(item.state).value_or(JobState::kPending);
+  j.state = JobStateFromName(item.state).value_or(JobState::kPending);
   j.attempts = item.attempts;
   j.overrides = std::move(item.overrides);
   if (j.state == JobState::kDone) j.result = std::move(item.result);
@@ -41,7 +41,7 @@ Result<ExplorerSweep> ClientExplorerSource::Sweep() {
     out.id = s.sweep;
     out.name = s.name;
     out.kind = SweepKindFromName(ReadPlanSummary(plan_.summary).kind).value_or(kind_);
-    out.state = SweepStateFromWire(s.state).value_or(SweepState::kActive);
+    out.state = SweepStateFromName(s.state).value_or(SweepState::kActive);
     out.plan_text = plan_.text;
     out.plan_summary = plan_.summary;
     out.counts.total = s.total;

@@ -36,7 +36,7 @@ struct ExplorerSweep {
   std::string id;    // e.g. "sw-1a2b3c4d5e6f"
   std::string name;  // the plan's name
   SweepKind kind = SweepKind::kOptimization;
-  SweepState state = SweepState::kSubmitting;  // shown as ApiName(state) (common/vocabulary.h)
+  SweepState state = SweepState::kSubmitting;  // shown as Name(state) (common/vocabulary.h)
   std::string plan_text;     // the optimization.yaml / variant.yaml text as submitted (shown)
   std::string plan_summary;  // the producer's plan summary (explorer/plan_summary.h); may be empty
   int64_t created_ms = 0;    // wall-clock milliseconds since the Unix epoch
@@ -49,7 +49,7 @@ struct ExplorerSweep {
 
 struct ExplorerJob {
   uint64_t index = 0;
-  JobState state = JobState::kPending;  // shown as ApiName(state)
+  JobState state = JobState::kPending;  // shown as Name(state)
   uint32_t attempts = 0;                // attempts started so far
   std::string overrides;                // opaque overrides blob as stored (JSON text or msgpack)
   std::optional<std::string> result;    // opaque result blob (only for done jobs, when asked)

@@ -26,7 +26,7 @@ ExplorerSweep ToExplorer(const store::SweepInfo& info, std::string plan_text,
   s.max_attempts = info.max_attempts;
   s.max_workers = info.max_workers;
   s.timeout_per_run_ms = static_cast<uint64_t>(std::max<int64_t>(0, info.timeout_per_run_ms));
-  s.artifacts = info.base_artifacts;
+  s.artifacts = AsText(info.base_artifacts);
   return s;
 }
 

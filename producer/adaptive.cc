@@ -32,7 +32,7 @@ class Ledger {
       for (auto& item : page->items) {
         if (item.index >= overrides_.size()) overrides_.resize(item.index + 1);
         overrides_[item.index] = item.overrides;
-        const auto state = JobStateFromWire(item.state);
+        const auto state = JobStateFromName(item.state);
         if (state != JobState::kDone && state != JobState::kFailed) continue;
         if (item.index >= final_.size()) final_.resize(item.index + 1);
         if (final_[item.index]) continue;

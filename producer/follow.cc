@@ -92,7 +92,7 @@ class Progress {
     std::snprintf(rate, sizeof rate, "%.1f jobs/s", jobs_per_s);
     line << finished << "/" << s.total << " " << pct << "  " << rate << "  ETA "
          << Duration(stall.tag.empty() ? s.eta_s : -1) << "  failed " << s.failed;
-    if (SweepStateFromWire(s.state) == SweepState::kPaused) line << "  (paused)";
+    if (SweepStateFromName(s.state) == SweepState::kPaused) line << "  (paused)";
     if (!best.empty()) line << "  " << best;
     if (!stall.tag.empty()) line << "  STALLED: " << stall.tag;
     if (tty_) {
@@ -131,7 +131,7 @@ void BestSoFar::Poll(transport::Client& client, const std::string& sweep) {
     for (const auto& item : page->items) {
       if (item.index >= seen_.size() || seen_[item.index]) continue;
       seen_[item.index] = true;
-      if (JobStateFromWire(item.state) == JobState::kDone) Consider(item);
+      if (JobStateFromName(item.state) == JobState::kDone) Consider(item);
     }
     if (page->end || page->items.empty()) break;
     after = page->next;
@@ -258,7 +258,7 @@ FollowEnd Follow(transport::Client& client, SweepSite& site, const std::string& 
       best.Poll(client, sweep);
       last_best = Clock::now();
     }
-    const std::optional<SweepState> state = SweepStateFromWire(st->state);
+    const std::optional<SweepState> state = SweepStateFromName(st->state);
     const bool finished = state == SweepState::kDone || state == SweepState::kCancelled ||
                           (state != SweepState::kSubmitting && st->pending + st->running == 0 &&
                            st->done + st->failed >= st->total);

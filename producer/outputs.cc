@@ -102,7 +102,7 @@ Result<nlohmann::json> WriteOutputs(transport::Client& client, SweepSite& site,
       JobOutcome outcome;
       outcome.index = item.index;
       outcome.attempts = static_cast<int>(std::max<uint32_t>(1, item.attempts));
-      const std::optional<JobState> state = JobStateFromWire(item.state);
+      const std::optional<JobState> state = JobStateFromName(item.state);
       if (state == JobState::kDone) {
         outcome.ok = true;
         outcome.result = ParseOutputFields(space, item.result);

@@ -269,7 +269,7 @@ Status ResolveTrials(Connection& conn, const std::string& sweep,
   if (!st.ok()) return st.status();
   uint64_t stored = st->total;
   if (auto s = conn.site->Stored(sweep)) stored = s->job_count;
-  const bool open = SweepStateFromWire(st->state) == SweepState::kSubmitting;
+  const bool open = SweepStateFromName(st->state) == SweepState::kSubmitting;
   AdaptiveOptions ao;
   ao.interrupted = Interrupted;
   ao.progress = progress;
@@ -291,7 +291,7 @@ Status Reactivate(Connection& conn, const std::string& sweep,
   const JobSpace& space = *shared_space;
   auto st = SweepStatusOf(*conn.client, sweep);
   if (!st.ok()) return st.status();
-  const std::optional<SweepState> state = SweepStateFromWire(st->state);
+  const std::optional<SweepState> state = SweepStateFromName(st->state);
   if (state == SweepState::kCancelled) return Status::FailedPrecondition(sweep + " was cancelled");
   if (state == SweepState::kSubmitting && !space.adaptive()) {
     uint64_t have = st->total;

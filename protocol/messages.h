@@ -23,8 +23,8 @@
 
 namespace s1mple::protocol {
 
-inline constexpr uint32_t kProtocolVersion = 1;
-inline constexpr std::string_view kHeader = "s1mple/1";
+inline constexpr uint32_t kProtocolVersion = 2;
+inline constexpr std::string_view kHeader = "s1mple/2";
 inline constexpr std::string_view kHeaderPrefix = "s1mple/";
 
 // Bounds checked by decode (a message beyond them is rejected, naming the field).
@@ -156,8 +156,8 @@ struct SubmitBegin {
   uint64_t req = 0;
   SweepSpec spec;
   // When the broker holds a sweep of this plan (same plan text and artifacts) whose submission
-  // never committed (state "open"), answer with that sweep and its stored job count instead of
-  // creating a new one: a producer that was cut off, or that resends SUBMIT_BEGIN after a lost
+  // never committed (state "submitting"), answer with that sweep and its stored job count instead
+  // of creating a new one: a producer that was cut off, or that resends SUBMIT_BEGIN after a lost
   // reply, finishes the submission it started.
   bool resume_identical = false;
 };
@@ -226,8 +226,8 @@ struct Get {
 struct SweepStatus {
   std::string sweep;
   std::string name;
-  // WireName(SweepState) (common/vocabulary.h): "open" (submitting), "running", "paused",
-  // "cancelled", "complete"
+  // Name(SweepState) (common/vocabulary.h): "submitting", "active", "paused", "cancelled",
+  // "done"
   std::string state;
   uint64_t total = 0;
   uint64_t pending = 0;
@@ -260,7 +260,7 @@ struct StatusReply {
 
 struct ResultItem {
   uint64_t index = 0;
-  std::string state;  // WireName(JobState): "done", "failed", "pending", "running"
+  std::string state;  // Name(JobState): "pending", "leased", "done", "failed"
   uint32_t attempts = 0;
   std::string overrides;  // the job's overrides JSON text
   std::string result;     // "done": result JSON text

@@ -456,6 +456,7 @@ Status Runner::Loop::Run() {
     // No exception leaves the loop (like the broker's): a job, a message or a worker that
     // makes one throw is logged and counted, and the runner carries on.
     try {
+      if (o_.loop_probe_for_testing) o_.loop_probe_for_testing();
       now = SteadyClock::now();
       if (items[0].revents & ZMQ_POLLIN) {
         char buf[64];

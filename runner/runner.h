@@ -12,6 +12,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -53,6 +54,9 @@ struct RunnerOptions {
   // retryable (another runner may take it; a sweep whose runners all refuse fails it with this
   // reason): `s1mple runner --no-plugins`, for machines that run no code but s1mple's own.
   bool no_plugins = false;
+  // Tests of the loop's catch-all only: called once per loop iteration, inside it (an exception
+  // it throws is one the loop must survive). Empty in every daemon.
+  std::function<void()> loop_probe_for_testing;
 };
 
 // The artifact role prefix of a sweep's plugin packages (producer/sweep_request.h).

@@ -66,6 +66,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/ids.h"
 #include "common/status.h"
 #include "common/vocabulary.h"
 #include "store/clock.h"
@@ -73,32 +74,32 @@
 namespace s1mple::store {
 
 // "sw-" + 12 lowercase hex digits (48 random bits from std::random_device, re-drawn on the
-// unlikely collision with a stored sweep). Fixed length 15.
-using SweepId = std::string;
+// unlikely collision with a stored sweep). Fixed length 15. Distinct types (common/ids.h).
+using s1mple::SweepId;
 // Position of a job in its sweep: 0 .. job_count-1, dense.
 using JobIndex = std::uint64_t;
 // Opaque runner identity chosen by the broker (e.g. the ZeroMQ routing id in hex).
-using RunnerId = std::string;
+using s1mple::RunnerId;
 // Attempt number: 1 for the first lease of a job, +1 per lease. 0 = never leased.
 using Attempt = std::uint32_t;
 // SHA-256 of an artifact's bytes, 64 lowercase hex digits.
-using ArtifactHash = std::string;
+using s1mple::ArtifactHash;
 
 // The shared vocabulary (common/vocabulary.h); stored as their numeric values.
 using s1mple::JobState;
 using s1mple::SweepKind;
 using s1mple::SweepState;
 
-// The store's spellings from the one table (common/vocabulary.h): "optimization" | "variant" |
-// "diag"; "SUBMITTING" ...; "PENDING" ...
+// The spellings of the one table (common/vocabulary.h): "optimization" | "variant" | "diag";
+// "submitting" ...; "pending" ...
 inline std::string_view ToString(SweepKind kind) {
   return Name(kind);
 }
 inline std::string_view ToString(SweepState state) {
-  return StoreName(state);
+  return Name(state);
 }
 inline std::string_view ToString(JobState state) {
-  return StoreName(state);
+  return Name(state);
 }
 
 // Jobs of one sweep per state. Maintained in the same WriteBatch as every transition; read

@@ -186,7 +186,7 @@ Result<std::vector<LeasedJob>> JobStore::LeaseNext(const SweepId& sweep, const R
   Impl::SweepMem& m = **mem;
   if (!m.info.leasable()) {
     return Status::FailedPrecondition("sweep " + sweep + " is " +
-                                      std::string(ToString(m.info.state)) + ", not ACTIVE");
+                                      std::string(ToString(m.info.state)) + ", not active");
   }
   // Candidates in index order: retried jobs below the cursor, then the dispatch index.
   std::vector<JobIndex> picks;

@@ -201,7 +201,7 @@ Result<RecountReport> JobStore::Recount(const SweepId& sweep) const {
     }
     if (in_leases) leases.erase(lease_it);
     if (rec.state == JobState::kFailed && rec.failure_reason.empty()) {
-      problem(name + " is FAILED without a reason");
+      problem(name + " is failed without a reason");
     }
     if (rec.attempt < rec.history.size() || (leased && rec.lease->attempt != rec.attempt)) {
       problem(name + ": attempt " + std::to_string(rec.attempt) +
@@ -271,7 +271,7 @@ Result<ArtifactHash> JobStore::PutArtifact(std::string_view bytes, std::string_v
       rocksdb::WriteOptions wo;
       wo.sync = false;  // made durable below (group commit)
       S1MPLE_RETURN_IF_ERROR(FromRocks(
-          s.db_->Put(wo, s.cf(kArtifacts), hash, rocksdb::Slice(bytes.data(), bytes.size())),
+          s.db_->Put(wo, s.cf(kArtifacts), hash.str(), rocksdb::Slice(bytes.data(), bytes.size())),
           "storing artifact " + hash));
     }
   }
@@ -284,7 +284,8 @@ Result<std::string> JobStore::GetArtifact(const ArtifactHash& hash) const {
     return Status::InvalidArgument("artifact hash '" + hash + "' is not 64 lowercase hex digits");
   }
   std::string bytes;
-  rocksdb::Status st = impl_->db_->Get(rocksdb::ReadOptions(), impl_->cf(kArtifacts), hash, &bytes);
+  rocksdb::Status st =
+      impl_->db_->Get(rocksdb::ReadOptions(), impl_->cf(kArtifacts), hash.str(), &bytes);
   if (st.IsNotFound()) return Status::NotFound("artifact " + hash + " is not in the store");
   S1MPLE_RETURN_IF_ERROR(FromRocks(st, "reading artifact " + hash));
   // Content addressing doubles as a checksum: never hand out bytes that are not the hash.
@@ -297,7 +298,7 @@ Result<std::string> JobStore::GetArtifact(const ArtifactHash& hash) const {
 bool JobStore::HasArtifact(const ArtifactHash& hash) const {
   if (!IsSha256Hex(hash)) return false;
   rocksdb::PinnableSlice value;
-  return impl_->db_->Get(rocksdb::ReadOptions(), impl_->cf(kArtifacts), hash, &value).ok();
+  return impl_->db_->Get(rocksdb::ReadOptions(), impl_->cf(kArtifacts), hash.str(), &value).ok();
 }
 
 std::uint64_t JobStore::ApproximateDiskBytes() const {

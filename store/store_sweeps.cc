@@ -32,7 +32,7 @@ SweepId NewSweepId(const std::map<SweepId, Impl::SweepMem>& taken) {
   std::random_device rd;
   for (;;) {
     std::uint64_t bits = (static_cast<std::uint64_t>(rd()) << 32) | rd();
-    SweepId id = "sw-";
+    std::string id = "sw-";
     for (int i = 0; i < 12; ++i) id.push_back(kHex[(bits >> (4 * i)) & 0xf]);
     if (!taken.contains(id)) return id;
   }
@@ -226,7 +226,7 @@ Status JobStore::DeleteSweep(const SweepId& sweep) {
         for (const auto& [r, h] : other_mem.info.base_artifacts) shared = shared || h == hash;
       }
       if (!shared && std::find(freed.begin(), freed.end(), hash) == freed.end()) {
-        batch.Delete(s.cf(kArtifacts), hash);
+        batch.Delete(s.cf(kArtifacts), hash.str());
         freed.push_back(hash);
       }
     }
@@ -264,7 +264,7 @@ Status JobStore::DeleteSweep(const SweepId& sweep) {
                                      "compacting the deleted sweep " + sweep));
   }
   for (const ArtifactHash& hash : freed) {
-    rocksdb::Slice h(hash);
+    rocksdb::Slice h(hash.str());
     S1MPLE_RETURN_IF_ERROR(FromRocks(s.db_->CompactRange(co, s.cf(kArtifacts), &h, &h),
                                      "compacting the freed artifact " + hash));
   }

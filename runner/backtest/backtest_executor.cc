@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/atomic_file.h"
 #include "engine/job.h"
 
 namespace s1mple::runner {
@@ -51,14 +52,11 @@ Result<fs::path> PackageFile(const fs::path& dir, const std::string& hash, const
   fs::create_directories(folder, ec);
   if (ec) return Status::IOError(folder.string() + ": " + ec.message());
   ::chmod(dir.c_str(), 0700);
-  const fs::path tmp = folder / (name + ".tmp." + std::to_string(::getpid()));
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out) return Status::IOError(tmp.string() + ": cannot write the plugin package");
-  }
-  fs::rename(tmp, file, ec);
-  if (ec) return Status::IOError(file.string() + ": " + ec.message());
+  // The runner's pool processes may write the same package at once: each its own temporary.
+  auto out = AtomicFile::Create(file, AtomicFile::Writers::kProcesses);
+  if (!out.ok()) return out.status();
+  (*out)->Append(bytes);
+  S1MPLE_RETURN_IF_ERROR((*out)->Commit());
   return file;
 }
 

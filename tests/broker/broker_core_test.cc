@@ -400,7 +400,7 @@ TEST_F(BrokerCoreTest, StatusAndResultsReportTheSweep) {
   EXPECT_EQ(st.sweeps[0].done, 1u);
   EXPECT_EQ(st.sweeps[0].failed, 1u);
   EXPECT_EQ(st.sweeps[0].running, 2u);
-  EXPECT_EQ(st.sweeps[0].state, "running");
+  EXPECT_EQ(st.sweeps[0].state, "active");
   ASSERT_EQ(st.runners.size(), 1u);
   EXPECT_EQ(st.runners[0].runner, "runner-a");
   EXPECT_EQ(st.runners[0].slots, 2u);

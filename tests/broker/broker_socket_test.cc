@@ -94,7 +94,7 @@ class BrokerSocketTest : public ::testing::Test {
       auto st = c.GetStatus(sweep);
       if (st.ok() && !st->sweeps.empty()) {
         last = st->sweeps[0];
-        if (last.state == "complete") return last;
+        if (last.state == "done") return last;
       }
       std::this_thread::sleep_for(50ms);
     }

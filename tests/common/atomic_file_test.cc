@@ -2,6 +2,7 @@
 #include "common/atomic_file.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -53,6 +54,31 @@ TEST_F(AtomicFileTest, AbandonedWriteKeepsTheOldFile) {
     (*f)->Append("half");
   }
   EXPECT_EQ(Slurp(dir_ / "a.txt"), "old\n");
+  EXPECT_EQ(Entries(), 1u);
+}
+
+// Several processes writing one content-addressed file (the runner's pool and a plugin package)
+// each write their own temporary: two forked writers interleaved never mix their bytes.
+TEST_F(AtomicFileTest, ProcessWritersEachHaveTheirOwnTemporary) {
+  auto mine = AtomicFile::Create(dir_ / "p.so", AtomicFile::Writers::kProcesses);
+  ASSERT_TRUE(mine.ok()) << mine.status().ToString();
+  EXPECT_EQ((*mine)->temp_path().filename().string(), "p.so.tmp." + std::to_string(::getpid()));
+  (*mine)->Append("same bytes, ");
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto theirs = AtomicFile::Create(dir_ / "p.so", AtomicFile::Writers::kProcesses);
+    if (!theirs.ok()) ::_exit(1);
+    (*theirs)->Append("same bytes, written whole\n");
+    ::_exit((*theirs)->Commit().ok() ? 0 : 2);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(Slurp(dir_ / "p.so"), "same bytes, written whole\n");
+  (*mine)->Append("written whole\n");
+  ASSERT_TRUE((*mine)->Commit().ok());
+  EXPECT_EQ(Slurp(dir_ / "p.so"), "same bytes, written whole\n");
   EXPECT_EQ(Entries(), 1u);
 }
 

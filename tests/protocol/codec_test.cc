@@ -128,7 +128,7 @@ TEST(Codec, FloatFieldsAreAlwaysMsgpackFloats) {
   Reply r;
   r.command = "STATUS";
   StatusReply s;
-  s.sweeps.push_back({"sw-0123456789ab", "n", "running", 10, 5, 2, 2, 1, 0.0, 3.0, 0, ""});
+  s.sweeps.push_back({"sw-0123456789ab", "n", "active", 10, 5, 2, 2, 1, 0.0, 3.0, 0, ""});
   s.runners.push_back({"r1", 4, 1, 3, 99, 2.0, 10.0});
   r.payload = s;
   Frames f = Encode(Message(r));
@@ -208,7 +208,7 @@ TEST(Codec, RepliesRoundTripWithPayload) {
   r.req = 3;
   r.command = "STATUS";
   StatusReply s;
-  s.sweeps.push_back({"sw-0123456789ab", "n", "running", 10, 5, 2, 2, 1, 1.5, 3.0, 4, ""});
+  s.sweeps.push_back({"sw-0123456789ab", "n", "active", 10, 5, 2, 2, 1, 1.5, 3.0, 4, ""});
   s.runners.push_back({"r1", 4, 1, 3, 99, 2.5, 10});
   s.counters["dropped_malformed"] = 2;
   r.payload = s;
@@ -247,11 +247,11 @@ TEST(Codec, RepliesRoundTripWithPayload) {
 
 TEST(Codec, UnknownVersionIsFailedPrecondition) {
   Frames f = Encode(Message(Heartbeat{}));
-  f[0] = "s1mple/2";
+  f[0] = "s1mple/3";
   auto r = Decode(f);
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(r.status().IsFailedPrecondition()) << r.status().ToString();
-  EXPECT_NE(r.status().message().find("s1mple/2"), std::string::npos);
+  EXPECT_NE(r.status().message().find("s1mple/3"), std::string::npos);
 }
 
 TEST(Codec, ForeignHeaderAndFrameCountAreInvalid) {
@@ -265,6 +265,19 @@ TEST(Codec, ForeignHeaderAndFrameCountAreInvalid) {
   f[1] = "LAUNCH";
   auto r = Decode(f);
   EXPECT_NE(r.status().message().find("unknown command 'LAUNCH'"), std::string::npos);
+}
+
+// Version 2 spells the states once (common/vocabulary.h); a version-1 peer, which spelled them
+// `open` / `running` / `complete`, is refused naming both versions instead of being misread.
+TEST(Codec, AVersionOnePeerIsRefusedNamingBothVersions) {
+  EXPECT_EQ(kHeader, "s1mple/2");
+  Frames f = Encode(Message(Heartbeat{}));
+  f[0] = "s1mple/1";
+  auto r = Decode(f);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().IsFailedPrecondition()) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("'s1mple/1'"), std::string::npos);
+  EXPECT_NE(r.status().message().find("speaks s1mple/2"), std::string::npos);
 }
 
 TEST(Codec, GarbageBodyIsInvalidNotThrown) {

@@ -3,8 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cerrno>
 #include <functional>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "common/sha256.h"
@@ -128,6 +131,44 @@ TEST_F(RunnerTest, ResultIsKeptUntilAckedAndResentAfterReconnect) {
   thread_.join();
   EXPECT_TRUE(status_.ok()) << status_.ToString();
   EXPECT_EQ(runner_->stats().results_acked, 1u);
+}
+
+// Like the broker's, the runner's loop lets no exception out: one thrown inside an iteration
+// (here by the test probe: first a std::exception, then a socket error that is not ETERM) is
+// logged and counted, and the runner goes on receiving, running and reporting jobs.
+TEST_F(RunnerTest, AnExceptionInTheLoopIsCountedAndTheRunnerCarriesOn) {
+  std::atomic<int> iteration{0};
+  std::atomic<bool> armed{false};
+  std::atomic<int> thrown{0};
+  StartRunner(1, 200, [&](RunnerOptions& o) {
+    o.liveness = 50;  // the fake broker sends no heartbeats: stay connected while we wait
+    o.loop_probe_for_testing = [&] {
+      ++iteration;
+      if (!armed.load()) return;
+      const int n = thrown++;
+      if (n == 0) throw std::runtime_error("probe: a bug in the loop");
+      if (n == 1) {
+        errno = EFAULT;  // a socket error, not the context's termination (ETERM)
+        throw zmq::error_t();
+      }
+    };
+  });
+  auto ready = broker_.Expect("READY");
+  ASSERT_TRUE(ready);
+  armed = true;
+  const int before = iteration.load();
+  for (int i = 0; i < 200 && iteration.load() < before + 3; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(runner_->stats().loop_exceptions, 2u);
+  broker_.Send(ready->from, DiagJob(7));
+  auto result = broker_.Expect("RESULT");
+  ASSERT_TRUE(result) << "the runner stopped working after the exceptions";
+  EXPECT_EQ(std::get<pr::JobResult>(result->message).index, 7u);
+  EXPECT_EQ(std::get<pr::JobResult>(result->message).outcome, pr::Outcome::kDone);
+  runner_->Stop();
+  EXPECT_TRUE(broker_.Expect("DISCONNECT"));
+  thread_.join();
+  EXPECT_TRUE(status_.ok()) << status_.ToString();
+  EXPECT_EQ(runner_->stats().loop_exceptions, 2u);
 }
 
 TEST_F(RunnerTest, ArtifactIsFetchedOnceAndVerified) {

@@ -204,7 +204,7 @@ TEST(JobStoreSweeps, SweepIdsAreShortUniqueAndWellFormed) {
     Result<SweepId> id = store->CreateSweep(spec);
     ASSERT_TRUE(id.ok());
     EXPECT_EQ(id->size(), 15u);
-    EXPECT_EQ(id->substr(0, 3), "sw-");
+    EXPECT_EQ(id->str().substr(0, 3), "sw-");
     ids.insert(*id);
   }
   EXPECT_EQ(ids.size(), 20u);

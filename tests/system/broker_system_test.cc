@@ -134,7 +134,7 @@ class BrokerSystem : public ::testing::Test {
     return false;
   }
   static bool Complete(const pr::StatusReply& s) {
-    return !s.sweeps.empty() && s.sweeps[0].state == "complete";
+    return !s.sweeps.empty() && s.sweeps[0].state == "done";
   }
   static std::vector<pr::ResultItem> AllResults(transport::Client& c, const std::string& sweep) {
     std::vector<pr::ResultItem> all;
@@ -363,7 +363,7 @@ TEST_F(BrokerSystem, GarbageAndOversizedFramesDoNotDisturbARunningSweep) {
     raw.connect(endpoint_);
     for (int i = 0; i < 10; ++i) {
       raw.send(zmq::str_buffer("\x01\x02garbage"), zmq::send_flags::none);
-      raw.send(zmq::str_buffer("s1mple/1"), zmq::send_flags::sndmore);
+      raw.send(zmq::str_buffer("s1mple/2"), zmq::send_flags::sndmore);
       raw.send(zmq::str_buffer("RESULT"), zmq::send_flags::sndmore);
       raw.send(zmq::str_buffer("\x81\xa5sweep\xcc"), zmq::send_flags::none);  // truncated msgpack
       raw.send(zmq::str_buffer("s1mple/7"), zmq::send_flags::sndmore);

@@ -29,7 +29,7 @@ import time
 import msgpack
 import zmq
 
-HEADER = b"s1mple/1"
+HEADER = b"s1mple/2"
 BEAT = 0.1        # seconds of silence before we heartbeat (below the broker's --heartbeat-ms)
 LIVENESS = 5      # broker silent for LIVENESS * its heartbeat (here: 1 s): reconnect
 CHUNK = 128 << 10  # GET range size we ask for (the broker may send less)
@@ -290,7 +290,7 @@ def main():
                 assert isinstance(status[field], float), (field, status[field])
             for r in reply["runners"]:
                 assert isinstance(r["connected_s"], float) and isinstance(r["rate"], float), r
-            if status["state"] == "complete":
+            if status["state"] == "done":
                 break
             if runner.error:
                 raise runner.error

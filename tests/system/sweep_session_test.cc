@@ -142,7 +142,7 @@ class SweepSessionTest : public ::testing::Test {
     return rows;
   }
 
-  // The state of every sweep in the store, oldest first ("ACTIVE", "DONE", ...); empty while
+  // The state of every sweep in the store, oldest first ("active", "done", ...); empty while
   // no sweep exists or the store cannot be read.
   static std::vector<std::string> SweepStates(const fs::path& store_dir) {
     std::vector<std::string> states;
@@ -232,7 +232,7 @@ TEST_F(SweepSessionTest, KilledWithSigkillAndRerunResumesToTheSameResults) {
     if (kill == 2 || kill == 4) {
       // The output window: as soon as the store says the sweep is DONE.
       for (int i = 0; i < 1500; ++i) {
-        if (SweepStates(store) == std::vector<std::string>{"DONE"}) break;
+        if (SweepStates(store) == std::vector<std::string>{"done"}) break;
         if (p.Wait(milliseconds(5))) break;
       }
       if (!p.Wait(milliseconds(0))) ++in_output_window;
@@ -356,7 +356,7 @@ TEST_F(SweepSessionTest, SigintDuringSubmissionExits130WithTheResumeLine) {
   // SIGINT as soon as the store holds the sweep while it is still being submitted.
   bool seen = false;
   for (int i = 0; i < 3000 && !seen; ++i) {
-    seen = SweepStates(store) == std::vector<std::string>{"SUBMITTING"};
+    seen = SweepStates(store) == std::vector<std::string>{"submitting"};
     if (!seen) std::this_thread::sleep_for(milliseconds(2));
   }
   ASSERT_TRUE(seen) << "never saw the submission\n" << p.Log();
@@ -527,7 +527,7 @@ TEST_F(SweepSessionTest, ProducerRetriesWhenItsBrokerDiesDuringSubmission) {
                          dir_ / "producer.log");
   bool submitting = false;
   for (int i = 0; i < 3000 && !submitting; ++i) {
-    submitting = SweepStates(store) == std::vector<std::string>{"SUBMITTING"};
+    submitting = SweepStates(store) == std::vector<std::string>{"submitting"};
     if (!submitting) std::this_thread::sleep_for(milliseconds(2));
   }
   broker->Signal(SIGSTOP);
@@ -576,7 +576,7 @@ TEST_F(SweepSessionTest, IdenticalPlanFinishesACutOffSubmissionAtTheBroker) {
       auto doc = nlohmann::json::parse(code.out, nullptr, false);
       if (!doc.is_discarded())
         for (const auto& sw : doc.value("sweeps", nlohmann::json::array()))
-          some = some || (sw.value("state", "") == "open" && sw.value("total", 0) > 0);
+          some = some || (sw.value("state", "") == "submitting" && sw.value("total", 0) > 0);
       if (!some) std::this_thread::sleep_for(milliseconds(5));
     }
     producer.Signal(SIGKILL);
@@ -592,7 +592,7 @@ TEST_F(SweepSessionTest, IdenticalPlanFinishesACutOffSubmissionAtTheBroker) {
   ASSERT_FALSE(doc.is_discarded()) << st.out << st.err;
   ASSERT_EQ(doc["sweeps"].size(), 1u) << "one sweep only: " << st.out;
   EXPECT_EQ(doc["sweeps"][0]["total"], 100000);
-  EXPECT_EQ(doc["sweeps"][0]["state"], "running");
+  EXPECT_EQ(doc["sweeps"][0]["state"], "active");
   EXPECT_EQ(doc["sweeps"][0]["sweep"], again.out.substr(0, again.out.find('\n')));
 }
 
