@@ -92,7 +92,8 @@ TEST(Cli, JobOfAValidationSweepNamesItsConfigurationAndSegment) {
   // Job 7: configuration 1 on segment 3, fold 1's out-of-sample window (days 90 .. 119).
   auto job = RunS1mple({"job", id.str() + "/7", "--store", (dir / "store").string()});
   ASSERT_EQ(job.exit_code, 0) << job.err;
-  EXPECT_NE(job.out.find("configuration: trend_follower.fast_period=10\n"), std::string::npos) << job.out;
+  EXPECT_NE(job.out.find("configuration: trend_follower.fast_period=10\n"), std::string::npos)
+      << job.out;
   EXPECT_NE(job.out.find("validation: configuration 1 of 2, walk_forward fold 1 of 4 "
                          "out-of-sample segment: 2020-03-31 .. 2020-04-29 (30 days)\n"),
             std::string::npos)
