@@ -4,8 +4,9 @@
 //   s1mple job SWEEP/INDEX [--store DIR] [--export DIR]   a job of a stored sweep
 //   s1mple job --plan PLAN.yaml --index N [--export DIR]  a job straight from a plan
 //
-// Without --export it prints the job's varied parameters and overrides. With --export it
-// writes the seed's stripped operation.yaml (one strategy link, pointing at
+// Without --export it prints the job's varied parameters, for a plan with validation folds which
+// configuration and fold segment (or CPCV group) it is and that segment's days, and overrides. With
+// --export it writes the seed's stripped operation.yaml (one strategy link, pointing at
 // strategy_blueprint.yaml and operators.yaml beside it), those two files and overrides.json;
 // `s1mple run DIR/operation.yaml` then runs exactly that job.
 #include <iostream>
@@ -45,8 +46,10 @@ Result<producer::ReproducibleJob> FromStore(const JobArgs& args) {
   if (!sweep.ok()) return sweep.status();
   auto info = (*db)->GetJob(ref->sweep, ref->index);
   if (!info.ok()) return info.status();
-  producer::StoredJob stored{*ref, info->overrides, std::nullopt, {}};
+  producer::StoredJob stored{*ref, info->overrides, std::nullopt, std::nullopt, {}};
   if (auto plan = (*db)->GetPlan(ref->sweep); plan.ok()) stored.plan_text = *plan;
+  if (auto summary = (*db)->GetPlanSummary(ref->sweep); summary.ok() && !summary->empty())
+    stored.plan_summary = *summary;
   for (const auto& [role, hash] : sweep->base_artifacts) {
     auto bytes = (*db)->GetArtifact(hash);
     if (!bytes.ok()) return bytes.status().WithContext("sweep " + ref->sweep + " '" + role + "'");
@@ -73,6 +76,7 @@ int RunJobCommand(const JobArgs& args) {
   if (args.export_dir.empty()) {
     std::cout << "job: " << job->name << "\n";
     if (!job->description.empty()) std::cout << "configuration: " << job->description << "\n";
+    if (!job->segment.empty()) std::cout << "validation: " << job->segment << "\n";
     std::cout << "overrides: " << job->overrides.dump() << "\n";
     return kExitOk;
   }

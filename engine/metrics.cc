@@ -1,5 +1,7 @@
 // Metrics of a backtest (definitions: docs/METRICS.md).
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "engine/calendar.h"
 #include "engine/result.h"
@@ -28,29 +30,32 @@ DailyReturns ComputeDailyReturns(std::span<const EquityPoint> equity) {
   return out;
 }
 
-Metrics ComputeMetrics(std::span<const EquityPoint> equity, std::span<const Trade> trades,
-                       double periods_per_year) {
+namespace {
+
+// The curve part of the metrics, over any curve type (`at(i)`: equity value i of n), so that
+// ComputeMetrics and ComputeCurveMetrics run the very same arithmetic.
+template <typename EquityAt>
+Metrics CurveMetrics(size_t points, EquityAt at, double years, std::span<const double> r,
+                     double periods_per_year) {
   Metrics m;
-  if (equity.empty()) return m;
-  const double first = equity.front().equity, last = equity.back().equity;
+  if (points == 0) return m;
+  const double first = at(0), last = at(points - 1);
   m.total_return = (last / first - 1.0) * 100.0;
-  const double years = static_cast<double>(equity.back().ts.v - equity.front().ts.v) / kYearMs;
   if (years > 0 && first > 0 && last > 0)
     m.cagr = (std::pow(last / first, 1.0 / years) - 1.0) * 100.0;
 
-  double peak = equity.front().equity, mdd = 0;
-  for (const auto& p : equity) {
-    peak = std::max(peak, p.equity);
+  double peak = first, mdd = 0;
+  for (size_t i = 0; i < points; ++i) {
+    const double e = at(i);
+    peak = std::max(peak, e);
     // The division only where the fall may be a new maximum (the margin covers the rounding of
     // the multiplication), so the result is exactly max((peak - e) / peak) at a fraction of the
     // cost.
-    if (peak > 0 && peak - p.equity > mdd * peak * (1 - 1e-9))
-      mdd = std::max(mdd, (peak - p.equity) / peak);
+    if (peak > 0 && peak - e > mdd * peak * (1 - 1e-9)) mdd = std::max(mdd, (peak - e) / peak);
   }
   m.max_drawdown = mdd * 100.0;
   if (m.cagr && m.max_drawdown > 0) m.calmar = *m.cagr / m.max_drawdown;
 
-  const std::vector<double> r = ComputeDailyReturns(equity).values;
   const size_t n = r.size();
   if (n >= 2) {
     double mean = 0;
@@ -67,6 +72,24 @@ Metrics ComputeMetrics(std::span<const EquityPoint> equity, std::span<const Trad
     if (sd > 0) m.sharpe_ratio = mean / sd * ann;
     if (dd > 0) m.sortino_ratio = mean / dd * ann;
   }
+  return m;
+}
+
+}  // namespace
+
+Metrics ComputeCurveMetrics(std::span<const double> equity, double years,
+                            std::span<const double> daily_returns, double periods_per_year) {
+  return CurveMetrics(
+      equity.size(), [&](size_t i) { return equity[i]; }, years, daily_returns, periods_per_year);
+}
+
+Metrics ComputeMetrics(std::span<const EquityPoint> equity, std::span<const Trade> trades,
+                       double periods_per_year) {
+  if (equity.empty()) return Metrics{};
+  const double years = static_cast<double>(equity.back().ts.v - equity.front().ts.v) / kYearMs;
+  const std::vector<double> r = ComputeDailyReturns(equity).values;
+  Metrics m = CurveMetrics(
+      equity.size(), [&](size_t i) { return equity[i].equity; }, years, r, periods_per_year);
 
   m.total_trades = static_cast<int64_t>(trades.size());
   if (!trades.empty()) {

@@ -138,6 +138,15 @@ std::vector<double> BuyAndHoldEquity(std::span<const double> closes, double init
 Metrics ComputeMetrics(std::span<const EquityPoint> equity, std::span<const Trade> trades,
                        double periods_per_year);
 
+// The metrics of a curve without trades (docs/METRICS.md): total_return, cagr, max_drawdown and
+// calmar from the equity values `equity` (in time order; empty: all zero / null) that span
+// `years`, sharpe_ratio and sortino_ratio from `daily_returns`. ComputeMetrics is exactly this
+// (years from the first and last timestamp, the returns from ComputeDailyReturns) plus the trade
+// metrics; exposed for series no single run produced, e.g. a CPCV split's train groups joined in
+// time order (producer/fold_analysis.h).
+Metrics ComputeCurveMetrics(std::span<const double> equity, double years,
+                            std::span<const double> daily_returns, double periods_per_year);
+
 struct JsonOptions {
   // 0 = every point. Otherwise at most this many points: the first, the last, the peak and
   // trough of the maximum drawdown, and evenly spaced points in between.

@@ -68,6 +68,22 @@ std::optional<double> RankCorrelation(const std::vector<double>& a, const std::v
 
 }  // namespace
 
+const std::vector<std::string>& CpcvUnionMetrics() {
+  static const std::vector<std::string> kUnion = [] {
+    std::vector<std::string> m = {"sharpe_ratio", "sortino_ratio", "total_return",
+                                  "cagr",         "max_drawdown",  "calmar",
+                                  "win_rate",     "total_trades",  "avg_trade_duration"};
+    for (const auto& c : KnownCausalityCounts()) m.push_back(c);
+    return m;
+  }();
+  return kUnion;
+}
+
+bool IsCpcvUnionMetric(const std::string& name) {
+  const auto& m = CpcvUnionMetrics();
+  return std::find(m.begin(), m.end(), name) != m.end();
+}
+
 std::optional<double> FoldAnalysis::Sums::Sharpe() const {
   if (n < 2) return std::nullopt;
   const double mean = s / n;
@@ -190,9 +206,10 @@ ojson FoldAnalysis::Block(const RunIdFn& run_id) const {
   b["direction"] = space_.plan().targets.maximize ? "maximize" : "minimize";
   if (schedule_.mode == ValidationMode::kCpcv) {
     b["selection"] =
-        "per split: the highest daily Sharpe ratio over the train days (embargoed days left out) "
-        "among configurations whose train-group runs all succeeded and together meet the "
-        "constraints; test groups never enter the selection";
+        "per split: the best " + space_.plan().targets.primary_metric +
+        " of the train groups joined in time order (embargoed days left out) among "
+        "configurations whose train-group runs all succeeded and whose joined train groups meet "
+        "the constraints (ties: the lower configuration); test groups never enter the selection";
     b.update(CpcvBlock());
     return b;
   }
@@ -354,47 +371,85 @@ ojson FoldAnalysis::FoldsBlock(const RunIdFn& run_id) const {
 
 void FoldAnalysis::AddCpcv(uint64_t config, uint32_t group, bool ok, const json& result) {
   GroupRun& g = groups_[group * configs_ + config];
-  g.ok = ok;
-  if (!ok) return;
-  g.trades = MetricValue(result, "total_trades").value_or(0);
-  g.max_drawdown = std::fabs(MetricValue(result, "max_drawdown").value_or(0));
-  for (const auto& c : KnownCausalityCounts())
-    g.counts.push_back(MetricValue(result, c).value_or(0));
-  if (!result.contains("returns")) return;
+  g = GroupRun{};
+  if (!ok || !result.contains("returns")) return;
   auto r = engine::DailyReturnsFromJson(result["returns"]);
   if (!r.ok()) return;
+  g.ok = true;
   for (size_t i = 0; i < r->size(); ++i) {
     const double v = r->values[i];
     if (!std::isfinite(v)) continue;
-    g.all.Add(v);
-    if (r->days[i] < embargo_end_[group]) g.embargo.Add(v);
+    g.returns.push_back(v);
+    if (r->days[i] < embargo_end_[group]) ++g.embargo_days;
   }
+  g.trades = MetricValue(result, "total_trades").value_or(0);
+  auto per_trade = [&](const char* name, double scale) {
+    if (g.trades == 0) return 0.0;
+    const auto v = MetricValue(result, name);
+    return v ? *v * g.trades / scale : kNaN;
+  };
+  // win_rate is wins / trades x 100 of whole numbers: the wins come back exactly when rounded.
+  g.wins = std::round(per_trade("win_rate", 100));
+  g.trade_hours = per_trade("avg_trade_duration", 1);
+  g.max_drawdown = std::fabs(MetricValue(result, "max_drawdown").value_or(0));
+  for (const auto& c : KnownCausalityCounts())
+    g.counts.push_back(MetricValue(result, c).value_or(0));
+}
+
+std::optional<json> FoldAnalysis::Union(const std::vector<Piece>& pieces,
+                                        std::optional<double>* per_day) const {
+  std::vector<double> returns, equity{1.0};
+  double trades = 0, wins = 0, hours = 0, days = 0, piece_drawdown = 0;
+  std::vector<double> counts(KnownCausalityCounts().size(), 0.0);
+  for (const Piece& p : pieces) {
+    const GroupRun& run = groups_[p.group * configs_ + p.config];
+    if (!run.ok) return std::nullopt;
+    const Segment& seg = schedule_.segments[p.group];
+    const size_t skip = p.cut ? run.embargo_days : 0;
+    returns.insert(returns.end(), run.returns.begin() + static_cast<std::ptrdiff_t>(skip),
+                   run.returns.end());
+    days += static_cast<double>(
+        seg.end_day - (p.cut ? std::max(seg.start_day, embargo_end_[p.group]) : seg.start_day));
+    trades += run.trades;
+    wins += run.wins;
+    hours += run.trade_hours;
+    // A run the embargo does not cut lies whole in the union: its per-bar drawdown (which sees
+    // the troughs inside a day) is one of the union's.
+    if (!p.cut || run.embargo_days == 0)
+      piece_drawdown = std::max(piece_drawdown, run.max_drawdown);
+    for (size_t i = 0; i < counts.size() && i < run.counts.size(); ++i) counts[i] += run.counts[i];
+  }
+  // The union as one curve: compounded from 1 at each day's close, over its calendar days.
+  for (double r : returns) equity.push_back(equity.back() * (1 + r));
+  engine::Metrics m = engine::ComputeCurveMetrics(equity, days / 365.25, returns, 1.0);
+  if (per_day) *per_day = m.sharpe_ratio;
+  auto annualized = [&](std::optional<double> v) {
+    return v && annualize_ > 0 ? std::optional<double>(*v * annualize_) : std::nullopt;
+  };
+  m.sharpe_ratio = annualized(m.sharpe_ratio);
+  m.sortino_ratio = annualized(m.sortino_ratio);
+  if (piece_drawdown > m.max_drawdown) {
+    m.max_drawdown = piece_drawdown;
+    m.calmar = m.cagr && m.max_drawdown > 0 ? std::optional<double>(*m.cagr / m.max_drawdown)
+                                            : std::nullopt;
+  }
+  m.total_trades = static_cast<int64_t>(trades);
+  if (trades > 0 && std::isfinite(wins)) m.win_rate = 100.0 * wins / trades;
+  if (trades > 0 && std::isfinite(hours)) m.avg_trade_duration = hours / trades;
+  json metrics = engine::MetricsToJson(m);
+  metrics.erase("profit_factor");
+  json causality = json::object();
+  for (size_t i = 0; i < counts.size(); ++i) causality[KnownCausalityCounts()[i]] = counts[i];
+  return json{{"metrics", std::move(metrics)},
+              {"causality", std::move(causality)},
+              {"days", returns.size()}};
+}
+
+bool FoldAnalysis::Meets(const json& result) const {
+  return CheckConstraints(space_.plan(), result).ok;
 }
 
 ojson FoldAnalysis::CpcvBlock() const {
-  const Plan& plan = space_.plan();
-  const auto& counts = KnownCausalityCounts();
-  auto meets = [&](const std::vector<uint32_t>& train, uint64_t c) {
-    for (const auto& k : plan.constraints) {
-      double value = 0;
-      for (uint32_t g : train) {
-        const GroupRun& run = groups_[g * configs_ + c];
-        if (k.metric == "total_trades") {
-          value += run.trades;
-        } else if (k.metric == "max_drawdown") {
-          value = std::max(value, run.max_drawdown);
-        } else {
-          const auto it = std::find(counts.begin(), counts.end(), k.metric);
-          if (it != counts.end() && !run.counts.empty())
-            value += run.counts[static_cast<size_t>(it - counts.begin())];
-        }
-      }
-      if (k.absolute) value = std::fabs(value);
-      if (k.min && value < *k.min) return false;
-      if (k.max && value > *k.max) return false;
-    }
-    return true;
-  };
   ojson out;
   ojson groups = ojson::array();
   for (const auto& seg : schedule_.segments) {
@@ -407,45 +462,46 @@ ojson FoldAnalysis::CpcvBlock() const {
   std::vector<std::optional<uint64_t>> winners;
   ojson splits = ojson::array();
   uint64_t below_median = 0, ranked = 0, oos_losses = 0;
-  std::vector<double> is_sr, oos_sr;
+  std::vector<double> is_sr, oos_sr, is_value, oos_value;
   for (const auto& split : schedule_.splits) {
     std::optional<uint64_t> best;
-    double best_sr = 0;
+    double best_score = 0;
+    json best_is;
+    std::optional<double> best_sr;
+    uint64_t eligible = 0;
     std::vector<double> oos_all(configs_, kNaN);
+    std::vector<json> oos_results(configs_);
+    std::vector<std::optional<double>> oos_per_day(configs_);
     for (uint64_t c = 0; c < configs_; ++c) {
-      Sums test;
-      bool test_ok = true;
-      for (uint32_t g : split.test_groups) {
-        test_ok = test_ok && groups_[g * configs_ + c].ok;
-        test.Add(groups_[g * configs_ + c].all);
+      std::vector<Piece> test;
+      for (uint32_t g : split.test_groups) test.push_back({g, c, false});
+      if (auto u = Union(test, &oos_per_day[c])) {
+        oos_all[c] = Score(*u);
+        oos_results[c] = std::move(*u);
       }
-      if (test_ok) oos_all[c] = test.Sharpe().value_or(kNaN);
-      Sums train;
-      bool all_ok = true;
+      std::vector<Piece> train;
       for (uint32_t g : split.train_groups) {
-        const GroupRun& run = groups_[g * configs_ + c];
-        all_ok = all_ok && run.ok;
-        Sums part = run.all;
         const bool after_test =
             g > 0 && std::binary_search(split.test_groups.begin(), split.test_groups.end(), g - 1);
-        if (after_test && !split.embargoed.empty()) {
-          part.n -= run.embargo.n;
-          part.s -= run.embargo.s;
-          part.s2 -= run.embargo.s2;
-        }
-        train.Add(part);
+        train.push_back({g, c, after_test && !split.embargoed.empty()});
       }
-      if (!all_ok || !meets(split.train_groups, c)) continue;
-      const auto sr = train.Sharpe();
-      if (!sr) continue;
-      if (!best || *sr > best_sr) {
+      std::optional<double> sr;
+      const auto u = Union(train, &sr);
+      if (!u || !Meets(*u)) continue;
+      const double score = Score(*u);
+      if (!std::isfinite(score)) continue;
+      ++eligible;
+      if (!best || Better(score, c, best_score, *best)) {
         best = c;
-        best_sr = *sr;
+        best_score = score;
+        best_is = *u;
+        best_sr = sr;
       }
     }
     winners.push_back(best);
     ojson sj;
     sj["test_groups"] = split.test_groups;
+    sj["eligible"] = eligible;
     if (!best) {
       sj["winner"] = nullptr;
       splits.push_back(std::move(sj));
@@ -453,23 +509,33 @@ ojson FoldAnalysis::CpcvBlock() const {
     }
     const double oos = oos_all[*best];
     sj["winner"] = *best;
-    sj["in_sample_sharpe_per_day"] = best_sr;
-    sj["out_of_sample_sharpe_per_day"] = Num(oos);
+    sj["in_sample_value"] = best_score;
+    sj["out_of_sample_value"] = Num(oos);
+    sj["in_sample_sharpe_per_day"] = Num(best_sr);
+    sj["out_of_sample_sharpe_per_day"] = Num(oos_per_day[*best]);
+    sj["in_sample"] = best_is["metrics"];
+    sj["out_of_sample"] =
+        oos_results[*best].is_null() ? json(nullptr) : oos_results[*best]["metrics"];
     if (std::isfinite(oos)) {
-      // The winner's OOS rank among every configuration's (ties half): below the median means
-      // the selection did no better than a configuration picked at random (CSCV's logit <= 0).
+      // The winner's OOS rank among every configuration's (ties half; better = the direction):
+      // at or below the median means the selection did no better than a configuration picked
+      // at random (CSCV's logit <= 0).
       double below = 0, total = 0;
       for (double o : oos_all) {
         if (!std::isfinite(o)) continue;
         total += 1;
-        below += o < oos ? 1 : (o == oos ? 0.5 : 0);
+        below += o == oos ? 0.5 : (Better(oos, 0, o, 0) ? 1 : 0);
       }
       const double w = below / (total + 1) + 0.5 / (total + 1);
       if (w <= 0.5) ++below_median;
       ++ranked;
-      if (oos < 0) ++oos_losses;
-      is_sr.push_back(best_sr);
-      oos_sr.push_back(oos);
+      is_value.push_back(best_score);
+      oos_value.push_back(oos);
+    }
+    if (best_sr && oos_per_day[*best]) {
+      if (*oos_per_day[*best] < 0) ++oos_losses;
+      is_sr.push_back(*best_sr);
+      oos_sr.push_back(*oos_per_day[*best]);
     }
     splits.push_back(std::move(sj));
   }
@@ -477,11 +543,14 @@ ojson FoldAnalysis::CpcvBlock() const {
   out["probability_of_backtest_overfitting"] =
       ranked ? Num(static_cast<double>(below_median) / static_cast<double>(ranked)) : json();
   out["probability_of_oos_loss"] =
-      ranked ? Num(static_cast<double>(oos_losses) / static_cast<double>(ranked)) : json();
+      is_sr.empty() ? json()
+                    : Num(static_cast<double>(oos_losses) / static_cast<double>(is_sr.size()));
   auto mean = [](const std::vector<double>& v) {
     return v.empty() ? kNaN
                      : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
   };
+  out["mean_in_sample"] = Num(mean(is_value));
+  out["mean_out_of_sample"] = Num(mean(oos_value));
   out["mean_in_sample_sharpe_per_day"] = Num(mean(is_sr));
   out["mean_out_of_sample_sharpe_per_day"] = Num(mean(oos_sr));
   // OOS paths (López de Prado): each group is OOS in C(N-1, K-1) splits; path p joins, for
@@ -492,7 +561,7 @@ ojson FoldAnalysis::CpcvBlock() const {
           : schedule_.splits.size() * schedule_.splits[0].test_groups.size() / n_groups;
   ojson path_json = ojson::array();
   for (size_t p = 0; p < paths; ++p) {
-    Sums path;
+    std::vector<Piece> pieces;
     bool complete = true;
     for (uint32_t g = 0; g < n_groups; ++g) {
       size_t seen = 0;
@@ -503,17 +572,21 @@ ojson FoldAnalysis::CpcvBlock() const {
         if (!winners[s]) {
           complete = false;
         } else {
-          path.Add(groups_[g * configs_ + *winners[s]].all);
+          pieces.push_back({g, *winners[s], false});
         }
         break;
       }
     }
-    const auto sr = path.Sharpe();
-    path_json.push_back(
-        {{"path", p},
-         {"sharpe_ratio_per_day", complete ? Num(sr) : json()},
-         {"sharpe_ratio", complete && sr && annualize_ > 0 ? Num(*sr * annualize_) : json()},
-         {"days", path.n}});
+    std::optional<double> sr;
+    const auto u = complete ? Union(pieces, &sr) : std::nullopt;
+    ojson pj;
+    pj["path"] = p;
+    pj["sharpe_ratio_per_day"] = u ? Num(sr) : json();
+    pj["sharpe_ratio"] = u ? (*u)["metrics"]["sharpe_ratio"] : json();
+    pj["days"] = u ? (*u)["days"] : json(0);
+    pj["value"] = u ? Num(Score(*u)) : json();
+    pj["metrics"] = u ? (*u)["metrics"] : json();
+    path_json.push_back(std::move(pj));
   }
   out["paths"] = std::move(path_json);
   return out;

@@ -12,10 +12,13 @@
 // until its IS jobs are complete, then only the winner's. In index order (how the outputs read
 // a sweep) IS jobs come before their OOS jobs, so no OOS result is held beyond the winners'.
 //
-// CPCV (groups as segments): per split the configuration with the highest daily Sharpe ratio
-// over the train days (embargoed days left out) among those whose train-group runs all succeeded
-// and together meet the constraints; each group keeps the power sums of its returns, and of
-// the days inside the embargo window at its start (24 doubles a configuration and group).
+// CPCV (groups as segments): per split the configuration with the best primary metric over the
+// union of its train groups (embargoed days left out) among those whose train-group runs all
+// succeeded and whose union meets the constraints; the union's metrics are computed as if one
+// run had traded the train groups back to back (CpcvUnionMetrics() says how, docs/STATISTICS.md
+// "CPCV"). Each group run keeps its daily returns (8 bytes a day: a configuration's runs hold
+// each day of the data once, so 10,000 configurations x 2,500 days take 200 MB), its trade
+// counts and durations and its causality counts.
 //
 // Not thread-safe; one SweepAnalyzer feeds one.
 #pragma once
@@ -32,6 +35,15 @@
 #include "producer/expansion.h"
 
 namespace s1mple::producer {
+
+// The metrics a CPCV selection can compute on a union of groups, so the ones a CPCV plan may
+// select by (primary_metric) and constrain: the engine's curve metrics (engine::
+// ComputeCurveMetrics) on the groups' daily returns joined in time order (sharpe_ratio,
+// sortino_ratio, total_return, cagr, max_drawdown, calmar), the trade metrics whose parts add
+// up over groups (total_trades, win_rate, avg_trade_duration) and the causality counts (summed).
+// profit_factor is not among them: a result carries the ratio, not its gross profit and loss.
+const std::vector<std::string>& CpcvUnionMetrics();
+bool IsCpcvUnionMetric(const std::string& name);
 
 class FoldAnalysis {
  public:
@@ -74,22 +86,33 @@ class FoldAnalysis {
       s += r;
       s2 += r * r;
     }
-    void Add(const Sums& o) {
-      n += o.n;
-      s += o.s;
-      s2 += o.s2;
-    }
     std::optional<double> Sharpe() const;  // per day; nullopt when undefined
   };
+  // What a CPCV union needs of one group run.
   struct GroupRun {
-    bool ok = false;
-    Sums all, embargo;  // every day; the days inside the embargo window at the group's start
-    double trades = 0;
-    double max_drawdown = 0;
-    std::vector<double> counts;  // causality counts, in KnownCausalityCounts() order
+    bool ok = false;              // succeeded, with its daily returns
+    std::vector<double> returns;  // the finite daily returns, in day order
+    size_t embargo_days = 0;      // how many of them lie inside the embargo window at its start
+    double trades = 0;            // total_trades
+    double wins = 0;              // win_rate x total_trades / 100 (NaN: trades without it)
+    double trade_hours = 0;       // avg_trade_duration x total_trades (NaN: trades without it)
+    double max_drawdown = 0;      // the run's per-bar max_drawdown
+    std::vector<double> counts;   // causality counts, in KnownCausalityCounts() order
   };
+  // One piece of a union: group `group` under configuration `config`, without its embargoed
+  // start when `cut`.
+  struct Piece {
+    uint32_t group = 0;
+    uint64_t config = 0;
+    bool cut = false;
+  };
+  // {"metrics": {...}, "causality": {...}} of the pieces joined in their order (CpcvUnionMetrics);
+  // `per_day`: the Sharpe ratio per day. nullopt when a piece's run is not usable.
+  std::optional<nlohmann::json> Union(const std::vector<Piece>& pieces,
+                                      std::optional<double>* per_day = nullptr) const;
 
   double Score(const nlohmann::json& result) const;  // NaN when undefined
+  bool Meets(const nlohmann::json& result) const;    // the plan's constraints on a union
   bool Better(double a, uint64_t ca, double b, uint64_t cb) const;
   void AddCpcv(uint64_t config, uint32_t group, bool ok, const nlohmann::json& result);
   nlohmann::ordered_json FoldsBlock(const RunIdFn& run_id) const;

@@ -10,6 +10,7 @@
 
 #include "engine/calendar.h"
 #include "engine/overrides.h"
+#include "producer/fold_analysis.h"
 #include "producer/validation.h"
 
 namespace s1mple::producer {
@@ -847,25 +848,29 @@ class Loader {
     return Status::Ok();
   }
 
-  // CPCV selects on the union of the train groups, so only what that union has is usable: the
-  // Sharpe ratio of its daily returns, counts (summed over the groups) and max_drawdown (the
-  // largest of the groups').
-  Status CpcvSelectable(const YAML::Node& node) const {
+  // CPCV selects on the union of a split's train groups, so the primary metric and every
+  // constraint must be one that union can be computed for (producer/fold_analysis.h,
+  // CpcvUnionMetrics). `config`: the optimization_config node.
+  Status CpcvSelectable(const YAML::Node& config) const {
     if (plan_.validation.mode != ValidationMode::kCpcv) return Status::Ok();
-    if (plan_.targets.primary_metric != "sharpe_ratio")
-      return Error(plan_.validation.yaml_path + ".cpcv", node["cpcv"],
-                   "cpcv selects by the Sharpe ratio of the train days' daily returns; "
-                   "optimization_targets.primary_metric must be sharpe_ratio (it is " +
-                       plan_.targets.primary_metric + ")");
-    const auto& counts = KnownCausalityCounts();
+    std::string accepted;
+    for (const auto& m : CpcvUnionMetrics()) accepted += (accepted.empty() ? "" : ", ") + m;
+    const std::string why =
+        " cannot be computed on the union of a cpcv split's train groups (a result keeps "
+        "profit_factor as a ratio, without its gross profit and loss); cpcv selects by and "
+        "constrains: " +
+        accepted;
+    const auto& t = plan_.targets;
+    if (!IsCpcvUnionMetric(t.primary_metric)) {
+      const YAML::Node targets = config["optimization_targets"];
+      return Error(t.yaml_path + ".primary_metric",
+                   targets ? targets["primary_metric"] : config["validation"]["cpcv"],
+                   t.primary_metric + why);
+    }
     for (const auto& c : plan_.constraints) {
-      const bool count = c.metric == "total_trades" ||
-                         std::find(counts.begin(), counts.end(), c.metric) != counts.end();
-      if (!count && c.metric != "max_drawdown")
-        return Error(c.yaml_path, node["cpcv"],
-                     "cpcv cannot check " + c.key +
-                         " on a union of groups (it accepts constraints on total_trades, the "
-                         "causality counts and max_drawdown)");
+      if (!IsCpcvUnionMetric(c.metric))
+        return Error(c.yaml_path, config["constraints"][c.key],
+                     c.key + " (" + c.metric + ")" + why);
     }
     return Status::Ok();
   }
@@ -1067,7 +1072,7 @@ class Loader {
     }
     if (config["validation"]) {
       S1MPLE_RETURN_IF_ERROR(Validation(config["validation"], path + ".validation"));
-      S1MPLE_RETURN_IF_ERROR(CpcvSelectable(config["validation"]));
+      S1MPLE_RETURN_IF_ERROR(CpcvSelectable(config));
     }
     return CheckDimensionsCompatible();
   }

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/status.h"
+#include "producer/expansion.h"
 #include "producer/plan_check.h"
 
 namespace s1mple::producer {
@@ -21,6 +22,10 @@ namespace s1mple::producer {
 struct ReproducibleJob {
   std::string name;         // "sw-0123/7" or "plan.yaml#7"
   std::string description;  // its varied parameters ("fast_period=5, ..."); may be empty
+  // A job of a plan with validation folds: which configuration it runs on which fold segment
+  // (or CPCV group) and that segment's days, e.g. "configuration 5 of 24, fold 2 out-of-sample
+  // segment: 2020-07-01 .. 2020-09-29 (91 days)" (DescribeSegment). Empty without folds.
+  std::string segment;
   nlohmann::json overrides;
   BaseTexts base;
   std::optional<std::string> data_csv;  // the sweep's data artifact, when it has one
@@ -43,9 +48,16 @@ struct StoredJob {
   JobRef ref;
   std::string overrides;                 // the job's overrides JSON text ("" = none)
   std::optional<std::string> plan_text;  // the sweep's plan, when stored
+  // The sweep's plan summary (JSON text), when stored: its validation.data_range cuts the folds.
+  std::optional<std::string> plan_summary;
   // The sweep's base artifacts by role (producer/sweep_request.h: kRoleOperation, ...).
   std::map<std::string, std::string> artifacts;
 };
+
+// What job `index` of a space with validation folds is (ReproducibleJob::segment): its
+// configuration and segment, the segment's days, and for CPCV in how many splits the group is
+// tested and trained on. Empty when the space has no folds.
+std::string DescribeSegment(const JobSpace& space, uint64_t index);
 
 // The job as `s1mple run` reproduces it. NotFound for a missing operation or blueprint
 // artifact, Corruption for overrides that are not JSON.

@@ -17,6 +17,8 @@
 #include "engine/result.h"
 #include "producer/analysis.h"
 #include "producer/local_run.h"
+#include "producer/plan_summary.h"
+#include "producer/reproduce.h"
 #include "producer/sweep_request.h"
 
 namespace s1mple::producer {
@@ -233,6 +235,156 @@ TEST(ValidationFolds, CpcvSelectsOnTheTrainDaysAlone) {
     EXPECT_NEAR(v["splits_detail"][k]["in_sample_sharpe_per_day"].get<double>(), best_sr, 1e-9);
   }
   EXPECT_TRUE(s.summary["best_configuration"].is_null());
+  fs::remove_all(d);
+}
+
+// The same sweep selecting by total_return under constraints on the Sharpe ratio and the drawdown
+// of the joined train groups: each split's winner recomputed here from the jobs' own returns
+// (kept days compounded; Sharpe annualized by sqrt(365), the operation's periods_per_year; the
+// drawdown of the compounded days, or a whole train group's own per-bar one when larger).
+TEST(ValidationFolds, CpcvSelectsByThePlansMetricUnderItsConstraints) {
+  const fs::path d = TempDir("cpcv-return");
+  WriteBars(d / "data.csv", std::nullopt);
+  std::ofstream(d / "operation.yaml") << Operation(d / "data.csv");
+  std::string plan = Plan(d / "operation.yaml");
+  plan.replace(plan.find("  constraints:"), std::string::npos,
+               "  optimization_targets: {primary_metric: total_return}\n"
+               "  constraints: {min_trades: 3, min_sharpe_ratio: 0.3, max_drawdown: 6}\n"
+               "  validation:\n    cpcv: {groups: 6, test_groups: 2, embargo: 5d}\n");
+  std::ofstream(d / "plan.yaml") << plan;
+  const Swept s = RunAll(d);
+  ASSERT_TRUE(s.sweep);
+  const JobSpace& space = *s.sweep->space;
+  const FoldSchedule& folds = *space.schedule();
+  const json& v = s.summary["validation"];
+  EXPECT_EQ(v["primary_metric"], "total_return");
+  ASSERT_EQ(v["splits_detail"].size(), 15u);
+  const uint64_t configs = space.configurations();
+  uint64_t refused = 0, constraints_matter = 0, winners = 0;
+  for (size_t k = 0; k < folds.splits.size(); ++k) {
+    const CpcvSplit& split = folds.splits[k];
+    std::optional<uint64_t> best, free_best;
+    double best_v = 0, free_v = 0;
+    for (uint64_t c = 0; c < configs; ++c) {
+      std::vector<double> kept;
+      double trades = 0, group_dd = 0;
+      for (uint32_t g : split.train_groups) {
+        const json& result = s.outcomes[g * configs + c].result;
+        trades += result["metrics"]["total_trades"].get<double>();
+        const auto r = engine::DailyReturnsFromJson(result["returns"]).value();
+        bool cut = false;
+        for (size_t i = 0; i < r.size(); ++i) {
+          bool embargoed = false;
+          for (const auto& [from, to] : split.embargoed)
+            embargoed = embargoed || (r.days[i] >= from && r.days[i] < to);
+          cut = cut || embargoed;
+          if (!embargoed && std::isfinite(r.values[i])) kept.push_back(r.values[i]);
+        }
+        if (!cut) group_dd = std::max(group_dd, result["metrics"]["max_drawdown"].get<double>());
+      }
+      double growth = 1, peak = 1, dd = 0, mean = 0, ss = 0;
+      for (double r : kept) {
+        growth *= 1 + r;
+        peak = std::max(peak, growth);
+        dd = std::max(dd, (peak - growth) / peak * 100);
+        mean += r;
+      }
+      mean /= static_cast<double>(kept.size());
+      for (double r : kept) ss += (r - mean) * (r - mean);
+      const double sharpe =
+          mean / std::sqrt(ss / static_cast<double>(kept.size() - 1)) * std::sqrt(365.0);
+      const double total_return = (growth - 1) * 100;
+      dd = std::max(dd, group_dd);
+      if (!free_best || total_return > free_v) {
+        free_best = c;
+        free_v = total_return;
+      }
+      if (trades < 3 || sharpe < 0.3 || dd > 6) {
+        ++refused;
+        continue;
+      }
+      if (!best || total_return > best_v) {
+        best = c;
+        best_v = total_return;
+      }
+    }
+    const json& sj = v["splits_detail"][k];
+    constraints_matter += best != free_best;
+    if (!best) {
+      EXPECT_TRUE(sj["winner"].is_null()) << "split " << k;
+      continue;
+    }
+    ++winners;
+    ASSERT_FALSE(sj["winner"].is_null()) << "split " << k;
+    EXPECT_EQ(sj["winner"], *best) << "split " << k;
+    EXPECT_NEAR(sj["in_sample_value"].get<double>(), best_v, 1e-9 * std::max(1.0, best_v));
+    EXPECT_EQ(sj["in_sample"]["total_return"], sj["in_sample_value"]);
+    EXPECT_LE(sj["in_sample"]["max_drawdown"].get<double>(), 6);
+    EXPECT_GE(sj["in_sample"]["sharpe_ratio"].get<double>(), 0.3);
+  }
+  EXPECT_GT(winners, 0u);
+  EXPECT_GT(refused, 0u) << "no configuration fails the constraints";
+  EXPECT_GT(constraints_matter, 0u) << "the constraints never change a split's winner";
+  EXPECT_TRUE(v["probability_of_backtest_overfitting"].is_number());
+  ASSERT_EQ(v["paths"].size(), 5u);
+  for (const auto& p : v["paths"]) EXPECT_TRUE(p.contains("value"));
+  fs::remove_all(d);
+}
+
+// `s1mple job` says what a validation job is: its configuration and segment (or CPCV group) and
+// the segment's days, the same whether the job comes from the plan or from a stored sweep with
+// its plan summary; a stored sweep without one still gets the job's period.
+TEST(ValidationFolds, AJobOfAFoldSweepSaysWhichConfigurationAndSegmentItIs) {
+  const fs::path d = TempDir("describe");
+  WriteBars(d / "data.csv", std::nullopt);
+  std::ofstream(d / "operation.yaml") << Operation(d / "data.csv");
+  const std::string wf = Plan(d / "operation.yaml");
+  std::string cpcv = wf;
+  cpcv.replace(cpcv.find("  validation:"), std::string::npos,
+               "  validation:\n    cpcv: {groups: 6, test_groups: 2, embargo: 5d}\n");
+  for (const std::string& text : {wf, cpcv}) {
+    std::ofstream(d / "plan.yaml") << text;
+    auto sweep = PrepareSweep(d / "plan.yaml", PlanKind::kOptimization);
+    ASSERT_TRUE(sweep.ok()) << sweep.status().ToString();
+    const JobSpace& space = *sweep->space;
+    const FoldSchedule& folds = *space.schedule();
+    const uint64_t index = 3 * space.configurations() + 5;  // configuration 5, segment 3
+    const Segment& seg = folds.segments[3];
+    auto job = JobFromPlan(d / "plan.yaml", index);
+    ASSERT_TRUE(job.ok()) << job.status().ToString();
+    const std::string days = engine::FormatIsoDate(seg.start_day) + " .. " +
+                             engine::FormatIsoDate(seg.end_day - 1) + " (" +
+                             std::to_string(seg.end_day - seg.start_day) + " days)";
+    if (folds.mode == ValidationMode::kCpcv) {
+      EXPECT_EQ(job->segment, "configuration 5 of 24, cpcv group 3 of 6: " + days +
+                                  "; tested in 5 of 15 splits, a train group in the other 10");
+    } else {
+      // Segment 3 is fold 1's out-of-sample window.
+      EXPECT_EQ(job->segment,
+                "configuration 5 of 24, walk_forward fold 1 of 4 out-of-sample segment: " + days);
+    }
+    EXPECT_EQ(job->description, space.Describe(5));
+    // The window is the job's own period.
+    EXPECT_EQ(job->overrides["period"]["start"].get<std::string>().substr(0, 10),
+              engine::FormatIsoDate(seg.start_day));
+    StoredJob stored{{"sw-0123456789ab", index},
+                     job->overrides.dump(),
+                     text,
+                     PlanSummaryText(space),
+                     {{kRoleOperation, "x"}, {kRoleBlueprint, "y"}}};
+    auto from_store = JobFromStored(stored);
+    ASSERT_TRUE(from_store.ok()) << from_store.status().ToString();
+    EXPECT_EQ(from_store->segment, job->segment);
+    EXPECT_EQ(from_store->description, job->description);
+    stored.plan_summary.reset();
+    from_store = JobFromStored(stored);
+    ASSERT_TRUE(from_store.ok());
+    EXPECT_EQ(from_store->segment,
+              "a validation fold segment (the sweep keeps no data range to cut the folds from); "
+              "its period: " +
+                  job->overrides["period"]["start"].get<std::string>() + " .. " +
+                  job->overrides["period"]["end"].get<std::string>());
+  }
   fs::remove_all(d);
 }
 

@@ -243,15 +243,31 @@ TEST(ValidationPlan, BadInputNamesFileAndYamlPath) {
   EXPECT_NE(err("  validation: {holdout: {fraction: 0.5}, cpcv: {groups: 4, test_groups: 1}}\n")
                 .find("optimization_config.validation: expected one of"),
             std::string::npos);
-  EXPECT_NE(err("  optimization_targets: {primary_metric: total_return}\n"
-                "  validation: {cpcv: {groups: 6, test_groups: 2}}\n")
-                .find("optimization_config.validation.cpcv: cpcv selects by the Sharpe ratio"),
-            std::string::npos);
-  EXPECT_NE(err("  constraints: {min_win_rate: 40}\n"
-                "  validation: {cpcv: {groups: 6, test_groups: 2}}\n")
-                .find("optimization_config.constraints.min_win_rate: cpcv cannot check "
-                      "min_win_rate"),
-            std::string::npos);
+  // CPCV selects on a union of groups: every metric but profit_factor can be computed on it.
+  const std::string accepted =
+      "cpcv selects by and constrains: sharpe_ratio, sortino_ratio, total_return, cagr, "
+      "max_drawdown, calmar, win_rate, total_trades, avg_trade_duration, opportunities_detected, "
+      "opportunities_rejected, threats_detected";
+  EXPECT_EQ(err("  optimization_targets: {primary_metric: profit_factor}\n"
+                "  validation: {cpcv: {groups: 6, test_groups: 2}}\n"),
+            "test_plan.yaml: optimization_config.optimization_targets.primary_metric: "
+            "profit_factor cannot be computed on the union of a cpcv split's train groups (a "
+            "result keeps profit_factor as a ratio, without its gross profit and loss); " +
+                accepted + " (line 9)");
+  EXPECT_EQ(err("  constraints:\n    min_trades: 10\n    min_profit_factor: 1.2\n"
+                "  validation: {cpcv: {groups: 6, test_groups: 2}}\n"),
+            "test_plan.yaml: optimization_config.constraints.min_profit_factor: min_profit_factor "
+            "(profit_factor) cannot be computed on the union of a cpcv split's train groups (a "
+            "result keeps profit_factor as a ratio, without its gross profit and loss); " +
+                accepted + " (line 11)");
+  for (const char* ok : {"  optimization_targets: {primary_metric: total_return}\n",
+                         "  optimization_targets: {primary_metric: max_drawdown}\n"
+                         "  constraints: {min_sharpe_ratio: 1, min_win_rate: 40, max_calmar: 9}\n",
+                         "  constraints: {min_avg_trade_duration: 2, max_threats_detected: 5}\n"}) {
+    auto p = ParseText(std::string(kPlanHead) + ok +
+                       "  validation: {cpcv: {groups: 6, test_groups: 2}}\n");
+    EXPECT_TRUE(p.ok()) << ok << p.status().ToString();
+  }
 }
 
 TEST(ValidationPlan, JobSpaceRunsEveryConfigurationOnEverySegment) {
