@@ -9,6 +9,7 @@
 
 #include "common/vocabulary.h"
 #include "producer/analysis.h"
+#include "producer/halving.h"
 #include "producer/result_fields.h"
 #include "producer/tpe.h"
 
@@ -74,33 +75,74 @@ class Ledger {
   uint64_t first_open_ = 0;
 };
 
+// TPE (producer/tpe.h): trial j sees the results of trials 0 .. j - in_flight - 1 and the
+// points of the later ones as pending.
+class TpeProposer : public TrialProposer {
+ public:
+  explicit TpeProposer(const JobSpace& space)
+      : plan_(space.plan()),
+        tpe_(space.plan(), Options(space.plan())),
+        budget_(std::min(space.plan().search.budget, space.grid_size())),
+        lag_(space.plan().search.in_flight) {}
+
+  const char* name() const override { return "tpe"; }
+  uint64_t max_trials() const override { return budget_; }
+  uint64_t Visible(uint64_t trial) const override { return trial > lag_ ? trial - lag_ : 0; }
+
+  std::optional<ProposedTrial> Propose(uint64_t trial,
+                                       const std::vector<TpeObservation>& results) override {
+    if (trial >= budget_) return std::nullopt;
+    std::vector<TpeObservation> observed = results;
+    for (size_t i = 0; i < observed.size(); ++i) observed[i].point = points_[i];
+    const std::vector<std::vector<uint64_t>> pending(
+        points_.begin() + static_cast<std::ptrdiff_t>(observed.size()), points_.end());
+    auto point =
+        tpe_.Propose(trial, observed, pending, [&](uint64_t g) { return taken_.count(g) > 0; });
+    if (!point) return std::nullopt;  // every configuration is taken
+    const uint64_t g = tpe_.GridIndex(*point);
+    points_.push_back(PointOfGridIndex(plan_, tpe_.layout(), g));
+    taken_.insert(g);
+    return ProposedTrial{g, 0};
+  }
+
+ private:
+  static TpeOptions Options(const Plan& plan) {
+    TpeOptions to;
+    to.seed = plan.search.seed;
+    to.startup_trials = plan.search.startup_trials;
+    to.candidates = plan.search.candidates;
+    to.maximize = plan.targets.maximize;
+    return to;
+  }
+  const Plan& plan_;
+  const TpeSampler tpe_;
+  const uint64_t budget_;
+  const uint64_t lag_;
+  std::vector<std::vector<uint64_t>> points_;
+  std::unordered_set<uint64_t> taken_;
+};
+
 }  // namespace
 
-Result<std::vector<uint64_t>> RunAdaptiveSearch(transport::Client& reader, BrokerChannel* channel,
-                                                const std::string& sweep, const JobSpace& space,
-                                                uint64_t stored, const AdaptiveOptions& options) {
-  const Plan& plan = space.plan();
-  const SearchConfig& search = plan.search;
-  TpeOptions to;
-  to.seed = search.seed;
-  to.startup_trials = search.startup_trials;
-  to.candidates = search.candidates;
-  to.maximize = plan.targets.maximize;
-  const TpeSampler tpe(plan, to);
-  const auto& layout = tpe.layout();
-  const uint64_t budget = std::min(search.budget, space.grid_size());
-  const uint64_t lag = search.in_flight;
+std::unique_ptr<TrialProposer> MakeTrialProposer(const JobSpace& space) {
+  if (space.plan().search.method == SearchMethod::kHalving)
+    return std::make_unique<HalvingProposer>(space.plan(), space.grid_size());
+  return std::make_unique<TpeProposer>(space);
+}
 
+Result<JobSpace> RunAdaptiveSearch(transport::Client& reader, BrokerChannel* channel,
+                                   const std::string& sweep, const JobSpace& space, uint64_t stored,
+                                   const AdaptiveOptions& options) {
+  const std::unique_ptr<TrialProposer> proposer = MakeTrialProposer(space);
   Ledger ledger(reader, sweep, space);
   S1MPLE_RETURN_IF_ERROR(ledger.Refresh());
   std::vector<uint64_t> trials;
-  std::vector<std::vector<uint64_t>> points;
-  std::unordered_set<uint64_t> taken;
+  std::vector<uint32_t> rungs;
   const auto started = std::chrono::steady_clock::now();
-  for (uint64_t j = 0; j < budget; ++j) {
+  for (uint64_t j = 0;; ++j) {
     const bool replay = j < stored;
     if (!replay && channel == nullptr) break;
-    const uint64_t visible = j > lag ? j - lag : 0;
+    const uint64_t visible = proposer->Visible(j);
     // Wait until the results this proposal may see are final.
     while (!ledger.FinalUpTo(visible)) {
       if (replay) {
@@ -116,18 +158,20 @@ Result<std::vector<uint64_t>> RunAdaptiveSearch(transport::Client& reader, Broke
     }
     std::vector<TpeObservation> observed;
     observed.reserve(visible);
-    for (uint64_t i = 0; i < visible; ++i) {
-      observed.push_back(ledger.at(i));
-      observed.back().point = points[i];
+    for (uint64_t i = 0; i < visible; ++i) observed.push_back(ledger.at(i));
+    auto trial = proposer->Propose(j, observed);
+    if (!trial) {
+      if (replay) {
+        return Status::FailedPrecondition(
+            "sweep " + sweep + ": job " + std::to_string(j) +
+            " is stored, but this plan's search ends before it (was the plan, its data or s1mple "
+            "changed since it was submitted?)");
+      }
+      break;
     }
-    const std::vector<std::vector<uint64_t>> pending(points.begin() + visible, points.end());
-    auto point = tpe.Propose(j, observed, pending, [&](uint64_t g) { return taken.count(g) > 0; });
-    if (!point) break;  // every configuration is taken
-    const uint64_t g = tpe.GridIndex(*point);
-    trials.push_back(g);
-    points.push_back(PointOfGridIndex(plan, layout, g));
-    taken.insert(g);
-    const std::string overrides = space.WithTrials({g}).Overrides(0).dump();
+    trials.push_back(trial->grid_index);
+    rungs.push_back(trial->rung);
+    const std::string overrides = space.TrialOverrides(trial->grid_index, trial->rung).dump();
     if (replay) {
       if (j >= ledger.known() || ledger.overrides(j) != overrides) {
         return Status::FailedPrecondition(
@@ -147,8 +191,9 @@ Result<std::vector<uint64_t>> RunAdaptiveSearch(transport::Client& reader, Broke
     if (options.progress && (j + 1) % 10 == 0) {
       const double s =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      std::cerr << "tpe: " << (j + 1) << "/" << budget << " trials proposed (" << visible
-                << " results seen, " << static_cast<int>(s) << " s)\n";
+      std::cerr << proposer->name() << ": " << (j + 1) << "/" << proposer->max_trials()
+                << " trials proposed (" << visible << " results seen, " << static_cast<int>(s)
+                << " s)\n";
     }
   }
   if (channel != nullptr) {
@@ -160,7 +205,7 @@ Result<std::vector<uint64_t>> RunAdaptiveSearch(transport::Client& reader, Broke
     auto r = channel->Call(commit);
     if (!r.ok()) return r.status().WithContext("committing " + sweep);
   }
-  return trials;
+  return space.WithTrials(std::move(trials), std::move(rungs));
 }
 
 }  // namespace s1mple::producer

@@ -5,6 +5,7 @@
 #include <functional>
 #include <sstream>
 
+#include "producer/halving.h"
 #include "producer/plan_loader.h"
 
 namespace s1mple::producer {
@@ -132,10 +133,13 @@ Result<std::unique_ptr<SweepAnalyzer>> SweepAnalyzer::Open(const JobSpace& space
   a->stats_ = std::make_unique<SweepStatistics>(sopts);
   a->distinct_.resize(space.columns().size());
   if (space.schedule()) a->folds_ = std::make_unique<FoldAnalysis>(space);
-  // Header: run_id, index, status, [fold, segment,] varied parameters, metrics, causality
-  // counts, verdict, error.
+  // Header: run_id, index, status, [trial,] [fold, segment,] [rung, fidelity,] varied
+  // parameters, metrics, causality counts, verdict, error. `trial`: the trial order of a search
+  // other than the grid; rung and fidelity: a halving search's (producer/halving.h).
   std::string header = "run_id,index,status";
+  if (space.plan().search.method != SearchMethod::kGrid) header += ",trial";
   if (space.schedule()) header += ",fold,segment";
+  if (space.ladder()) header += ",rung,fidelity";
   // (appends in two steps: GCC 12's -Wrestrict misfires on `s += "," + t` at -O3)
   for (const auto& c : space.columns()) header.append(",").append(CsvField(c));
   for (const auto& m : KnownMetrics()) header.append(",").append(m);
@@ -146,6 +150,8 @@ Result<std::unique_ptr<SweepAnalyzer>> SweepAnalyzer::Open(const JobSpace& space
 }
 
 bool SweepAnalyzer::Selected(uint64_t index) const {
+  // Halving: the best is judged at full fidelity (the whole data) only.
+  if (space_.ladder()) return space_.FidelityOf(index) >= 1.0;
   const FoldSchedule* folds = space_.schedule();
   if (!folds) return true;
   if (folds->mode == ValidationMode::kCpcv) return false;
@@ -161,9 +167,15 @@ void SweepAnalyzer::WriteCsvRow(const JobOutcome& outcome, const VariedParams& v
                                 const ConstraintVerdict& verdict) {
   std::string row = CsvField(RunId(outcome.index));
   row.append(",").append(std::to_string(outcome.index)).append(outcome.ok ? ",ok" : ",failed");
+  if (space_.plan().search.method != SearchMethod::kGrid)
+    row.append(",").append(std::to_string(space_.ConfigOf(outcome.index)));
   if (const FoldSchedule* folds = space_.schedule()) {
     const Segment& seg = folds->segments[space_.SegmentOf(outcome.index)];
     row.append(",").append(std::to_string(seg.fold)).append(",").append(SegmentKindName(seg.kind));
+  }
+  if (space_.ladder()) {
+    row.append(",").append(std::to_string(space_.RungOf(outcome.index)));
+    row.append(",").append(CsvCell(json(space_.FidelityOf(outcome.index))));
   }
   size_t v = 0;
   for (const auto& column : space_.columns()) {
@@ -200,6 +212,10 @@ ojson SweepAnalyzer::RunEntry(const JobOutcome& outcome, const VariedParams& var
     entry["fold"] = seg.fold;
     entry["segment"] = SegmentKindName(seg.kind);
     entry["configuration_index"] = space_.ConfigOf(outcome.index);
+  }
+  if (space_.ladder()) {
+    entry["rung"] = space_.RungOf(outcome.index);
+    entry["fidelity"] = space_.FidelityOf(outcome.index);
   }
   entry["configuration"] = space_.Configuration(outcome.index);
   ojson params = ojson::object();
@@ -373,9 +389,12 @@ ojson SweepAnalyzer::OptimizationSummary() const {
         space_.schedule() && space_.schedule()->mode == ValidationMode::kCpcv
             ? "cpcv selects per split: see validation.splits_detail"
         : successful_ == 0 ? "no run succeeded"
-                           : "no run meets the constraints with a "
+        : space_.ladder()  ? "no run of the last rung (full fidelity) meets the constraints with a "
                              "defined " +
-                                 plan.targets.primary_metric;
+                                plan.targets.primary_metric
+                          : "no run meets the constraints with a "
+                            "defined " +
+                                plan.targets.primary_metric;
   } else {
     s["best_configuration"] = top_.front().entry;
   }
@@ -383,13 +402,30 @@ ojson SweepAnalyzer::OptimizationSummary() const {
   for (const auto& r : top_) top.push_back(r.entry);
   s["top_configurations"] = top;
   // How the sweep found its best: the trials (in trial = job order) that improved the best
-  // primary metric among the runs meeting the constraints.
+  // primary metric among the runs meeting the constraints (halving: among the last rung's).
   s["search"] = {
       {"method", SearchMethodName(plan.search.method)},
       {"budget", plan.search.method == SearchMethod::kGrid ? json() : json(plan.search.budget)},
       {"seed", plan.search.method == SearchMethod::kGrid ? json() : json(plan.search.seed)},
       {"grid_size", space_.grid_size()},
       {"trials", space_.configurations()}};
+  if (const HalvingLadder* ladder = space_.ladder()) {
+    std::vector<uint64_t> jobs(ladder->fidelities.size(), 0);
+    for (uint64_t i = 0; i < space_.size(); ++i) ++jobs[space_.RungOf(i)];
+    ojson rungs = ojson::array();
+    for (size_t r = 0; r < ladder->fidelities.size(); ++r) {
+      rungs.push_back(
+          {{"rung", r},
+           {"fidelity", ladder->fidelities[r]},
+           {"period", ladder->periods[r].is_null() ? ojson() : ojson(ladder->periods[r])},
+           {"jobs", jobs[r]}});
+    }
+    s["search"]["eta"] = plan.search.eta;
+    s["search"]["rungs"] = std::move(rungs);
+    s["search"]["best_judged_at"] =
+        "full fidelity: best_configuration, top_configurations, best_so_far and overfitting "
+        "cover the last rung's runs (the whole data) only";
+  }
   std::vector<std::pair<uint64_t, double>> scores = feasible_scores_;
   std::sort(scores.begin(), scores.end());
   ojson history = ojson::array();

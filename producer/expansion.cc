@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "producer/halving.h"
 #include "producer/search.h"
 
 namespace s1mple::producer {
@@ -24,7 +25,8 @@ void MergeJson(json& into, const json& patch) {
 }
 
 Result<JobSpace> JobSpace::Make(std::shared_ptr<const Plan> plan,
-                                std::shared_ptr<const FoldSchedule> schedule) {
+                                std::shared_ptr<const FoldSchedule> schedule,
+                                std::shared_ptr<const HalvingLadder> ladder) {
   JobSpace space;
   space.plan_ = std::move(plan);
   if ((space.plan_->validation.mode != ValidationMode::kNone) != (schedule != nullptr)) {
@@ -66,14 +68,51 @@ Result<JobSpace> JobSpace::Make(std::shared_ptr<const Plan> plan,
                                      "this version (grid, random and sobol are)");
     space.adaptive_ = true;
     space.trials_ = std::make_shared<const std::vector<uint64_t>>();
+    space.max_trials_ = search.budget;
+  }
+  const bool halving = search.method == SearchMethod::kHalving;
+  if (halving != (ladder != nullptr)) {
+    return Status::InvalidArgument(space.plan_->origin() + ": " + search.yaml_path +
+                                   (ladder ? ": rungs given for a search that is not halving"
+                                           : ": the halving rungs need the data range"));
+  }
+  if (halving) {
+    if (space.schedule_)
+      return Status::InvalidArgument(space.plan_->origin() + ": " + search.yaml_path +
+                                     ": method halving with a validation section is not "
+                                     "available in this version (grid, random and sobol are)");
+    space.ladder_ = std::move(ladder);
+    space.adaptive_ = true;
+    space.trials_ = std::make_shared<const std::vector<uint64_t>>();
+    space.max_trials_ =
+        HalvingMaxJobs(std::min(search.budget, space.size_), space.ladder_->fidelities, search.eta);
   }
   return space;
 }
 
-JobSpace JobSpace::WithTrials(std::vector<uint64_t> trials) const {
+JobSpace JobSpace::WithTrials(std::vector<uint64_t> trials, std::vector<uint32_t> rungs) const {
   JobSpace out = *this;
   out.trials_ = std::make_shared<const std::vector<uint64_t>>(std::move(trials));
+  out.rungs_ =
+      rungs.empty() ? nullptr : std::make_shared<const std::vector<uint32_t>>(std::move(rungs));
   return out;
+}
+
+uint32_t JobSpace::RungOf(uint64_t index) const {
+  if (!rungs_) return 0;
+  return (*rungs_)[ConfigOf(index)];
+}
+
+double JobSpace::FidelityOf(uint64_t index) const {
+  if (!ladder_) return 1.0;
+  return ladder_->fidelities.at(RungOf(index));
+}
+
+json JobSpace::TrialOverrides(uint64_t grid_index, uint32_t rung) const {
+  JobSpace one = *this;
+  one.trials_ = std::make_shared<const std::vector<uint64_t>>(1, grid_index);
+  one.rungs_ = std::make_shared<const std::vector<uint32_t>>(1, rung);
+  return one.Overrides(0);
 }
 
 std::vector<JobSpace::Pick> JobSpace::Picks(uint64_t index) const {
@@ -119,6 +158,10 @@ json JobSpace::Overrides(uint64_t index) const {
     MergeJson(doc, fragment);
   }
   if (schedule_) doc["period"] = schedule_->SegmentPeriod(SegmentOf(index));
+  if (ladder_) {
+    const json& period = ladder_->periods.at(RungOf(index));
+    if (!period.is_null()) doc["period"] = period;
+  }
   return doc;
 }
 

@@ -14,6 +14,10 @@
 // configuration runs once per segment of the fold schedule: job j is configuration
 // j % configurations() on segment j / configurations() (segment-major: every configuration's
 // first in-sample job comes first), and its overrides carry the segment as `period`.
+//
+// With successive halving (search method halving, producer/halving.h) job i is trial i: a
+// configuration at a rung, whose overrides carry the rung's part of the data as `period` (none
+// at the last rung, fidelity 1).
 #pragma once
 
 #include <cstdint>
@@ -31,6 +35,8 @@
 
 namespace s1mple::producer {
 
+struct HalvingLadder;
+
 // The varied parameters of one job as (column, value) pairs, in JobSpace::columns() order;
 // a column the job's options do not set (e.g. atr_based_stops.atr_multiplier when the job uses
 // liquidity_target_exit) is absent.
@@ -42,8 +48,11 @@ class JobSpace {
   // Fails when the product over the dimensions does not fit in 64 bits.
   // `schedule`: the plan's fold schedule (required when the plan has a validation section:
   // MakeSchedule from the data range; nullptr otherwise).
-  [[nodiscard]] static Result<JobSpace> Make(
-      std::shared_ptr<const Plan> plan, std::shared_ptr<const FoldSchedule> schedule = nullptr);
+  // `ladder`: the rungs of a halving search (required for method halving: MakeHalvingLadder from
+  // the data range; nullptr otherwise).
+  [[nodiscard]] static Result<JobSpace> Make(std::shared_ptr<const Plan> plan,
+                                             std::shared_ptr<const FoldSchedule> schedule = nullptr,
+                                             std::shared_ptr<const HalvingLadder> ladder = nullptr);
 
   uint64_t size() const { return configurations() * segments(); }
   // The configurations (trials) of the search; size() / segments().
@@ -54,13 +63,20 @@ class JobSpace {
   // The configuration (trial) of job `index` and its segment (0 without validation).
   uint64_t ConfigOf(uint64_t index) const { return index % configurations(); }
   uint64_t SegmentOf(uint64_t index) const { return index / configurations(); }
-  // An adaptive search (tpe with a budget below the grid): its trials are proposed from
+  // An adaptive search (tpe with a budget below the grid, halving): its trials are proposed from
   // recorded results (producer/adaptive.h); until WithTrials, size() is 0.
   bool adaptive() const { return adaptive_; }
-  uint64_t budget() const { return adaptive_ ? plan_->search.budget : size(); }
-  // The same space with these trials (grid indexes, in trial order): an adaptive search's
-  // trials once proposed.
-  JobSpace WithTrials(std::vector<uint64_t> trials) const;
+  // The most jobs the sweep runs (an adaptive search may stop before).
+  uint64_t budget() const { return adaptive_ ? max_trials_ : size(); }
+  // The same space with these trials (grid indexes, in trial order) and, for halving, their
+  // rungs (empty: rung 0): an adaptive search's trials once proposed.
+  JobSpace WithTrials(std::vector<uint64_t> trials, std::vector<uint32_t> rungs = {}) const;
+  // The overrides of configuration `grid_index` at `rung` (what WithTrials' job would get).
+  nlohmann::json TrialOverrides(uint64_t grid_index, uint32_t rung) const;
+  // Halving: the rungs (null otherwise), and job `index`'s rung and fidelity (0 and 1 without).
+  const HalvingLadder* ladder() const { return ladder_.get(); }
+  uint32_t RungOf(uint64_t index) const;
+  double FidelityOf(uint64_t index) const;
   // The product over the dimensions (= size() for a grid search).
   uint64_t grid_size() const { return size_; }
   // The grid index of job `index` (itself for a grid search).
@@ -96,6 +112,9 @@ class JobSpace {
   uint64_t size_ = 1;
   std::shared_ptr<const std::vector<uint64_t>> trials_;  // null: every grid point, in order
   std::shared_ptr<const FoldSchedule> schedule_;         // null: no validation
+  std::shared_ptr<const HalvingLadder> ladder_;          // null: not halving
+  std::shared_ptr<const std::vector<uint32_t>> rungs_;   // halving: per trial (null: all 0)
+  uint64_t max_trials_ = 0;                              // adaptive: the most trials
   std::vector<std::string> columns_;
   bool adaptive_ = false;
 };

@@ -162,6 +162,8 @@ void BestSoFar::Consider(const protocol::ResultItem& item) {
   if (const FoldSchedule* folds = space_.schedule()) {
     if (folds->segments[space_.SegmentOf(item.index)].kind != SegmentKind::kInSample) return;
   }
+  // Halving: the best is judged at full fidelity (the last rung) only.
+  if (space_.ladder() && space_.FidelityOf(item.index) < 1.0) return;
   // Only the small blocks MetricValue reads; the equity curve and trades are skipped unparsed.
   auto result = ParseResultFields(item.result, {"metrics", "causality"});
   if (result.is_discarded()) return;

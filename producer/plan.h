@@ -112,8 +112,9 @@ struct ParallelConfig {
 // optimization_config.search: which points of the job space the sweep runs (PLANS.md
 // "Search"). `grid` (the default) runs every point; `random` and `sobol` run `budget` distinct
 // points drawn from the same space (producer/search.h), reproducibly from `seed`.
-enum class SearchMethod { kGrid, kRandom, kSobol, kTpe };
-const char* SearchMethodName(SearchMethod method);  // "grid" | "random" | "sobol" | "tpe"
+enum class SearchMethod { kGrid, kRandom, kSobol, kTpe, kHalving };
+// "grid" | "random" | "sobol" | "tpe" | "halving"
+const char* SearchMethodName(SearchMethod method);
 
 struct SearchConfig {
   SearchMethod method = SearchMethod::kGrid;
@@ -125,6 +126,11 @@ struct SearchConfig {
   uint64_t startup_trials = 16;
   uint64_t candidates = 24;
   uint64_t in_flight = 8;
+  // halving (producer/halving.h): `budget` configurations at fidelity min_fidelity (a fraction
+  // of the data, the most recent part), the best ceil(n / eta) of each rung promoted to eta
+  // times the fidelity, up to the whole data. 0: the default, 1 / eta^2 (three rungs).
+  uint64_t eta = 3;
+  double min_fidelity = 0;
   std::string yaml_path = "optimization_config.search";
 };
 

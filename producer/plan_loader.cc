@@ -1,6 +1,7 @@
 #include "producer/plan_loader.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
@@ -698,13 +699,13 @@ class Loader {
     return Status::Ok();
   }
 
-  // search: {method: grid | random | sobol | tpe, budget: N, seed: S, ...}; tpe also takes
-  // startup_trials, candidates and in_flight. halving is named in the error as not built yet
-  // rather than as unknown.
+  // search: {method: grid | random | sobol | tpe | halving, budget: N, seed: S, ...}; tpe also
+  // takes startup_trials, candidates and in_flight, halving eta and min_fidelity.
   Status Search(const YAML::Node& node, const std::string& path) {
     if (!node.IsMap()) return Error(path, node, "expected a map {method, budget, seed}");
-    S1MPLE_RETURN_IF_ERROR(CheckKeys(
-        node, path, {"method", "budget", "seed", "startup_trials", "candidates", "in_flight"}));
+    S1MPLE_RETURN_IF_ERROR(CheckKeys(node, path,
+                                     {"method", "budget", "seed", "startup_trials", "candidates",
+                                      "in_flight", "eta", "min_fidelity"}));
     auto& s = plan_.search;
     s.yaml_path = path;
     if (node["method"]) {
@@ -719,12 +720,10 @@ class Loader {
       } else if (*m == "tpe") {
         s.method = SearchMethod::kTpe;
       } else if (*m == "halving") {
-        return Error(
-            path + ".method", node["method"],
-            "'" + *m + "' is not available in this version (grid, random, sobol and tpe are)");
+        s.method = SearchMethod::kHalving;
       } else {
         return Error(path + ".method", node["method"],
-                     "unknown method '" + *m + "' (expected grid, random, sobol or tpe)");
+                     "unknown method '" + *m + "' (expected grid, random, sobol, tpe or halving)");
       }
     }
     auto whole = [&](const char* key, uint64_t min, uint64_t& out) -> Status {
@@ -746,9 +745,32 @@ class Loader {
         return Error(path + "." + key, node[key], std::string(key) + " is an option of method tpe");
       }
     }
+    for (const char* key : {"eta", "min_fidelity"}) {
+      if (node[key] && s.method != SearchMethod::kHalving) {
+        return Error(path + "." + key, node[key],
+                     std::string(key) + " is an option of method halving");
+      }
+    }
     S1MPLE_RETURN_IF_ERROR(whole("startup_trials", 0, s.startup_trials));
     S1MPLE_RETURN_IF_ERROR(whole("candidates", 1, s.candidates));
     S1MPLE_RETURN_IF_ERROR(whole("in_flight", 0, s.in_flight));
+    if (node["eta"]) {
+      S1MPLE_RETURN_IF_ERROR(whole("eta", 2, s.eta));
+      if (s.eta > 100)
+        return Error(path + ".eta", node["eta"], "expected a whole number, 2 to 100");
+    }
+    if (node["min_fidelity"]) {
+      auto f = Number(node, "min_fidelity", path);
+      if (!f.ok()) return f.status();
+      const double v = static_cast<double>(f->units()) / std::pow(10.0, f->scale());
+      if (!(v > 0) || v > 1)
+        return Error(path + ".min_fidelity", node["min_fidelity"],
+                     "expected a fraction of the data, 0 < min_fidelity <= 1");
+      if (v < 1e-6)
+        return Error(path + ".min_fidelity", node["min_fidelity"],
+                     "is below 0.000001 (more than 20 rungs at eta 2)");
+      s.min_fidelity = v;
+    }
     if (s.method != SearchMethod::kGrid && !node["budget"]) {
       return Error(path, node,
                    std::string("method ") + SearchMethodName(s.method) +
@@ -756,7 +778,8 @@ class Loader {
     }
     if (s.method == SearchMethod::kGrid && node["budget"]) {
       return Error(path + ".budget", node["budget"],
-                   "a grid runs every configuration; a budget needs method random, sobol or tpe");
+                   "a grid runs every configuration; a budget needs method random, sobol, tpe or "
+                   "halving");
     }
     return Status::Ok();
   }
@@ -1127,6 +1150,8 @@ const char* SearchMethodName(SearchMethod method) {
       return "sobol";
     case SearchMethod::kTpe:
       return "tpe";
+    case SearchMethod::kHalving:
+      return "halving";
     case SearchMethod::kGrid:
       break;
   }

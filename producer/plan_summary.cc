@@ -1,5 +1,7 @@
 #include "producer/plan_summary.h"
 
+#include "producer/halving.h"
+
 namespace s1mple::producer {
 
 using ojson = nlohmann::ordered_json;
@@ -40,6 +42,8 @@ ojson PlanSummary(const JobSpace& space) {
     s["configurations"] = space.configurations();
     s["validation"] = folds->ToJson();
   }
+  // The rungs of a halving search with the data range they were cut from (producer/halving.h).
+  if (const HalvingLadder* rungs = space.ladder()) s["halving"] = rungs->ToJson();
   return s;
 }
 

@@ -135,8 +135,23 @@ Result<std::vector<uint64_t>> SelectTrials(const Plan& plan, uint64_t grid_size)
   const SearchConfig& search = plan.search;
   if (search.method == SearchMethod::kGrid || search.budget >= grid_size)
     return std::vector<uint64_t>{};
-  // TPE proposes its trials from results as they are recorded (producer/adaptive.h).
-  if (search.method == SearchMethod::kTpe) return std::vector<uint64_t>{};
+  // TPE and halving propose their trials from results as they are recorded
+  // (producer/adaptive.h).
+  if (search.method == SearchMethod::kTpe || search.method == SearchMethod::kHalving)
+    return std::vector<uint64_t>{};
+  return DrawTrials(plan, search.method, search.budget, grid_size);
+}
+
+Result<std::vector<uint64_t>> DrawTrials(const Plan& plan, SearchMethod method, uint64_t budget,
+                                         uint64_t grid_size) {
+  SearchConfig search = plan.search;
+  search.method = method;
+  search.budget = budget;
+  if (budget >= grid_size) {
+    std::vector<uint64_t> all(grid_size);
+    for (uint64_t i = 0; i < grid_size; ++i) all[i] = i;
+    return all;
+  }
   const std::vector<SearchCoordinate> layout = SearchLayout(plan);
   std::vector<uint64_t> trials;
   trials.reserve(search.budget);

@@ -64,4 +64,10 @@ std::vector<uint64_t> PointOfGridIndex(const Plan& plan,
 // dimensions.
 [[nodiscard]] Result<std::vector<uint64_t>> SelectTrials(const Plan& plan, uint64_t grid_size);
 
+// `budget` distinct grid indexes drawn as `method` (random or sobol) draws them from the plan's
+// seed, in draw order; the whole grid in grid order when the budget covers it (SelectTrials'
+// draws; halving's first rung, producer/halving.h).
+[[nodiscard]] Result<std::vector<uint64_t>> DrawTrials(const Plan& plan, SearchMethod method,
+                                                       uint64_t budget, uint64_t grid_size);
+
 }  // namespace s1mple::producer

@@ -18,6 +18,7 @@
 #include "common/vocabulary.h"
 #include "producer/adaptive.h"
 #include "producer/follow.h"
+#include "producer/halving.h"
 #include "producer/outputs.h"
 #include "producer/plan_loader.h"
 #include "producer/plan_summary.h"
@@ -165,7 +166,24 @@ Result<std::shared_ptr<const JobSpace>> SpaceOf(Connection& conn, const std::str
     if (!cut.ok()) return cut.status();
     schedule = std::make_shared<const FoldSchedule>(std::move(cut).value());
   }
-  auto space = JobSpace::Make(std::make_shared<const Plan>(std::move(plan).value()), schedule);
+  // Halving rungs: cut from the data range the sweep was submitted with, likewise.
+  std::shared_ptr<const HalvingLadder> ladder;
+  if (plan->search.method == SearchMethod::kHalving) {
+    auto stored = protocol::GetSweepPlan(conn.client->Caller(), sweep);
+    if (!stored.ok()) return stored.status();
+    const auto summary = nlohmann::json::parse(stored->summary, nullptr, false);
+    if (summary.is_discarded() || !summary.contains("halving"))
+      return Status::InvalidArgument("sweep " + sweep +
+                                     ": its plan is a halving search but the sweep keeps no "
+                                     "data range (plan summary) to cut its rungs from");
+    auto range = DataRangeFromJson(summary["halving"].value("data_range", nlohmann::json()));
+    if (!range.ok()) return range.status().WithContext("sweep " + sweep + " plan summary");
+    auto rungs = MakeHalvingLadder(plan->search, *range, plan->origin());
+    if (!rungs.ok()) return rungs.status();
+    ladder = std::make_shared<const HalvingLadder>(std::move(rungs).value());
+  }
+  auto space =
+      JobSpace::Make(std::make_shared<const Plan>(std::move(plan).value()), schedule, ladder);
   if (!space.ok()) return space.status();
   return std::make_shared<const JobSpace>(std::move(space).value());
 }
@@ -278,7 +296,7 @@ Status ResolveTrials(Connection& conn, const std::string& sweep,
   auto trials =
       RunAdaptiveSearch(*conn.client, channel ? &*channel : nullptr, sweep, *space, stored, ao);
   if (!trials.ok()) return trials.status();
-  space = std::make_shared<const JobSpace>(space->WithTrials(std::move(trials).value()));
+  space = std::make_shared<const JobSpace>(std::move(trials).value());
   return Status::Ok();
 }
 
@@ -411,11 +429,11 @@ SessionEnd RunSweepSession(const SweepRequest& request, const SessionOptions& op
   // (cut-off) submission left is finished instead of starting a second one.
   Submission submission;
   if (space->adaptive()) {
-    // TPE: an open sweep whose jobs run as they are proposed (producer/adaptive.h).
+    // TPE, halving: an open sweep whose jobs run as they are proposed (producer/adaptive.h).
     if (options.detach) {
-      Error(options,
-            "--detach: a tpe search proposes its trials from results while it runs, so "
-            "its producer must stay until the last trial is proposed");
+      Error(options, std::string("--detach: a ") + SearchMethodName(plan.search.method) +
+                         " search proposes its trials from results while it runs, so "
+                         "its producer must stay until the last trial is proposed");
       return SessionEnd::kUsage;
     }
     spec.dispatch_open = true;
@@ -425,9 +443,15 @@ SessionEnd RunSweepSession(const SweepRequest& request, const SessionOptions& op
     const std::vector<std::string> none;
     Status s = SubmitSweep(channel, spec, artifact_bytes, OverridesList(none), sopts, &submission);
     if (!s.ok()) return SubmissionFailed(*conn, where, submission.sweep, s, options);
-    std::cerr << "sweep " << submission.sweep << ": tpe search, " << space->budget() << " trials, "
-              << plan.search.in_flight << " in flight (" << plan.name << "), "
-              << conn->site->Describe() << "\n";
+    if (plan.search.method == SearchMethod::kHalving) {
+      std::cerr << "sweep " << submission.sweep << ": halving search, " << plan.search.budget
+                << " configurations, eta " << plan.search.eta << ", at most " << space->budget()
+                << " jobs (" << plan.name << "), " << conn->site->Describe() << "\n";
+    } else {
+      std::cerr << "sweep " << submission.sweep << ": tpe search, " << space->budget()
+                << " trials, " << plan.search.in_flight << " in flight (" << plan.name << "), "
+                << conn->site->Describe() << "\n";
+    }
     AdaptiveOptions ao;
     ao.interrupted = Interrupted;
     ao.progress = !options.no_progress;
@@ -435,7 +459,7 @@ SessionEnd RunSweepSession(const SweepRequest& request, const SessionOptions& op
         RunAdaptiveSearch(*conn->client, &channel, submission.sweep, *space, submission.stored, ao);
     if (!trials.ok())
       return SubmissionFailed(*conn, where, submission.sweep, trials.status(), options);
-    space = std::make_shared<const JobSpace>(space->WithTrials(std::move(trials).value()));
+    space = std::make_shared<const JobSpace>(std::move(trials).value());
     artifact_bytes.clear();
     return FollowAndWrite(*conn, where, submission.sweep, *space, request.out_dir, options);
   } else {

@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "producer/halving.h"
+
 namespace s1mple::producer {
 
 namespace fs = std::filesystem;
@@ -21,21 +23,33 @@ Result<PreparedSweep> PrepareSweep(const fs::path& plan_file, PlanKind expected,
   PreparedSweep sweep;
   sweep.plan = std::make_shared<const Plan>(std::move(plan).value());
   // Validation folds are cut from the base's data range, so the base loads first then.
+  // So are the rungs of a halving search (producer/halving.h).
   const bool folds = sweep.plan->validation.mode != ValidationMode::kNone;
+  const bool halving = sweep.plan->search.method == SearchMethod::kHalving;
   std::shared_ptr<const FoldSchedule> schedule;
-  if (folds) {
+  std::shared_ptr<const HalvingLadder> ladder;
+  if (folds || halving) {
     auto base = LoadBase(*sweep.plan, registry);
     if (!base.ok()) return base.status();
     sweep.base = std::move(base).value();
     auto range = BaseDataRange(sweep.base, sweep.base.registry ? *sweep.base.registry : registry);
     if (!range.ok())
-      return Status::InvalidArgument(plan_file.string() + ": " + sweep.plan->validation.yaml_path +
-                                     ": the data range: " + range.status().message());
-    auto cut = MakeSchedule(sweep.plan->validation, *range, plan_file.string());
-    if (!cut.ok()) return cut.status();
-    schedule = std::make_shared<const FoldSchedule>(std::move(cut).value());
+      return Status::InvalidArgument(
+          plan_file.string() + ": " +
+          (folds ? sweep.plan->validation.yaml_path : sweep.plan->search.yaml_path) +
+          ": the data range: " + range.status().message());
+    if (folds) {
+      auto cut = MakeSchedule(sweep.plan->validation, *range, plan_file.string());
+      if (!cut.ok()) return cut.status();
+      schedule = std::make_shared<const FoldSchedule>(std::move(cut).value());
+    }
+    if (halving) {
+      auto rungs = MakeHalvingLadder(sweep.plan->search, *range, plan_file.string());
+      if (!rungs.ok()) return rungs.status();
+      ladder = std::make_shared<const HalvingLadder>(std::move(rungs).value());
+    }
   }
-  auto space = JobSpace::Make(sweep.plan, schedule);
+  auto space = JobSpace::Make(sweep.plan, schedule, ladder);
   if (!space.ok()) return space.status();
   sweep.space = std::make_shared<const JobSpace>(std::move(space).value());
   if (sweep.space->budget() > options.max_jobs) {
@@ -47,7 +61,7 @@ Result<PreparedSweep> PrepareSweep(const fs::path& plan_file, PlanKind expected,
         ", more than the limit of " + std::to_string(options.max_jobs) +
         " (raise it with --max-jobs, or narrow the ranges)");
   }
-  if (!folds) {
+  if (!folds && !halving) {
     auto base = LoadBase(*sweep.plan, registry);
     if (!base.ok()) return base.status();
     sweep.base = std::move(base).value();
@@ -74,7 +88,19 @@ std::string DryRunReport(const PreparedSweep& sweep, uint64_t first_n, bool show
     out << "  " << dim.name << ": " << dim.size() << (dim.size() == 1 ? " value" : " values")
         << "  (" << dim.yaml_path << ")\n";
   }
-  if (space.adaptive()) {
+  if (const HalvingLadder* rungs = space.ladder()) {
+    out << "search: halving, budget " << plan.search.budget << ", seed " << plan.search.seed
+        << ", eta " << plan.search.eta << ": at most " << space.budget() << " jobs over the grid's "
+        << space.grid_size() << " points  (" << plan.search.yaml_path << ")\n";
+    for (size_t r = 0; r < rungs->fidelities.size(); ++r) {
+      out << "  rung " << r << ": fidelity " << rungs->fidelities[r] << ", "
+          << (rungs->periods[r].is_null()
+                  ? std::string("the whole data")
+                  : rungs->periods[r].value("start", std::string()) + " .. " +
+                        rungs->periods[r].value("end", std::string()))
+          << "\n";
+    }
+  } else if (space.adaptive()) {
     out << "search: tpe, budget " << plan.search.budget << ", seed " << plan.search.seed << ", "
         << plan.search.in_flight << " in flight: trials proposed from the results as they "
         << "arrive, of the grid's " << space.grid_size() << " points  (" << plan.search.yaml_path

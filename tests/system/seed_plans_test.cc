@@ -1,4 +1,4 @@
-// Every plan under config/optimizations/ and config/variants/ (the seeds' twelve and the demo)
+// Every plan under config/optimizations/ and config/variants/ (the seeds' twelve and the demos)
 // runs to its outputs through the real `s1mple` binary, both on the embedded default and with
 // --broker (a real `s1mple broker` process and a real `s1mple runner` process on loopback):
 // results.csv with one row per job (indexes 0..N-1 once each), optimization_result.json or
@@ -50,6 +50,7 @@ const SeedPlan kPlans[] = {{"config/optimizations/comprehensive_ict_optimization
 const SeedPlan kPlans[] = {
     {"config/optimizations/demo_ema_cross.yaml", false},
     {"config/optimizations/demo_tpe.yaml", false},
+    {"config/optimizations/demo_halving.yaml", false},
     {"config/optimizations/optimize_event_workflows.yaml", false},
     {"config/optimizations/optimize_fvg_params.yaml", false},
     {"config/optimizations/optimize_operator_strategies.yaml", false},
@@ -205,7 +206,9 @@ class SeedPlansTest : public ::testing::TestWithParam<SeedPlan> {
       EXPECT_EQ(*indexes.rbegin(), jobs - 1) << what;
     }
 
-    // The result JSON.
+    // The result JSON. The statistics cover every run, or a halving search's last rung (the
+    // runs at full fidelity, docs/PLANS.md "search").
+    uint64_t judged = jobs;
     const fs::path json_file =
         out / (plan.variant ? "variant_comparison.json" : "optimization_result.json");
     const json doc = json::parse(Slurp(json_file), nullptr, false);
@@ -218,6 +221,10 @@ class SeedPlansTest : public ::testing::TestWithParam<SeedPlan> {
       EXPECT_EQ(doc.value("successful_runs", uint64_t{0}), jobs) << what;
       EXPECT_EQ(doc.value("missing_runs", uint64_t{1}), 0u) << what;
       EXPECT_EQ(doc["results"].size(), jobs) << what;
+      if (!plan.variant && doc["search"].contains("rungs")) {
+        judged = doc["search"]["rungs"].back().value("jobs", uint64_t{0});
+        EXPECT_GT(judged, 0u) << what << ": no run at full fidelity";
+      }
       // The statistics of the daily returns (docs/STATISTICS.md), the same in both modes.
       const char* block = plan.variant ? "statistics" : "overfitting";
       EXPECT_TRUE(doc.contains(block)) << what << ": no " << block << " block";
@@ -229,8 +236,8 @@ class SeedPlansTest : public ::testing::TestWithParam<SeedPlan> {
             EXPECT_GE(v["holm_p_value"].get<double>(), v["p_value"].get<double>()) << what;
           }
       } else {
-        EXPECT_EQ(doc[block].value("trials", uint64_t{0}), jobs) << what;
-        EXPECT_EQ(doc[block].value("runs_with_returns", uint64_t{0}), jobs) << what;
+        EXPECT_EQ(doc[block].value("trials", uint64_t{0}), judged) << what;
+        EXPECT_EQ(doc[block].value("runs_with_returns", uint64_t{0}), judged) << what;
         EXPECT_TRUE(doc[block]["probability_of_backtest_overfitting"].is_object() || jobs < 2)
             << what << ": " << doc[block].dump();
       }
@@ -241,7 +248,7 @@ class SeedPlansTest : public ::testing::TestWithParam<SeedPlan> {
     const auto returns = ReadCsv(Slurp(out / "returns.csv"));
     EXPECT_GT(returns.size(), 1u) << what << ": returns.csv rows";
     if (!returns.empty()) {
-      EXPECT_EQ(returns[0].size(), jobs + 1) << what << ": returns.csv columns";
+      EXPECT_EQ(returns[0].size(), judged + 1) << what << ": returns.csv columns";
       EXPECT_EQ(returns[0][0], "date") << what;
       const std::regex date("[0-9]{4}-[0-9]{2}-[0-9]{2}");
       for (size_t i = 1; i < returns.size(); ++i) {

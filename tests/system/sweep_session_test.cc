@@ -850,5 +850,149 @@ TEST_F(SweepSessionTest, TpeSearchKilledWithSigkillResumesToTheSameTrialsAndRuns
   EXPECT_EQ(Rows(dir_ / "dist/results.csv"), reference);
 }
 
+// Issue 19: successive halving. 32 configurations on the last quarter of the data, the best
+// half of the feasible ones on the last half, the best half of those on all of it (eta 2,
+// min_fidelity 0.25); min_trades 70 breaks some of each rung (on this data 5 of rung 0 and 9 of
+// rung 1's 16, so rung 2 has 7, not 8), which are never promoted. Killed with SIGKILL
+// at random points and run again, the sweep ends with the trials of an uninterrupted run;
+// `s1mple results` replays them from the store, and with a broker and a runner the producer
+// proposes the same rungs again.
+TEST_F(SweepSessionTest,
+       HalvingSearchKilledWithSigkillResumesToTheSameTrialsAndRunsTheSameOnABroker) {
+  {
+    std::ofstream(dir_ / "plan.yaml", std::ios::app)
+        << "  constraints: {min_trades: 70}\n"
+        << "  search: {method: halving, budget: 32, seed: 5, eta: 2, min_fidelity: 0.25}\n";
+  }
+  auto ref = Exec(Optimize((dir_ / "ref-store").string(), (dir_ / "ref-out").string()));
+  ASSERT_EQ(ref.exit_code, 0) << ref.err;
+  const auto reference = Rows(dir_ / "ref-out/results.csv");
+  ASSERT_GE(reference.size(), 1u + 32u + 1u) << "header + rung 0 + at least one promotion";
+  ASSERT_LE(reference.size(), 1u + 32u + 16u + 8u);
+
+  // The rungs, read back from results.csv: every promoted configuration met the constraints
+  // (and had the best primary metric) in the rung before.
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : reference) {
+    std::vector<std::string> cells;
+    std::stringstream ss(r);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) cells.push_back(cell);
+    rows.push_back(cells);
+  }
+  const auto& header = rows[0];
+  auto col = [&](const std::string& name) {
+    auto it = std::find(header.begin(), header.end(), name);
+    EXPECT_NE(it, header.end()) << name;
+    return static_cast<size_t>(it - header.begin());
+  };
+  const size_t rung_c = col("rung"), fid_c = col("fidelity"), trial_c = col("trial");
+  const size_t ok_c = col("meets_constraints"), sharpe_c = col("sharpe_ratio");
+  const size_t params[] = {col("trend_follower.fast_period"), col("trend_follower.slow_period"),
+                           col("atr_based_stops.atr_multiplier")};
+  std::map<int, std::map<std::string, std::pair<bool, double>>> rungs;  // rung -> config -> verdict
+  std::map<int, std::string> fidelity;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    const auto& c = rows[i];
+    EXPECT_EQ(c[trial_c], std::to_string(i - 1)) << "job i is trial i";
+    std::string config;
+    for (size_t p : params) config += c[p] + "/";
+    const int rung = std::stoi(c[rung_c]);
+    if (i > 1) {
+      EXPECT_GE(rung, std::stoi(rows[i - 1][rung_c])) << "rungs in job order";
+    }
+    rungs[rung][config] = {c[ok_c] == "true", c[sharpe_c].empty() ? 0 : std::stod(c[sharpe_c])};
+    fidelity[rung] = c[fid_c];
+  }
+  EXPECT_EQ(fidelity[0], "0.25");
+  uint64_t infeasible_rung0 = 0;
+  for (const auto& [config, v] : rungs[0]) infeasible_rung0 += v.first ? 0 : 1;
+  EXPECT_GT(infeasible_rung0, 0u) << "the constraint breaks no configuration: the test is moot";
+  EXPECT_LT(infeasible_rung0, 32u);
+  for (const auto& [rung, configs] : rungs) {
+    if (rung == 0) continue;
+    const auto& before = rungs[rung - 1];
+    std::vector<double> feasible;
+    for (const auto& [config, v] : before)
+      if (v.first) feasible.push_back(v.second);
+    std::sort(feasible.rbegin(), feasible.rend());
+    EXPECT_EQ(configs.size(), std::min(feasible.size(), (before.size() + 1) / 2)) << rung;
+    for (const auto& [config, v] : configs) {
+      ASSERT_TRUE(before.count(config)) << config << " was promoted from nowhere";
+      EXPECT_TRUE(before.at(config).first)
+          << config << " broke a constraint at rung " << rung - 1 << " and was promoted";
+      EXPECT_GE(before.at(config).second, feasible[configs.size() - 1]) << config;
+    }
+  }
+  EXPECT_EQ(rungs.size(), 3u) << "the search reached full fidelity";
+  EXPECT_EQ(fidelity[2], "1.0");
+
+  // Kill -9 in rung 0 (after a random delay), then as soon as a result of rung 1 is recorded,
+  // then as soon as one of rung 2 is: while each later rung is being proposed and run.
+  const std::string store = (dir_ / "store").string();
+  const uint64_t rung1_start = 32, rung2_start = 32 + rungs[1].size();
+  std::mt19937 rng(9);
+  std::uniform_int_distribution<int> delay_ms(100, 900);
+  int interrupted = 0;
+  for (int kill = 0; kill < 3; ++kill) {
+    DaemonProcess p(Optimize(store, (dir_ / "out").string()), dir_ / "run.log");
+    if (kill == 0) {
+      std::this_thread::sleep_for(milliseconds(delay_ms(rng)));
+    } else {
+      const uint64_t after = kill == 1 ? rung1_start : rung2_start;
+      for (int i = 0; i < 6000 && DoneJobs(store) <= after; ++i)
+        if (p.Wait(milliseconds(10))) break;
+    }
+    p.Signal(SIGKILL);
+    p.Wait(milliseconds(5000));
+    const uint64_t done = DoneJobs(store);
+    std::cout << "kill " << kill << ": " << done << " of " << reference.size() - 1
+              << " jobs recorded" << std::endl;
+    if (done + 1 < reference.size()) ++interrupted;
+  }
+  EXPECT_GT(interrupted, 0) << "every kill came after the sweep had finished";
+  auto r = Exec(Optimize(store, (dir_ / "out").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Rows(dir_ / "out/results.csv"), reference);
+  EXPECT_EQ(SweepStates(store).size(), 1u) << "one sweep only";
+  EXPECT_EQ(DoneJobs(store) + 1, reference.size());
+  std::cout << "kills before the last trial was recorded: " << interrupted << " of 3" << std::endl;
+  const auto result = nlohmann::json::parse(Slurp(dir_ / "out/optimization_result.json"));
+  EXPECT_EQ(result["search"]["method"], "halving");
+  EXPECT_EQ(result["search"]["eta"], 2);
+  ASSERT_EQ(result["search"]["rungs"].size(), 3u);
+  EXPECT_EQ(result["search"]["rungs"][0]["jobs"], 32);
+  EXPECT_TRUE(result["search"]["rungs"][2]["period"].is_null());
+  // The best is judged at full fidelity: every best-so-far entry and the best are last-rung runs.
+  const auto& history = result["best_so_far"];
+  ASSERT_FALSE(history.empty());
+  for (const auto& h : history) EXPECT_GE(h["trial"].get<uint64_t>(), rung2_start) << h;
+  EXPECT_EQ(history.back()["run_id"], result["best_configuration"]["run_id"]);
+  EXPECT_EQ(result["best_configuration"]["rung"], 2);
+  EXPECT_EQ(result["best_configuration"]["fidelity"], 1.0);
+  // `s1mple results` replays the trials from the store.
+  auto again = Exec({S1mpleBin(), "results", result["optimization_id"].get<std::string>(),
+                     "--store", store, "--out", (dir_ / "again").string()});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(Rows(dir_ / "again/results.csv"), reference);
+
+  // Distributed: a broker and a runner of its own; each rung is proposed once the one before is
+  // recorded.
+  const fs::path endpoint_file = dir_ / "endpoint";
+  DaemonProcess broker(
+      {S1mpleBin(), "broker", "--bind", "tcp://127.0.0.1:*", "--store", (dir_ / "bstore").string(),
+       "--sync", "none", "--endpoint-file", endpoint_file.string()},
+      dir_ / "broker.log");
+  const std::string endpoint = WaitForEndpoint(endpoint_file);
+  ASSERT_FALSE(endpoint.empty()) << broker.Log();
+  DaemonProcess runner(
+      {S1mpleBin(), "runner", "--connect", endpoint, "--slots", "2", "--name", "halving-runner"},
+      dir_ / "runner.log");
+  auto dist = Exec({S1mpleBin(), "optimize", (dir_ / "plan.yaml").string(), "--broker", endpoint,
+                    "--out", (dir_ / "dist").string(), "--no-progress"});
+  ASSERT_EQ(dist.exit_code, 0) << dist.err << "\n" << broker.Log();
+  EXPECT_EQ(Rows(dir_ / "dist/results.csv"), reference);
+}
+
 }  // namespace
 }  // namespace s1mple::testing
