@@ -1,6 +1,7 @@
 // bench/ui_load.mjs: how the Trade Explorer page scales with a sweep's size (issue 22).
 //
 //   node bench/ui_load.mjs [--s1mple build/cli/s1mple] [--sizes 1000,10000,100000] [--work DIR] [--json]
+//                          [--baseline OTHER_S1MPLE]
 //
 // For each size N, runs a real sweep of N small ema_cross backtests (bench/plans/sweep_100k.yaml
 // cut to N points: 400 synthetic hourly bars each) with `s1mple optimize` on the embedded
@@ -10,19 +11,23 @@
 //   report_mb          the size of report.html
 //   report_open_s      report.html from file://: navigation to the table's first row and every
 //                      chart of the optimization view drawn
-//   live_open_s        the same view from `s1mple broker --http` over the sweep's store
+//   live_open_s        the same view from `s1mple broker --http` over the sweep's store (the
+//                      server cold: started just before)
+//   baseline_open_s    with --baseline: the same live open served by another build's broker
+//                      (e.g. main's), over the same store, just before live_open_s
 //   sort_click_s       a click on the Trades header until the table shows the new order (live)
 //   filter_s           typing fast_period=5 until the count says "filtered" (live; includes the
 //                      page's 120 ms debounce)
 //   sort_js_ms         the page's own work for one sort (timed inside the page, once idle)
 //   filter_js_ms       the same for one filter, after the debounce
+//   load_average_1min  the machine's 1-minute load average when the size was done
 // Every figure is one measurement on this machine; the store and outputs stay in --work.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { chromium } = await import(pathToFileURL(join(root, 'ui/node_modules/playwright-core/index.mjs')).href);
@@ -32,6 +37,7 @@ const s1mple = resolve(arg('--s1mple', join(root, 'build/cli/s1mple')));
 const sizes = arg('--sizes', '1000,10000,100000').split(',').map(Number);
 const work = resolve(arg('--work', join(tmpdir(), 'ui-load-bench')));
 const asJson = args.includes('--json');
+const baseline = arg('--baseline', null) && resolve(arg('--baseline'));
 mkdirSync(work, { recursive: true });
 
 // sweep_100k.yaml is 50 fast x 100 slow x 20 ATR; N = fast x slow x 20.
@@ -89,13 +95,23 @@ for (const n of sizes) {
   const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await ctx.newPage();
   row.report_open_s = +(await openView(page, pathToFileURL(report).href)).toFixed(2);
-  // Live, from the broker's HTTP server over the sweep's store.
-  const broker = spawn(s1mple, ['broker', '--bind', 'tcp://127.0.0.1:*', '--store', sw.store, '--sync', 'none', '--http', '127.0.0.1:0'],
-    { stdio: ['ignore', 'pipe', 'ignore'] });
-  const url = await new Promise((res, rej) => {
-    createInterface({ input: broker.stdout }).on('line', (l) => { const m = /Trade Explorer on (http:\/\/\S+)/.exec(l); if (m) res(m[1]); });
-    broker.once('exit', (c) => rej(new Error('broker exited ' + c)));
-  });
+  // Live, from the broker's HTTP server over the sweep's store (started now: the server is cold).
+  const startBroker = async (bin) => {
+    const proc = spawn(bin, ['broker', '--bind', 'tcp://127.0.0.1:*', '--store', sw.store, '--sync', 'none', '--http', '127.0.0.1:0'],
+      { stdio: ['ignore', 'pipe', 'ignore'] });
+    const at = await new Promise((res, rej) => {
+      createInterface({ input: proc.stdout }).on('line', (l) => { const m = /Trade Explorer on (http:\/\/\S+)/.exec(l); if (m) res(m[1]); });
+      proc.once('exit', (c) => rej(new Error('broker exited ' + c)));
+    });
+    return { proc, url: at };
+  };
+  if (baseline) {
+    const b = await startBroker(baseline);
+    row.baseline_open_s = +(await openView(page, `${b.url}#/sweep/${sw.id}`)).toFixed(2);
+    await page.goto('about:blank');
+    await new Promise((res) => { b.proc.once('exit', res); b.proc.kill('SIGTERM'); });
+  }
+  const { proc: broker, url } = await startBroker(s1mple);
   row.live_open_s = +(await openView(page, `${url}#/sweep/${sw.id}`)).toFixed(2);
   let t = Date.now();
   const firstBefore = await page.$eval('[data-testid=runs-table] tbody tr[data-index]', (tr) => tr.dataset.index);
@@ -104,9 +120,11 @@ for (const n of sizes) {
   row.sort_click_s = +((Date.now() - t) / 1000).toFixed(3);
   t = Date.now();
   await page.fill('[data-testid=runs-filter]', 'fast_period=5');
-  await page.waitForFunction(() => document.querySelector('[data-testid=runs-count]').textContent.includes('filtered'), null, { polling: 10, timeout: 60000 });
+  // "N (filtered from M)", or "0 of M" when nothing matches (at 1,000 runs fast_period is one
+  // value, a fixed parameter and no column: the filter then matches no row).
+  await page.waitForFunction(() => /filtered|^0 of/.test(document.querySelector('[data-testid=runs-count]').textContent), null, { polling: 10, timeout: 60000 });
   row.filter_s = +((Date.now() - t) / 1000).toFixed(3);
-  row.first_row_changed = firstBefore !== await page.$eval('[data-testid=runs-table] tbody tr[data-index]', (tr) => tr.dataset.index);
+  row.first_row_changed = firstBefore !== await page.evaluate(() => { const tr = document.querySelector('[data-testid=runs-table] tbody tr[data-index]'); return tr ? tr.dataset.index : null; });
   // The page's own work for one sort and one filter, timed inside the page once it is idle
   // (the click times above also wait for whatever the page was still drawing).
   await page.fill('[data-testid=runs-filter]', '');
@@ -115,18 +133,20 @@ for (const n of sizes) {
   row.filter_js_ms = +(await page.evaluate(() => new Promise((res) => {
     const i = document.querySelector('[data-testid=runs-filter]'); i.value = 'fast_period=5'; i.dispatchEvent(new Event('input'));
     const t0 = performance.now() + 120; // the debounce
-    const poll = () => (document.querySelector('[data-testid=runs-count]').textContent.includes('filtered') ? res(performance.now() - t0) : setTimeout(poll, 1));
+    const poll = () => (/filtered|^0 of/.test(document.querySelector('[data-testid=runs-count]').textContent) ? res(performance.now() - t0) : setTimeout(poll, 1));
     setTimeout(poll, 120);
   }))).toFixed(1);
   broker.kill('SIGTERM');
   await ctx.close();
+  row.load_average_1min = +loadavg()[0].toFixed(1);  // the machine is shared: say how loaded
   rows.push(row);
   if (!asJson) console.error(`  ${JSON.stringify(row)}`);
 }
 await browser.close();
 if (asJson) console.log(JSON.stringify(rows));
 else {
-  console.log('| runs | report.html MB | report open s | live open s | sort click s | filter s | sort, page work ms | filter, page work ms |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const r of rows) console.log(`| ${r.runs.toLocaleString('en-US')} | ${r.report_mb} | ${r.report_open_s} | ${r.live_open_s} | ${r.sort_click_s} | ${r.filter_s} | ${r.sort_js_ms} | ${r.filter_js_ms} |`);
+  const b = baseline ? ' baseline live open s |' : '';
+  console.log(`| runs | report.html MB | report open s |${b} live open s | sort click s | filter s | sort, page work ms | filter, page work ms |`);
+  console.log(`|---:|---:|---:|${baseline ? '---:|' : ''}---:|---:|---:|---:|---:|`);
+  for (const r of rows) console.log(`| ${r.runs.toLocaleString('en-US')} | ${r.report_mb} | ${r.report_open_s} |${baseline ? ` ${r.baseline_open_s} |` : ''} ${r.live_open_s} | ${r.sort_click_s} | ${r.filter_s} | ${r.sort_js_ms} | ${r.filter_js_ms} |`);
 }

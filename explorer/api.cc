@@ -1,7 +1,9 @@
 #include "explorer/api.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <iterator>
 #include <map>
 #include <set>
@@ -9,6 +11,7 @@
 #include "common/iso_time.h"
 #include "explorer/decode.h"
 #include "explorer/plan_summary.h"
+#include "store/result_summary.h"
 
 namespace s1mple::explorer {
 
@@ -208,15 +211,22 @@ json ExplorerApi::RunRow(const ExplorerSweep& sweep, const std::vector<std::stri
     // The runs table needs only the summary; a run's page (engine_out) needs everything.
     auto doc = engine_out ? DecodeBlob(*job.result, what + " result")
                           : DecodeResultSummary(*job.result, what + " result");
-    Result<json> engine = doc.ok() ? EngineResult(*doc, what) : Result<json>(doc.status());
-    if (engine.ok()) {
-      row["metrics"] = (*engine)["metrics"];
-      if (engine->contains("causality")) row["causality"] = (*engine)["causality"];
-      if (engine_out) *engine_out = std::move(*engine);
+    // The engine result (EngineResult, without its copy): its members are moved into the row.
+    json* engine = doc.ok() ? &*doc : nullptr;
+    if (engine && engine->is_object() && !engine->contains("metrics") && engine->contains("result"))
+      engine = &(*engine)["result"];
+    if (engine && engine->is_object() && engine->contains("metrics") &&
+        (*engine)["metrics"].is_object()) {
+      const bool keep = engine_out != nullptr;
+      row["metrics"] = keep ? (*engine)["metrics"] : std::move((*engine)["metrics"]);
+      if (engine->contains("causality"))
+        row["causality"] = keep ? (*engine)["causality"] : std::move((*engine)["causality"]);
+      if (keep) *engine_out = std::move(*engine);
     } else if (doc.ok() && sweep.kind == SweepKind::kDiag) {
       row["result"] = std::move(*doc);  // diagnostic jobs have no engine metrics
     } else {
-      row["error"] = engine.status().message();
+      row["error"] =
+          doc.ok() ? EngineResult(*doc, what).status().message() : doc.status().message();
     }
   }
   return row;
@@ -354,6 +364,193 @@ std::string ExplorerApi::EncodeRow(const json& row, Layout& layout) {
     for (const auto& m : layout.metrics) cell(row["metrics"][m]);
   if (has_c)
     for (const char* k : kCausalityKeys) cell(row["causality"][k]);
+  return out;
+}
+
+namespace {
+
+// A key the document path reads as it is written: ASCII, no escape, no control character.
+bool PlainKey(std::string_view key) {
+  for (char c : key)
+    if (c == '\\' || static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x80)
+      return false;
+  return true;
+}
+
+// The cell of a value's text: its JSON parsed and written again (the document path's Dump);
+// nullopt when it does not parse. Numbers, most of a row, skip the parser: an integer of at most
+// 18 digits is written back as it is, another number is read with from_chars (correctly
+// rounded, as the parser's strtod) and written by the same Dump.
+std::optional<std::string> CellOf(std::string_view raw) {
+  const char* p = raw.data();
+  const char* const end = p + raw.size();
+  const char* q = p;
+  if (q < end && *q == '-') ++q;
+  const char* digits = q;
+  while (q < end && *q >= '0' && *q <= '9') ++q;
+  const size_t n = static_cast<size_t>(q - digits);
+  // JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+  if (n > 0 && !(n > 1 && *digits == '0')) {
+    if (q == end) {
+      if (n <= 18 && !(n == 1 && *digits == '0' && p != digits)) return std::string(raw);  // not -0
+    } else {
+      bool ok = true;
+      if (*q == '.') {
+        const char* f = ++q;
+        while (q < end && *q >= '0' && *q <= '9') ++q;
+        ok = q > f;
+      }
+      if (ok && q < end && (*q == 'e' || *q == 'E')) {
+        ++q;
+        if (q < end && (*q == '+' || *q == '-')) ++q;
+        const char* e = q;
+        while (q < end && *q >= '0' && *q <= '9') ++q;
+        ok = q > e;
+      }
+      if (ok && q == end) {
+        double d = 0;
+        auto [at, ec] = std::from_chars(p, end, d);
+        if (ec == std::errc() && at == end && std::isfinite(d)) return Dump(json(d));
+      }
+    }
+  }
+  json v = json::parse(raw, nullptr, false);
+  if (v.is_discarded()) return std::nullopt;
+  return Dump(v);
+}
+
+// An object's members as (key, cell), sorted by key (a document's order); nullopt for text
+// that is not a plain object (escaped or duplicate keys, values that do not parse).
+std::optional<std::vector<std::pair<std::string, std::string>>> CellsOfObject(
+    std::string_view raw) {
+  if (raw.empty() || raw.front() != '{') return std::nullopt;
+  auto members = store::SliceResultMembers(raw);
+  if (!members) return std::nullopt;
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(members->size());
+  for (const auto& [key, value] : *members) {
+    if (!PlainKey(key)) return std::nullopt;
+    auto cell = CellOf(value);
+    if (!cell) return std::nullopt;
+    out.emplace_back(std::string(key), std::move(*cell));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (size_t i = 1; i < out.size(); ++i)
+    if (out[i].first == out[i - 1].first) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+std::optional<ExplorerApi::Cells> ExplorerApi::DirectCells(
+    const std::vector<std::string>& variant_names, const ExplorerJob& job, std::string_view text,
+    const std::set<std::string>& varied) {
+  // The result's members as DecodeResultSummary would keep them: the bulk ones are skipped
+  // unread (as there), the others must parse (as there: else the row is an error).
+  auto members = store::SliceResultMembers(text);
+  if (!members) return std::nullopt;
+  std::string_view metrics, causality;
+  bool has_metrics = false, has_causality = false;
+  std::vector<std::string_view> keys;
+  for (const auto& [key, raw] : *members) {
+    if (!PlainKey(key) || key == "result") return std::nullopt;
+    keys.push_back(key);
+    if (store::IsBulkResultMember(key)) continue;
+    if (key == "metrics") {
+      metrics = raw;
+      has_metrics = true;
+    } else if (key == "causality") {
+      causality = raw;
+      has_causality = true;
+    } else if (!json::accept(raw)) {
+      return std::nullopt;
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  if (std::adjacent_find(keys.begin(), keys.end()) != keys.end()) return std::nullopt;
+  if (!has_metrics) return std::nullopt;  // a wrapped or diagnostic result, or an error
+  Cells c;
+  auto m = CellsOfObject(metrics);
+  if (!m) return std::nullopt;
+  c.metrics = std::move(*m);
+  if (has_causality && causality != "null") {
+    auto cause = CellsOfObject(causality);
+    if (!cause || cause->size() != std::size(kCausalityKeys)) return std::nullopt;
+    for (const char* k : kCausalityKeys) {
+      auto it =
+          std::find_if(cause->begin(), cause->end(), [&](const auto& kv) { return kv.first == k; });
+      if (it == cause->end()) return std::nullopt;
+      c.causality.push_back(std::move(it->second));
+    }
+    c.has_causality = true;
+  }
+  // The parameters, as RunRow flattens them (a later duplicate column wins), varied only.
+  auto doc = DecodeBlob(job.overrides, "overrides");
+  if (!doc.ok()) return std::nullopt;
+  std::map<std::string, json> params;
+  for (auto& [col, value] : FlattenOverrides(*doc))
+    if (varied.count(col)) params[col] = std::move(value);
+  for (const auto& [col, value] : params) c.params.emplace_back(col, Dump(value));
+  c.attempts = std::to_string(job.attempts);
+  c.failure = job.failure_reason.empty() ? "null" : Dump(job.failure_reason);
+  c.index = std::to_string(job.index);
+  c.name = job.index < variant_names.size() ? Dump(variant_names[job.index]) : "null";
+  c.status = Dump(std::string(ApiName(job.state)));
+  return c;
+}
+
+std::string ExplorerApi::EncodeCells(const Cells& c, Layout& layout) {
+  // EncodeRow's rules on the same row: the parameters must be the layout's, then the first row
+  // with metrics sets the metric names.
+  bool fits = c.params.size() == layout.params.size();
+  for (size_t k = 0; fits && k < c.params.size(); ++k) fits = c.params[k].first == layout.params[k];
+  if (fits && !layout.metrics_known) {
+    layout.metrics.clear();
+    layout.metric_keys.clear();
+    for (const auto& [name, cell] : c.metrics) {
+      layout.metrics.push_back(name);
+      layout.metric_keys.push_back(Dump(name));
+    }
+    layout.metrics_known = true;
+  }
+  fits = fits && c.metrics.size() == layout.metrics.size();
+  for (size_t k = 0; fits && k < c.metrics.size(); ++k)
+    fits = c.metrics[k].first == layout.metrics[k];
+  if (!fits) {  // the whole row, as the document path writes it
+    json row = {{"attempts", json::parse(c.attempts)},
+                {"causality", nullptr},
+                {"failure", json::parse(c.failure)},
+                {"index", json::parse(c.index)},
+                {"metrics", json::object()},
+                {"name", json::parse(c.name)},
+                {"params", json::object()},
+                {"status", json::parse(c.status)}};
+    if (c.has_causality) {
+      row["causality"] = json::object();
+      for (size_t k = 0; k < std::size(kCausalityKeys); ++k)
+        row["causality"][kCausalityKeys[k]] = json::parse(c.causality[k]);
+    }
+    for (const auto& [name, cell] : c.metrics) row["metrics"][name] = json::parse(cell);
+    for (const auto& [col, cell] : c.params) row["params"][col] = json::parse(cell);
+    std::string whole(1, 'W');
+    whole += Dump(row);
+    return whole;
+  }
+  std::string out = "C";
+  out += static_cast<char>('0' + 1 + (c.has_causality ? 2 : 0));
+  size_t bytes = 16;
+  for (const auto& p : c.params) bytes += p.second.size() + 1;
+  for (const auto& m : c.metrics) bytes += m.second.size() + 1;
+  for (const auto& x : c.causality) bytes += x.size() + 1;
+  out.reserve(bytes + c.failure.size() + c.name.size() + c.status.size() + 32);
+  auto cell = [&](const std::string& v) {
+    out += kSep;
+    out += v;
+  };
+  for (const std::string* v : {&c.attempts, &c.failure, &c.index, &c.name, &c.status}) cell(*v);
+  for (const auto& p : c.params) cell(p.second);
+  for (const auto& m : c.metrics) cell(m.second);
+  for (const auto& x : c.causality) cell(x);
   return out;
 }
 
@@ -500,20 +697,57 @@ Result<ExplorerApi::Page> ExplorerApi::ReadPage(const std::string& sweep_id, uin
     json row = RunRow(*sweep, names, todo[k], nullptr);
     if (!error.empty()) row["error"] = error;
     // Only the varied columns: the fixed ones are in the sweep document once.
-    json params = json::object();
-    for (auto& [col, value] : row["params"].items()) {
-      if (varied_set.count(col)) params[col] = value;
+    json& params = row["params"];
+    for (auto it = params.begin(); it != params.end();) {
+      if (varied_set.count(it.key()))
+        ++it;
+      else
+        it = params.erase(it);
     }
-    row["params"] = std::move(params);
     rows[k] = std::move(row);
     built[k] = true;
     todo[k].result.reset();
   };
+  // A done run's row straight from its result's or summary's text (ExplorerOptions::direct_rows).
+  std::vector<std::optional<Cells>> direct(todo.size());
+  auto build_direct = [&](size_t k, std::string_view text) -> bool {
+    if (!options_.direct_rows) return false;
+    direct[k] = DirectCells(names, todo[k], text, varied_set);
+    built[k] = direct[k].has_value();
+    return built[k];
+  };
   if (need.size() >= 16) {
+    // The results' summaries first (a range scan over small values: what a first read of a big
+    // sweep costs); a summary that does not decode is read again from the full result.
+    Status ss = source_.ScanResultSummaries(sweep_id, need.begin()->first, need.rbegin()->first + 1,
+                                            [&](uint64_t index, std::string_view bytes) {
+                                              auto it = need.find(index);
+                                              if (it == need.end()) return true;
+                                              if (build_direct(it->second, bytes)) {
+                                                need.erase(it);
+                                                return true;
+                                              }
+                                              todo[it->second].result = std::string(bytes);
+                                              build(it->second, "");
+                                              if (rows[it->second].contains("error")) {
+                                                built[it->second] = false;
+                                                rows[it->second] = json();
+                                              } else {
+                                                need.erase(it);
+                                              }
+                                              return true;
+                                            });
+    if (!ss.ok()) return ss;
+  }
+  // Results without a summary (recorded before summaries existed, or not JSON text): one
+  // range scan when they are many and at least half the results of their range, else a read
+  // each (a scan would read the others' full results too).
+  if (need.size() >= 16 && 2 * need.size() >= need.rbegin()->first - need.begin()->first + 1) {
     Status rs = source_.ScanResults(sweep_id, need.begin()->first, need.rbegin()->first + 1,
                                     [&](uint64_t index, std::string_view bytes) {
                                       auto it = need.find(index);
                                       if (it == need.end()) return true;
+                                      if (build_direct(it->second, bytes)) return true;
                                       todo[it->second].result = std::string(bytes);
                                       build(it->second, "");
                                       return true;
@@ -545,9 +779,9 @@ Result<ExplorerApi::Page> ExplorerApi::ReadPage(const std::string& sweep_id, uin
     }
   }
   for (size_t k = 0; k < todo.size(); ++k) {
-    std::string entry = EncodeRow(rows[k], *layout);
+    std::string entry = direct[k] ? EncodeCells(*direct[k], *layout) : EncodeRow(rows[k], *layout);
     const bool final_state = todo[k].state == JobState::kDone || todo[k].state == JobState::kFailed;
-    if (kept && final_state && !rows[k].contains("error") &&
+    if (kept && final_state && (direct[k] || !rows[k].contains("error")) &&
         row_bytes_ + entry.size() <= options_.row_cache_bytes) {
       if (kept->rows.size() <= todo[k].index) kept->rows.resize(todo[k].index + 1);
       if (kept->rows[todo[k].index].empty()) {

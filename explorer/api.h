@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -45,6 +46,10 @@ struct ExplorerOptions {
   // ~200,000 runs); beyond it further rows are decoded again on every request. A sweep's rows
   // go when it is deleted (or created anew under its id).
   uint64_t row_cache_bytes = 64ull << 20;
+  // Rows of finished runs are built straight from the result's (or its summary's) text into
+  // cells, without JSON documents; off, every row is built as a document first (RunRow, then
+  // EncodeRow): the reference the direct rows must equal byte for byte (tests compare both).
+  bool direct_rows = true;
 };
 
 class ExplorerApi {
@@ -116,6 +121,21 @@ class ExplorerApi {
   };
   [[nodiscard]] Result<Page> ReadPage(const std::string& sweep_id, uint64_t offset, uint64_t limit);
   static std::string EncodeRow(const nlohmann::json& row, Layout& layout);
+  // A done run's row as cell texts (what EncodeRow would write of RunRow's document).
+  struct Cells {
+    std::string attempts, failure, index, name, status;
+    std::vector<std::pair<std::string, std::string>> params;   // varied columns, sorted
+    std::vector<std::pair<std::string, std::string>> metrics;  // sorted by name
+    bool has_causality = false;
+    std::vector<std::string> causality;  // kCausalityKeys' cells
+  };
+  // The cells of done `job` from its result or summary text; nullopt whenever the document
+  // path could answer otherwise (an error, another shape, escapes, duplicate keys...): the
+  // caller then builds the row with RunRow.
+  static std::optional<Cells> DirectCells(const std::vector<std::string>& variant_names,
+                                          const ExplorerJob& job, std::string_view text,
+                                          const std::set<std::string>& varied);
+  static std::string EncodeCells(const Cells& cells, Layout& layout);
   static void AppendRowText(std::string& out, std::string_view entry, const Layout& layout);
   void Forget(const std::string& sweep_id);
 

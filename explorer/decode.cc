@@ -7,7 +7,7 @@
 #include <exception>
 #include <string>
 
-#include "common/json_slice.h"
+#include "store/result_summary.h"
 
 namespace s1mple::explorer {
 
@@ -31,106 +31,10 @@ namespace {
 // Members the runs table never shows: the curves, the trades and the daily returns (about 12
 // bytes a day, issue 18) are parsed only for a run's own page.
 bool IsBulkKey(const json& key) {
-  return key == "equity" || key == "buy_and_hold" || key == "trades" || key == "opportunities" ||
-         key == "returns";
+  return key.is_string() && store::IsBulkResultMember(key.get_ref<const std::string&>());
 }
 
 }  // namespace
-
-// The members of a JSON object's text, sliced like SliceJsonObject (common/json_slice.h) but
-// skipping nested values with a table-driven loop that looks only at brackets and quotes: the
-// equity curve and trades of a stored result are most of its bytes, and this pass over them is
-// what a first read of a big sweep's runs costs (about 3x faster than the character-class
-// scanner). nullopt when the text is not one object at this level; values are not validated
-// (the caller parses what it keeps).
-std::optional<std::vector<std::pair<std::string_view, std::string_view>>> FastSlice(
-    std::string_view s) {
-  static constexpr auto kClass = [] {
-    std::array<unsigned char, 256> t{};
-    t['['] = t['{'] = 1;
-    t[']'] = t['}'] = 2;
-    t['"'] = 3;
-    return t;
-  }();
-  const char* p = s.data();
-  const char* const end = p + s.size();
-  auto space = [&] {
-    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) ++p;
-  };
-  // p at '"': past the closing quote; false when unterminated.
-  auto string = [&] {
-    for (++p; p < end; ++p) {
-      if (*p == '\\') {
-        ++p;
-        continue;
-      }
-      if (*p == '"') {
-        ++p;
-        return true;
-      }
-    }
-    return false;
-  };
-  std::vector<std::pair<std::string_view, std::string_view>> out;
-  space();
-  if (p == end || *p != '{') return std::nullopt;
-  ++p;
-  space();
-  if (p < end && *p == '}') {
-    ++p;
-    space();
-    return p == end ? std::optional(out) : std::nullopt;
-  }
-  for (;;) {
-    space();
-    if (p == end || *p != '"') return std::nullopt;
-    const char* k0 = p + 1;
-    if (!string()) return std::nullopt;
-    const std::string_view key(k0, static_cast<size_t>(p - 1 - k0));
-    space();
-    if (p == end || *p != ':') return std::nullopt;
-    ++p;
-    space();
-    const char* v0 = p;
-    if (p == end) return std::nullopt;
-    if (*p == '"') {
-      if (!string()) return std::nullopt;
-    } else if (*p == '{' || *p == '[') {
-      int depth = 0;
-      for (;;) {
-        if (p == end) return std::nullopt;
-        const unsigned char c = kClass[static_cast<unsigned char>(*p)];
-        if (c == 0) {
-          ++p;
-        } else if (c == 1) {
-          ++depth;
-          ++p;
-        } else if (c == 2) {
-          ++p;
-          if (--depth == 0) break;
-        } else if (!string()) {
-          return std::nullopt;
-        }
-      }
-    } else {
-      while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\n' &&
-             *p != '\r' && *p != '\t')
-        ++p;
-      if (p == v0) return std::nullopt;
-    }
-    out.emplace_back(key, std::string_view(v0, static_cast<size_t>(p - v0)));
-    space();
-    if (p < end && *p == ',') {
-      ++p;
-      continue;
-    }
-    if (p == end || *p != '}') return std::nullopt;
-    ++p;
-    space();
-    if (p != end) return std::nullopt;
-    return out;
-  }
-}
 
 Result<json> DecodeResultSummary(std::string_view bytes, std::string_view what) {
   size_t first = 0;
@@ -145,33 +49,12 @@ Result<json> DecodeResultSummary(std::string_view bytes, std::string_view what) 
     }
     return doc;
   }
-  // Fast path: slice the members and parse all but the bulk ones (one level down too, for a
-  // document that wraps the engine result in "result").
-  if (auto members = FastSlice(bytes.substr(first))) {
-    json out = json::object();
-    bool ok = true;
-    for (const auto& [key, raw] : *members) {
-      if (key.find('\\') != std::string_view::npos) ok = false;  // escaped key: slow path
-      const std::string k(key);
-      if (IsBulkKey(k)) continue;
-      if (k == "result" && !raw.empty() && raw.front() == '{') {
-        if (auto inner = FastSlice(raw)) {
-          json r = json::object();
-          for (const auto& [ikey, iraw] : *inner) {
-            if (ikey.find('\\') != std::string_view::npos) ok = false;
-            const std::string ik(ikey);
-            if (IsBulkKey(ik)) continue;
-            r[ik] = json::parse(iraw, nullptr, false);
-            ok = ok && !r[ik].is_discarded();
-          }
-          out[k] = std::move(r);
-          continue;
-        }
-      }
-      out[k] = json::parse(raw, nullptr, false);
-      ok = ok && !out[k].is_discarded();
-    }
-    if (ok) return out;
+  // Fast path: the result's summary (store/result_summary.h: the members but the bulk ones,
+  // sliced without parsing them; the same text the store keeps beside the result), parsed. A
+  // summary is its own summary, so a stored one decodes here to the same document.
+  if (auto summary = store::SummarizeResult(bytes.substr(first))) {
+    json out = json::parse(*summary, nullptr, false);
+    if (!out.is_discarded()) return out;
   }
   // Slow path (keys with escapes, or text the slicer refuses): a parse whose callback drops the
   // bulk members, which also reports where the text is malformed.

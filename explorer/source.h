@@ -88,6 +88,17 @@ class ExplorerSource {
                       return fn(job.index, *job.result);
                     });
   }
+  // The same for the results' summaries (the result without its bulk members, which decodes
+  // to what DecodeResultSummary gives of the whole result; store/result_summary.h): fn(index,
+  // summary bytes) for the done jobs in range that have one. A job without one (a result
+  // recorded before summaries existed, or a source that keeps none: the default) is skipped
+  // and its full result must be read. What the first read of a big sweep's table scans.
+  [[nodiscard]] virtual Status ScanResultSummaries(
+      const std::string& sweep_id, uint64_t from_index, uint64_t end_index,
+      const std::function<bool(uint64_t, std::string_view)>& fn) {
+    (void)sweep_id, (void)from_index, (void)end_index, (void)fn;
+    return Status::Ok();
+  }
 };
 
 // A connected runner as the broker sees it, for the sweeps page. Filled by the broker through

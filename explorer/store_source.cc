@@ -87,6 +87,16 @@ class StoreExplorerSource final : public ExplorerSource {
                               });
   }
 
+  Status ScanResultSummaries(const std::string& sweep_id, uint64_t from_index, uint64_t end_index,
+                             const std::function<bool(uint64_t, std::string_view)>& fn) override {
+    if (end_index <= from_index) return Status::Ok();
+    return store_.ScanResultSummaries(sweep_id, from_index, 0,
+                                      [&](store::JobIndex index, std::string_view bytes) {
+                                        if (index >= end_index) return false;
+                                        return fn(index, bytes);
+                                      });
+  }
+
   Result<ExplorerJob> GetJob(const std::string& sweep_id, uint64_t index) override {
     auto info = store_.GetJob(sweep_id, index);
     if (!info.ok()) return info.status();

@@ -125,6 +125,13 @@ std::string SweepKeyEnd(std::string_view sweep) {
   return k;
 }
 
+std::string SummaryKey(std::string_view sweep, JobIndex index) {
+  std::string k(1, kSummaryTag);
+  k += sweep;
+  PutBigEndian64(&k, index);
+  return k;
+}
+
 std::string SweepMetaKey(std::string_view sweep) {
   return std::string(1, kMetaTag) += sweep;
 }

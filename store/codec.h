@@ -25,6 +25,12 @@ std::optional<JobIndex> IndexOfJobKey(std::string_view key);
 // Exclusive upper bound of every JobKey of `sweep`.
 std::string SweepKeyEnd(std::string_view sweep);
 
+// results column family, the summary of a result (store/result_summary.h): kSummaryTag + the
+// JobKey. Sweep ids start with 's', so every summary key sorts before every result key and one
+// sweep's summaries are contiguous, sorted by index; a scan of a sweep's results never sees them.
+inline constexpr char kSummaryTag = '\x01';
+std::string SummaryKey(std::string_view sweep, JobIndex index);
+
 // sweeps column family: one byte tag + sweep id (+ more).
 std::string SweepMetaKey(std::string_view sweep);     // 'm' id -> SweepMeta
 std::string SweepCountsKey(std::string_view sweep);   // 'c' id -> JobCounts

@@ -475,6 +475,13 @@ class JobStore {
   // until fn returns false or `limit` results were visited (0 = no limit). A range scan.
   [[nodiscard]] Status ScanResults(const SweepId& sweep, JobIndex from_index, std::size_t limit,
                                    const std::function<bool(JobIndex, std::string_view)>& fn) const;
+  // The same for the results' summaries (store/result_summary.h: the result without its
+  // equity, trades and returns), written with each result in its batch. A result recorded
+  // before summaries existed, or one that is not a JSON object's text, has none: the scan
+  // skips it and a reader decodes its full result instead. A range scan over small values.
+  [[nodiscard]] Status ScanResultSummaries(
+      const SweepId& sweep, JobIndex from_index, std::size_t limit,
+      const std::function<bool(JobIndex, std::string_view)>& fn) const;
   // Full scan of one sweep (tests, fsck): recounts states and checks every invariant (each
   // job in one state; dispatch entry iff PENDING; lease entry iff LEASED; result iff DONE;
   // counters equal to the recount). Reads only.

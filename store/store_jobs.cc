@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "store/result_summary.h"
 #include "store/store_impl.h"
 
 namespace s1mple::store {
@@ -107,6 +108,10 @@ Result<Outcome> DoCompleteImpl(Txn& txn, const CompleteOp& op, Impl& s) {
   job->lease.reset();
   txn.Touch(op.sweep, op.index);
   txn.batch().Put(s.cf(kResults), codec::JobKey(op.sweep, op.index), op.result);
+  // Its summary for the runs table, in the same batch (store/result_summary.h).
+  if (std::optional<std::string> summary = SummarizeResult(op.result)) {
+    txn.batch().Put(s.cf(kResults), codec::SummaryKey(op.sweep, op.index), *summary);
+  }
   return current ? Outcome::kDone : Outcome::kDoneLate;
 }
 

@@ -21,14 +21,16 @@ std::string_view View(const rocksdb::Slice& s) {
 }
 
 // Visits the keys of one sweep in `cf` from from_index in index order; fn returns false to stop.
+// `tag` is put before each key (codec::kSummaryTag: the result summaries).
 Status ScanSweepRange(const Impl& s, Cf cf, const SweepId& sweep, JobIndex from_index,
                       const rocksdb::Snapshot* snapshot,
-                      const std::function<bool(JobIndex, std::string_view)>& fn) {
+                      const std::function<bool(JobIndex, std::string_view)>& fn,
+                      std::string_view tag = {}) {
   if (!codec::IsValidSweepId(sweep)) {
     return Status::NotFound("sweep '" + sweep + "' is not in the store");
   }
-  const std::string lower = codec::JobKey(sweep, from_index);
-  const std::string upper = codec::SweepKeyEnd(sweep);
+  const std::string lower = std::string(tag) + codec::JobKey(sweep, from_index);
+  const std::string upper = std::string(tag) + codec::SweepKeyEnd(sweep);
   rocksdb::Slice lower_s(lower), upper_s(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_lower_bound = &lower_s;
@@ -36,7 +38,7 @@ Status ScanSweepRange(const Impl& s, Cf cf, const SweepId& sweep, JobIndex from_
   ro.snapshot = snapshot;
   std::unique_ptr<rocksdb::Iterator> it(s.db_->NewIterator(ro, s.cf(cf)));
   for (it->Seek(lower_s); it->Valid(); it->Next()) {
-    std::optional<JobIndex> index = codec::IndexOfJobKey(View(it->key()));
+    std::optional<JobIndex> index = codec::IndexOfJobKey(View(it->key()).substr(tag.size()));
     if (!index)
       return Status::Corruption("malformed key in column family " + std::string(kCfNames[cf]));
     if (!fn(*index, View(it->value()))) break;
@@ -108,6 +110,18 @@ Status JobStore::ScanResults(const SweepId& sweep, JobIndex from_index, std::siz
                         });
 }
 
+Status JobStore::ScanResultSummaries(
+    const SweepId& sweep, JobIndex from_index, std::size_t limit,
+    const std::function<bool(JobIndex, std::string_view)>& fn) const {
+  std::size_t seen = 0;
+  return ScanSweepRange(
+      *impl_, kResults, sweep, from_index, nullptr,
+      [&](JobIndex index, std::string_view value) {
+        return fn(index, value) && (limit == 0 || ++seen < limit);
+      },
+      std::string_view(&codec::kSummaryTag, 1));
+}
+
 Result<RecountReport> JobStore::Recount(const SweepId& sweep) const {
   const Impl& s = *impl_;
   SweepInfo info;
@@ -152,6 +166,15 @@ Result<RecountReport> JobStore::Recount(const SweepId& sweep) const {
     leases[i] = l;
   }));
   report.results = results.size();
+  // A summary is written with its result (in the same batch) and deleted with it: never alone.
+  Status summary_status = ScanSweepRange(
+      s, kResults, sweep, 0, snap,
+      [&](JobIndex i, std::string_view) {
+        if (!results.contains(i)) problem("result summary without a result: " + JobName(sweep, i));
+        return true;
+      },
+      std::string_view(&codec::kSummaryTag, 1));
+  S1MPLE_RETURN_IF_ERROR(summary_status);
 
   JobIndex expected = 0;
   S1MPLE_RETURN_IF_ERROR(collect(kJobs, [&](JobIndex i, std::string_view v) {

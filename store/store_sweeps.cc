@@ -213,6 +213,8 @@ Status JobStore::DeleteSweep(const SweepId& sweep) {
     rocksdb::WriteBatch batch;
     const std::string begin = codec::JobKey(sweep, 0), end = codec::SweepKeyEnd(sweep);
     for (Cf cf : {kJobs, kDispatch, kLeases, kResults}) batch.DeleteRange(s.cf(cf), begin, end);
+    batch.DeleteRange(s.cf(kResults), std::string(1, codec::kSummaryTag) + begin,
+                      std::string(1, codec::kSummaryTag) + end);
     batch.Delete(s.cf(kSweeps), codec::SweepMetaKey(sweep));
     batch.Delete(s.cf(kSweeps), codec::SweepCountsKey(sweep));
     batch.Delete(s.cf(kSweeps), codec::SweepPlanKey(sweep));
@@ -263,6 +265,11 @@ Status JobStore::DeleteSweep(const SweepId& sweep) {
     S1MPLE_RETURN_IF_ERROR(FromRocks(s.db_->CompactRange(co, s.cf(cf), &b, &e),
                                      "compacting the deleted sweep " + sweep));
   }
+  const std::string sbegin = std::string(1, codec::kSummaryTag) + begin,
+                    send = std::string(1, codec::kSummaryTag) + end;
+  rocksdb::Slice sb(sbegin), se(send);
+  S1MPLE_RETURN_IF_ERROR(FromRocks(s.db_->CompactRange(co, s.cf(kResults), &sb, &se),
+                                   "compacting the deleted sweep's result summaries " + sweep));
   for (const ArtifactHash& hash : freed) {
     rocksdb::Slice h(hash.str());
     S1MPLE_RETURN_IF_ERROR(FromRocks(s.db_->CompactRange(co, s.cf(kArtifacts), &h, &h),

@@ -22,6 +22,7 @@
 #include "explorer/store_source.h"
 #include "store/job_store.h"
 #include "tests/explorer/summarize.h"
+#include "tests/store/old_format.h"
 
 namespace s1mple::explorer {
 namespace {
@@ -454,6 +455,264 @@ TEST_F(ExplorerStoreTest,
   ASSERT_TRUE(store_->DeleteSweep(id).ok());
   EXPECT_TRUE(cached.Runs(id, 0, 0).status().IsNotFound());
   EXPECT_EQ(cached.KeptRows(id), 0u);
+}
+
+// The same source without result summaries: every row is decoded from the full result, as
+// for a store written before summaries existed.
+class FullResultsSource final : public ExplorerSource {
+ public:
+  explicit FullResultsSource(ExplorerSource& inner) : inner_(inner) {}
+  Result<std::vector<ExplorerSweep>> ListSweeps() override { return inner_.ListSweeps(); }
+  Result<ExplorerSweep> GetSweep(const std::string& id) override { return inner_.GetSweep(id); }
+  Status ScanJobs(const std::string& id, uint64_t from, uint64_t limit, bool with_results,
+                  const std::function<bool(const ExplorerJob&)>& fn) override {
+    return inner_.ScanJobs(id, from, limit, with_results, fn);
+  }
+  Result<ExplorerJob> GetJob(const std::string& id, uint64_t index) override {
+    return inner_.GetJob(id, index);
+  }
+  Status ScanResults(const std::string& id, uint64_t from, uint64_t end,
+                     const std::function<bool(uint64_t, std::string_view)>& fn) override {
+    return inner_.ScanResults(id, from, end, fn);
+  }
+
+ private:
+  ExplorerSource& inner_;
+};
+
+// Counts what a source hands out, full results and summaries apart.
+class SummaryCountingSource final : public ExplorerSource {
+ public:
+  explicit SummaryCountingSource(ExplorerSource& inner) : inner_(inner) {}
+  Result<std::vector<ExplorerSweep>> ListSweeps() override { return inner_.ListSweeps(); }
+  Result<ExplorerSweep> GetSweep(const std::string& id) override { return inner_.GetSweep(id); }
+  Status ScanJobs(const std::string& id, uint64_t from, uint64_t limit, bool with_results,
+                  const std::function<bool(const ExplorerJob&)>& fn) override {
+    return inner_.ScanJobs(id, from, limit, with_results, [&](const ExplorerJob& j) {
+      results += j.result ? 1 : 0;
+      return fn(j);
+    });
+  }
+  Result<ExplorerJob> GetJob(const std::string& id, uint64_t index) override {
+    auto j = inner_.GetJob(id, index);
+    results += j.ok() && j->result ? 1 : 0;
+    return j;
+  }
+  Status ScanResults(const std::string& id, uint64_t from, uint64_t end,
+                     const std::function<bool(uint64_t, std::string_view)>& fn) override {
+    return inner_.ScanResults(id, from, end, [&](uint64_t i, std::string_view b) {
+      ++results;
+      return fn(i, b);
+    });
+  }
+  Status ScanResultSummaries(const std::string& id, uint64_t from, uint64_t end,
+                             const std::function<bool(uint64_t, std::string_view)>& fn) override {
+    return inner_.ScanResultSummaries(id, from, end, [&](uint64_t i, std::string_view b) {
+      ++summaries;
+      summary_bytes += b.size();
+      return fn(i, b);
+    });
+  }
+  uint64_t results = 0, summaries = 0, summary_bytes = 0;
+
+ private:
+  ExplorerSource& inner_;
+};
+
+// Every answer of the runs table, read through `a` and `b` (fresh apis, so nothing is kept
+// from an earlier read), must be the same text: /table whole and in pages, and /runs; and the
+// same as the document path gives (rows built as JSON documents first, direct_rows off) over
+// either source.
+void ExpectSameTables(ExplorerSource& a, ExplorerSource& b, const std::string& id, uint64_t total) {
+  ExplorerOptions documents;
+  documents.direct_rows = false;
+  for (ExplorerSource* src : {&a, &b}) {
+    ExplorerApi direct(*src), reference(*src, documents);
+    auto d = direct.TableText(id, 0, 0);
+    auto r = reference.TableText(id, 0, 0);
+    ASSERT_TRUE(d.ok() && r.ok());
+    EXPECT_EQ(*d, *r);
+    auto dr = direct.RunsText(id, 0, 5000);
+    auto rr = reference.RunsText(id, 0, 5000);
+    ASSERT_TRUE(dr.ok() && rr.ok());
+    EXPECT_EQ(*dr, *rr);
+  }
+  ExplorerApi api_a(a), api_b(b);
+  auto ta = api_a.TableText(id, 0, 0);
+  auto tb = api_b.TableText(id, 0, 0);
+  ASSERT_TRUE(ta.ok() && tb.ok()) << ta.status().ToString() << tb.status().ToString();
+  EXPECT_EQ(*ta, *tb);
+  for (uint64_t offset = 0; offset < total; offset += 64) {
+    auto pa = api_a.TableText(id, offset, 64);
+    auto pb = api_b.TableText(id, offset, 64);
+    ASSERT_TRUE(pa.ok() && pb.ok());
+    EXPECT_EQ(*pa, *pb) << "offset " << offset;
+  }
+  auto ra = api_a.RunsText(id, 0, 5000);
+  auto rb = api_b.RunsText(id, 0, 5000);
+  ASSERT_TRUE(ra.ok() && rb.ok());
+  EXPECT_EQ(*ra, *rb);
+  // And the kept rows (a second read) say the same.
+  auto again = api_a.TableText(id, 0, 0);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *ta);
+}
+
+TEST_F(ExplorerStoreTest, TableFromResultSummariesEqualsTheTableFromFullResults) {
+  // A constrained optimization: 300 runs, every other result msgpack (no summary), one failed,
+  // runs 200.. leased; drawdown 2 + i breaks the constraint from run 2 on. Then results of
+  // other shapes: wrapped in {"result": ...}, without causality, with an escaped key (no
+  // summary), a corrupt one, and a done run whose overrides do not decode.
+  const std::string id = MakeSweep(300, 200, 7, R"(optimization_config:
+  name: constrained
+  optimization_targets: {primary_metric: sharpe_ratio}
+  constraints: {max_drawdown: 3.5}
+)");
+  auto complete = [&](uint64_t index, const std::string& bytes) {
+    auto job = store_->GetJob(id, index);
+    ASSERT_TRUE(job.ok());
+    ASSERT_TRUE(store_->Complete(id, index, job->attempt, "r1", bytes).ok());
+  };
+  complete(200, json{{"result", Result(200)}, {"runner", "r1"}}.dump());
+  complete(202, json{{"metrics", {{"sharpe_ratio", 0.25}}}, {"bars", 1}}.dump());
+  complete(204, R"({"metrics": {"sharpe_ratio": 1}, "equity": [], "tr\u0061des": []})");
+  complete(206, "{not json");
+  complete(208, R"({"metrics": {"sharpe_ratio": 1e400}})");
+  for (uint64_t i = 210; i < 260; i += 2) complete(i, Result(static_cast<int>(i)).dump(2));
+  // Numbers of every spelling (written as cells without the parser, or with it), other metric
+  // names (a whole row), a causality of another shape, a metric name with an escape.
+  complete(262, R"({"metrics": {"a": -0, "b": 1e2, "c": 12345678901234567890, "d": 0.10,)"
+                R"( "e": -1.5E-7, "f": 1e-400, "g": "s\u00e9", "h": true, "i": null,)"
+                R"( "j": 123456789012345678, "k": [1, {"x": 2.50}], "l": 0, "m": -7}})");
+  complete(264, R"({"metrics": {"sharpe_ratio": 1, "total_return": 2, "max_drawdown": 3},)"
+                R"( "causality": {"opportunities_detected": 1}})");
+  complete(266, R"({"metrics": {"sharpe_ratio": 1, "total_return": 2, "max_dr\u0061wdown": 3}})");
+  complete(270,
+           R"({"metrics": {"sharpe_ratio": 0.50, "total_return": 1E2, "max_drawdown": -2.50e0},)"
+           R"( "causality": {"threats_detected": 1, "opportunities_detected": 3.0,)"
+           R"( "opportunities_rejected": -0, "top_rejection_reasons": [ ]}})");
+  complete(268, R"({"metrics": {"sharpe_ratio": 1, "total_return": 2, "max_drawdown": 3},)"
+                R"( "causality": null, "bars": [1, 2], "name": "x"})");
+
+  SummaryCountingSource counting(*source_);
+  FullResultsSource full(*source_);
+  ExpectSameTables(counting, full, id, 300);
+  // The JSON results were read from their summaries (MakeSweep's 100 and 28 of the ones above:
+  // the escaped key and the corrupt one have none); the 99 msgpack ones, those two and the one
+  // whose summary does not decode (1e400) were read whole, one by one (they are scattered).
+  EXPECT_GT(counting.summaries, 0u);
+  ExplorerApi api(counting);
+  counting.results = counting.summaries = 0;
+  auto t = api.Table(id, 0, 0);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(counting.summaries, 100u + 28u + 5u);
+  EXPECT_EQ(counting.results, 99u + 3u);
+  const json rows = RowsOfTable(*t);
+  EXPECT_EQ(rows[7]["status"], "failed");
+  EXPECT_EQ(rows[7]["failure"], "bad config: x");
+  EXPECT_EQ(rows[200]["metrics"]["sharpe_ratio"], 100.0);
+  EXPECT_TRUE(rows[202]["causality"].is_null());
+  EXPECT_TRUE(rows[206].contains("error"));
+  EXPECT_TRUE(rows[208].contains("error"));
+  EXPECT_EQ(rows[250]["metrics"]["max_drawdown"], 252.0);  // breaks the constraint
+  EXPECT_FALSE(rows[270].contains("error"));  // in cells, the numbers written as Dump does
+  EXPECT_EQ(rows[270]["metrics"]["total_return"], 100.0);
+  EXPECT_EQ(rows[268]["metrics"]["sharpe_ratio"], 1);
+  EXPECT_EQ(rows[299]["status"], "leased");
+}
+
+TEST_F(ExplorerStoreTest, TableFromResultSummariesEqualsFullResultsForValidationAndVariants) {
+  // A validation sweep: 2 configurations x 3 segments, each job's overrides carrying its
+  // segment as `period` (producer/expansion.h), so the table has period columns.
+  store::SweepSpec spec;
+  spec.name = "folds";
+  spec.plan_text = "optimization_config:\n  name: folds\n";
+  spec.plan_summary = testing::SummaryOfPlanText(spec.plan_text);
+  auto folds = store_->CreateSweep(spec);
+  ASSERT_TRUE(folds.ok());
+  std::vector<std::string> blobs;
+  const char* starts[] = {"2021-01-01T00:00:00Z", "2021-07-01T00:00:00Z", "2022-01-01T00:00:00Z"};
+  for (int seg = 0; seg < 3; ++seg)
+    for (int c = 0; c < 2; ++c)
+      blobs.push_back(json{{"period", {{"start", starts[seg]}, {"end", "2022-06-01T00:00:00Z"}}},
+                           {"trend_workers", {{"trend_follower", {{"params", {{"fast", 5 + c}}}}}}}}
+                          .dump());
+  ASSERT_TRUE(store_->AddJobs(*folds, 0, blobs).ok());
+  ASSERT_TRUE(store_->SealSweep(*folds, blobs.size()).ok());
+  // A variant sweep of three named variants, one failed.
+  store::SweepSpec vspec;
+  vspec.name = "exits";
+  vspec.kind = store::SweepKind::kVariant;
+  vspec.plan_text = R"(variant_config:
+  name: exits
+  variants:
+    - name: baseline
+      overrides: {}
+    - name: wide
+      overrides: {threat_workers: [{plugin: max_drawdown_monitor, params: {max_drawdown_percent: 4}}]}
+    - name: tight
+      overrides: {threat_workers: [{plugin: max_drawdown_monitor, params: {max_drawdown_percent: 1}}]}
+)";
+  vspec.plan_summary = testing::SummaryOfPlanText(vspec.plan_text);
+  auto variants = store_->CreateSweep(vspec);
+  ASSERT_TRUE(variants.ok());
+  std::vector<std::string> vblobs = {
+      "{}",
+      R"({"threat_workers": [{"plugin": "max_drawdown_monitor", "params": {"max_drawdown_percent": 4}}]})",
+      R"({"threat_workers": [{"plugin": "max_drawdown_monitor", "params": {"max_drawdown_percent": 1}}]})"};
+  ASSERT_TRUE(store_->AddJobs(*variants, 0, vblobs).ok());
+  ASSERT_TRUE(store_->SealSweep(*variants, vblobs.size()).ok());
+  for (const auto& [sweep, n] : {std::pair{*folds, 6}, std::pair{*variants, 3}}) {
+    auto leased = store_->LeaseNext(sweep, "r1", static_cast<size_t>(n), 60'000);
+    ASSERT_TRUE(leased.ok());
+    for (const auto& job : *leased) {
+      const int i = static_cast<int>(job.index);
+      if (sweep == *variants && i == 2) {
+        ASSERT_TRUE(store_->Fail(sweep, job.index, job.attempt, "r1", "no data", false).ok());
+      } else {
+        ASSERT_TRUE(store_->Complete(sweep, job.index, job.attempt, "r1", Result(i).dump()).ok());
+      }
+    }
+  }
+  SummaryCountingSource counting(*source_);
+  FullResultsSource full(*source_);
+  ExpectSameTables(counting, full, *folds, 6);
+  ExpectSameTables(counting, full, *variants, 3);
+  ExplorerApi api(counting);
+  auto t = api.Table(*folds, 0, 0);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ((*t)["params"], json::array({"period.start", "trend_follower.fast"}));
+  EXPECT_EQ(RowsOfTable(*t)[4]["params"]["period.start"], starts[2]);
+  auto v = api.Table(*variants, 0, 0);
+  ASSERT_TRUE(v.ok());
+  const json vrows = RowsOfTable(*v);
+  EXPECT_EQ(vrows[1]["name"], "wide");
+  EXPECT_EQ(vrows[2]["status"], "failed");
+}
+
+TEST_F(ExplorerStoreTest, AStoreWrittenBeforeResultSummariesIsStillServed) {
+  const std::string id = MakeSweep(40, 40, -1);
+  ExplorerApi before(*source_);
+  auto expected = before.TableText(id, 0, 0);
+  ASSERT_TRUE(expected.ok());
+  // Close the store, take the summaries out (what a build before them wrote), open it again.
+  source_.reset();
+  store_.reset();
+  EXPECT_EQ(store::testing::DropResultSummaries((dir_ / "store").string()), 20u);
+  store::Options opts;
+  opts.sync = store::SyncPolicy::kNone;
+  opts.clock = clock_;
+  auto reopened = store::JobStore::Open((dir_ / "store").string(), opts);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  store_ = std::move(*reopened);
+  source_ = MakeStoreExplorerSource(*store_);
+  SummaryCountingSource counting(*source_);
+  ExplorerApi after(counting);
+  auto got = after.TableText(id, 0, 0);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(*got, *expected);
+  EXPECT_EQ(counting.summaries, 0u);
+  EXPECT_EQ(counting.results, 40u);  // every result read whole (one range scan)
 }
 
 TEST_F(ExplorerStoreTest, RunHasEquityDrawdownTradesAndReproduceCommand) {
