@@ -495,7 +495,7 @@ std::optional<ExplorerApi::Cells> ExplorerApi::DirectCells(
   c.failure = job.failure_reason.empty() ? "null" : Dump(job.failure_reason);
   c.index = std::to_string(job.index);
   c.name = job.index < variant_names.size() ? Dump(variant_names[job.index]) : "null";
-  c.status = Dump(std::string(ApiName(job.state)));
+  c.status = Dump(std::string(Name(job.state)));
   return c;
 }
 
