@@ -1,5 +1,6 @@
 #include "common/json_slice.h"
 
+#include <array>
 #include <cstring>
 
 namespace s1mple {
@@ -51,21 +52,32 @@ class Scanner {
     const char c = s_[i_];
     if (c == '"') return String().has_value();
     if (c == '{' || c == '[') {
+      // Nested values are most of a stored result's bytes (its equity curve and trades): one
+      // table lookup per byte, looking only at brackets and quotes.
+      static constexpr auto kClass = [] {
+        std::array<unsigned char, 256> t{};
+        t['['] = t['{'] = 1;
+        t[']'] = t['}'] = 2;
+        t['"'] = 3;
+        return t;
+      }();
       int depth = 0;
       while (i_ < s_.size()) {
-        const char d = s_[i_];
-        if (d == '"') {
-          if (!String()) return false;
-          continue;
-        }
-        if (d == '{' || d == '[') ++depth;
-        if (d == '}' || d == ']') {
-          if (--depth == 0) {
+        switch (kClass[static_cast<unsigned char>(s_[i_])]) {
+          case 0:
             ++i_;
-            return true;
-          }
+            break;
+          case 1:
+            ++depth;
+            ++i_;
+            break;
+          case 2:
+            ++i_;
+            if (--depth == 0) return true;
+            break;
+          default:
+            if (!String()) return false;
         }
-        ++i_;
       }
       return false;
     }

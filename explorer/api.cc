@@ -9,6 +9,7 @@
 #include <set>
 
 #include "common/iso_time.h"
+#include "common/json_slice.h"
 #include "explorer/decode.h"
 #include "explorer/plan_summary.h"
 #include "store/result_summary.h"
@@ -424,7 +425,7 @@ std::optional<std::string> CellOf(std::string_view raw) {
 std::optional<std::vector<std::pair<std::string, std::string>>> CellsOfObject(
     std::string_view raw) {
   if (raw.empty() || raw.front() != '{') return std::nullopt;
-  auto members = store::SliceResultMembers(raw);
+  auto members = SliceJsonObject(raw);
   if (!members) return std::nullopt;
   std::vector<std::pair<std::string, std::string>> out;
   out.reserve(members->size());
@@ -447,7 +448,7 @@ std::optional<ExplorerApi::Cells> ExplorerApi::DirectCells(
     const std::set<std::string>& varied) {
   // The result's members as DecodeResultSummary would keep them: the bulk ones are skipped
   // unread (as there), the others must parse (as there: else the row is an error).
-  auto members = store::SliceResultMembers(text);
+  auto members = SliceJsonObject(text);
   if (!members) return std::nullopt;
   std::string_view metrics, causality;
   bool has_metrics = false, has_causality = false;

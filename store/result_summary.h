@@ -22,12 +22,6 @@ namespace s1mple::store {
 // "returns".
 bool IsBulkResultMember(std::string_view key);
 
-// The members of a JSON object's text as (raw key, raw value) in document order, skipping
-// nested values with a loop that looks only at brackets and quotes (values are not validated).
-// nullopt when the text is not one object at this level.
-std::optional<std::vector<std::pair<std::string_view, std::string_view>>> SliceResultMembers(
-    std::string_view text);
-
 // The summary of a result: `{"key":value,...}` with the members that are not bulk, in order;
 // a member "result" that is an object is summarized the same way (one level). nullopt when the
 // result is not a JSON object's text (msgpack, an array, malformed) or a key holds an escape:
