@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <memory>
 #include <thread>
 
@@ -33,7 +34,7 @@ namespace {
 struct RunnerArgs {
   std::string connect = "tcp://127.0.0.1:5555";
   uint32_t slots = 0;
-  uint32_t prefetch = 0;
+  std::string prefetch = "auto";
   std::string name;
   std::string server_key;
   std::string key_file;
@@ -56,7 +57,17 @@ int RunRunner(const RunnerArgs& a) {
   o.endpoint = a.connect;
   o.security = *sec;
   o.slots = a.slots;
-  o.prefetch = a.prefetch;
+  if (a.prefetch != "auto") {
+    uint32_t n = 0;
+    const char* end = a.prefetch.data() + a.prefetch.size();
+    auto [p, ec] = std::from_chars(a.prefetch.data(), end, n);
+    if (ec != std::errc() || p != end || a.prefetch.empty() || n > 100000) {
+      PrintError("--prefetch: expected 'auto' or a number of jobs (0-100000), got '" + a.prefetch +
+                 "'");
+      return kExitUsage;
+    }
+    o.prefetch = n;
+  }
   o.name = a.name;
   o.cache_dir = a.cache_dir;
   o.heartbeat_ms = a.heartbeat_ms;
@@ -112,7 +123,9 @@ void AddRunnerCommand(CLI::App& app, CliContext& ctx) {
   auto* sub = app.add_subcommand("runner", "Start a runner daemon that runs the broker's jobs");
   sub->add_option("--connect", args->connect, "the broker's endpoint")->capture_default_str();
   sub->add_option("--slots", args->slots, "jobs at once (default: the number of cores)");
-  sub->add_option("--prefetch", args->prefetch, "jobs to hold queued beyond the slots (short jobs)")
+  sub->add_option("--prefetch", args->prefetch,
+                  "jobs to hold queued beyond the slots: auto (about 25 ms of work per slot, "
+                  "none for jobs of 25 ms and longer) or a fixed number")
       ->capture_default_str();
   sub->add_option("--name", args->name, "runner name (default: HOST-PID)");
   sub->add_option("--server-key", args->server_key, "the broker's public key (Z85 or .pub file)");

@@ -21,6 +21,7 @@
 #include "protocol/codec.h"
 #include "runner/artifact_cache.h"
 #include "runner/artifact_fetch.h"
+#include "runner/prefetch_tuner.h"
 #include "runner/worker_pool.h"
 
 namespace s1mple::runner {
@@ -62,6 +63,7 @@ class Runner::Loop {
         o_(owner.options_),
         cache_(o_.cache_dir),
         instance_(RandomInstance()),
+        tuner_(o_.slots, o_.prefetch),
         fetches_(FetchOptions{o_.artifact_reply_timeout_ms, o_.artifact_tries}) {
     PoolOptions po;
     po.workers = o_.slots;
@@ -106,6 +108,7 @@ class Runner::Loop {
   const RunnerOptions& o_;
   ArtifactCache cache_;
   const std::string instance_;  // random per process: READY `instance`
+  PrefetchTuner tuner_;         // how many jobs to hold queued beyond the slots
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<zmq::context_t> owned_ctx_;
   zmq::context_t* ctx_ = nullptr;
@@ -124,7 +127,7 @@ class Runner::Loop {
 uint32_t Runner::Loop::FreeCredit() const {
   if (draining_) return 0;
   size_t used = pool_->busy() + queue_.size();
-  size_t capacity = o_.slots + o_.prefetch;
+  size_t capacity = o_.slots + tuner_.depth();
   return used >= capacity ? 0 : static_cast<uint32_t>(capacity - used);
 }
 
@@ -177,7 +180,7 @@ void Runner::Loop::Disconnect(const std::string& why) {
 }
 
 pr::Ready Runner::Loop::MakeReady(uint32_t credit, bool with_held) const {
-  pr::Ready ready{o_.name, o_.slots, credit, o_.prefetch};
+  pr::Ready ready{o_.name, o_.slots, credit, tuner_.depth()};
   ready.instance = instance_;
   if (with_held) {
     std::vector<pr::JobRef> held;
@@ -392,13 +395,23 @@ void Runner::Loop::StartQueued() {
 }
 
 void Runner::Loop::OnCompletions(std::vector<PoolCompletion> done, bool handed_back) {
+  bool retune = false;
   for (auto& c : done) {
     auto it = running_.find(c.job.sweep + "/" + std::to_string(c.job.index));
     if (it == running_.end()) continue;
     pr::Job job = std::move(it->second);
     running_.erase(it);
+    // Jobs that ran to their own end tell how long jobs take (not crashes, timeouts, kills).
+    if (!handed_back && !c.failure) retune = tuner_.OnJobFinished(c.elapsed_us) || retune;
     FinishJob(job, c.output.ok, std::move(c.output.result), std::move(c.output.error),
               c.output.retryable, c.elapsed_ms, handed_back, c.failure);
+  }
+  r_.counters_.prefetch_depth = tuner_.depth();
+  if (retune && socket_ && !draining_) {
+    // READY again on this connection: the broker takes the new queue depth and credit.
+    spdlog::debug("runner {}: prefetch depth {} (jobs take {:.0f} us on average)", o_.name,
+                  tuner_.depth(), tuner_.average_us());
+    Send(MakeReady(FreeCredit(), /*with_held=*/false));
   }
 }
 
@@ -592,6 +605,7 @@ RunnerStats Runner::stats() const {
   s.artifact_cache_hits = counters_.artifact_cache_hits;
   s.artifact_cache_misses = counters_.artifact_cache_misses;
   s.worker_restarts = counters_.worker_restarts;
+  s.prefetch_depth = counters_.prefetch_depth;
   return s;
 }
 

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,9 +33,11 @@ struct RunnerOptions {
   std::string endpoint;                // the broker, e.g. tcp://host:5555
   transport::ClientSecurity security;  // NULL security by default
   uint32_t slots = 0;                  // 0: std::thread::hardware_concurrency()
-  uint32_t prefetch = 0;               // jobs held queued beyond the slots (hides the
-                                       // broker round trip for very short jobs)
-  std::string name;                    // empty: "<hostname>-<pid>"
+  // Jobs held queued beyond the slots (hides the broker round trip for short jobs). nullopt,
+  // the default: adaptive, about 25 ms of work per slot from the jobs' run times, none for jobs
+  // of 25 ms and longer (runner/prefetch_tuner.h).
+  std::optional<uint32_t> prefetch;
+  std::string name;  // empty: "<hostname>-<pid>"
   // Worker process command line; empty: {"/proc/self/exe", "runner-worker"} (the s1mple binary).
   std::vector<std::string> worker_argv;
   int heartbeat_ms = 1000;     // send a HEARTBEAT when idle this long
@@ -83,6 +86,7 @@ struct RunnerStats {
   uint64_t artifact_cache_hits = 0;    // a job's artifact was in the cache when the job came
   uint64_t artifact_cache_misses = 0;  // ... was not (it is fetched, once for all jobs)
   uint64_t worker_restarts = 0;        // pool processes started again after one ended
+  uint64_t prefetch_depth = 0;         // jobs it asks to hold queued beyond its slots now
 };
 
 class Runner {
@@ -108,7 +112,7 @@ class Runner {
     std::atomic<uint64_t> jobs_received{0}, results_sent{0}, results_acked{0}, reconnects{0},
         artifacts_fetched{0}, workers_spawned{0}, loop_exceptions{0}, jobs_succeeded{0},
         jobs_failed{0}, jobs_handed_back{0}, artifact_cache_hits{0}, artifact_cache_misses{0},
-        worker_restarts{0};
+        prefetch_depth{0}, worker_restarts{0};
     std::array<std::atomic<uint64_t>, kFailureClassCount> failures{};
   };
   RunnerOptions options_;

@@ -47,6 +47,10 @@ void WriteRunnerMetrics(TextWriter& w, const RunnerStats& s, uint32_t slots) {
   w.Sample({}, d(s.reconnects));
   w.Family("s1mple_runner_slots", Type::kGauge, "Slots (concurrent jobs) this runner offers.");
   w.Sample({}, d(slots));
+  w.Family("s1mple_runner_prefetch_depth", Type::kGauge,
+           "Jobs the runner asks to hold queued beyond its slots now (adaptive by default: about "
+           "25 ms of work per slot).");
+  w.Sample({}, d(s.prefetch_depth));
 }
 
 std::string RenderRunnerMetrics(const RunnerStats& stats, uint32_t slots) {

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -183,6 +184,8 @@ PoolCompletion WorkerPool::Finish(Worker& w, JobOutput out, SteadyTime now) {
   c.job = std::move(w.job);
   c.output = std::move(out);
   c.elapsed_ms = MsBetween(w.started, now);
+  c.elapsed_us = static_cast<uint64_t>(std::max<int64_t>(
+      0, std::chrono::duration_cast<std::chrono::microseconds>(now - w.started).count()));
   w.busy = false;
   w.deadline.reset();
   w.job = JobInput{};

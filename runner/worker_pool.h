@@ -37,6 +37,7 @@ struct PoolCompletion {
   JobInput job;
   JobOutput output;
   uint64_t elapsed_ms = 0;
+  uint64_t elapsed_us = 0;  // the same, in microseconds (the prefetch tuner's short jobs)
   // Set when the pool, not the job, ended it (crash, timeout, undecodable answer, KillBusy).
   std::optional<FailureClass> failure;
 };

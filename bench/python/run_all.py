@@ -44,8 +44,9 @@ import proc_util  # noqa: E402
 SECTIONS = ["engine", "store", "broker", "celery", "scaling", "search", "plugins"]
 # Keys the JSON object always has (null when not measured in this run).
 REQUIRED = ["engine_ema_cross_bars_per_s", "engine_ict_smc_bars_per_s", "numpy_ema_cross_bars_per_s",
+            "numba_ema_cross_bars_per_s", "numba_grid_config_bars_per_s", "sweep_config_bars_per_s",
             "store_transitions_per_s", "broker_jobs_per_s", "celery_jobs_per_s",
-            "scaling_efficiency_2_slots", "broker_rss_mb_1k_jobs", "broker_rss_mb_100k_jobs",
+            "scaling_efficiency_2_slots", "scaling_efficiency_short_jobs", "broker_rss_mb_1k_jobs", "broker_rss_mb_100k_jobs",
             "engine_vs_numpy_bars_ratio", "broker_vs_celery_jobs_ratio",
             "tpe_median_best", "optuna_tpe_median_best"]
 
@@ -113,6 +114,7 @@ class Bench:
                                       "--csv", csv, "--repeat", str(a.repeat), "--trades-out",
                                       np_trades, "--json"]))
             equal, detail = compare_trades(eng_trades, np_trades)
+            self.numba(csv, eng_trades, eng)
             # Headline: bars per CPU-second of the fastest run (one core's work; both sides are
             # single-threaded), so a busy machine does not decide the ratio. Wall-clock figures
             # are kept alongside.
@@ -132,6 +134,42 @@ class Bench:
                 "numpy_version": npy.get("numpy"),
             })
         self.gbench_engine()
+
+    # ---- engine vs a Numba-compiled per-bar loop (issue 20) --------------------------------
+    # One configuration (trade list checked equal to the engine's), then the 100-configuration
+    # grid the sweep figure uses, the loop run once per configuration.
+    GRID_FAST = "5,8,10,12,15,20,25,30,35,40"
+    GRID_SLOW = "50,60,70,80,90,100,110,120,130,140"
+
+    def numba(self, csv, eng_trades, eng):
+        keys = ["numba_ema_cross_bars_per_s", "engine_vs_numba_bars_ratio",
+                "numba_ema_trade_lists_equal", "numba_grid_config_bars_per_s"]
+        script = os.path.join(HERE, "ema_cross_numba.py")
+        try:
+            log("engine vs Numba: Numba, one configuration")
+            nb_trades = os.path.join(self.work, "numba_trades.csv")
+            nb = last_json_line(run(["/usr/bin/python3", script, "--csv", csv, "--repeat",
+                                     str(self.args.repeat), "--trades-out", nb_trades, "--json"]))
+            equal, detail = compare_trades(eng_trades, nb_trades)
+            self.fig.update({
+                "numba_ema_cross_bars_per_s": nb["bars_per_cpu_s"],
+                "numba_ema_cross_bars_per_s_median": nb["bars_per_cpu_s_median"],
+                "engine_vs_numba_bars_ratio": eng["bars_per_cpu_s"] / nb["bars_per_cpu_s"],
+                "numba_ema_trade_lists_equal": equal,
+                "numba_ema_trade_lists_detail": detail,
+                "numba_version": nb.get("numba"),
+            })
+            log("engine vs Numba: Numba, 100-configuration grid")
+            grid = last_json_line(run(["/usr/bin/python3", script, "--csv", csv, "--repeat",
+                                       "1" if self.args.quick else "3", "--grid-fast",
+                                       self.GRID_FAST, "--grid-slow", self.GRID_SLOW, "--json"]))
+            self.fig.update({
+                "numba_grid_config_bars_per_s": grid["config_bars_per_cpu_s"],
+                "numba_grid_configurations": grid["configurations"],
+                "numba_grid_trades_total": grid["trades_total"],
+            })
+        except (RuntimeError, subprocess.TimeoutExpired, KeyError) as e:
+            self.missing(keys, f"Numba baseline failed: {e}")
 
     def gbench_engine(self):
         for prog, key, hint in [("bench_engine", "engine_ema_cross_full_bars_per_s", "EmaCross"),
@@ -287,10 +325,15 @@ class Bench:
 
     # ---- scaling --------------------------------------------------------------------------
     def scaling(self):
-        plan = os.path.join(ROOT, "bench", "plans", "scaling_ema_cross_2000.yaml")
-        keys = ["scaling_efficiency_2_slots"]
+        # The 2,000 real backtests of ~20 ms, then the demo's ~1.5 ms jobs (issue 20).
+        self.scaling_run(os.path.join(ROOT, "bench", "plans", "scaling_ema_cross_2000.yaml"),
+                         2000, "", "scaling_efficiency_2_slots")
+        self.scaling_run(os.path.join(ROOT, "bench", "plans", "scaling_short_jobs.yaml"),
+                         4800, "short_", "scaling_efficiency_short_jobs")
+
+    def scaling_run(self, plan, backtests, tag, key):
         if not os.access(self.s1mple, os.X_OK):
-            self.missing(keys, "s1mple not built")
+            self.missing([key], "s1mple not built")
             return
         try:
             # Each configuration runs `rounds` times, alternating 1 and 2 slots; the fastest run
@@ -301,7 +344,8 @@ class Bench:
             for r in range(rounds):
                 for slots in (1, 2):
                     d = tempfile.mkdtemp(prefix=f"scaling-{slots}-", dir=self.work)
-                    log(f"scaling: 2,000 backtests on {slots} slot(s), round {r + 1}/{rounds}")
+                    log(f"scaling: {backtests:,} backtests ({os.path.basename(plan)}) on {slots} "
+                        f"slot(s), round {r + 1}/{rounds}")
                     t0 = time.perf_counter()
                     run([self.s1mple, "optimize", plan, "--store", os.path.join(d, "store"),
                          "--runners", str(slots), "--out", os.path.join(d, "out")], timeout=3600)
@@ -309,19 +353,19 @@ class Bench:
                     states = result_states(os.path.join(d, "out", "results.csv"))
                     shutil.rmtree(d, ignore_errors=True)
                     bad = {k: v for k, v in states.items() if k not in ("done", "ok", "succeeded")}
-                    if sum(states.values()) != 2000 or bad:
+                    if sum(states.values()) != backtests or bad:
                         raise RuntimeError(f"{slots} slot(s): results.csv says {states}")
             t = {k: min(v) for k, v in runs.items()}
             self.fig.update({
-                "scaling_seconds_1_slot": t[1],
-                "scaling_seconds_2_slots": t[2],
-                "scaling_runs_seconds_1_slot": runs[1],
-                "scaling_runs_seconds_2_slots": runs[2],
-                "scaling_efficiency_2_slots": t[1] / (2 * t[2]),
-                "scaling_backtests": 2000,
+                f"scaling_{tag}seconds_1_slot": t[1],
+                f"scaling_{tag}seconds_2_slots": t[2],
+                f"scaling_{tag}runs_seconds_1_slot": runs[1],
+                f"scaling_{tag}runs_seconds_2_slots": runs[2],
+                key: t[1] / (2 * t[2]),
+                f"scaling_{tag}backtests": backtests,
             })
         except (RuntimeError, subprocess.TimeoutExpired) as e:
-            self.missing(keys, f"scaling run failed: {e}")
+            self.missing([key], f"scaling run failed: {e}")
 
     # ---- TPE against Optuna ----------------------------------------------------------------
     def search(self):
@@ -480,16 +524,31 @@ def table(f):
          "NumPy " + fmt(f.get("numpy_ema_cross_bars_per_s")),
          ratio(f.get("engine_ema_cross_bars_per_s"), f.get("numpy_ema_cross_bars_per_s")) +
          " (target > 1x); trades equal: " + fmt(f.get("ema_trade_lists_equal"))),
+        ("EMA crossover, same bars, against a Numba per-bar loop (bars/s)",
+         fmt(f.get("engine_ema_cross_bars_per_s")),
+         "Numba " + fmt(f.get("numba_ema_cross_bars_per_s")),
+         ratio(f.get("engine_ema_cross_bars_per_s"), f.get("numba_ema_cross_bars_per_s")) +
+         " (target >= 1x); trades equal: " + fmt(f.get("numba_ema_trade_lists_equal"))),
+        (f"EMA-cross grid, {fmt(f.get('numba_grid_configurations'))} configurations "
+         "(configuration-bars/s per core)", fmt(f.get("sweep_config_bars_per_s")),
+         "Numba once per configuration " + fmt(f.get("numba_grid_config_bars_per_s")),
+         ratio(f.get("sweep_config_bars_per_s"), f.get("numba_grid_config_bars_per_s")) +
+         " (target >= 2x)"),
         ("Durable trivial jobs (jobs/s)", fmt(f.get("broker_jobs_per_s")),
          "Celery+Redis " + fmt(f.get("celery_jobs_per_s")),
-         ratio(f.get("broker_jobs_per_s"), f.get("celery_jobs_per_s")) + " (target >= 5x)"),
+         ratio(f.get("broker_jobs_per_s"), f.get("celery_jobs_per_s")) +
+         " (target >= 20x; >= 10,000 jobs/s)"),
         ("Slot time per trivial job (us)", fmt(f.get("broker_slot_us_per_job")),
          "Celery+Redis " + fmt(f.get("celery_slot_us_per_job")), ""),
         ("CPU per trivial job, all processes (us)", fmt(f.get("broker_cpu_us_per_job")),
          "Celery+Redis " + fmt(f.get("celery_cpu_us_per_job")), ""),
         ("Scaling, 2,000 backtests, 1 -> 2 slots", fmt(f.get("scaling_efficiency_2_slots")),
          f"t1 {fmt(f.get('scaling_seconds_1_slot'), ' s')}, t2 "
-         f"{fmt(f.get('scaling_seconds_2_slots'), ' s')}", "target >= 0.90"),
+         f"{fmt(f.get('scaling_seconds_2_slots'), ' s')}", "target >= 0.95"),
+        ("Scaling, 4,800 short jobs (the demo's), 1 -> 2 slots",
+         fmt(f.get("scaling_efficiency_short_jobs")),
+         f"t1 {fmt(f.get('scaling_short_seconds_1_slot'), ' s')}, t2 "
+         f"{fmt(f.get('scaling_short_seconds_2_slots'), ' s')}", "target >= 0.85"),
         ("Broker peak RSS, 1k / 10k / 100k jobs (MiB)",
          " / ".join(fmt(f.get(f"broker_rss_mb_{k}_jobs")) for k in ("1k", "10k", "100k")),
          "sweep s: " + " / ".join(fmt(f.get(f"sweep_seconds_{k}_jobs")) for k in ("1k", "10k", "100k")),
