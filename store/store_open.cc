@@ -67,7 +67,7 @@ rocksdb::ColumnFamilyOptions CfOptions(Cf which, const Options& o,
   cf.write_buffer_size = (big ? o.write_buffer_mib : 4) << 20;
   cf.max_write_buffer_number = 2;
   cf.compression = rocksdb::kLZ4Compression;
-  cf.bottommost_compression = rocksdb::kZSTD;
+  cf.bottommost_compression = rocksdb::kLZ4Compression;
   rocksdb::BlockBasedTableOptions t;
   t.block_cache = cache;
   t.block_size = which == kArtifacts ? 64 << 10 : 16 << 10;
