@@ -9,8 +9,11 @@
 // One Run per RunBacktest call, on the caller's thread: nothing is shared between runs, so there
 // is no mutex and no thread-safety annotation here.
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "engine/calendar.h"
@@ -129,6 +132,7 @@ class Run {
   // ---- setup: the workforce and its wiring ---------------------------------------------------
   Status CreateWorkers();
   Status BindWorkers();
+  std::string ContextKey(bool chain) const;
   std::vector<std::string> TriggersOf(const WorkerConfig& wc) const;
   void Subscribe(const WorkerConfig& wc, WorkerCategory category, uint16_t index);
   BindContext BindContextFor(const WorkerConfig& wc, ColumnId visible) {
@@ -287,11 +291,69 @@ void Run::Subscribe(const WorkerConfig& wc, WorkerCategory category, uint16_t in
   for (const auto& name : TriggersOf(wc)) bus_.Subscribe(category, events_.Intern(name), index);
 }
 
+// The context phase's key in the column cache: the aggregation, then every context worker in
+// order with its plugin's package and every parameter (doubles exactly, strings with their
+// lengths), so two keys are equal only when the phase computes the same columns.
+std::string Run::ContextKey(bool chain) const {
+  std::string key = options_.column_cache_key;
+  key += chain ? "ctx|chain" : "ctx|bars";
+  auto text = [&key](std::string_view v) {
+    key += std::to_string(v.size());
+    key += ':';
+    key += v;
+  };
+  for (const WorkerConfig& wc : link_.blueprint.context_workers) {
+    key += "|";
+    text(wc.plugin);
+    const PluginManifest* m = registry_.Find(wc.plugin);
+    text(m ? m->package : "?");
+    for (const auto& [name, value] : wc.params.items()) {
+      text(name);
+      std::visit(
+          [&](const auto& v) {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, bool>) {
+              key += v ? "T" : "F";
+            } else if constexpr (std::is_same_v<T, int64_t>) {
+              key += 'i';
+              key += std::to_string(v);
+            } else if constexpr (std::is_same_v<T, double>) {
+              char buf[64];
+              auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::hex);
+              key += "d";
+              key.append(buf, r.ptr);
+            } else if constexpr (std::is_same_v<T, std::string>) {
+              key += "s";
+              text(v);
+            } else {
+              key += 'l';
+              key += std::to_string(v.size());
+              for (const auto& item : v) text(item);
+            }
+          },
+          value);
+    }
+  }
+  return key;
+}
+
 Status Run::BindWorkers() {
   const bool chain =
       link_.operators[OperatorId::kContext].aggregation == AggregationStrategy::kChainThrough;
-  // ContextOperator: bind and compute in blueprint order.
-  for (size_t i = 0; i < context_.size(); ++i) {
+  const bool cache = options_.column_cache && !options_.column_cache_key.empty();
+  if (cache) frame_.UseCache(options_.column_cache, options_.column_cache_key);
+  // ContextOperator: bind and compute in blueprint order, unless another job of this process
+  // computed the same phase on the same bars: then its columns, shared (engine/column_cache.h).
+  const std::string context_key = cache && !context_.empty() ? ContextKey(chain) : "";
+  const ColumnCache::Entry* hit =
+      context_key.empty() ? nullptr : options_.column_cache->Find(context_key);
+  if (hit) {
+    for (size_t i = 0; i < hit->names.size(); ++i) {
+      auto id = frame_.AddShared(hit->names[i], hit->columns[i]);
+      if (!id.ok()) return id.status().WithContext(origin_ + ": context_workers (cached)");
+    }
+  }
+  for (size_t i = 0; !hit && i < context_.size(); ++i) {
     const WorkerConfig& wc = link_.blueprint.context_workers[i];
     BindContext ctx =
         BindContextFor(wc, chain ? static_cast<ColumnId>(frame_.column_count()) : kBarColumnCount);
@@ -299,6 +361,14 @@ Status Run::BindWorkers() {
     Status s = context_[i]->Compute(frame_);
     if (!s.ok())
       return s.message().rfind(origin_, 0) == 0 ? s : s.WithContext(origin_ + ": " + wc.yaml_path);
+  }
+  if (!hit && !context_key.empty()) {
+    ColumnCache::Entry entry;
+    for (ColumnId c = kBarColumnCount; c < frame_.column_count(); ++c) {
+      entry.names.push_back(frame_.Name(c));
+      entry.columns.push_back(frame_.Share(c));
+    }
+    options_.column_cache->Insert(context_key, std::move(entry));
   }
   auto bind = [&](Worker& w, const WorkerConfig& wc) {
     BindContext ctx = BindContextFor(wc, static_cast<ColumnId>(frame_.column_count()));

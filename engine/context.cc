@@ -51,7 +51,9 @@ ColumnPool& Pool() {
 }  // namespace
 
 ContextFrame::ContextFrame(const BarSeries& bars)
-    : bars_(&bars), names_{"open", "high", "low", "close", "volume"} {}
+    : bars_(&bars),
+      names_{"open", "high", "low", "close", "volume"},
+      spans_{bars.open, bars.high, bars.low, bars.close, bars.volume} {}
 
 ContextFrame::~ContextFrame() {
   for (auto& column : owned_) Pool().Give(std::move(column));
@@ -63,25 +65,9 @@ std::optional<ColumnId> ContextFrame::Find(std::string_view name) const {
   return std::nullopt;
 }
 
-std::span<const double> ContextFrame::Column(ColumnId id) const {
-  switch (id) {
-    case kOpenColumn:
-      return bars_->open;
-    case kHighColumn:
-      return bars_->high;
-    case kLowColumn:
-      return bars_->low;
-    case kCloseColumn:
-      return bars_->close;
-    case kVolumeColumn:
-      return bars_->volume;
-    default:
-      return owned_[id - kBarColumnCount];
-  }
-}
-
 std::span<double> ContextFrame::MutableColumn(ColumnId id) {
-  return owned_[id - kBarColumnCount];  // bar columns are read-only
+  if (id < kBarColumnCount) return {};  // bar columns are read-only
+  return owned_[id - kBarColumnCount];  // empty for a shared column
 }
 
 Result<ColumnId> ContextFrame::AddColumn(std::string name) {
@@ -95,9 +81,52 @@ Result<ColumnId> ContextFrame::NewColumn(std::string name, bool fill_nan) {
   if (fill_nan)
     column.assign(size(), std::numeric_limits<double>::quiet_NaN());
   else
-    column.resize(size());  // a pooled buffer of this length keeps its values: no pass over it
+    column.resize(size());      // a pooled buffer of this length keeps its values: no pass over it
+  spans_.emplace_back(column);  // moving the vector keeps its buffer
   owned_.push_back(std::move(column));
+  shared_.emplace_back();
   return static_cast<ColumnId>(names_.size() - 1);
+}
+
+void ContextFrame::UseCache(ColumnCache* cache, std::string key_prefix) {
+  cache_ = cache;
+  cache_prefix_ = std::move(key_prefix);
+}
+
+Result<ColumnId> ContextFrame::AddShared(std::string name, ColumnCache::Column values) {
+  if (Find(name)) return Status::InvalidArgument("context column '" + name + "' already exists");
+  if (!values || values->size() != size())
+    return Status::InvalidArgument("context column '" + name +
+                                   "': " + std::to_string(values ? values->size() : 0) +
+                                   " values for " + std::to_string(size()) + " bars");
+  names_.push_back(std::move(name));
+  spans_.emplace_back(*values);
+  owned_.emplace_back();
+  shared_.push_back(std::move(values));
+  return static_cast<ColumnId>(names_.size() - 1);
+}
+
+ColumnCache::Column ContextFrame::Share(ColumnId id) const {
+  if (id >= kBarColumnCount && shared_[id - kBarColumnCount]) return shared_[id - kBarColumnCount];
+  const auto values = Column(id);
+  return std::make_shared<const std::vector<double>>(values.begin(), values.end());
+}
+
+std::optional<Result<ColumnId>> ContextFrame::FromCache(const std::string& name, ColumnId source) {
+  if (!Cacheable(source)) return std::nullopt;
+  const ColumnCache::Entry* hit = cache_->Find(cache_prefix_ + "ind|" + name);
+  if (!hit || hit->columns.size() != 1 || !hit->columns[0] || hit->columns[0]->size() != size())
+    return std::nullopt;
+  return AddShared(name, hit->columns[0]);
+}
+
+template <typename Compute>
+Result<ColumnId> ContextFrame::ComputeShared(std::string name, Compute compute) {
+  auto values = std::make_shared<std::vector<double>>(size());
+  compute(std::span<double>(*values));
+  ColumnCache::Column column = std::move(values);
+  cache_->Insert(cache_prefix_ + "ind|" + name, ColumnCache::Entry{{name}, {column}});
+  return AddShared(std::move(name), std::move(column));
 }
 
 namespace {
@@ -123,9 +152,13 @@ Result<ColumnId> ContextFrame::Indicator(std::string_view kind, int period, Colu
   S1MPLE_RETURN_IF_ERROR(CheckPeriod(period, source, names_.size()));
   std::string name = IndicatorName(kind, period, source, *this);
   if (auto id = Find(name)) return *id;
+  if (auto cached = FromCache(name, source)) return *cached;
+  const std::span<const double> in = Column(source);
+  if (Cacheable(source))
+    return ComputeShared(std::move(name), [&](std::span<double> out) { compute(in, out); });
   auto id = NewColumn(std::move(name), false);  // the indicator writes every bar
   if (!id.ok()) return id.status();
-  compute(Column(source), MutableColumn(*id));
+  compute(in, MutableColumn(*id));
   return *id;
 }
 
@@ -147,6 +180,29 @@ Result<std::pair<ColumnId, ColumnId>> ContextFrame::EmaPair(int period_a, int pe
     auto b = Ema(period_b, source);
     if (!b.ok()) return b.status();
     return std::pair{*a, *b};
+  }
+  if (Cacheable(source)) {
+    // Both in the cache, or one (the other computed alone: ComputeEma2 gives the same values),
+    // or neither: both in one pass, then both kept. Either way a is added before b.
+    auto a = FromCache(name_a, source);
+    if (a || cache_->Find(cache_prefix_ + "ind|" + name_b)) {
+      if (!a) a = Ema(period_a, source);
+      if (!a->ok()) return a->status();
+      auto b = Ema(period_b, source);
+      if (!b.ok()) return b.status();
+      return std::pair{**a, *b};
+    }
+    const std::span<const double> in = Column(source);
+    auto va = std::make_shared<std::vector<double>>(size());
+    auto vb = std::make_shared<std::vector<double>>(size());
+    ComputeEma2(in, period_a, *va, period_b, *vb);
+    cache_->Insert(cache_prefix_ + "ind|" + name_a, ColumnCache::Entry{{name_a}, {va}});
+    cache_->Insert(cache_prefix_ + "ind|" + name_b, ColumnCache::Entry{{name_b}, {vb}});
+    auto ia = AddShared(std::move(name_a), std::move(va));
+    if (!ia.ok()) return ia.status();
+    auto ib = AddShared(std::move(name_b), std::move(vb));
+    if (!ib.ok()) return ib.status();
+    return std::pair{*ia, *ib};
   }
   auto a = NewColumn(std::move(name_a), false);
   if (!a.ok()) return a.status();

@@ -56,14 +56,17 @@ nlohmann::json PeriodToJson(const Period& period) {
   return j;
 }
 
-JobRunner::JobRunner(JobRunnerOptions options) : options_(std::move(options)) {}
+JobRunner::JobRunner(JobRunnerOptions options)
+    : options_(std::move(options)), cache_(options_.column_cache_mib << 20) {}
 
 Result<std::shared_ptr<const BarSeries>> JobRunner::Bars(const DataSpec& spec, const JobSpec& job,
-                                                         std::optional<TimestampMs> end) {
+                                                         std::optional<TimestampMs> end,
+                                                         std::string* key_out) {
   const bool csv = spec.source == DataSpec::Source::kCsv;
   if (csv && !job.csv && !options_.read_data_files)
     return Status::InvalidArgument(std::string(job.origin) + ": csv data but no data artifact");
   const std::string key = csv && job.csv ? std::string(job.csv_key) : spec.CacheKey();
+  if (key_out) *key_out = end ? key + "|until=" + std::to_string(end->v) : key;
   if (end) {
     const std::string prefix_key = key + "|until=" + std::to_string(end->v);
     if (auto hit = bars_.find(prefix_key); hit != bars_.end()) return hit->second;
@@ -121,10 +124,21 @@ JobResult JobRunner::Run(const JobSpec& job) {
                   Status::InvalidArgument(origin + ": expected one strategy link"));
     StrategyLink& link = config->links[0];
     if (*period) link.environment.period = **period;
-    auto bars =
-        Bars(link.environment.data, job, *period ? (*period)->end : std::optional<TimestampMs>());
+    std::string data_key;
+    auto bars = Bars(link.environment.data, job,
+                     *period ? (*period)->end : std::optional<TimestampMs>(), &data_key);
     if (!bars.ok()) return fail(JobStage::kConfig, bars.status());
-    auto result = RunBacktest(link, **bars, options_.run);
+    RunOptions run = options_.run;
+    if (options_.column_cache_mib > 0 && !data_key.empty()) {
+      // The bars' bytes and every package file (its verified copy's path holds its hash).
+      run.column_cache = &cache_;
+      run.column_cache_key = data_key + "|";
+      if (job.packages)
+        for (const auto& [name, path] : *job.packages)
+          run.column_cache_key += name + "=" + path.string() + ";";
+      run.column_cache_key += "|";
+    }
+    auto result = RunBacktest(link, **bars, run);
     if (!result.ok()) return fail(JobStage::kBacktest, result.status());
     out.result = ToJson(*result, options_.json);
   } catch (const std::exception& e) {

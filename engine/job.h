@@ -12,7 +12,10 @@
 // the key of the CSV bytes (e.g. their artifact hash) or DataSpec::CacheKey(), never evicted (a
 // runner's pool process runs one sweep's jobs; the data sets are few). The parsed base texts are
 // remembered by ApplyOverrides and ParseOperationTexts themselves (the last base of each per
-// thread), so jobs after the first parse only what their overrides change.
+// thread), so jobs after the first parse only what their overrides change. And the columns the
+// jobs share: a bounded ColumnCache of context-phase columns and indicators by data key, plugin
+// and parameters (engine/column_cache.h), so a grid over exit parameters computes its context
+// once per process; results are bit-identical with it or without it.
 //
 // Not thread-safe: one JobRunner per thread (a pool process or a producer's loop); no mutex, so
 // no thread-safety annotations. Jobs themselves are deterministic.
@@ -26,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/status.h"
+#include "engine/column_cache.h"
 #include "engine/data.h"
 #include "engine/operation.h"
 #include "engine/plugin_package.h"
@@ -56,6 +60,9 @@ struct JobRunnerOptions {
   // A csv data source without JobSpec::csv: read the file its path names (as written, relative
   // to the current directory) when true; fail when false (a runner has only what it was sent).
   bool read_data_files = false;
+  // The columns jobs share (engine/column_cache.h): at most this many MiB of context-phase
+  // columns and shared indicators kept across jobs; 0: none.
+  size_t column_cache_mib = 256;
 };
 
 // The `period` member of a job's overrides document: {"period": {"start": ISO, "end": ISO}}
@@ -99,14 +106,20 @@ class JobRunner {
   // line at fault, e.g. "job sw-12/7 blueprint: opportunity_workers[0].params.fast_period: ...".
   [[nodiscard]] JobResult Run(const JobSpec& job);
 
+  // Hits, misses and size of the shared columns (for tests and benchmarks).
+  const ColumnCache::Stats& column_cache_stats() const { return cache_.stats(); }
+
  private:
   // `end`: a period override's end; the job then gets only the bars up to it (a copy of that
   // prefix, cached like the whole series), so no bar after a fold's window reaches its job,
   // whatever a plugin computes over the series it is bound to.
+  // `key`, when given, receives the key that names the bars returned.
   Result<std::shared_ptr<const BarSeries>> Bars(const DataSpec& spec, const JobSpec& job,
-                                                std::optional<TimestampMs> end = std::nullopt);
+                                                std::optional<TimestampMs> end = std::nullopt,
+                                                std::string* key = nullptr);
 
   JobRunnerOptions options_;
+  ColumnCache cache_;
   std::map<std::string, std::shared_ptr<const BarSeries>, std::less<>> bars_;
 };
 

@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "common/status.h"
+#include "engine/column_cache.h"
 #include "engine/config.h"
 #include "engine/data.h"
 #include "engine/plugin_package.h"
@@ -67,6 +68,12 @@ struct RunOptions {
   // Time every worker's entry calls (engine/worker.h) into BacktestResult::worker_timings.
   // Off by default; off costs one never-taken branch per worker call and no clock read.
   bool time_workers = false;
+  // Shares columns with the other jobs of this process (engine/column_cache.h): every column
+  // the context phase adds, and the shared indicators of bar columns, looked up under
+  // column_cache_key, which must name the bars' bytes and the job's plugin packages (JobRunner
+  // sets both). nullptr or an empty key: every column is computed (the default).
+  ColumnCache* column_cache = nullptr;
+  std::string column_cache_key;
 };
 
 // Runs one strategy link on `bars` (the data its environment names, already loaded; the
