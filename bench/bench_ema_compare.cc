@@ -9,6 +9,13 @@
 //   bench_ema_compare --export-csv FILE [--bars 1000000] [--seed 42] [--interval 1m]
 //   bench_ema_compare --csv FILE [--fast 12] [--slow 26] [--units 1] [--capital 1e6]
 //                     [--repeat 5] [--trades-out FILE] [--json]
+//   bench_ema_compare --csv FILE --grid-fast 5,8,.. --grid-slow 50,60,.. [--repeat 1] [--json]
+//
+// The grid mode is a sweep's work on one runner: every (fast, slow) configuration run once,
+// cold (no column cache: every configuration computes its EMAs) and warm (one ColumnCache for
+// the whole grid, as a runner's JobRunner keeps, engine/column_cache.h), CPU time of the whole
+// grid; configuration-bars per CPU-second, the best of `repeat` rounds, and each configuration's
+// trade count and final equity checked equal cold and warm.
 //
 // Exit codes: 0 ok, 2 bad arguments or input, 1 a failed run.
 #include <time.h>
@@ -46,6 +53,7 @@ struct Args {
   int repeat = 5;
   std::string trades_out;
   bool json = false;
+  std::vector<int> grid_fast, grid_slow;
 };
 
 [[noreturn]] void Usage(const std::string& why) {
@@ -100,10 +108,21 @@ Args Parse(int argc, char** argv) {
       a.trades_out = value();
     else if (k == "--json")
       a.json = true;
-    else
+    else if (k == "--grid-fast" || k == "--grid-slow") {
+      std::vector<int>& out = k == "--grid-fast" ? a.grid_fast : a.grid_slow;
+      std::stringstream list(value());
+      for (std::string item; std::getline(list, item, ',');) {
+        char* end = nullptr;
+        const long p = std::strtol(item.c_str(), &end, 10);
+        if (end == item.c_str() || *end != '\0' || p < 1 || p > 5000)
+          Usage(std::string(k) + ": '" + item + "' is not a period in [1, 5000]");
+        out.push_back(static_cast<int>(p));
+      }
+    } else
       Usage("unknown argument '" + std::string(k) + "'");
   }
   if (a.export_csv.empty() == a.csv.empty()) Usage("give exactly one of --export-csv, --csv");
+  if (a.grid_fast.empty() != a.grid_slow.empty()) Usage("give both --grid-fast and --grid-slow");
   return a;
 }
 
@@ -221,9 +240,109 @@ int RunCompare(const Args& a) {
   return 0;
 }
 
+int RunGrid(const Args& a) {
+  std::ifstream f(a.csv, std::ios::binary);
+  if (!f) {
+    std::fprintf(stderr, "bench_ema_compare: cannot read %s\n", a.csv.c_str());
+    return 2;
+  }
+  std::stringstream ss;
+  ss << f.rdbuf();
+  auto bars = engine::ParseCsvBars(ss.str(), a.csv);
+  if (!bars.ok()) {
+    std::fprintf(stderr, "bench_ema_compare: %s\n", bars.status().ToString().c_str());
+    return 2;
+  }
+  engine::PluginRegistry registry = engine::MakeBuiltinRegistry();
+  auto added = bench::RegisterMissingBenchPlugins(registry);
+  if (!added.ok()) {
+    std::fprintf(stderr, "bench_ema_compare: %s\n", added.status().ToString().c_str());
+    return 1;
+  }
+  std::vector<engine::StrategyLink> links;
+  for (int fast : a.grid_fast)
+    for (int slow : a.grid_slow) {
+      bench::EmaCompareOptions o = a.strategy;
+      o.fast = fast;
+      o.slow = slow;
+      auto link = bench::MakeEmaCompareLink(o, *added, registry);
+      if (!link.ok()) {
+        std::fprintf(stderr, "bench_ema_compare: %s\n", link.status().ToString().c_str());
+        return 2;
+      }
+      links.push_back(std::move(*link));
+    }
+  struct Outcome {
+    size_t trades;
+    double equity;
+    bool operator==(const Outcome&) const = default;
+  };
+  // One round: the whole grid, with a fresh cache (warm) or none (cold); CPU seconds.
+  auto round = [&](bool warm, std::vector<Outcome>* outcomes,
+                   engine::ColumnCache::Stats* stats) -> double {
+    engine::ColumnCache cache(size_t{256} << 20);
+    engine::RunOptions options;
+    options.registry = &registry;
+    if (warm) {
+      options.column_cache = &cache;
+      options.column_cache_key = "bench|" + a.csv + "|";
+    }
+    outcomes->clear();
+    const double c0 = CpuSeconds();
+    for (const engine::StrategyLink& link : links) {
+      auto run = engine::RunBacktest(link, **bars, options);
+      if (!run.ok()) {
+        std::fprintf(stderr, "bench_ema_compare: %s\n", run.status().ToString().c_str());
+        std::exit(1);
+      }
+      outcomes->push_back(
+          {run->trades.size(), run->equity.empty() ? 0.0 : run->equity.back().equity});
+    }
+    const double s = CpuSeconds() - c0;
+    *stats = cache.stats();
+    return s;
+  };
+  double cold_best = 1e300, warm_best = 1e300;
+  std::vector<Outcome> cold, warm;
+  engine::ColumnCache::Stats cold_stats, warm_stats;
+  size_t trades_total = 0;
+  for (int r = 0; r < a.repeat; ++r) {
+    cold_best = std::min(cold_best, round(false, &cold, &cold_stats));
+    warm_best = std::min(warm_best, round(true, &warm, &warm_stats));
+    if (cold != warm) {
+      std::fprintf(stderr, "bench_ema_compare: warm and cold grids differ\n");
+      return 1;
+    }
+  }
+  for (const Outcome& o : cold) trades_total += o.trades;
+  const double config_bars =
+      static_cast<double>(links.size()) * static_cast<double>((*bars)->size());
+  nlohmann::json out = {
+      {"bars", (*bars)->size()},
+      {"configurations", links.size()},
+      {"trades_total", trades_total},
+      {"cold_cpu_seconds", cold_best},
+      {"warm_cpu_seconds", warm_best},
+      {"cold_config_bars_per_cpu_s", config_bars / cold_best},
+      {"warm_config_bars_per_cpu_s", config_bars / warm_best},
+      {"warm_vs_cold_ratio", cold_best / warm_best},
+      {"warm_cache_hits", warm_stats.hits},
+      {"warm_cache_misses", warm_stats.misses},
+      {"warm_cache_mib", static_cast<double>(warm_stats.bytes) / (1 << 20)},
+      {"results_equal", true},
+  };
+  if (a.json) {
+    std::printf("%s\n", out.dump().c_str());
+  } else {
+    for (const auto& [k, v] : out.items()) std::printf("%s: %s\n", k.c_str(), v.dump().c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const Args a = Parse(argc, argv);
-  return a.export_csv.empty() ? RunCompare(a) : ExportCsv(a);
+  if (!a.export_csv.empty()) return ExportCsv(a);
+  return a.grid_fast.empty() ? RunCompare(a) : RunGrid(a);
 }

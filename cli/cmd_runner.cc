@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <memory>
 #include <thread>
@@ -103,14 +104,20 @@ int RunRunner(const RunnerArgs& a) {
   return kExitOk;
 }
 
-int RunWorker() {
+int RunWorker(int64_t memory_limit_mb) {
   // Our stdout is the pipe to the runner: keep it for protocol frames and send anything else
   // the engine might print to stderr.
   int pipe_fd = ::dup(1);
   ::dup2(2, 1);
 #ifdef S1MPLE_HAS_BACKTEST_EXECUTOR
-  runner::KindDispatcher executor(runner::MakeBacktestExecutor());
+  runner::BacktestExecutorOptions options;
+  // The shared columns take at most a quarter of the process's memory limit (docs/OPERATIONS.md).
+  if (memory_limit_mb > 0)
+    options.column_cache_mib =
+        std::min<size_t>(options.column_cache_mib, static_cast<size_t>(memory_limit_mb) / 4);
+  runner::KindDispatcher executor(runner::MakeBacktestExecutor(options));
 #else
+  (void)memory_limit_mb;
   runner::KindDispatcher executor;
 #endif
   return runner::RunWorkerProcess(0, pipe_fd, executor);
@@ -161,7 +168,7 @@ void AddRunnerCommand(CLI::App& app, CliContext& ctx) {
       };
       (void)::setrlimit(RLIMIT_DATA, &limit);
     }
-    ctx.exit_code = RunWorker();
+    ctx.exit_code = RunWorker(*memory_mb);
   });
 }
 

@@ -143,6 +143,7 @@ class BacktestExecutor final : public JobExecutor {
     jo.json.include_trades = o.include_trades;
     jo.json.max_trades = o.max_trades;
     jo.read_data_files = false;  // a runner has only the artifacts it was sent
+    jo.column_cache_mib = o.column_cache_mib;
     return jo;
   }
 

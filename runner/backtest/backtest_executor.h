@@ -38,6 +38,9 @@ struct BacktestExecutorOptions {
   size_t max_trades = 1000;  // trades kept in the result (0: all)
   // Where plugin packages are written to be loaded; empty: $TMPDIR/s1mple-plugins-<uid>.
   std::string plugin_dir;
+  // The columns this pool process's jobs share (engine/column_cache.h), at most this many MiB
+  // (0: none). The runner gives each pool process a quarter of its memory limit, at most 256.
+  size_t column_cache_mib = 256;
 };
 
 std::unique_ptr<JobExecutor> MakeBacktestExecutor(BacktestExecutorOptions options = {});
