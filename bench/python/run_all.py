@@ -205,6 +205,9 @@ class Bench:
                                                        "items_per_second"])
                 if self.fig[key] is None:
                     self.notes.append(f"{prog}: no bars/s counter found")
+                if prog == "bench_catalog":  # the same job with its context phase cached
+                    self.fig["engine_ict_smc_warm_context_bars_per_s"] = pick_rate(
+                        rows, "WarmContext", ["bars_per_second", "items_per_second"])
             except (RuntimeError, subprocess.TimeoutExpired) as e:
                 self.missing([key], f"{prog} failed: {e}")
 
@@ -582,6 +585,9 @@ def table(f):
          "", "target >= 10M"),
         ("Engine, ict_smc blueprint (bars/s)", fmt(f.get("engine_ict_smc_bars_per_s")), "",
          "target >= 2M"),
+        ("Engine, ict_smc, context phase from the column cache (bars/s)",
+         fmt(f.get("engine_ict_smc_warm_context_bars_per_s")), "",
+         "every job after a grid's first; issue 20 target >= 20M"),
         ("Store, durable transitions/s", fmt(f.get("store_transitions_per_s")), "",
          "target >= 50k"),
         ("TPE, demo space, median best Sharpe over seeds", fmt(f.get("tpe_median_best")),
