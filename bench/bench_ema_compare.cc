@@ -161,21 +161,35 @@ int ExportCsv(const Args& a) {
   return 0;
 }
 
-int RunCompare(const Args& a) {
-  using Clock = std::chrono::steady_clock;
-  const auto t_load = Clock::now();
-  std::ifstream f(a.csv, std::ios::binary);
+// The bars of `csv`, or exit 2 naming what is wrong with it.
+std::shared_ptr<const engine::BarSeries> LoadCsvOrExit(const std::string& csv) {
+  std::ifstream f(csv, std::ios::binary);
   if (!f) {
-    std::fprintf(stderr, "bench_ema_compare: cannot read %s\n", a.csv.c_str());
-    return 2;
+    std::fprintf(stderr, "bench_ema_compare: cannot read %s\n", csv.c_str());
+    std::exit(2);
   }
   std::stringstream ss;
   ss << f.rdbuf();
-  auto bars = engine::ParseCsvBars(ss.str(), a.csv);
+  auto bars = engine::ParseCsvBars(ss.str(), csv);
   if (!bars.ok()) {
     std::fprintf(stderr, "bench_ema_compare: %s\n", bars.status().ToString().c_str());
-    return 2;
+    std::exit(2);
   }
+  return *bars;
+}
+
+void Print(const Args& a, const nlohmann::json& out) {
+  if (a.json) {
+    std::printf("%s\n", out.dump().c_str());
+  } else {
+    for (const auto& [k, v] : out.items()) std::printf("%s: %s\n", k.c_str(), v.dump().c_str());
+  }
+}
+
+int RunCompare(const Args& a) {
+  using Clock = std::chrono::steady_clock;
+  const auto t_load = Clock::now();
+  const auto bars = LoadCsvOrExit(a.csv);
   const double load_s = std::chrono::duration<double>(Clock::now() - t_load).count();
 
   engine::PluginRegistry registry = engine::MakeBuiltinRegistry();
@@ -197,7 +211,7 @@ int RunCompare(const Args& a) {
   for (int r = 0; r < a.repeat; ++r) {
     const double c0 = CpuSeconds();
     const auto t0 = Clock::now();
-    auto run = engine::RunBacktest(*link, **bars, options);
+    auto run = engine::RunBacktest(*link, *bars, options);
     const double s = std::chrono::duration<double>(Clock::now() - t0).count();
     cpu_times.push_back(CpuSeconds() - c0);
     if (!run.ok()) {
@@ -210,14 +224,14 @@ int RunCompare(const Args& a) {
   std::sort(times.begin(), times.end());
   std::sort(cpu_times.begin(), cpu_times.end());
   const double median = times[times.size() / 2];
-  const auto n = static_cast<double>((*bars)->size());
+  const auto n = static_cast<double>(bars->size());
   if (!a.trades_out.empty() &&
       !WriteFile(a.trades_out, bench::TradeRowsCsv(bench::TradeRows(result)))) {
     std::fprintf(stderr, "bench_ema_compare: cannot write %s\n", a.trades_out.c_str());
     return 2;
   }
   nlohmann::json out = {
-      {"bars", (*bars)->size()},
+      {"bars", bars->size()},
       {"trades", result.trades.size()},
       {"final_equity", result.equity.empty() ? 0.0 : result.equity.back().equity},
       {"total_return_pct", result.metrics.total_return},
@@ -232,27 +246,12 @@ int RunCompare(const Args& a) {
       {"csv_load_seconds", load_s},
       {"plugins", added->bench_local == 0 ? "built-in" : "bench-local"},
   };
-  if (a.json) {
-    std::printf("%s\n", out.dump().c_str());
-  } else {
-    for (const auto& [k, v] : out.items()) std::printf("%s: %s\n", k.c_str(), v.dump().c_str());
-  }
+  Print(a, out);
   return 0;
 }
 
 int RunGrid(const Args& a) {
-  std::ifstream f(a.csv, std::ios::binary);
-  if (!f) {
-    std::fprintf(stderr, "bench_ema_compare: cannot read %s\n", a.csv.c_str());
-    return 2;
-  }
-  std::stringstream ss;
-  ss << f.rdbuf();
-  auto bars = engine::ParseCsvBars(ss.str(), a.csv);
-  if (!bars.ok()) {
-    std::fprintf(stderr, "bench_ema_compare: %s\n", bars.status().ToString().c_str());
-    return 2;
-  }
+  const auto bars = LoadCsvOrExit(a.csv);
   engine::PluginRegistry registry = engine::MakeBuiltinRegistry();
   auto added = bench::RegisterMissingBenchPlugins(registry);
   if (!added.ok()) {
@@ -290,7 +289,7 @@ int RunGrid(const Args& a) {
     outcomes->clear();
     const double c0 = CpuSeconds();
     for (const engine::StrategyLink& link : links) {
-      auto run = engine::RunBacktest(link, **bars, options);
+      auto run = engine::RunBacktest(link, *bars, options);
       if (!run.ok()) {
         std::fprintf(stderr, "bench_ema_compare: %s\n", run.status().ToString().c_str());
         std::exit(1);
@@ -315,10 +314,9 @@ int RunGrid(const Args& a) {
     }
   }
   for (const Outcome& o : cold) trades_total += o.trades;
-  const double config_bars =
-      static_cast<double>(links.size()) * static_cast<double>((*bars)->size());
+  const double config_bars = static_cast<double>(links.size()) * static_cast<double>(bars->size());
   nlohmann::json out = {
-      {"bars", (*bars)->size()},
+      {"bars", bars->size()},
       {"configurations", links.size()},
       {"trades_total", trades_total},
       {"cold_cpu_seconds", cold_best},
@@ -331,11 +329,7 @@ int RunGrid(const Args& a) {
       {"warm_cache_mib", static_cast<double>(warm_stats.bytes) / (1 << 20)},
       {"results_equal", true},
   };
-  if (a.json) {
-    std::printf("%s\n", out.dump().c_str());
-  } else {
-    for (const auto& [k, v] : out.items()) std::printf("%s: %s\n", k.c_str(), v.dump().c_str());
-  }
+  Print(a, out);
   return 0;
 }
 
