@@ -12,12 +12,12 @@
 //                                       parameter, and the ContextOperator's aggregation
 //
 // The data key names the bytes of the bar series (the artifact hash of its CSV, or
-// DataSpec::CacheKey(), with a period override's end), the packages part every plugin package
-// file of the job (by file name and its verified copy's path, which holds its hash). A cached
-// column holds exactly the values the computation writes (indicators and context workers are
-// deterministic functions of the bars and their parameters: docs/PLUGINS.md), so a run that
-// finds its columns gives a result bit-identical to one that computes them, whatever ran before
-// it on the process (tests/engine/column_cache_test.cc).
+// DataSpec::CacheKey(), and how many of its first bars the job has: a period override ends it
+// early), the packages part every plugin package file of the job (by file name and its verified
+// copy's path, which holds its hash). A cached column holds exactly the values the computation
+// writes (indicators and context workers are deterministic functions of the bars and their
+// parameters: docs/PLUGINS.md), so a run that finds its columns gives a result bit-identical to one
+// that computes them, whatever ran before it on the process (tests/engine/column_cache_test.cc).
 //
 // Bounded: at most max_bytes of column values; the least recently used entries go first, and
 // an entry larger than the bound is not kept. Results are still recorded one configuration at a
@@ -50,7 +50,7 @@ class ColumnCache {
     uint64_t hits = 0;
     uint64_t misses = 0;
     uint64_t evictions = 0;
-    size_t bytes = 0;  // column values held now
+    size_t bytes = 0;  // column values held now (a column two entries share counts in both)
     size_t entries = 0;
   };
 
@@ -59,6 +59,8 @@ class ColumnCache {
   size_t max_bytes() const { return max_bytes_; }
   // The entry under `key`, now the most recently used; nullptr (a miss) when absent.
   const Entry* Find(std::string_view key);
+  // Whether `key` is held; counts nothing and changes no order.
+  bool Contains(std::string_view key) const { return index_.count(key) > 0; }
   // Keeps `entry` under `key` (replacing one there), evicting the least recently used entries
   // until it fits; an entry larger than max_bytes is not kept.
   void Insert(std::string key, Entry entry);

@@ -114,7 +114,7 @@ ColumnCache::Column ContextFrame::Share(ColumnId id) const {
 
 std::optional<Result<ColumnId>> ContextFrame::FromCache(const std::string& name, ColumnId source) {
   if (!Cacheable(source)) return std::nullopt;
-  const ColumnCache::Entry* hit = cache_->Find(cache_prefix_ + "ind|" + name);
+  const ColumnCache::Entry* hit = cache_->Find(IndicatorKey(name));
   if (!hit || hit->columns.size() != 1 || !hit->columns[0] || hit->columns[0]->size() != size())
     return std::nullopt;
   return AddShared(name, hit->columns[0]);
@@ -125,7 +125,7 @@ Result<ColumnId> ContextFrame::ComputeShared(std::string name, Compute compute) 
   auto values = std::make_shared<std::vector<double>>(size());
   compute(std::span<double>(*values));
   ColumnCache::Column column = std::move(values);
-  cache_->Insert(cache_prefix_ + "ind|" + name, ColumnCache::Entry{{name}, {column}});
+  cache_->Insert(IndicatorKey(name), ColumnCache::Entry{{name}, {column}});
   return AddShared(std::move(name), std::move(column));
 }
 
@@ -185,7 +185,7 @@ Result<std::pair<ColumnId, ColumnId>> ContextFrame::EmaPair(int period_a, int pe
     // Both in the cache, or one (the other computed alone: ComputeEma2 gives the same values),
     // or neither: both in one pass, then both kept. Either way a is added before b.
     auto a = FromCache(name_a, source);
-    if (a || cache_->Find(cache_prefix_ + "ind|" + name_b)) {
+    if (a || cache_->Contains(IndicatorKey(name_b))) {
       if (!a) a = Ema(period_a, source);
       if (!a->ok()) return a->status();
       auto b = Ema(period_b, source);
@@ -196,8 +196,8 @@ Result<std::pair<ColumnId, ColumnId>> ContextFrame::EmaPair(int period_a, int pe
     auto va = std::make_shared<std::vector<double>>(size());
     auto vb = std::make_shared<std::vector<double>>(size());
     ComputeEma2(in, period_a, *va, period_b, *vb);
-    cache_->Insert(cache_prefix_ + "ind|" + name_a, ColumnCache::Entry{{name_a}, {va}});
-    cache_->Insert(cache_prefix_ + "ind|" + name_b, ColumnCache::Entry{{name_b}, {vb}});
+    cache_->Insert(IndicatorKey(name_a), ColumnCache::Entry{{name_a}, {va}});
+    cache_->Insert(IndicatorKey(name_b), ColumnCache::Entry{{name_b}, {vb}});
     auto ia = AddShared(std::move(name_a), std::move(va));
     if (!ia.ok()) return ia.status();
     auto ib = AddShared(std::move(name_b), std::move(vb));

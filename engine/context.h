@@ -96,6 +96,12 @@ class ContextFrame {
   template <typename Compute>
   Result<ColumnId> ComputeShared(std::string name, Compute compute);
   bool Cacheable(ColumnId source) const { return cache_ && source < kBarColumnCount; }
+  std::string IndicatorKey(std::string_view name) const {
+    std::string key = cache_prefix_;
+    key += "ind|";
+    key += name;
+    return key;
+  }
 
   const BarSeries* bars_;
   std::vector<std::string> names_;

@@ -66,7 +66,7 @@ Result<std::shared_ptr<const BarSeries>> JobRunner::Bars(const DataSpec& spec, c
   if (csv && !job.csv && !options_.read_data_files)
     return Status::InvalidArgument(std::string(job.origin) + ": csv data but no data artifact");
   const std::string key = csv && job.csv ? std::string(job.csv_key) : spec.CacheKey();
-  if (key_out) *key_out = end ? key + "|until=" + std::to_string(end->v) : key;
+  if (key_out) *key_out = key;
   if (end) {
     const std::string prefix_key = key + "|until=" + std::to_string(end->v);
     if (auto hit = bars_.find(prefix_key); hit != bars_.end()) return hit->second;
@@ -130,9 +130,10 @@ JobResult JobRunner::Run(const JobSpec& job) {
     if (!bars.ok()) return fail(JobStage::kConfig, bars.status());
     RunOptions run = options_.run;
     if (options_.column_cache_mib > 0 && !data_key.empty()) {
-      // The bars' bytes and every package file (its verified copy's path holds its hash).
+      // The bars: the whole series' key and how many of its bars (a period override's prefix,
+      // or all), and every package file (its verified copy's path holds its hash).
       run.column_cache = &cache_;
-      run.column_cache_key = data_key + "|";
+      run.column_cache_key = data_key + "|n=" + std::to_string((*bars)->size()) + "|";
       if (job.packages)
         for (const auto& [name, path] : *job.packages)
           run.column_cache_key += name + "=" + path.string() + ";";

@@ -113,7 +113,8 @@ class JobRunner {
   // `end`: a period override's end; the job then gets only the bars up to it (a copy of that
   // prefix, cached like the whole series), so no bar after a fold's window reaches its job,
   // whatever a plugin computes over the series it is bound to.
-  // `key`, when given, receives the key that names the bars returned.
+  // `key`, when given, receives the key of the whole series (the bars returned are its first
+  // bars: all of them, or those up to `end`).
   Result<std::shared_ptr<const BarSeries>> Bars(const DataSpec& spec, const JobSpec& job,
                                                 std::optional<TimestampMs> end = std::nullopt,
                                                 std::string* key = nullptr);
