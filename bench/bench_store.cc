@@ -16,6 +16,11 @@
 //   figure that does not depend on how many other programs share the cores.
 //   CompleteThreads/T T threads each Complete() one job at a time (group commit shares
 //                     syncs). Also T=1: one fsync per transition, the baseline.
+//   LeaseCompleteEngineResult/B  LeaseComplete with a real result: the ema_cross backtest of
+//                     bench/operations/ema_cross_400.yaml as a runner sends it (500 equity
+//                     points, 1,000 trades; ~13 kB), so each Complete also writes its summary.
+//   SummarizeResult   the summary of that result alone (store/result_summary.h): the part of
+//                     a Complete's CPU the explorer's summaries add (docs/BENCHMARKS.md).
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -30,7 +35,10 @@
 #include <thread>
 #include <vector>
 
+#include "bench/backtest_fixture.h"
+#include "engine/result.h"
 #include "store/job_store.h"
+#include "store/result_summary.h"
 
 namespace {
 
@@ -127,7 +135,26 @@ void BM_Submit1M(benchmark::State& state) {
 }
 BENCHMARK(BM_Submit1M)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
-void BM_LeaseComplete(benchmark::State& state) {
+// The result a runner sends for one ema_cross_400 backtest (runner/backtest/backtest_executor.h:
+// 500 equity points; its default trade cap).
+const std::string& EngineResult() {
+  static const std::string text = [] {
+    const auto& f = s1mple::bench::LoadBacktestFixture("bench/operations/ema_cross_400.yaml", 400,
+                                                       "bench_store");
+    auto r = s1mple::engine::RunBacktest(f.link, *f.bars);
+    if (!r.ok()) {
+      std::fprintf(stderr, "bench_store: %s\n", r.status().ToString().c_str());
+      std::exit(1);
+    }
+    s1mple::engine::JsonOptions o;
+    o.max_equity_points = 500;
+    o.max_trades = 1000;
+    return s1mple::engine::ToJson(*r, o).dump();
+  }();
+  return text;
+}
+
+void LeaseComplete(benchmark::State& state, const std::string& result) {
   const std::size_t batch = static_cast<std::size_t>(state.range(0));
   const std::uint64_t total = std::max<std::uint64_t>(20'000, batch * 200);
   fs::path dir = BenchDir("lease-complete");
@@ -141,7 +168,7 @@ void BM_LeaseComplete(benchmark::State& state) {
     Check(leased.status(), "LeaseNext");
     ops.clear();
     for (const LeasedJob& j : *leased) {
-      ops.push_back(CompleteOp{sw, j.index, j.attempt, "bench", "{\"sharpe\":1.23,\"trades\":42}"});
+      ops.push_back(CompleteOp{sw, j.index, j.attempt, "bench", result});
     }
     s1mple::Result<std::vector<Outcome>> out = store->Apply(ops);
     Check(out.status(), "Apply");
@@ -154,9 +181,40 @@ void BM_LeaseComplete(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(completed), benchmark::Counter::kIsRate);
   state.counters["transitions/s"] =
       benchmark::Counter(static_cast<double>(2 * completed), benchmark::Counter::kIsRate);
+  state.counters["result_bytes"] = static_cast<double>(result.size());
   store.reset();
   fs::remove_all(dir);
 }
+
+void BM_LeaseComplete(benchmark::State& state) {
+  LeaseComplete(state, "{\"sharpe\":1.23,\"trades\":42}");
+}
+void BM_LeaseCompleteEngineResult(benchmark::State& state) {
+  LeaseComplete(state, EngineResult());
+}
+
+void BM_SummarizeResult(benchmark::State& state) {
+  const std::string& result = EngineResult();
+  size_t summary_bytes = 0;
+  for (auto _ : state) {
+    auto summary = SummarizeResult(result);
+    if (!summary) {
+      state.SkipWithError("the engine's result has no summary");
+      return;
+    }
+    summary_bytes = summary->size();
+    benchmark::DoNotOptimize(summary->data());
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(result.size()));
+  state.counters["result_bytes"] = static_cast<double>(result.size());
+  state.counters["summary_bytes"] = static_cast<double>(summary_bytes);
+}
+BENCHMARK(BM_SummarizeResult)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_LeaseCompleteEngineResult)
+    ->Arg(64)
+    ->Iterations(100)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_LeaseComplete)
     ->Arg(1)
     ->Arg(16)

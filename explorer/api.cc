@@ -20,6 +20,15 @@ using nlohmann::json;
 
 namespace {
 
+// The separator of a kept row's cells (and of Columns::job_params): JSON text never holds it
+// outside strings and escapes it inside them. kAbsent, no JSON text either, marks a missing cell.
+constexpr char kSep = '\x1f';
+constexpr char kAbsent = '\x1e';
+
+std::string Dump(const json& v) {
+  return v.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 json CountsJson(const ExplorerCounts& c) {
   // Keyed by the states' one spelling (common/vocabulary.h).
   return {{"total", c.total},
@@ -148,29 +157,58 @@ Result<ExplorerApi::Columns> ExplorerApi::ParamColumns(const ExplorerSweep& swee
     auto it = columns_.find(sweep.id);
     if (it != columns_.end() && it->second.job_count == sweep.counts.total) return it->second;
   }
+  // A sealed sweep's columns are computed once: a request that comes while another computes
+  // them waits and takes its answer.
+  std::shared_ptr<Mutex> builder = final_count ? Builder(sweep.id) : nullptr;
+  std::optional<MutexLock> building;
+  if (builder) {
+    building.emplace(builder.get());
+    MutexLock lock(&mu_);
+    auto it = columns_.find(sweep.id);
+    if (it != columns_.end() && it->second.job_count == sweep.counts.total) return it->second;
+  }
   // One pass over every job's overrides (small blobs, no results): a column varies when two
   // jobs disagree on it or one job lacks it.
   struct Seen {
     json first;
     uint64_t count = 0;
     bool differs = false;
+    uint32_t at = 0;  // position in `order`
   };
   std::map<std::string, Seen> seen;
   std::vector<std::string> order;
   uint64_t jobs = 0;
+  // Of a sealed sweep, each job's flattened columns as (position in `order`, cell) for
+  // Columns::job_params, while they fit; nullopt: its overrides do not decode.
+  std::vector<std::optional<std::vector<std::pair<uint32_t, std::string>>>> per_job;
+  const uint64_t params_budget = options_.row_cache_bytes / 4;
+  uint64_t params_bytes = 0;
+  bool keep_params = final_count;
   Status st = source_.ScanJobs(sweep.id, 0, 0, false, [&](const ExplorerJob& job) {
     ++jobs;
+    if (keep_params && job.index >= per_job.size()) per_job.resize(job.index + 1);
     auto doc = DecodeBlob(job.overrides, "job " + sweep.id + "/" + std::to_string(job.index));
     if (!doc.ok()) return true;  // shown per run as an error; does not hide the others
+    std::vector<std::pair<uint32_t, std::string>> mine;
     for (auto& [col, value] : FlattenOverrides(*doc)) {
       auto [it, inserted] = seen.try_emplace(col);
       if (inserted) {
         order.push_back(col);
         it->second.first = value;
+        it->second.at = static_cast<uint32_t>(order.size() - 1);
       } else if (it->second.first != value) {
         it->second.differs = true;
       }
       ++it->second.count;
+      if (keep_params) mine.emplace_back(it->second.at, Dump(value));
+    }
+    if (keep_params) {
+      for (const auto& [at, cell] : mine) params_bytes += cell.size() + 48;
+      keep_params = params_bytes <= params_budget;
+      if (keep_params)
+        per_job[job.index] = std::move(mine);
+      else
+        per_job = {};  // too many: the rows flatten each job's overrides again
     }
     return true;
   });
@@ -184,6 +222,31 @@ Result<ExplorerApi::Columns> ExplorerApi::ParamColumns(const ExplorerSweep& swee
       cols.varied.push_back(col);
     else
       cols.fixed[col] = s.first;
+  }
+  if (keep_params) {
+    // The varied columns in the rows' order (sorted), as positions in `order`.
+    std::vector<std::string> sorted = cols.varied;
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<int> slot(order.size(), -1);
+    for (size_t k = 0; k < sorted.size(); ++k) slot[seen[sorted[k]].at] = static_cast<int>(k);
+    auto texts = std::make_shared<std::vector<std::string>>(per_job.size());
+    std::vector<const std::string*> cell(sorted.size());
+    for (size_t i = 0; i < per_job.size(); ++i) {
+      if (!per_job[i]) continue;
+      std::fill(cell.begin(), cell.end(), nullptr);
+      for (const auto& [at, text] : *per_job[i])  // a later duplicate column wins, as in RunRow
+        if (slot[at] >= 0) cell[slot[at]] = &text;
+      std::string& out = (*texts)[i];
+      out = "P";
+      for (const std::string* c : cell) {
+        out += kSep;
+        if (c)
+          out += *c;
+        else
+          out += kAbsent;
+      }
+    }
+    cols.job_params = std::move(texts);
   }
   if (final_count) {
     MutexLock lock(&mu_);
@@ -293,15 +356,10 @@ Result<json> ExplorerApi::Sweep(const std::string& sweep_id) {
 
 namespace {
 
-constexpr char kSep = '\x1f';
 const char* const kCausalityKeys[] = {"opportunities_detected", "opportunities_rejected",
                                       "threats_detected", "top_rejection_reasons"};
 const char* const kRowKeys[] = {"attempts", "causality", "failure", "index",
                                 "metrics",  "name",      "params",  "status"};
-
-std::string Dump(const json& v) {
-  return v.dump(-1, ' ', false, json::error_handler_t::replace);
-}
 
 bool HasExactly(const json& obj, const std::vector<std::string>& keys) {
   if (!obj.is_object() || obj.size() != keys.size()) return false;
@@ -445,7 +503,7 @@ std::optional<std::vector<std::pair<std::string, std::string>>> CellsOfObject(
 
 std::optional<ExplorerApi::Cells> ExplorerApi::DirectCells(
     const std::vector<std::string>& variant_names, const ExplorerJob& job, std::string_view text,
-    const std::set<std::string>& varied) {
+    const std::set<std::string>& varied, const std::string* params) {
   // The result's members as DecodeResultSummary would keep them: the bulk ones are skipped
   // unread (as there), the others must parse (as there: else the row is an error).
   auto members = SliceJsonObject(text);
@@ -486,12 +544,21 @@ std::optional<ExplorerApi::Cells> ExplorerApi::DirectCells(
     c.has_causality = true;
   }
   // The parameters, as RunRow flattens them (a later duplicate column wins), varied only.
-  auto doc = DecodeBlob(job.overrides, "overrides");
-  if (!doc.ok()) return std::nullopt;
-  std::map<std::string, json> params;
-  for (auto& [col, value] : FlattenOverrides(*doc))
-    if (varied.count(col)) params[col] = std::move(value);
-  for (const auto& [col, value] : params) c.params.emplace_back(col, Dump(value));
+  if (params) {  // flattened already, in the varied columns' (sorted) order
+    if (params->empty()) return std::nullopt;  // the overrides do not decode
+    const auto cells = SplitCells(std::string_view(*params).substr(1));
+    if (cells.size() != varied.size() + 1) return std::nullopt;
+    auto col = varied.begin();
+    for (size_t k = 1; k < cells.size(); ++k, ++col)
+      if (cells[k] != std::string_view(&kAbsent, 1)) c.params.emplace_back(*col, cells[k]);
+  } else {
+    auto doc = DecodeBlob(job.overrides, "overrides");
+    if (!doc.ok()) return std::nullopt;
+    std::map<std::string, json> flat;
+    for (auto& [col, value] : FlattenOverrides(*doc))
+      if (varied.count(col)) flat[col] = std::move(value);
+    for (const auto& [col, value] : flat) c.params.emplace_back(col, Dump(value));
+  }
   c.attempts = std::to_string(job.attempts);
   c.failure = job.failure_reason.empty() ? "null" : Dump(job.failure_reason);
   c.index = std::to_string(job.index);
@@ -613,6 +680,7 @@ void ExplorerApi::AppendRowText(std::string& out, std::string_view entry, const 
 void ExplorerApi::Forget(const std::string& sweep_id) {
   MutexLock lock(&mu_);
   columns_.erase(sweep_id);
+  builders_.erase(sweep_id);
   auto it = tables_.find(sweep_id);
   if (it == tables_.end()) return;
   row_bytes_ -= it->second.bytes;
@@ -665,6 +733,12 @@ Result<ExplorerApi::Page> ExplorerApi::ReadPage(const std::string& sweep_id, uin
     page.layout = *layout;
   }
 
+  // Building the page's rows is one request's work at a time (builders_): a second request
+  // for them waits and then finds them kept.
+  std::shared_ptr<Mutex> builder = cacheable ? Builder(sweep_id) : nullptr;
+  std::optional<MutexLock> building;
+  if (builder) building.emplace(builder.get());
+
   // 1. The job records of the page (small); kept rows are taken as they are.
   std::vector<ExplorerJob> todo;  // rows to build, with their position in the page
   std::vector<size_t> todo_at;
@@ -675,6 +749,8 @@ Result<ExplorerApi::Page> ExplorerApi::ReadPage(const std::string& sweep_id, uin
       auto it = tables_.find(sweep_id);
       if (it != tables_.end() && job.index < it->second.rows.size() &&
           !it->second.rows[job.index].empty()) {
+        // Kept rows are written in the kept layout, whose metric names, once known, stay.
+        if (!page.layout.metrics_known) page.layout = it->second.layout;
         page.entries.push_back(it->second.rows[job.index]);
         return true;
       }
@@ -709,11 +785,16 @@ Result<ExplorerApi::Page> ExplorerApi::ReadPage(const std::string& sweep_id, uin
     built[k] = true;
     todo[k].result.reset();
   };
-  // A done run's row straight from its result's or summary's text (ExplorerOptions::direct_rows).
-  std::vector<std::optional<Cells>> direct(todo.size());
+  // A done run's row straight from its result's or summary's text (ExplorerOptions::direct_rows),
+  // encoded at once in the page's layout: only the entry (~300 bytes) stays, not its cells.
+  std::vector<std::optional<std::string>> direct(todo.size());
   auto build_direct = [&](size_t k, std::string_view text) -> bool {
     if (!options_.direct_rows) return false;
-    direct[k] = DirectCells(names, todo[k], text, varied_set);
+    const std::string* params = nullptr;
+    if (cols->job_params && todo[k].index < cols->job_params->size())
+      params = &(*cols->job_params)[todo[k].index];
+    auto cells = DirectCells(names, todo[k], text, varied_set, params);
+    if (cells) direct[k] = EncodeCells(*cells, page.layout);
     built[k] = direct[k].has_value();
     return built[k];
   };
@@ -766,21 +847,28 @@ Result<ExplorerApi::Page> ExplorerApi::ReadPage(const std::string& sweep_id, uin
     build(k, error);
   }
 
-  // 3. Encode and keep the new rows.
+  // 3. Encode the other new rows (in the page's layout too), then keep the finished ones when
+  // that layout is the kept one: the first row with metrics names them, for this page and, when
+  // no other request named them first, for the sweep.
   for (size_t k = 0; k < todo.size(); ++k)
     if (!built[k]) build(k, "");
+  std::vector<std::string> entries(todo.size());
+  for (size_t k = 0; k < todo.size(); ++k)
+    entries[k] = direct[k] ? std::move(*direct[k]) : EncodeRow(rows[k], page.layout);
   MutexLock lock(&mu_);
-  Layout* layout = &fresh_layout;
   SweepRows* kept = nullptr;
   if (cacheable) {
     auto it = tables_.find(sweep_id);
     if (it != tables_.end() && it->second.created_ms == sweep->created_ms) {
-      kept = &it->second;
-      layout = &kept->layout;
+      Layout& known = it->second.layout;
+      if (known.params == page.layout.params && !known.metrics_known) known = page.layout;
+      if (known.params == page.layout.params && known.metrics_known == page.layout.metrics_known &&
+          known.metrics == page.layout.metrics)
+        kept = &it->second;
     }
   }
   for (size_t k = 0; k < todo.size(); ++k) {
-    std::string entry = direct[k] ? EncodeCells(*direct[k], *layout) : EncodeRow(rows[k], *layout);
+    std::string& entry = entries[k];
     const bool final_state = todo[k].state == JobState::kDone || todo[k].state == JobState::kFailed;
     if (kept && final_state && (direct[k] || !rows[k].contains("error")) &&
         row_bytes_ + entry.size() <= options_.row_cache_bytes) {
@@ -793,7 +881,6 @@ Result<ExplorerApi::Page> ExplorerApi::ReadPage(const std::string& sweep_id, uin
     }
     page.entries[todo_at[k]] = std::move(entry);
   }
-  page.layout = *layout;  // the metric names may be known only now
   return page;
 }
 
@@ -886,6 +973,27 @@ Result<std::string> ExplorerApi::TableText(const std::string& sweep_id, uint64_t
   out += "},\"metrics_null\":[" + metrics_null + "],\"causality_null\":[" + causality_null +
          "],\"rows\":{" + whole + "}}";
   return out;
+}
+
+std::shared_ptr<Mutex> ExplorerApi::Builder(const std::string& sweep_id) {
+  MutexLock lock(&mu_);
+  auto& b = builders_[sweep_id];
+  if (!b) b = std::make_shared<Mutex>();
+  return b;
+}
+
+uint64_t ExplorerApi::WarmRows(const std::string& sweep_id, const std::function<bool()>& stop) {
+  auto sweep = source_.GetSweep(sweep_id);
+  if (!sweep.ok() || sweep->state == SweepState::kSubmitting) return KeptRows(sweep_id);
+  for (uint64_t offset = 0; offset < sweep->counts.total; offset += options_.max_table_page) {
+    if (stop && stop()) break;
+    {
+      MutexLock lock(&mu_);
+      if (row_bytes_ + 4096 > options_.row_cache_bytes) break;  // full: later rows are read anew
+    }
+    if (!ReadPage(sweep_id, offset, options_.max_table_page).ok()) break;
+  }
+  return KeptRows(sweep_id);
 }
 
 uint64_t ExplorerApi::KeptRows(const std::string& sweep_id) {

@@ -9,6 +9,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -78,6 +79,12 @@ class ExplorerApi {
                                               uint64_t limit);
   // Runs kept for `sweep_id` now (tests: what the cache holds).
   uint64_t KeptRows(const std::string& sweep_id);
+  // Reads a sealed sweep's table page by page (max_table_page runs each) as the first /table
+  // read would, so that its finished rows are kept before anyone opens it: what the server's
+  // warm-up (ExplorerServerOptions::warm_rows) calls. Stops early when `stop` returns true
+  // (asked between pages) or the row cache is full. A request for the same sweep meanwhile
+  // waits for the page being built instead of building it too. Returns the runs kept for it.
+  uint64_t WarmRows(const std::string& sweep_id, const std::function<bool()>& stop = {});
   // GET /api/sweeps/{id}/runs/{index}: one run with equity, drawdown, trades and the command
   // that reproduces it.
   [[nodiscard]] Result<nlohmann::json> Run(const std::string& sweep_id, uint64_t index);
@@ -89,6 +96,11 @@ class ExplorerApi {
     uint64_t job_count = 0;           // job count the columns were computed for
     std::vector<std::string> varied;  // columns whose value differs between jobs
     nlohmann::json fixed;             // column -> value, the same in every job
+    // Of a sealed sweep, when they fit a quarter of row_cache_bytes: by job index, the job's
+    // varied parameters as the rows write them ('P', then per varied column in sorted order
+    // kSep and its cell, or kSep and kAbsent when the job lacks it); "" when its overrides do
+    // not decode. Saves the rows' pass parsing every job's overrides again. Shared, not copied.
+    std::shared_ptr<const std::vector<std::string>> job_params;
   };
   // Summary of one sweep as listed on the sweeps page.
   nlohmann::json SweepSummary(const ExplorerSweep& sweep);
@@ -132,9 +144,11 @@ class ExplorerApi {
   // The cells of done `job` from its result or summary text; nullopt whenever the document
   // path could answer otherwise (an error, another shape, escapes, duplicate keys...): the
   // caller then builds the row with RunRow.
+  // `params`, when given, is the job's entry of Columns::job_params (its overrides unread).
   static std::optional<Cells> DirectCells(const std::vector<std::string>& variant_names,
                                           const ExplorerJob& job, std::string_view text,
-                                          const std::set<std::string>& varied);
+                                          const std::set<std::string>& varied,
+                                          const std::string* params = nullptr);
   static std::string EncodeCells(const Cells& cells, Layout& layout);
   static void AppendRowText(std::string& out, std::string_view entry, const Layout& layout);
   void Forget(const std::string& sweep_id);
@@ -147,6 +161,11 @@ class ExplorerApi {
   std::map<std::string, std::deque<std::pair<int64_t, uint64_t>>> samples_ GUARDED_BY(mu_);
   std::map<std::string, Columns> columns_ GUARDED_BY(mu_);
   std::map<std::string, SweepRows> tables_ GUARDED_BY(mu_);
+  // Per sealed sweep, held while its columns or a page of its rows are built (taken before
+  // mu_, never while holding it): two requests, or a request and the warm-up, do not build the
+  // same rows twice; the later one finds them kept.
+  std::map<std::string, std::shared_ptr<Mutex>> builders_ GUARDED_BY(mu_);
+  std::shared_ptr<Mutex> Builder(const std::string& sweep_id);
   uint64_t row_bytes_ GUARDED_BY(mu_) = 0;  // over every sweep's kept rows
 };
 

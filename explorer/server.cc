@@ -5,7 +5,10 @@
 
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
 #include <exception>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "explorer/page.h"
@@ -111,7 +114,10 @@ Result<uint64_t> QueryUint(const httplib::Request& req, const char* name, uint64
 class ExplorerServer::Impl {
  public:
   Impl(std::unique_ptr<ExplorerSource> owned, ExplorerSource& source, ExplorerServerOptions opts)
-      : owned_(std::move(owned)), options_(std::move(opts)), api_(source, options_.api) {}
+      : owned_(std::move(owned)),
+        options_(std::move(opts)),
+        api_source_(source),
+        api_(source, options_.api) {}
 
   ~Impl() { Stop(); }
 
@@ -153,10 +159,25 @@ class ExplorerServer::Impl {
     for (int i = 0; i < 5000 && !server_.is_running(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
+    if (options_.warm_rows) {
+      {
+        std::lock_guard<std::mutex> lock(warm_mu_);
+        warm_stop_ = false;
+      }
+      warm_ = std::thread([this] { WarmLoop(); });
+    }
     return Status::Ok();
   }
 
   void Stop() {
+    if (warm_.joinable()) {
+      {
+        std::lock_guard<std::mutex> lock(warm_mu_);
+        warm_stop_ = true;
+      }
+      warm_cv_.notify_all();
+      warm_.join();
+    }
     if (!thread_.joinable()) return;
     server_.stop();
     thread_.join();
@@ -169,6 +190,35 @@ class ExplorerServer::Impl {
   }
 
  private:
+  bool WarmStopping() {
+    std::lock_guard<std::mutex> lock(warm_mu_);
+    return warm_stop_;
+  }
+
+  // ExplorerServerOptions::warm_rows: every sealed sweep once at start, newest first (their
+  // finished runs never change), then each sweep whose runs have all finished since it was last
+  // warmed. A running sweep is left to the page's own refreshes, which read only new rows.
+  void WarmLoop() {
+    std::map<std::string, std::pair<int64_t, uint64_t>> warmed;  // id -> (created, finished)
+    for (bool first = true; !WarmStopping(); first = false) {
+      auto sweeps = api_source_.ListSweeps();
+      if (sweeps.ok()) {
+        for (auto it = sweeps->rbegin(); it != sweeps->rend() && !WarmStopping(); ++it) {
+          if (it->state == SweepState::kSubmitting) continue;
+          const uint64_t finished = it->counts.done + it->counts.failed;
+          const auto seen = warmed.find(it->id);
+          if (seen != warmed.end() && seen->second == std::pair{it->created_ms, finished}) continue;
+          if (!first && finished < it->counts.total) continue;
+          api_.WarmRows(it->id, [this] { return WarmStopping(); });
+          warmed[it->id] = {it->created_ms, finished};
+        }
+      }
+      std::unique_lock<std::mutex> lock(warm_mu_);
+      warm_cv_.wait_for(lock, std::chrono::milliseconds(std::max(1, options_.warm_poll_ms)),
+                        [this] { return warm_stop_; });
+    }
+  }
+
   void Routes() {
     auto page = [](const httplib::Request&, httplib::Response& res) {
       const std::string_view html = ExplorerPageHtml();
@@ -251,9 +301,15 @@ class ExplorerServer::Impl {
 
   std::unique_ptr<ExplorerSource> owned_;
   ExplorerServerOptions options_;
+  ExplorerSource& api_source_;
   ExplorerApi api_;
   httplib::Server server_;
   std::thread thread_;
+  // The warm-up thread (WarmLoop) and how Stop tells it to end.
+  std::thread warm_;
+  std::mutex warm_mu_;
+  std::condition_variable warm_cv_;
+  bool warm_stop_ = false;
   std::string host_;
   int port_ = -1;
 };

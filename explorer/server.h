@@ -32,6 +32,13 @@ struct ExplorerServerOptions {
   int threads = 8;
   // What the API shows (runner callback, page sizes, clock).
   ExplorerOptions api;
+  // Keep the finished rows of sealed sweeps ready before anyone asks (ExplorerApi::WarmRows),
+  // on one thread of its own: every sealed sweep when the server starts (newest first), then
+  // each sweep again once all its runs have finished (the sweeps list is looked at every
+  // warm_poll_ms). Only the row cache's memory (ExplorerOptions::row_cache_bytes) is used; the
+  // first open of a big sweep then reads kept rows instead of decoding every result.
+  bool warm_rows = true;
+  int warm_poll_ms = 2000;
   // GET /metrics answers what this renders (Prometheus text exposition, metrics/exposition.h),
   // called on a request thread per scrape; unset: no /metrics (404).
   std::function<std::string()> metrics;

@@ -3,11 +3,14 @@
 #include <httplib.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -513,7 +516,8 @@ class SummaryCountingSource final : public ExplorerSource {
       return fn(i, b);
     });
   }
-  uint64_t results = 0, summaries = 0, summary_bytes = 0;
+  // Atomic: the server's request and warm-up threads read through one source.
+  std::atomic<uint64_t> results = 0, summaries = 0, summary_bytes = 0;
 
  private:
   ExplorerSource& inner_;
@@ -690,6 +694,53 @@ TEST_F(ExplorerStoreTest, TableFromResultSummariesEqualsFullResultsForValidation
   EXPECT_EQ(vrows[2]["status"], "failed");
 }
 
+TEST_F(ExplorerStoreTest, RowsFromTheSweepDocumentsFlattenedParametersEqualTheRowsFlattenedAgain) {
+  // The sweep document's pass keeps each job's varied parameters for the rows (within a quarter
+  // of row_cache_bytes); with no room for them the rows flatten each job's overrides again.
+  // Jobs that lack a column, carry an extra one, or whose overrides do not decode.
+  store::SweepSpec spec;
+  spec.name = "shapes";
+  spec.plan_text = "optimization_config:\n  name: shapes\n";
+  spec.plan_summary = testing::SummaryOfPlanText(spec.plan_text);
+  auto id = store_->CreateSweep(spec);
+  ASSERT_TRUE(id.ok());
+  std::vector<std::string> blobs;
+  for (int i = 0; i < 120; ++i) {
+    json params = {{"fast", 5 + i % 7}, {"slow", 20.5 + i % 3}, {"fixed", "x"}};
+    if (i % 11 == 0) params.erase("slow");
+    if (i % 13 == 0) params["extra"] = {1, 2};
+    blobs.push_back(
+        i % 17 == 5 ? std::string("{not json")
+                    : json{{"trend_workers", {{"trend_follower", {{"params", params}}}}}}.dump());
+  }
+  ASSERT_TRUE(store_->AddJobs(*id, 0, blobs).ok());
+  ASSERT_TRUE(store_->SealSweep(*id, blobs.size()).ok());
+  auto leased = store_->LeaseNext(*id, "r1", blobs.size(), 60'000);
+  ASSERT_TRUE(leased.ok());
+  for (const auto& job : *leased)
+    ASSERT_TRUE(store_
+                    ->Complete(*id, job.index, job.attempt, "r1",
+                               Result(static_cast<int>(job.index)).dump())
+                    .ok());
+  ExplorerOptions no_room, documents;
+  no_room.row_cache_bytes = 0;
+  documents.direct_rows = false;
+  ExplorerApi kept(*source_), flattened(*source_, no_room), reference(*source_, documents);
+  ASSERT_TRUE(kept.Sweep(*id).ok());  // the pass that keeps the parameters
+  auto a = kept.TableText(*id, 0, 0);
+  auto b = flattened.TableText(*id, 0, 0);
+  auto r = reference.TableText(*id, 0, 0);
+  ASSERT_TRUE(a.ok() && b.ok() && r.ok());
+  EXPECT_EQ(*a, *r);
+  EXPECT_EQ(*b, *r);
+  EXPECT_EQ(flattened.KeptRows(*id), 0u);
+  EXPECT_EQ(kept.KeptRows(*id), 120u - 7u);  // the runs whose overrides do not decode are errors
+  const json rows = RowsOfTable(*kept.Table(*id, 0, 0));
+  EXPECT_EQ(rows[22]["params"].count("trend_follower.slow"), 0u);
+  EXPECT_EQ(rows[26]["params"]["trend_follower.extra[1]"], 2);  // arrays flatten by element
+  EXPECT_TRUE(rows[5].contains("error"));
+}
+
 TEST_F(ExplorerStoreTest, AStoreWrittenBeforeResultSummariesIsStillServed) {
   const std::string id = MakeSweep(40, 40, -1);
   ExplorerApi before(*source_);
@@ -864,6 +915,79 @@ TEST_F(ExplorerStoreTest, ServerServesPageAndApi) {
   server.Stop();
   server.Stop();  // idempotent
   EXPECT_FALSE(httplib::Client("127.0.0.1", server.port()).Get("/api/sweeps"));
+}
+
+// Waits (up to 10 s) until `done` holds.
+template <typename F>
+bool Eventually(F done) {
+  for (int i = 0; i < 1000; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
+TEST_F(ExplorerStoreTest, ServerWarmsTheRowsOfFinishedSweepsBeforeTheyAreOpened) {
+  // 300 finished runs (one failed; the odd ones msgpack, read whole) and a sweep still running.
+  const std::string id = MakeSweep(300, 300, 7);
+  const std::string running = MakeSweep(50, 20, -1);
+  SummaryCountingSource counting(*source_);
+  ExplorerServerOptions opts;
+  opts.address = "127.0.0.1:0";
+  opts.warm_poll_ms = 20;
+  ExplorerServer server(counting, opts);
+  ASSERT_TRUE(server.Start().ok());
+  // At start every sealed sweep is warmed, the running one's finished runs too: 150 + 10
+  // summaries, 149 + 10 whole results (the failed run has neither).
+  ASSERT_TRUE(Eventually([&] { return counting.summaries == 160u && counting.results == 159u; }))
+      << counting.summaries << " summaries, " << counting.results << " results";
+  // Opening the table now reads no result: every finished row is kept.
+  httplib::Client cli("127.0.0.1", server.port());
+  cli.set_read_timeout(10, 0);
+  auto table = cli.Get(("/api/sweeps/" + id + "/table").c_str());
+  ASSERT_TRUE(table);
+  ASSERT_EQ(table->status, 200);
+  EXPECT_EQ(counting.summaries, 160u);
+  EXPECT_EQ(counting.results, 159u);
+  ExplorerApi fresh(*source_);
+  EXPECT_EQ(table->body, *fresh.TableText(id, 0, 0));
+  // The running sweep's last 30 runs finish: it is warmed again without a request, reading only
+  // the new ones (15 summaries, 15 whole).
+  auto leased = store_->ScanJobs(running, 20, 0, [&](const store::JobInfo& job) {
+    const int i = static_cast<int>(job.index);
+    std::string bytes = Result(i).dump();
+    if (i % 2) {
+      auto mp = json::to_msgpack(Result(i));
+      bytes.assign(mp.begin(), mp.end());
+    }
+    EXPECT_TRUE(store_->Complete(running, job.index, job.attempt, "r1", bytes).ok());
+    return true;
+  });
+  ASSERT_TRUE(leased.ok());
+  EXPECT_TRUE(Eventually([&] { return counting.summaries == 175u && counting.results == 174u; }))
+      << counting.summaries << " summaries, " << counting.results << " results";
+  server.Stop();
+}
+
+TEST_F(ExplorerStoreTest, TwoRequestsForTheSameRowsBuildThemOnce) {
+  const std::string id = MakeSweep(400, 400, -1);
+  SummaryCountingSource counting(*source_);
+  ExplorerApi api(counting);
+  std::string a, b;
+  std::thread first([&] { a = *api.TableText(id, 0, 0); });
+  std::thread second([&] { b = *api.TableText(id, 0, 0); });
+  first.join();
+  second.join();
+  EXPECT_EQ(a, b);
+  // What one request reads (the msgpack results, every other one, in one range scan), and no
+  // more: the second request found the rows kept.
+  SummaryCountingSource alone(*source_);
+  ExplorerApi once(alone);
+  EXPECT_EQ(*once.TableText(id, 0, 0), a);
+  EXPECT_EQ(alone.summaries, 200u);
+  EXPECT_EQ(alone.results, 399u);
+  EXPECT_EQ(counting.summaries, alone.summaries);
+  EXPECT_EQ(counting.results, alone.results);
 }
 
 // Brotli at httplib's quality takes seconds for the 1 MB page; the server answers gzip.
