@@ -1,12 +1,14 @@
 #include "explorer/api.h"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <iterator>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "common/iso_time.h"
 #include "common/json_slice.h"
@@ -150,7 +152,7 @@ Result<json> ExplorerApi::Sweeps() {
       {"sweeps", std::move(list)}, {"runners", std::move(runners)}, {"now", FormatIsoTime(Now())}};
 }
 
-Result<ExplorerApi::Columns> ExplorerApi::ParamColumns(const ExplorerSweep& sweep) {
+Result<ExplorerApi::Columns> ExplorerApi::ParamColumns(const ExplorerSweep& sweep, int threads) {
   const bool final_count = sweep.state != SweepState::kSubmitting;
   {
     MutexLock lock(&mu_);
@@ -159,7 +161,7 @@ Result<ExplorerApi::Columns> ExplorerApi::ParamColumns(const ExplorerSweep& swee
   }
   // A sealed sweep's columns are computed once: a request that comes while another computes
   // them waits and takes its answer.
-  std::shared_ptr<Mutex> builder = final_count ? Builder(sweep.id) : nullptr;
+  std::shared_ptr<Mutex> builder = final_count ? Builder(sweep.id, "columns") : nullptr;
   std::optional<MutexLock> building;
   if (builder) {
     building.emplace(builder.get());
@@ -168,51 +170,103 @@ Result<ExplorerApi::Columns> ExplorerApi::ParamColumns(const ExplorerSweep& swee
     if (it != columns_.end() && it->second.job_count == sweep.counts.total) return it->second;
   }
   // One pass over every job's overrides (small blobs, no results): a column varies when two
-  // jobs disagree on it or one job lacks it.
+  // jobs disagree on it or one job lacks it. `threads` passes over parts of the index range
+  // at once (the warm-up's), merged in index order.
   struct Seen {
     json first;
     uint64_t count = 0;
     bool differs = false;
-    uint32_t at = 0;  // position in `order`
+    uint32_t at = 0;  // position in the part's `order`
   };
-  std::map<std::string, Seen> seen;
-  std::vector<std::string> order;
-  uint64_t jobs = 0;
   // Of a sealed sweep, each job's flattened columns as (position in `order`, cell) for
   // Columns::job_params, while they fit; nullopt: its overrides do not decode.
-  std::vector<std::optional<std::vector<std::pair<uint32_t, std::string>>>> per_job;
-  const uint64_t params_budget = options_.row_cache_bytes / 4;
-  uint64_t params_bytes = 0;
-  bool keep_params = final_count;
-  Status st = source_.ScanJobs(sweep.id, 0, 0, false, [&](const ExplorerJob& job) {
-    ++jobs;
-    if (keep_params && job.index >= per_job.size()) per_job.resize(job.index + 1);
-    auto doc = DecodeBlob(job.overrides, "job " + sweep.id + "/" + std::to_string(job.index));
-    if (!doc.ok()) return true;  // shown per run as an error; does not hide the others
-    std::vector<std::pair<uint32_t, std::string>> mine;
-    for (auto& [col, value] : FlattenOverrides(*doc)) {
+  using JobColumns = std::optional<std::vector<std::pair<uint32_t, std::string>>>;
+  struct Part {
+    uint64_t from = 0, limit = 0;  // limit 0: to the end
+    std::map<std::string, Seen> seen;
+    std::vector<std::string> order;
+    uint64_t jobs = 0;
+    std::vector<JobColumns> per_job;  // by index - from
+    bool keep_params = false;
+    Status status;
+  };
+  const uint64_t total = sweep.counts.total;
+  const uint64_t parts_n =
+      final_count && total >= 20'000 ? static_cast<uint64_t>(std::max(1, threads)) : 1;
+  std::vector<Part> parts(parts_n);
+  const uint64_t params_budget = options_.row_cache_bytes / 4 / parts_n;
+  for (uint64_t p = 0; p < parts_n; ++p) {
+    parts[p].from = total * p / parts_n;
+    parts[p].limit = p + 1 == parts_n ? 0 : total * (p + 1) / parts_n - parts[p].from;
+    parts[p].keep_params = final_count;
+  }
+  auto pass = [&](Part& part) {
+    uint64_t params_bytes = 0;
+    part.status =
+        source_.ScanJobs(sweep.id, part.from, part.limit, false, [&](const ExplorerJob& job) {
+          ++part.jobs;
+          const uint64_t i = job.index - part.from;
+          if (part.keep_params && i >= part.per_job.size()) part.per_job.resize(i + 1);
+          auto doc = DecodeBlob(job.overrides, "job " + sweep.id + "/" + std::to_string(job.index));
+          if (!doc.ok()) return true;  // shown per run as an error; does not hide the others
+          std::vector<std::pair<uint32_t, std::string>> mine;
+          for (auto& [col, value] : FlattenOverrides(*doc)) {
+            auto [it, inserted] = part.seen.try_emplace(col);
+            if (inserted) {
+              part.order.push_back(col);
+              it->second.first = value;
+              it->second.at = static_cast<uint32_t>(part.order.size() - 1);
+            } else if (it->second.first != value) {
+              it->second.differs = true;
+            }
+            ++it->second.count;
+            if (part.keep_params) mine.emplace_back(it->second.at, Dump(value));
+          }
+          if (part.keep_params) {
+            for (const auto& [at, cell] : mine) params_bytes += cell.size() + 48;
+            part.keep_params = params_bytes <= params_budget;
+            if (part.keep_params)
+              part.per_job[i] = std::move(mine);
+            else
+              part.per_job = {};  // too many: the rows flatten each job's overrides again
+          }
+          return true;
+        });
+  };
+  {
+    std::vector<std::thread> helpers;
+    for (uint64_t p = 1; p < parts_n; ++p) helpers.emplace_back(pass, std::ref(parts[p]));
+    pass(parts[0]);
+    for (auto& t : helpers) t.join();
+  }
+  for (const auto& part : parts)
+    if (!part.status.ok()) return part.status;
+  // The parts merged: a column's first value is the lowest index's, its order of first sight
+  // the same as one pass's.
+  std::map<std::string, Seen> seen = std::move(parts[0].seen);
+  std::vector<std::string> order = std::move(parts[0].order);
+  uint64_t jobs = parts[0].jobs;
+  bool keep_params = parts[0].keep_params;
+  std::vector<std::vector<uint32_t>> remap(parts_n);  // part's position -> merged position
+  for (uint64_t p = 1; p < parts_n; ++p) {
+    jobs += parts[p].jobs;
+    keep_params = keep_params && parts[p].keep_params;
+    remap[p].resize(parts[p].order.size());
+    for (size_t k = 0; k < parts[p].order.size(); ++k) {
+      const std::string& col = parts[p].order[k];
+      Seen& mine = parts[p].seen[col];
       auto [it, inserted] = seen.try_emplace(col);
       if (inserted) {
         order.push_back(col);
-        it->second.first = value;
+        it->second = std::move(mine);
         it->second.at = static_cast<uint32_t>(order.size() - 1);
-      } else if (it->second.first != value) {
-        it->second.differs = true;
+      } else {
+        it->second.differs = it->second.differs || mine.differs || it->second.first != mine.first;
+        it->second.count += mine.count;
       }
-      ++it->second.count;
-      if (keep_params) mine.emplace_back(it->second.at, Dump(value));
+      remap[p][k] = it->second.at;
     }
-    if (keep_params) {
-      for (const auto& [at, cell] : mine) params_bytes += cell.size() + 48;
-      keep_params = params_bytes <= params_budget;
-      if (keep_params)
-        per_job[job.index] = std::move(mine);
-      else
-        per_job = {};  // too many: the rows flatten each job's overrides again
-    }
-    return true;
-  });
-  if (!st.ok()) return st;
+  }
   Columns cols;
   cols.job_count = jobs;
   cols.fixed = json::object();
@@ -229,21 +283,28 @@ Result<ExplorerApi::Columns> ExplorerApi::ParamColumns(const ExplorerSweep& swee
     std::sort(sorted.begin(), sorted.end());
     std::vector<int> slot(order.size(), -1);
     for (size_t k = 0; k < sorted.size(); ++k) slot[seen[sorted[k]].at] = static_cast<int>(k);
-    auto texts = std::make_shared<std::vector<std::string>>(per_job.size());
+    auto texts = std::make_shared<std::vector<std::string>>();
     std::vector<const std::string*> cell(sorted.size());
-    for (size_t i = 0; i < per_job.size(); ++i) {
-      if (!per_job[i]) continue;
-      std::fill(cell.begin(), cell.end(), nullptr);
-      for (const auto& [at, text] : *per_job[i])  // a later duplicate column wins, as in RunRow
-        if (slot[at] >= 0) cell[slot[at]] = &text;
-      std::string& out = (*texts)[i];
-      out = "P";
-      for (const std::string* c : cell) {
-        out += kSep;
-        if (c)
-          out += *c;
-        else
-          out += kAbsent;
+    for (uint64_t p = 0; p < parts_n; ++p) {
+      const Part& part = parts[p];
+      if (texts->size() < part.from + part.per_job.size())
+        texts->resize(part.from + part.per_job.size());
+      for (size_t i = 0; i < part.per_job.size(); ++i) {
+        if (!part.per_job[i]) continue;
+        std::fill(cell.begin(), cell.end(), nullptr);
+        for (const auto& [at, text] : *part.per_job[i]) {  // a later duplicate column wins
+          const int to = slot[p == 0 ? at : remap[p][at]];
+          if (to >= 0) cell[to] = &text;
+        }
+        std::string& out = (*texts)[part.from + i];
+        out = "P";
+        for (const std::string* c : cell) {
+          out += kSep;
+          if (c)
+            out += *c;
+          else
+            out += kAbsent;
+        }
       }
     }
     cols.job_params = std::move(texts);
@@ -680,7 +741,10 @@ void ExplorerApi::AppendRowText(std::string& out, std::string_view entry, const 
 void ExplorerApi::Forget(const std::string& sweep_id) {
   MutexLock lock(&mu_);
   columns_.erase(sweep_id);
-  builders_.erase(sweep_id);
+  const std::string prefix = sweep_id + "#";
+  for (auto b = builders_.lower_bound(prefix);
+       b != builders_.end() && b->first.compare(0, prefix.size(), prefix) == 0;)
+    b = builders_.erase(b);
   auto it = tables_.find(sweep_id);
   if (it == tables_.end()) return;
   row_bytes_ -= it->second.bytes;
@@ -733,34 +797,60 @@ Result<ExplorerApi::Page> ExplorerApi::ReadPage(const std::string& sweep_id, uin
     page.layout = *layout;
   }
 
-  // Building the page's rows is one request's work at a time (builders_): a second request
-  // for them waits and then finds them kept.
-  std::shared_ptr<Mutex> builder = cacheable ? Builder(sweep_id) : nullptr;
-  std::optional<MutexLock> building;
-  if (builder) building.emplace(builder.get());
-
   // 1. The job records of the page (small); kept rows are taken as they are.
   std::vector<ExplorerJob> todo;  // rows to build, with their position in the page
   std::vector<size_t> todo_at;
+  // The kept row of a finished run into the page's entry `at`; false when it is not kept.
+  auto take_kept = [&](const ExplorerJob& job, size_t at) {
+    MutexLock lock(&mu_);
+    auto it = tables_.find(sweep_id);
+    if (it == tables_.end() || job.index >= it->second.rows.size() ||
+        it->second.rows[job.index].empty())
+      return false;
+    // Kept rows are written in the kept layout, whose metric names, once known, stay.
+    if (!page.layout.metrics_known) page.layout = it->second.layout;
+    page.entries[at] = it->second.rows[job.index];
+    return true;
+  };
+  bool unkept = false;  // a finished run whose row is not kept yet
   Status st = source_.ScanJobs(sweep_id, offset, limit, false, [&](const ExplorerJob& job) {
     const bool final_state = job.state == JobState::kDone || job.state == JobState::kFailed;
-    if (cacheable && final_state) {
-      MutexLock lock(&mu_);
-      auto it = tables_.find(sweep_id);
-      if (it != tables_.end() && job.index < it->second.rows.size() &&
-          !it->second.rows[job.index].empty()) {
-        // Kept rows are written in the kept layout, whose metric names, once known, stay.
-        if (!page.layout.metrics_known) page.layout = it->second.layout;
-        page.entries.push_back(it->second.rows[job.index]);
-        return true;
-      }
-    }
-    todo_at.push_back(page.entries.size());
     page.entries.emplace_back();
+    if (cacheable && final_state && take_kept(job, page.entries.size() - 1)) return true;
+    unkept = unkept || (cacheable && final_state);
+    todo_at.push_back(page.entries.size() - 1);
     todo.push_back(job);
     return true;
   });
   if (!st.ok()) return st;
+  // Building finished runs' rows is one request's work at a time per block of max_table_page
+  // runs (builders_): a request that needs rows another one (or the warm-up) is building waits
+  // for it and takes them kept; pages of other blocks are built meanwhile. A request whose rows
+  // are all kept does not wait. Blocks are locked in ascending order.
+  std::vector<std::shared_ptr<Mutex>> builders;
+  std::vector<std::unique_ptr<MutexLock>> building;
+  if (unkept) {
+    std::set<uint64_t> blocks;
+    for (const auto& job : todo)
+      blocks.insert(job.index / std::max<uint64_t>(1, options_.max_table_page));
+    for (uint64_t b : blocks) {
+      builders.push_back(Builder(sweep_id, std::to_string(b)));
+      building.push_back(std::make_unique<MutexLock>(builders.back().get()));
+    }
+    size_t left = 0;
+    for (size_t k = 0; k < todo.size(); ++k) {
+      const bool final_state =
+          todo[k].state == JobState::kDone || todo[k].state == JobState::kFailed;
+      if (final_state && take_kept(todo[k], todo_at[k])) continue;
+      if (left != k) {  // (a self-move would empty the job)
+        todo[left] = std::move(todo[k]);
+        todo_at[left] = todo_at[k];
+      }
+      ++left;
+    }
+    todo.resize(left);
+    todo_at.resize(left);
+  }
 
   // 2. The results of the runs done since the last request: one range scan when there are
   // many (the first read of a big sweep), a read each otherwise.
@@ -975,24 +1065,37 @@ Result<std::string> ExplorerApi::TableText(const std::string& sweep_id, uint64_t
   return out;
 }
 
-std::shared_ptr<Mutex> ExplorerApi::Builder(const std::string& sweep_id) {
+std::shared_ptr<Mutex> ExplorerApi::Builder(const std::string& sweep_id, const std::string& what) {
   MutexLock lock(&mu_);
-  auto& b = builders_[sweep_id];
+  auto& b = builders_[sweep_id + "#" + what];
   if (!b) b = std::make_shared<Mutex>();
   return b;
 }
 
-uint64_t ExplorerApi::WarmRows(const std::string& sweep_id, const std::function<bool()>& stop) {
+uint64_t ExplorerApi::WarmRows(const std::string& sweep_id, const std::function<bool()>& stop,
+                               int threads) {
   auto sweep = source_.GetSweep(sweep_id);
   if (!sweep.ok() || sweep->state == SweepState::kSubmitting) return KeptRows(sweep_id);
-  for (uint64_t offset = 0; offset < sweep->counts.total; offset += options_.max_table_page) {
-    if (stop && stop()) break;
-    {
-      MutexLock lock(&mu_);
-      if (row_bytes_ + 4096 > options_.row_cache_bytes) break;  // full: later rows are read anew
+  // Once, before the pages need it.
+  if (!ParamColumns(*sweep, threads).ok()) return KeptRows(sweep_id);
+  const uint64_t page = std::max<uint64_t>(1, options_.max_table_page);
+  const uint64_t pages = (sweep->counts.total + page - 1) / page;
+  std::atomic<uint64_t> next = 0;
+  auto work = [&] {
+    for (uint64_t k = next++; k < pages; k = next++) {
+      if (stop && stop()) return;
+      {
+        MutexLock lock(&mu_);
+        if (row_bytes_ + 4096 > options_.row_cache_bytes) return;  // full: later rows read anew
+      }
+      if (!ReadPage(sweep_id, k * page, page).ok()) return;
     }
-    if (!ReadPage(sweep_id, offset, options_.max_table_page).ok()) break;
-  }
+  };
+  std::vector<std::thread> helpers;
+  for (int t = 1; t < std::min<int64_t>(threads, static_cast<int64_t>(pages)); ++t)
+    helpers.emplace_back(work);
+  work();
+  for (auto& t : helpers) t.join();
   return KeptRows(sweep_id);
 }
 

@@ -84,7 +84,9 @@ class ExplorerApi {
   // warm-up (ExplorerServerOptions::warm_rows) calls. Stops early when `stop` returns true
   // (asked between pages) or the row cache is full. A request for the same sweep meanwhile
   // waits for the page being built instead of building it too. Returns the runs kept for it.
-  uint64_t WarmRows(const std::string& sweep_id, const std::function<bool()>& stop = {});
+  // `threads` build pages of it at once (its columns first, once).
+  uint64_t WarmRows(const std::string& sweep_id, const std::function<bool()>& stop = {},
+                    int threads = 1);
   // GET /api/sweeps/{id}/runs/{index}: one run with equity, drawdown, trades and the command
   // that reproduces it.
   [[nodiscard]] Result<nlohmann::json> Run(const std::string& sweep_id, uint64_t index);
@@ -104,7 +106,8 @@ class ExplorerApi {
   };
   // Summary of one sweep as listed on the sweeps page.
   nlohmann::json SweepSummary(const ExplorerSweep& sweep);
-  [[nodiscard]] Result<Columns> ParamColumns(const ExplorerSweep& sweep);
+  // `threads`: passes over parts of a big sealed sweep's jobs at once (the warm-up's).
+  [[nodiscard]] Result<Columns> ParamColumns(const ExplorerSweep& sweep, int threads = 1);
   // One run row: index, name, status, params, metrics, causality (+ the engine result in
   // `engine_out` when non-null and the job is done).
   nlohmann::json RunRow(const ExplorerSweep& sweep, const std::vector<std::string>& variant_names,
@@ -161,11 +164,12 @@ class ExplorerApi {
   std::map<std::string, std::deque<std::pair<int64_t, uint64_t>>> samples_ GUARDED_BY(mu_);
   std::map<std::string, Columns> columns_ GUARDED_BY(mu_);
   std::map<std::string, SweepRows> tables_ GUARDED_BY(mu_);
-  // Per sealed sweep, held while its columns or a page of its rows are built (taken before
-  // mu_, never while holding it): two requests, or a request and the warm-up, do not build the
-  // same rows twice; the later one finds them kept.
+  // Per sealed sweep, "ID#columns" while its columns are built and "ID#B" while rows of its
+  // block B (max_table_page runs) are (taken before mu_, never while holding it): two requests,
+  // or a request and the warm-up, do not build the same rows twice; the later one finds them
+  // kept.
   std::map<std::string, std::shared_ptr<Mutex>> builders_ GUARDED_BY(mu_);
-  std::shared_ptr<Mutex> Builder(const std::string& sweep_id);
+  std::shared_ptr<Mutex> Builder(const std::string& sweep_id, const std::string& what);
   uint64_t row_bytes_ GUARDED_BY(mu_) = 0;  // over every sweep's kept rows
 };
 

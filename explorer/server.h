@@ -39,6 +39,8 @@ struct ExplorerServerOptions {
   // first open of a big sweep then reads kept rows instead of decoding every result.
   bool warm_rows = true;
   int warm_poll_ms = 2000;
+  // Threads the warm-up builds a sweep's pages with (0: one per core).
+  int warm_threads = 0;
   // GET /metrics answers what this renders (Prometheus text exposition, metrics/exposition.h),
   // called on a request thread per scrape; unset: no /metrics (404).
   std::function<std::string()> metrics;

@@ -125,22 +125,34 @@
     // whose runs had all finished is not fetched again: a finished run never changes, so a
     // refresh of a long sweep reads only the pages that still hold pending or running runs.
     // Live pages come from /table (docs/API.md): the rows in columns, about half the bytes of
-    // /runs, rebuilt here into the same row objects.
-    async runs(id, cache) {
+    // /runs, rebuilt here into the same row objects. The first page is asked at once and the
+    // others as soon as the sweep's size is known (`total`: a number, or a promise of one such
+    // as the sweep document's counts.total), one page ahead of the one being read, so that
+    // the page reads one while the server writes the next.
+    async runs(id, cache, total) {
       if (SNAP) return SNAP.runs.runs;
       const PAGE = 25000;
       const pages = cache ? cache.pages || (cache.pages = []) : [];
-      let out = [], offset = 0;
+      const inflight = [];
+      const want = (i) => {
+        if (inflight[i] || (pages[i] && pages[i].final)) return;
+        inflight[i] = getJson('api/sweeps/' + encodeURIComponent(id) + '/table?offset=' + i * PAGE + '&limit=' + PAGE).then((doc) => {
+          const got = tableRows(doc);
+          return { runs: got.runs, next: got.next_offset, final: got.runs.length === PAGE && got.runs.every((r) => r.status === 'done' || r.status === 'failed') };
+        });
+        inflight[i].catch(() => {}); // awaited below; a page not reached after an error is dropped
+      };
+      want(0);
+      let known = 0;
+      try { known = Math.min(MAX_RUNS, Number(await total) || 0); } catch (e) { known = 0; }
+      let out = [];
       for (let i = 0; ; i++) {
-        let page = pages[i];
-        if (!page || !page.final) {
-          const got = tableRows(await getJson('api/sweeps/' + encodeURIComponent(id) + '/table?offset=' + offset + '&limit=' + PAGE));
-          page = { runs: got.runs, next: got.next_offset, final: got.runs.length === PAGE && got.runs.every((r) => r.status === 'done' || r.status === 'failed') };
-          pages[i] = page;
-        }
+        want(i);
+        if ((i + 1) * PAGE < known) want(i + 1);
+        if (inflight[i]) pages[i] = await inflight[i];
+        const page = pages[i];
         out = out.concat(page.runs);
         if (page.next == null || out.length >= MAX_RUNS) return out;
-        offset = page.next;
       }
     },
     run(id, index) {
@@ -440,15 +452,20 @@
 
   // ---------------------------------------------------------------- sweep ----
   async function showSweep(id, seq) {
-    const sweep = await Data.sweep(id);
+    // The runs are asked for together with the sweep document (docs/API.md: the server builds
+    // the columns both need once).
+    const cache = {};
+    const sweepP = Data.sweep(id);
+    const runsP = Data.runs(id, cache, sweepP.then((s) => s.counts && s.counts.total));
+    runsP.catch(() => {}); // an error shows through the await below (or the sweep's own)
+    const sweep = await sweepP;
     if (stale(seq)) return;
     crumbs([{ text: 'Sweeps', href: SNAP ? null : '#/' }, { text: sweep.name || sweep.id }]);
     const header = h('div');
     const body = h('div', { 'data-testid': sweep.kind === 'variant' ? 'variant-view' : 'optimization-view' });
     fill(view, header, body);
     setTitle(sweep.name || sweep.id);
-    const cache = {};
-    let runs = await Data.runs(id, cache);
+    let runs = await runsP;
     Conn.lastSweep = sweep;
     Conn.onGone = () => {
       if (stale(seq) || !Conn.lastSweep) return;
@@ -480,7 +497,7 @@
           if (now === last) { renderSweepHeader(header, s, runs); return; }
           {
             last = now;
-            runs = await Data.runs(id, cache);
+            runs = await Data.runs(id, cache, s.counts && s.counts.total);
             if (stale(seq)) return;
             renderSweepHeader(header, s, runs);
             charts.forEach((c) => c.dispose());
@@ -543,16 +560,30 @@
   // The plan's constraints a run breaks, as text ("max_drawdown 31.2 > 25"); the rule of
   // optimization_result.json's best configuration (producer/analysis.h): a metric that is
   // missing fails its constraint, max_drawdown is compared by magnitude.
+  // The value constraint `c` compares for `run` (undefined: the metric is missing).
+  function constrainedValue(run, c) {
+    const v = metricOf(run, c.metric);
+    if (typeof v !== 'number' || !isFinite(v)) return undefined;
+    return c.absolute ? Math.abs(v) : v;
+  }
   function constraintFailures(run, constraints) {
     const out = [];
     for (const c of constraints || []) {
-      let v = metricOf(run, c.metric);
-      if (typeof v !== 'number' || !isFinite(v)) { out.push(c.metric + ' undefined'); continue; }
-      if (c.absolute) v = Math.abs(v);
+      const v = constrainedValue(run, c);
+      if (v === undefined) { out.push(c.metric + ' undefined'); continue; }
       if (c.min != null && v < c.min) out.push(`${c.metric} ${fmt(v)} < ${fmt(c.min)}`);
       if (c.max != null && v > c.max) out.push(`${c.metric} ${fmt(v)} > ${fmt(c.max)}`);
     }
     return out;
+  }
+  // constraintFailures(run, constraints).length === 0, without writing the text (it is asked of
+  // every run: at 100,000 runs the text took half a second).
+  function meetsConstraints(run, constraints) {
+    for (const c of constraints || []) {
+      const v = constrainedValue(run, c);
+      if (v === undefined || (c.min != null && v < c.min) || (c.max != null && v > c.max)) return false;
+    }
+    return true;
   }
   const planConstraints = (sweep) => (sweep.plan && sweep.plan.constraints) || [];
   function constraintText(c) {
@@ -572,7 +603,7 @@
       if (!r.metrics || r.status !== 'done') continue;
       const v = metricOf(r, pm);
       if (typeof v !== 'number' || !isFinite(v)) continue;
-      if (constraintFailures(r, constraints).length) continue;
+      if (!meetsConstraints(r, constraints)) continue;
       const score = maximize ? v : -v;
       if (!best || score > best.score || (score === best.score && r.index < best.run.index)) best = { run: r, score, value: v };
     }
@@ -589,7 +620,7 @@
     const done = runs.filter((r) => r.metrics);
     const constraints = planConstraints(sweep);
     const best = bestConfiguration(sweep, runs);
-    const eligible = done.filter((r) => !constraintFailures(r, constraints).length).length;
+    const eligible = done.filter((r) => meetsConstraints(r, constraints)).length;
     const parts = [];
 
     parts.push(h('div', { class: 'kpis' },
@@ -796,7 +827,8 @@
   // sample of the rest (deterministic).
   function sampleRuns(runs, pm, limit) {
     if (runs.length <= limit) return runs;
-    const sorted = runs.slice().sort((a, b) => cmp(scoreOf(b, pm), scoreOf(a, pm)));
+    // Each score once (not twice per comparison); the sort is stable, so the order is the same.
+    const sorted = runs.map((r) => [scoreOf(r, pm), r]).sort((a, b) => cmp(b[0], a[0])).map((k) => k[1]);
     const top = sorted.slice(0, limit / 2), rest = sorted.slice(limit / 2);
     const step = rest.length / (limit / 2);
     const out = top.slice();
@@ -870,7 +902,7 @@
     for (const r of ordered) {
       const v = metricOf(r, pm);
       if (typeof v !== 'number' || !isFinite(v) || r.status !== 'done') continue;
-      const ok = !constraintFailures(r, constraints).length;
+      const ok = meetsConstraints(r, constraints);
       if (!shown || shown.has(r.index)) dots.push([r.index, v]);
       // The line only where it moves (and at the end): a step chart of every run is no clearer.
       if (ok && (best == null || (maximize ? v > best : v < best))) { best = v; line.push([r.index, best]); }
@@ -1063,7 +1095,7 @@
       .concat(CAUSE_KEYS.map((k) => ({ key: k, title: label(k), full: k, get: (r) => (r.causality ? r.causality[k] : undefined), cls: 'grp-cause', group: 'causality' })))
       // Whether each finished run meets the plan's constraints (filter e.g. constraints=meets).
       .concat(sweep.kind !== 'variant' && planConstraints(sweep).length ? [{ key: 'constraints', title: 'constraints', cls: 'l', group: 'run',
-        get: (r) => (r.metrics ? (constraintFailures(r, planConstraints(sweep)).length ? 'breaks' : 'meets') : undefined) }] : [])
+        get: (r) => (r.metrics ? (meetsConstraints(r, planConstraints(sweep)) ? 'meets' : 'breaks') : undefined) }] : [])
       .concat([{ key: 'status', title: 'status', get: (r) => r.status, cls: 'l', group: 'run' }])
       // In a report that embeds the curves of some runs only: which (filter curves=none).
       .concat(SNAP && runs.some((r) => r.metrics && !Data.hasRun(r.index)) ? [{ key: 'curves', title: 'curves', cls: 'l', group: 'run',
