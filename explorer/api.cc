@@ -530,7 +530,13 @@ std::optional<std::string> CellOf(std::string_view raw) {
       if (ok && q == end) {
         double d = 0;
         auto [at, ec] = std::from_chars(p, end, d);
-        if (ec == std::errc() && at == end && std::isfinite(d)) return Dump(json(d));
+        if (ec == std::errc() && at == end && std::isfinite(d)) {
+          // What Dump(json(d)) writes (nlohmann's serializer calls this for a finite double),
+          // without a document and its string.
+          char buf[64];
+          char* const last = nlohmann::detail::to_chars(buf, buf + sizeof buf, d);
+          return std::string(buf, last);
+        }
       }
     }
   }
