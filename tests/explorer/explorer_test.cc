@@ -203,6 +203,19 @@ class ExplorerStoreTest : public ::testing::Test {
     return *id;
   }
 
+  // An optimization sweep named `name` of these overrides, sealed; its id.
+  std::string SealedSweep(const std::string& name, const std::vector<std::string>& blobs) {
+    store::SweepSpec spec;
+    spec.name = name;
+    spec.plan_text = "optimization_config:\n  name: " + name + "\n";
+    spec.plan_summary = testing::SummaryOfPlanText(spec.plan_text);
+    auto id = store_->CreateSweep(spec);
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    EXPECT_TRUE(store_->AddJobs(*id, 0, blobs).ok());
+    EXPECT_TRUE(store_->SealSweep(*id, blobs.size()).ok());
+    return *id;
+  }
+
   fs::path dir_;
   std::shared_ptr<store::ManualClock> clock_ = std::make_shared<store::ManualClock>();
   std::unique_ptr<store::JobStore> store_;
@@ -628,12 +641,6 @@ TEST_F(ExplorerStoreTest, TableFromResultSummariesEqualsTheTableFromFullResults)
 TEST_F(ExplorerStoreTest, TableFromResultSummariesEqualsFullResultsForValidationAndVariants) {
   // A validation sweep: 2 configurations x 3 segments, each job's overrides carrying its
   // segment as `period` (producer/expansion.h), so the table has period columns.
-  store::SweepSpec spec;
-  spec.name = "folds";
-  spec.plan_text = "optimization_config:\n  name: folds\n";
-  spec.plan_summary = testing::SummaryOfPlanText(spec.plan_text);
-  auto folds = store_->CreateSweep(spec);
-  ASSERT_TRUE(folds.ok());
   std::vector<std::string> blobs;
   const char* starts[] = {"2021-01-01T00:00:00Z", "2021-07-01T00:00:00Z", "2022-01-01T00:00:00Z"};
   for (int seg = 0; seg < 3; ++seg)
@@ -641,8 +648,7 @@ TEST_F(ExplorerStoreTest, TableFromResultSummariesEqualsFullResultsForValidation
       blobs.push_back(json{{"period", {{"start", starts[seg]}, {"end", "2022-06-01T00:00:00Z"}}},
                            {"trend_workers", {{"trend_follower", {{"params", {{"fast", 5 + c}}}}}}}}
                           .dump());
-  ASSERT_TRUE(store_->AddJobs(*folds, 0, blobs).ok());
-  ASSERT_TRUE(store_->SealSweep(*folds, blobs.size()).ok());
+  const std::string folds = SealedSweep("folds", blobs);
   // A variant sweep of three named variants, one failed.
   store::SweepSpec vspec;
   vspec.name = "exits";
@@ -666,7 +672,7 @@ TEST_F(ExplorerStoreTest, TableFromResultSummariesEqualsFullResultsForValidation
       R"({"threat_workers": [{"plugin": "max_drawdown_monitor", "params": {"max_drawdown_percent": 1}}]})"};
   ASSERT_TRUE(store_->AddJobs(*variants, 0, vblobs).ok());
   ASSERT_TRUE(store_->SealSweep(*variants, vblobs.size()).ok());
-  for (const auto& [sweep, n] : {std::pair{*folds, 6}, std::pair{*variants, 3}}) {
+  for (const auto& [sweep, n] : {std::pair{folds, 6}, std::pair{*variants, 3}}) {
     auto leased = store_->LeaseNext(sweep, "r1", static_cast<size_t>(n), 60'000);
     ASSERT_TRUE(leased.ok());
     for (const auto& job : *leased) {
@@ -680,10 +686,10 @@ TEST_F(ExplorerStoreTest, TableFromResultSummariesEqualsFullResultsForValidation
   }
   SummaryCountingSource counting(*source_);
   FullResultsSource full(*source_);
-  ExpectSameTables(counting, full, *folds, 6);
+  ExpectSameTables(counting, full, folds, 6);
   ExpectSameTables(counting, full, *variants, 3);
   ExplorerApi api(counting);
-  auto t = api.Table(*folds, 0, 0);
+  auto t = api.Table(folds, 0, 0);
   ASSERT_TRUE(t.ok());
   EXPECT_EQ((*t)["params"], json::array({"period.start", "trend_follower.fast"}));
   EXPECT_EQ(RowsOfTable(*t)[4]["params"]["period.start"], starts[2]);
@@ -698,12 +704,6 @@ TEST_F(ExplorerStoreTest, RowsFromTheSweepDocumentsFlattenedParametersEqualTheRo
   // The sweep document's pass keeps each job's varied parameters for the rows (within a quarter
   // of row_cache_bytes); with no room for them the rows flatten each job's overrides again.
   // Jobs that lack a column, carry an extra one, or whose overrides do not decode.
-  store::SweepSpec spec;
-  spec.name = "shapes";
-  spec.plan_text = "optimization_config:\n  name: shapes\n";
-  spec.plan_summary = testing::SummaryOfPlanText(spec.plan_text);
-  auto id = store_->CreateSweep(spec);
-  ASSERT_TRUE(id.ok());
   std::vector<std::string> blobs;
   for (int i = 0; i < 120; ++i) {
     json params = {{"fast", 5 + i % 7}, {"slow", 20.5 + i % 3}, {"fixed", "x"}};
@@ -713,29 +713,28 @@ TEST_F(ExplorerStoreTest, RowsFromTheSweepDocumentsFlattenedParametersEqualTheRo
         i % 17 == 5 ? std::string("{not json")
                     : json{{"trend_workers", {{"trend_follower", {{"params", params}}}}}}.dump());
   }
-  ASSERT_TRUE(store_->AddJobs(*id, 0, blobs).ok());
-  ASSERT_TRUE(store_->SealSweep(*id, blobs.size()).ok());
-  auto leased = store_->LeaseNext(*id, "r1", blobs.size(), 60'000);
+  const std::string id = SealedSweep("shapes", blobs);
+  auto leased = store_->LeaseNext(id, "r1", blobs.size(), 60'000);
   ASSERT_TRUE(leased.ok());
   for (const auto& job : *leased)
-    ASSERT_TRUE(store_
-                    ->Complete(*id, job.index, job.attempt, "r1",
-                               Result(static_cast<int>(job.index)).dump())
-                    .ok());
+    ASSERT_TRUE(
+        store_
+            ->Complete(id, job.index, job.attempt, "r1", Result(static_cast<int>(job.index)).dump())
+            .ok());
   ExplorerOptions no_room, documents;
   no_room.row_cache_bytes = 0;
   documents.direct_rows = false;
   ExplorerApi kept(*source_), flattened(*source_, no_room), reference(*source_, documents);
-  ASSERT_TRUE(kept.Sweep(*id).ok());  // the pass that keeps the parameters
-  auto a = kept.TableText(*id, 0, 0);
-  auto b = flattened.TableText(*id, 0, 0);
-  auto r = reference.TableText(*id, 0, 0);
+  ASSERT_TRUE(kept.Sweep(id).ok());  // the pass that keeps the parameters
+  auto a = kept.TableText(id, 0, 0);
+  auto b = flattened.TableText(id, 0, 0);
+  auto r = reference.TableText(id, 0, 0);
   ASSERT_TRUE(a.ok() && b.ok() && r.ok());
   EXPECT_EQ(*a, *r);
   EXPECT_EQ(*b, *r);
-  EXPECT_EQ(flattened.KeptRows(*id), 0u);
-  EXPECT_EQ(kept.KeptRows(*id), 120u - 7u);  // the runs whose overrides do not decode are errors
-  const json rows = RowsOfTable(*kept.Table(*id, 0, 0));
+  EXPECT_EQ(flattened.KeptRows(id), 0u);
+  EXPECT_EQ(kept.KeptRows(id), 120u - 7u);  // the runs whose overrides do not decode are errors
+  const json rows = RowsOfTable(*kept.Table(id, 0, 0));
   EXPECT_EQ(rows[22]["params"].count("trend_follower.slow"), 0u);
   EXPECT_EQ(rows[26]["params"]["trend_follower.extra[1]"], 2);  // arrays flatten by element
   EXPECT_TRUE(rows[5].contains("error"));
@@ -745,12 +744,6 @@ TEST_F(ExplorerStoreTest, TheWarmUpsPassesOverPartsOfABigSweepMergeAsOnePass) {
   // 40,000 jobs (the warm-up splits sweeps of 20,000 and more): a column fixed in the first half
   // that changes in the second, one that appears only in the second half, one that every job
   // has but one; some runs done, one whose overrides do not decode.
-  store::SweepSpec spec;
-  spec.name = "big";
-  spec.plan_text = "optimization_config:\n  name: big\n";
-  spec.plan_summary = testing::SummaryOfPlanText(spec.plan_text);
-  auto id = store_->CreateSweep(spec);
-  ASSERT_TRUE(id.ok());
   constexpr int kJobs = 40'000;
   std::vector<std::string> blobs;
   for (int i = 0; i < kJobs; ++i) {
@@ -761,19 +754,18 @@ TEST_F(ExplorerStoreTest, TheWarmUpsPassesOverPartsOfABigSweepMergeAsOnePass) {
         i == 31'000 ? std::string("{not json")
                     : json{{"trend_workers", {{"trend_follower", {{"params", params}}}}}}.dump());
   }
-  ASSERT_TRUE(store_->AddJobs(*id, 0, blobs).ok());
-  ASSERT_TRUE(store_->SealSweep(*id, blobs.size()).ok());
-  auto leased = store_->LeaseNext(*id, "r1", kJobs, 600'000);
+  const std::string id = SealedSweep("big", blobs);
+  auto leased = store_->LeaseNext(id, "r1", kJobs, 600'000);
   ASSERT_TRUE(leased.ok());
   for (const auto& job : *leased) {
     if (job.index % 97 != 0 && job.index != 31'000) continue;
     const std::string bytes = Result(static_cast<int>(job.index)).dump();
-    ASSERT_TRUE(store_->Complete(*id, job.index, job.attempt, "r1", bytes).ok());
+    ASSERT_TRUE(store_->Complete(id, job.index, job.attempt, "r1", bytes).ok());
   }
   ExplorerApi warmed(*source_), one_pass(*source_);
-  warmed.WarmRows(*id, {}, 2);
-  auto a = warmed.Sweep(*id);
-  auto b = one_pass.Sweep(*id);
+  warmed.WarmRows(id, {}, 2);
+  auto a = warmed.Sweep(id);
+  auto b = one_pass.Sweep(id);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ((*a)["params"], (*b)["params"]);
   EXPECT_EQ((*a)["fixed_params"], (*b)["fixed_params"]);
@@ -782,14 +774,14 @@ TEST_F(ExplorerStoreTest, TheWarmUpsPassesOverPartsOfABigSweepMergeAsOnePass) {
   // The same rows (a page's "metrics" header may name what another page's rows taught the
   // layout: jobs without `late` are whole rows either way).
   for (uint64_t offset : {0, 25'000}) {
-    auto ta = warmed.Table(*id, offset, 0);
-    auto tb = one_pass.Table(*id, offset, 0);
+    auto ta = warmed.Table(id, offset, 0);
+    auto tb = one_pass.Table(id, offset, 0);
     ASSERT_TRUE(ta.ok() && tb.ok());
     EXPECT_EQ(RowsOfTable(*ta), RowsOfTable(*tb)) << "offset " << offset;
   }
-  EXPECT_EQ(warmed.KeptRows(*id), one_pass.KeptRows(*id));
-  EXPECT_EQ(warmed.KeptRows(*id), 413u);  // every done run, the undecodable one an error
-  const json rows = RowsOfTable(*warmed.Table(*id, 25'000, 0));
+  EXPECT_EQ(warmed.KeptRows(id), one_pass.KeptRows(id));
+  EXPECT_EQ(warmed.KeptRows(id), 413u);  // every done run, the undecodable one an error
+  const json rows = RowsOfTable(*warmed.Table(id, 25'000, 0));
   EXPECT_EQ(rows[30'070 - 25'000]["params"]["trend_follower.mode"], "b");
   EXPECT_EQ(rows[30'070 - 25'000]["params"]["trend_follower.late"], 30'070 % 3);
 }
