@@ -207,7 +207,8 @@ Result<ExplorerApi::Columns> ExplorerApi::ParamColumns(const ExplorerSweep& swee
           ++part.jobs;
           const uint64_t i = job.index - part.from;
           if (part.keep_params && i >= part.per_job.size()) part.per_job.resize(i + 1);
-          auto doc = DecodeBlob(job.overrides, "job " + sweep.id + "/" + std::to_string(job.index));
+          // (Its message is not kept: the run's row names the job when it shows the error.)
+          auto doc = DecodeBlob(job.overrides, "overrides");
           if (!doc.ok()) return true;  // shown per run as an error; does not hide the others
           std::vector<std::pair<uint32_t, std::string>> mine;
           for (auto& [col, value] : FlattenOverrides(*doc)) {
@@ -497,6 +498,16 @@ bool PlainKey(std::string_view key) {
   return true;
 }
 
+// A string of printable ASCII without escapes or quotes inside, or true, false or null: text
+// that Dump writes back exactly as it is once parsed (so it needs no parser to check or copy).
+bool PlainScalar(std::string_view raw) {
+  if (raw == "true" || raw == "false" || raw == "null") return true;
+  if (raw.size() < 2 || raw.front() != '"' || raw.back() != '"') return false;
+  for (char c : raw.substr(1, raw.size() - 2))
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return false;
+  return true;
+}
+
 // The cell of a value's text: its JSON parsed and written again (the document path's Dump);
 // nullopt when it does not parse. Numbers, most of a row, skip the parser: an integer of at most
 // 18 digits is written back as it is, another number is read with from_chars (correctly
@@ -540,6 +551,7 @@ std::optional<std::string> CellOf(std::string_view raw) {
       }
     }
   }
+  if (PlainScalar(raw)) return std::string(raw);
   json v = json::parse(raw, nullptr, false);
   if (v.is_discarded()) return std::nullopt;
   return Dump(v);
@@ -588,7 +600,7 @@ std::optional<ExplorerApi::Cells> ExplorerApi::DirectCells(
     } else if (key == "causality") {
       causality = raw;
       has_causality = true;
-    } else if (!json::accept(raw)) {
+    } else if (!PlainScalar(raw) && !json::accept(raw)) {
       return std::nullopt;
     }
   }

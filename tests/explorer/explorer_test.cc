@@ -600,7 +600,8 @@ TEST_F(ExplorerStoreTest, TableFromResultSummariesEqualsTheTableFromFullResults)
   // names (a whole row), a causality of another shape, a metric name with an escape.
   complete(262, R"({"metrics": {"a": -0, "b": 1e2, "c": 12345678901234567890, "d": 0.10,)"
                 R"( "e": -1.5E-7, "f": 1e-400, "g": "s\u00e9", "h": true, "i": null,)"
-                R"( "j": 123456789012345678, "k": [1, {"x": 2.50}], "l": 0, "m": -7}})");
+                R"( "j": 123456789012345678, "k": [1, {"x": 2.50}], "l": 0, "m": -7,)"
+                R"( "n": "plain / text", "o": "ü", "p": "tab\there", "q": false}})");
   complete(264, R"({"metrics": {"sharpe_ratio": 1, "total_return": 2, "max_drawdown": 3},)"
                 R"( "causality": {"opportunities_detected": 1}})");
   complete(266, R"({"metrics": {"sharpe_ratio": 1, "total_return": 2, "max_dr\u0061wdown": 3}})");
@@ -672,7 +673,7 @@ TEST_F(ExplorerStoreTest, TableFromResultSummariesEqualsFullResultsForValidation
       R"({"threat_workers": [{"plugin": "max_drawdown_monitor", "params": {"max_drawdown_percent": 1}}]})"};
   ASSERT_TRUE(store_->AddJobs(*variants, 0, vblobs).ok());
   ASSERT_TRUE(store_->SealSweep(*variants, vblobs.size()).ok());
-  for (const auto& [sweep, n] : {std::pair{folds, 6}, std::pair{*variants, 3}}) {
+  for (const auto& [sweep, n] : {std::pair{SweepId(folds), 6}, std::pair{*variants, 3}}) {
     auto leased = store_->LeaseNext(sweep, "r1", static_cast<size_t>(n), 60'000);
     ASSERT_TRUE(leased.ok());
     for (const auto& job : *leased) {
