@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <iterator>
 #include <map>
 #include <set>
@@ -200,39 +201,44 @@ Result<ExplorerApi::Columns> ExplorerApi::ParamColumns(const ExplorerSweep& swee
     parts[p].limit = p + 1 == parts_n ? 0 : total * (p + 1) / parts_n - parts[p].from;
     parts[p].keep_params = final_count;
   }
+  // (Run on helper threads too: no exception may leave it.)
   auto pass = [&](Part& part) {
-    uint64_t params_bytes = 0;
-    part.status =
-        source_.ScanJobs(sweep.id, part.from, part.limit, false, [&](const ExplorerJob& job) {
-          ++part.jobs;
-          const uint64_t i = job.index - part.from;
-          if (part.keep_params && i >= part.per_job.size()) part.per_job.resize(i + 1);
-          // (Its message is not kept: the run's row names the job when it shows the error.)
-          auto doc = DecodeBlob(job.overrides, "overrides");
-          if (!doc.ok()) return true;  // shown per run as an error; does not hide the others
-          std::vector<std::pair<uint32_t, std::string>> mine;
-          for (auto& [col, value] : FlattenOverrides(*doc)) {
-            auto [it, inserted] = part.seen.try_emplace(col);
-            if (inserted) {
-              part.order.push_back(col);
-              it->second.first = value;
-              it->second.at = static_cast<uint32_t>(part.order.size() - 1);
-            } else if (it->second.first != value) {
-              it->second.differs = true;
+    try {
+      uint64_t params_bytes = 0;
+      part.status =
+          source_.ScanJobs(sweep.id, part.from, part.limit, false, [&](const ExplorerJob& job) {
+            ++part.jobs;
+            const uint64_t i = job.index - part.from;
+            if (part.keep_params && i >= part.per_job.size()) part.per_job.resize(i + 1);
+            // (Its message is not kept: the run's row names the job when it shows the error.)
+            auto doc = DecodeBlob(job.overrides, "overrides");
+            if (!doc.ok()) return true;  // shown per run as an error; does not hide the others
+            std::vector<std::pair<uint32_t, std::string>> mine;
+            for (auto& [col, value] : FlattenOverrides(*doc)) {
+              auto [it, inserted] = part.seen.try_emplace(col);
+              if (inserted) {
+                part.order.push_back(col);
+                it->second.first = value;
+                it->second.at = static_cast<uint32_t>(part.order.size() - 1);
+              } else if (it->second.first != value) {
+                it->second.differs = true;
+              }
+              ++it->second.count;
+              if (part.keep_params) mine.emplace_back(it->second.at, Dump(value));
             }
-            ++it->second.count;
-            if (part.keep_params) mine.emplace_back(it->second.at, Dump(value));
-          }
-          if (part.keep_params) {
-            for (const auto& [at, cell] : mine) params_bytes += cell.size() + 48;
-            part.keep_params = params_bytes <= params_budget;
-            if (part.keep_params)
-              part.per_job[i] = std::move(mine);
-            else
-              part.per_job = {};  // too many: the rows flatten each job's overrides again
-          }
-          return true;
-        });
+            if (part.keep_params) {
+              for (const auto& [at, cell] : mine) params_bytes += cell.size() + 48;
+              part.keep_params = params_bytes <= params_budget;
+              if (part.keep_params)
+                part.per_job[i] = std::move(mine);
+              else
+                part.per_job = {};  // too many: the rows flatten each job's overrides again
+            }
+            return true;
+          });
+    } catch (const std::exception& e) {
+      part.status = Status::Internal(std::string("columns of ") + sweep.id + ": " + e.what());
+    }
   };
   {
     std::vector<std::thread> helpers;
@@ -1095,18 +1101,27 @@ uint64_t ExplorerApi::WarmRows(const std::string& sweep_id, const std::function<
   auto sweep = source_.GetSweep(sweep_id);
   if (!sweep.ok() || sweep->state == SweepState::kSubmitting) return KeptRows(sweep_id);
   // Once, before the pages need it.
-  if (!ParamColumns(*sweep, threads).ok()) return KeptRows(sweep_id);
+  try {
+    if (!ParamColumns(*sweep, threads).ok()) return KeptRows(sweep_id);
+  } catch (const std::exception&) {
+    return KeptRows(sweep_id);
+  }
   const uint64_t page = std::max<uint64_t>(1, options_.max_table_page);
   const uint64_t pages = (sweep->counts.total + page - 1) / page;
   std::atomic<uint64_t> next = 0;
+  // No exception leaves a warm-up thread (it would end the process, the broker): a page that
+  // throws is left for a request to build, which answers the error.
   auto work = [&] {
-    for (uint64_t k = next++; k < pages; k = next++) {
-      if (stop && stop()) return;
-      {
-        MutexLock lock(&mu_);
-        if (row_bytes_ + 4096 > options_.row_cache_bytes) return;  // full: later rows read anew
+    try {
+      for (uint64_t k = next++; k < pages; k = next++) {
+        if (stop && stop()) return;
+        {
+          MutexLock lock(&mu_);
+          if (row_bytes_ + 4096 > options_.row_cache_bytes) return;  // full: read anew later
+        }
+        if (!ReadPage(sweep_id, k * page, page).ok()) return;
       }
-      if (!ReadPage(sweep_id, k * page, page).ok()) return;
+    } catch (const std::exception&) {
     }
   };
   std::vector<std::thread> helpers;

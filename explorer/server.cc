@@ -240,9 +240,12 @@ class ExplorerServer::Impl {
           const auto seen = warmed.find(it->id);
           if (seen != warmed.end() && seen->second == std::pair{it->created_ms, finished}) continue;
           if (!first && finished < it->counts.total) continue;
-          api_.WarmRows(
-              it->id, [this] { return WarmStopping(); }, threads);
-          warmed[it->id] = {it->created_ms, finished};
+          warmed[it->id] = {it->created_ms, finished};  // tried once, whatever happens
+          try {  // no exception may leave this thread (it would end the broker)
+            api_.WarmRows(
+                it->id, [this] { return WarmStopping(); }, threads);
+          } catch (const std::exception&) {  // the page's own request then answers the error
+          }
         }
       }
       std::unique_lock<std::mutex> lock(warm_mu_);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -1012,6 +1013,48 @@ TEST_F(ExplorerStoreTest, ServerWarmsTheRowsOfFinishedSweepsBeforeTheyAreOpened)
   ASSERT_TRUE(leased.ok());
   EXPECT_TRUE(Eventually([&] { return counting.summaries == 175u && counting.results == 174u; }))
       << counting.summaries << " summaries, " << counting.results << " results";
+  server.Stop();
+}
+
+// A source whose job scans throw (a bug, an allocation failure): the warm-up thread must not end
+// the process, and the request that meets the same throw answers 500.
+class ThrowingScansSource final : public ExplorerSource {
+ public:
+  explicit ThrowingScansSource(ExplorerSource& inner) : inner_(inner) {}
+  Result<std::vector<ExplorerSweep>> ListSweeps() override { return inner_.ListSweeps(); }
+  Result<ExplorerSweep> GetSweep(const std::string& id) override { return inner_.GetSweep(id); }
+  Status ScanJobs(const std::string&, uint64_t, uint64_t, bool,
+                  const std::function<bool(const ExplorerJob&)>&) override {
+    ++scans;
+    throw std::runtime_error("scan failed");
+  }
+  Result<ExplorerJob> GetJob(const std::string& id, uint64_t index) override {
+    return inner_.GetJob(id, index);
+  }
+  std::atomic<int> scans = 0;
+
+ private:
+  ExplorerSource& inner_;
+};
+
+TEST_F(ExplorerStoreTest, AWarmUpThatThrowsLeavesTheServerServing) {
+  const std::string id = MakeSweep(30, 30, -1);
+  ThrowingScansSource throwing(*source_);
+  ExplorerServerOptions opts;
+  opts.address = "127.0.0.1:0";
+  opts.warm_poll_ms = 20;
+  ExplorerServer server(throwing, opts);
+  ASSERT_TRUE(server.Start().ok());
+  ASSERT_TRUE(Eventually([&] { return throwing.scans > 0; }));
+  httplib::Client cli("127.0.0.1", server.port());
+  cli.set_read_timeout(10, 0);
+  auto table = cli.Get(("/api/sweeps/" + id + "/table").c_str());
+  ASSERT_TRUE(table);
+  EXPECT_EQ(table->status, 500);
+  EXPECT_NE(table->body.find("scan failed"), std::string::npos);
+  auto sweeps = cli.Get("/api/sweeps");
+  ASSERT_TRUE(sweeps);
+  EXPECT_EQ(sweeps->status, 200);
   server.Stop();
 }
 
