@@ -276,21 +276,29 @@ TEST_F(BrokerSystem, CrashHangAndBadConfigFailWithReasonAndAttempts) {
   ASSERT_TRUE(WaitFor(*c, sweep, Complete, 60s));
   auto results = AllResults(*c, sweep);
   ASSERT_EQ(results.size(), 20u);
+  // `attempts` counts the attempts started. Runner b joins after a took its first jobs, so the
+  // broker may revoke a's queued jobs for b (jobs_revoked): such an attempt is handed back
+  // without running and not counted against max_attempts, but it was started.
+  const uint64_t revoked = Counter(*c, "jobs_revoked");
+  auto expect_attempts = [&](const pr::ResultItem& r, uint32_t counted) {
+    EXPECT_GE(r.attempts, counted) << "job " << r.index;
+    EXPECT_LE(r.attempts, counted + revoked) << "job " << r.index << " (" << revoked << " revoked)";
+  };
   for (const auto& r : results) {
     switch (r.index) {
       case 3:
         EXPECT_EQ(r.state, "failed");
-        EXPECT_EQ(r.attempts, 2u);
+        expect_attempts(r, 2);
         EXPECT_NE(r.error.find("worker crashed (signal 11"), std::string::npos) << r.error;
         break;
       case 7:
         EXPECT_EQ(r.state, "failed");
-        EXPECT_EQ(r.attempts, 2u);
+        expect_attempts(r, 2);
         EXPECT_NE(r.error.find("timeout after 600 ms"), std::string::npos) << r.error;
         break;
       case 11:
         EXPECT_EQ(r.state, "failed");
-        EXPECT_EQ(r.attempts, 1u) << "a deterministic failure is not retried";
+        expect_attempts(r, 1);  // a deterministic failure is not retried
         EXPECT_NE(r.error.find("bad config: fast_period must be >= 1"), std::string::npos)
             << r.error;
         break;
@@ -300,7 +308,7 @@ TEST_F(BrokerSystem, CrashHangAndBadConfigFailWithReasonAndAttempts) {
         break;
       case 17:
         EXPECT_EQ(r.state, "done");
-        EXPECT_EQ(r.attempts, 2u);
+        expect_attempts(r, 2);  // crashed once, then succeeded
         break;
       default:
         EXPECT_EQ(r.state, "done") << r.index << ": " << r.error;
