@@ -974,15 +974,20 @@ bool Eventually(F done) {
   return done();
 }
 
+// A server on any free loopback port whose warm-up looks at the sweeps every 20 ms.
+ExplorerServerOptions QuickWarmUp() {
+  ExplorerServerOptions opts;
+  opts.address = "127.0.0.1:0";
+  opts.warm_poll_ms = 20;
+  return opts;
+}
+
 TEST_F(ExplorerStoreTest, ServerWarmsTheRowsOfFinishedSweepsBeforeTheyAreOpened) {
   // 300 finished runs (one failed; the odd ones msgpack, read whole) and a sweep still running.
   const std::string id = MakeSweep(300, 300, 7);
   const std::string running = MakeSweep(50, 20, -1);
   SummaryCountingSource counting(*source_);
-  ExplorerServerOptions opts;
-  opts.address = "127.0.0.1:0";
-  opts.warm_poll_ms = 20;
-  ExplorerServer server(counting, opts);
+  ExplorerServer server(counting, QuickWarmUp());
   ASSERT_TRUE(server.Start().ok());
   // At start every sealed sweep is warmed, the running one's finished runs too: 150 + 10
   // summaries, 149 + 10 whole results (the failed run has neither).
@@ -1040,10 +1045,7 @@ class ThrowingScansSource final : public ExplorerSource {
 TEST_F(ExplorerStoreTest, AWarmUpThatThrowsLeavesTheServerServing) {
   const std::string id = MakeSweep(30, 30, -1);
   ThrowingScansSource throwing(*source_);
-  ExplorerServerOptions opts;
-  opts.address = "127.0.0.1:0";
-  opts.warm_poll_ms = 20;
-  ExplorerServer server(throwing, opts);
+  ExplorerServer server(throwing, QuickWarmUp());
   ASSERT_TRUE(server.Start().ok());
   ASSERT_TRUE(Eventually([&] { return throwing.scans > 0; }));
   httplib::Client cli("127.0.0.1", server.port());
