@@ -28,6 +28,11 @@ namespace {
 constexpr char kSep = '\x1f';
 constexpr char kAbsent = '\x1e';
 
+// A run that will not change any more (its row can be kept).
+bool Finished(JobState s) {
+  return s == JobState::kDone || s == JobState::kFailed;
+}
+
 std::string Dump(const json& v) {
   return v.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -177,7 +182,7 @@ Result<ExplorerApi::Columns> ExplorerApi::ParamColumns(const ExplorerSweep& swee
     json first;
     uint64_t count = 0;
     bool differs = false;
-    uint32_t at = 0;  // position in the part's `order`
+    uint32_t at = 0;  // position in `order` (the part's, then once merged the sweep's)
   };
   // Of a sealed sweep, each job's flattened columns as (position in `order`, cell) for
   // Columns::job_params, while they fit; nullopt: its overrides do not decode.
@@ -838,10 +843,9 @@ Result<ExplorerApi::Page> ExplorerApi::ReadPage(const std::string& sweep_id, uin
   };
   bool unkept = false;  // a finished run whose row is not kept yet
   Status st = source_.ScanJobs(sweep_id, offset, limit, false, [&](const ExplorerJob& job) {
-    const bool final_state = job.state == JobState::kDone || job.state == JobState::kFailed;
     page.entries.emplace_back();
-    if (cacheable && final_state && take_kept(job, page.entries.size() - 1)) return true;
-    unkept = unkept || (cacheable && final_state);
+    if (cacheable && Finished(job.state) && take_kept(job, page.entries.size() - 1)) return true;
+    unkept = unkept || (cacheable && Finished(job.state));
     todo_at.push_back(page.entries.size() - 1);
     todo.push_back(job);
     return true;
@@ -854,18 +858,17 @@ Result<ExplorerApi::Page> ExplorerApi::ReadPage(const std::string& sweep_id, uin
   std::vector<std::shared_ptr<Mutex>> builders;
   std::vector<std::unique_ptr<MutexLock>> building;
   if (unkept) {
-    std::set<uint64_t> blocks;
+    std::set<uint64_t> blocks;  // of the finished runs (a running one's row is never kept)
     for (const auto& job : todo)
-      blocks.insert(job.index / std::max<uint64_t>(1, options_.max_table_page));
+      if (Finished(job.state))
+        blocks.insert(job.index / std::max<uint64_t>(1, options_.max_table_page));
     for (uint64_t b : blocks) {
       builders.push_back(Builder(sweep_id, std::to_string(b)));
       building.push_back(std::make_unique<MutexLock>(builders.back().get()));
     }
     size_t left = 0;
     for (size_t k = 0; k < todo.size(); ++k) {
-      const bool final_state =
-          todo[k].state == JobState::kDone || todo[k].state == JobState::kFailed;
-      if (final_state && take_kept(todo[k], todo_at[k])) continue;
+      if (Finished(todo[k].state) && take_kept(todo[k], todo_at[k])) continue;
       if (left != k) {  // (a self-move would empty the job)
         todo[left] = std::move(todo[k]);
         todo_at[left] = todo_at[k];
@@ -983,8 +986,7 @@ Result<ExplorerApi::Page> ExplorerApi::ReadPage(const std::string& sweep_id, uin
   }
   for (size_t k = 0; k < todo.size(); ++k) {
     std::string& entry = entries[k];
-    const bool final_state = todo[k].state == JobState::kDone || todo[k].state == JobState::kFailed;
-    if (kept && final_state && (direct[k] || !rows[k].contains("error")) &&
+    if (kept && Finished(todo[k].state) && (direct[k] || !rows[k].contains("error")) &&
         row_bytes_ + entry.size() <= options_.row_cache_bytes) {
       if (kept->rows.size() <= todo[k].index) kept->rows.resize(todo[k].index + 1);
       if (kept->rows[todo[k].index].empty()) {
@@ -1100,12 +1102,9 @@ uint64_t ExplorerApi::WarmRows(const std::string& sweep_id, const std::function<
                                int threads) {
   auto sweep = source_.GetSweep(sweep_id);
   if (!sweep.ok() || sweep->state == SweepState::kSubmitting) return KeptRows(sweep_id);
-  // Once, before the pages need it.
-  try {
-    if (!ParamColumns(*sweep, threads).ok()) return KeptRows(sweep_id);
-  } catch (const std::exception&) {
-    return KeptRows(sweep_id);
-  }
+  // Once, before the pages need it (its helper threads catch what they throw; the caller's
+  // thread is the caller's to guard, as the server's warm-up loop does).
+  if (!ParamColumns(*sweep, threads).ok()) return KeptRows(sweep_id);
   const uint64_t page = std::max<uint64_t>(1, options_.max_table_page);
   const uint64_t pages = (sweep->counts.total + page - 1) / page;
   std::atomic<uint64_t> next = 0;

@@ -557,15 +557,15 @@
     return best;
   }
 
-  // The plan's constraints a run breaks, as text ("max_drawdown 31.2 > 25"); the rule of
-  // optimization_result.json's best configuration (producer/analysis.h): a metric that is
-  // missing fails its constraint, max_drawdown is compared by magnitude.
   // The value constraint `c` compares for `run` (undefined: the metric is missing).
   function constrainedValue(run, c) {
     const v = metricOf(run, c.metric);
     if (typeof v !== 'number' || !isFinite(v)) return undefined;
     return c.absolute ? Math.abs(v) : v;
   }
+  // The plan's constraints a run breaks, as text ("max_drawdown 31.2 > 25"); the rule of
+  // optimization_result.json's best configuration (producer/analysis.h): a metric that is
+  // missing fails its constraint, max_drawdown is compared by magnitude.
   function constraintFailures(run, constraints) {
     const out = [];
     for (const c of constraints || []) {
