@@ -21,4 +21,9 @@ namespace s1mple {
 std::optional<std::vector<std::pair<std::string_view, std::string_view>>> SliceJsonObject(
     std::string_view text);
 
+// The elements of the JSON array `text` as raw value texts, in order; nullopt when `text` is
+// not one well-formed JSON array at the level of this scan (elements are skipped, not
+// validated, as above).
+std::optional<std::vector<std::string_view>> SliceJsonArray(std::string_view text);
+
 }  // namespace s1mple

@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
 #include "common/iso_time.h"
 #include "common/json_slice.h"
@@ -58,6 +59,185 @@ json DimensionsJson(const std::vector<PlanInfo::Dimension>& dims) {
   for (const auto& d : dims)
     out.push_back({{"name", d.name}, {"size", d.size}, {"columns", d.columns}});
   return out;
+}
+
+// A key the document path reads as it is written: ASCII, no escape, no control character.
+bool PlainKey(std::string_view key) {
+  for (char c : key)
+    if (c == '\\' || static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x80)
+      return false;
+  return true;
+}
+
+// A string of printable ASCII without escapes or quotes inside, or true, false or null: text
+// that Dump writes back exactly as it is once parsed (so it needs no parser to check or copy).
+bool PlainScalar(std::string_view raw) {
+  if (raw == "true" || raw == "false" || raw == "null") return true;
+  if (raw.size() < 2 || raw.front() != '"' || raw.back() != '"') return false;
+  for (char c : raw.substr(1, raw.size() - 2))
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return false;
+  return true;
+}
+
+// Appends the cell of a value's text (what Dump writes of it once parsed: the document path's
+// cell) to `out`, without the parser; false when the text is not one this writer reads exactly
+// (the caller then asks the parser, which also says whether it is JSON at all). Numbers, most
+// of a row, are read here: an integer of at most 18 digits is written back as it is, another
+// number is read with from_chars (correctly rounded, as the parser's strtod) and written by
+// the same to_chars Dump calls. Plain strings and literals are copied; objects (keys sorted, as
+// a document's) and arrays are written member by member, so the rejection reasons, a run's
+// period and the overrides need no parser either. Escapes, non-ASCII text, duplicate keys and
+// deep nesting are left to the parser.
+bool AppendCell(std::string& out, std::string_view raw, int depth = 0) {
+  if (raw.empty()) return false;
+  if (raw.front() == '{' || raw.front() == '[') {
+    if (depth >= 32) return false;
+    const size_t mark = out.size();
+    auto fail = [&] {
+      out.resize(mark);
+      return false;
+    };
+    if (raw.front() == '[') {
+      auto elements = SliceJsonArray(raw);
+      if (!elements) return false;
+      out += '[';
+      for (size_t i = 0; i < elements->size(); ++i) {
+        if (i) out += ',';
+        if (!AppendCell(out, (*elements)[i], depth + 1)) return fail();
+      }
+      out += ']';
+      return true;
+    }
+    auto members = SliceJsonObject(raw);
+    if (!members) return false;
+    for (const auto& [key, value] : *members)
+      if (!PlainKey(key)) return false;
+    std::sort(members->begin(), members->end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    out += '{';
+    for (size_t i = 0; i < members->size(); ++i) {
+      if (i && (*members)[i].first == (*members)[i - 1].first) return fail();
+      if (i) out += ',';
+      out += '"';
+      out += (*members)[i].first;
+      out += "\":";
+      if (!AppendCell(out, (*members)[i].second, depth + 1)) return fail();
+    }
+    out += '}';
+    return true;
+  }
+  const char* p = raw.data();
+  const char* const end = p + raw.size();
+  const char* q = p;
+  if (q < end && *q == '-') ++q;
+  const char* digits = q;
+  while (q < end && *q >= '0' && *q <= '9') ++q;
+  const size_t n = static_cast<size_t>(q - digits);
+  // JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+  if (n > 0 && !(n > 1 && *digits == '0')) {
+    if (q == end) {
+      if (n > 18 || (n == 1 && *digits == '0' && p != digits)) return false;  // big, or -0
+      out += raw;
+      return true;
+    }
+    if (*q == '.') {
+      const char* f = ++q;
+      while (q < end && *q >= '0' && *q <= '9') ++q;
+      if (q == f) return false;
+    }
+    if (q < end && (*q == 'e' || *q == 'E')) {
+      ++q;
+      if (q < end && (*q == '+' || *q == '-')) ++q;
+      const char* e = q;
+      while (q < end && *q >= '0' && *q <= '9') ++q;
+      if (q == e) return false;
+    }
+    if (q != end) return false;
+    double d = 0;
+    auto [at, ec] = std::from_chars(p, end, d);
+    if (ec != std::errc() || at != end || !std::isfinite(d)) return false;
+    // What Dump(json(d)) writes (nlohmann's serializer calls this for a finite double),
+    // without a document and its string.
+    char buf[64];
+    char* const last = nlohmann::detail::to_chars(buf, buf + sizeof buf, d);
+    out.append(buf, last);
+    return true;
+  }
+  if (!PlainScalar(raw)) return false;
+  out += raw;
+  return true;
+}
+
+// The cell of a value's text: its JSON parsed and written again (the document path's Dump);
+// nullopt when it does not parse.
+std::optional<std::string> CellOf(std::string_view raw) {
+  std::string cell;
+  if (AppendCell(cell, raw)) return cell;
+  json v = json::parse(raw, nullptr, false);
+  if (v.is_discarded()) return std::nullopt;
+  return Dump(v);
+}
+
+// FlattenOverrides of overrides stored as JSON text, each value as its cell (what Dump writes
+// of it), without a document: (column, cell) in the document's order (keys sorted at each
+// level). `columns` memoizes ParamColumnName by dotted path (a sweep's jobs share their paths).
+// False when the text holds what only the document path reads exactly (a non-empty array,
+// whose worker entries FlattenOverrides names by plugin; escapes; duplicate keys; msgpack; text
+// that does not parse): the caller then decodes it.
+bool FlattenOverridesText(std::string_view text,
+                          std::vector<std::pair<std::string, std::string>>& out,
+                          std::unordered_map<std::string, std::string>& columns) {
+  size_t first = 0;
+  while (first < text.size() &&
+         (text[first] == ' ' || text[first] == '\t' || text[first] == '\n' || text[first] == '\r'))
+    ++first;
+  if (first == text.size()) return true;  // DecodeBlob's empty document: no column
+  if (text[first] != '{') return false;
+  std::string path;
+  auto walk = [&](auto& self, std::string_view raw, int depth) -> bool {
+    auto members = SliceJsonObject(raw);
+    if (!members || depth >= 32) return false;
+    for (const auto& [key, value] : *members)
+      if (!PlainKey(key)) return false;
+    std::sort(members->begin(), members->end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    const size_t mark = path.size();
+    for (size_t i = 0; i < members->size(); ++i) {
+      const auto& [key, value] = (*members)[i];
+      if (i && key == (*members)[i - 1].first) return false;
+      if (mark) path += '.';
+      path += key;
+      bool leaf = true;
+      if (value.front() == '{') {
+        auto inner = SliceJsonObject(value);
+        if (!inner) return false;
+        leaf = inner->empty();
+      } else if (value.front() == '[') {
+        auto elements = SliceJsonArray(value);
+        if (!elements || !elements->empty()) return false;
+      }
+      if (leaf) {
+        std::string cell;
+        if (!AppendCell(cell, value)) return false;
+        auto [it, inserted] = columns.try_emplace(path);
+        if (inserted) it->second = ParamColumnName(path);
+        out.emplace_back(it->second, std::move(cell));
+      } else if (!self(self, value, depth + 1)) {
+        return false;
+      }
+      path.resize(mark);
+    }
+    return true;
+  };
+  const size_t mark = out.size();
+  if (walk(walk, text.substr(first), 0)) return true;
+  out.resize(mark);
+  return false;
+}
+
+// Whether two cells hold equal values as the document path compares them (5 equals 5.0).
+bool SameValue(const std::string& a, const std::string& b) {
+  return a == b || json::parse(a, nullptr, false) == json::parse(b, nullptr, false);
 }
 
 }  // namespace
@@ -179,7 +359,7 @@ Result<ExplorerApi::Columns> ExplorerApi::ParamColumns(const ExplorerSweep& swee
   // jobs disagree on it or one job lacks it. `threads` passes over parts of the index range
   // at once (the warm-up's), merged in index order.
   struct Seen {
-    json first;
+    std::string first;  // the first job's cell
     uint64_t count = 0;
     bool differs = false;
     uint32_t at = 0;  // position in `order` (the part's, then once merged the sweep's)
@@ -210,26 +390,35 @@ Result<ExplorerApi::Columns> ExplorerApi::ParamColumns(const ExplorerSweep& swee
   auto pass = [&](Part& part) {
     try {
       uint64_t params_bytes = 0;
+      std::vector<std::pair<std::string, std::string>> flat;  // (column, cell) of one job
+      std::unordered_map<std::string, std::string> names;     // dotted path -> column
       part.status =
           source_.ScanJobs(sweep.id, part.from, part.limit, false, [&](const ExplorerJob& job) {
             ++part.jobs;
             const uint64_t i = job.index - part.from;
             if (part.keep_params && i >= part.per_job.size()) part.per_job.resize(i + 1);
-            // (Its message is not kept: the run's row names the job when it shows the error.)
-            auto doc = DecodeBlob(job.overrides, "overrides");
-            if (!doc.ok()) return true;  // shown per run as an error; does not hide the others
+            // The overrides' text flattened straight into cells; other overrides (msgpack, worker
+            // lists, escapes) decoded and flattened as documents.
+            flat.clear();
+            if (!FlattenOverridesText(job.overrides, flat, names)) {
+              flat.clear();
+              // (Its message is not kept: the run's row names the job when it shows the error.)
+              auto doc = DecodeBlob(job.overrides, "overrides");
+              if (!doc.ok()) return true;  // shown per run as an error; does not hide the others
+              for (auto& [col, value] : FlattenOverrides(*doc)) flat.emplace_back(col, Dump(value));
+            }
             std::vector<std::pair<uint32_t, std::string>> mine;
-            for (auto& [col, value] : FlattenOverrides(*doc)) {
+            for (auto& [col, cell] : flat) {
               auto [it, inserted] = part.seen.try_emplace(col);
               if (inserted) {
                 part.order.push_back(col);
-                it->second.first = value;
+                it->second.first = cell;
                 it->second.at = static_cast<uint32_t>(part.order.size() - 1);
-              } else if (it->second.first != value) {
+              } else if (!it->second.differs && !SameValue(it->second.first, cell)) {
                 it->second.differs = true;
               }
               ++it->second.count;
-              if (part.keep_params) mine.emplace_back(it->second.at, Dump(value));
+              if (part.keep_params) mine.emplace_back(it->second.at, std::move(cell));
             }
             if (part.keep_params) {
               for (const auto& [at, cell] : mine) params_bytes += cell.size() + 48;
@@ -273,7 +462,8 @@ Result<ExplorerApi::Columns> ExplorerApi::ParamColumns(const ExplorerSweep& swee
         it->second = std::move(mine);
         it->second.at = static_cast<uint32_t>(order.size() - 1);
       } else {
-        it->second.differs = it->second.differs || mine.differs || it->second.first != mine.first;
+        it->second.differs =
+            it->second.differs || mine.differs || !SameValue(it->second.first, mine.first);
         it->second.count += mine.count;
       }
       remap[p][k] = it->second.at;
@@ -287,7 +477,7 @@ Result<ExplorerApi::Columns> ExplorerApi::ParamColumns(const ExplorerSweep& swee
     if (s.differs || s.count != jobs)
       cols.varied.push_back(col);
     else
-      cols.fixed[col] = s.first;
+      cols.fixed[col] = json::parse(s.first);
   }
   if (keep_params) {
     // The varied columns in the rows' order (sorted), as positions in `order`.
@@ -501,73 +691,6 @@ std::string ExplorerApi::EncodeRow(const json& row, Layout& layout) {
 
 namespace {
 
-// A key the document path reads as it is written: ASCII, no escape, no control character.
-bool PlainKey(std::string_view key) {
-  for (char c : key)
-    if (c == '\\' || static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x80)
-      return false;
-  return true;
-}
-
-// A string of printable ASCII without escapes or quotes inside, or true, false or null: text
-// that Dump writes back exactly as it is once parsed (so it needs no parser to check or copy).
-bool PlainScalar(std::string_view raw) {
-  if (raw == "true" || raw == "false" || raw == "null") return true;
-  if (raw.size() < 2 || raw.front() != '"' || raw.back() != '"') return false;
-  for (char c : raw.substr(1, raw.size() - 2))
-    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return false;
-  return true;
-}
-
-// The cell of a value's text: its JSON parsed and written again (the document path's Dump);
-// nullopt when it does not parse. Numbers, most of a row, skip the parser: an integer of at most
-// 18 digits is written back as it is, another number is read with from_chars (correctly
-// rounded, as the parser's strtod) and written by the same Dump.
-std::optional<std::string> CellOf(std::string_view raw) {
-  const char* p = raw.data();
-  const char* const end = p + raw.size();
-  const char* q = p;
-  if (q < end && *q == '-') ++q;
-  const char* digits = q;
-  while (q < end && *q >= '0' && *q <= '9') ++q;
-  const size_t n = static_cast<size_t>(q - digits);
-  // JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-  if (n > 0 && !(n > 1 && *digits == '0')) {
-    if (q == end) {
-      if (n <= 18 && !(n == 1 && *digits == '0' && p != digits)) return std::string(raw);  // not -0
-    } else {
-      bool ok = true;
-      if (*q == '.') {
-        const char* f = ++q;
-        while (q < end && *q >= '0' && *q <= '9') ++q;
-        ok = q > f;
-      }
-      if (ok && q < end && (*q == 'e' || *q == 'E')) {
-        ++q;
-        if (q < end && (*q == '+' || *q == '-')) ++q;
-        const char* e = q;
-        while (q < end && *q >= '0' && *q <= '9') ++q;
-        ok = q > e;
-      }
-      if (ok && q == end) {
-        double d = 0;
-        auto [at, ec] = std::from_chars(p, end, d);
-        if (ec == std::errc() && at == end && std::isfinite(d)) {
-          // What Dump(json(d)) writes (nlohmann's serializer calls this for a finite double),
-          // without a document and its string.
-          char buf[64];
-          char* const last = nlohmann::detail::to_chars(buf, buf + sizeof buf, d);
-          return std::string(buf, last);
-        }
-      }
-    }
-  }
-  if (PlainScalar(raw)) return std::string(raw);
-  json v = json::parse(raw, nullptr, false);
-  if (v.is_discarded()) return std::nullopt;
-  return Dump(v);
-}
-
 // An object's members as (key, cell), sorted by key (a document's order); nullopt for text
 // that is not a plain object (escaped or duplicate keys, values that do not parse).
 std::optional<std::vector<std::pair<std::string, std::string>>> CellsOfObject(
@@ -601,6 +724,7 @@ std::optional<ExplorerApi::Cells> ExplorerApi::DirectCells(
   std::string_view metrics, causality;
   bool has_metrics = false, has_causality = false;
   std::vector<std::string_view> keys;
+  std::string scratch;
   for (const auto& [key, raw] : *members) {
     if (!PlainKey(key) || key == "result") return std::nullopt;
     keys.push_back(key);
@@ -611,8 +735,9 @@ std::optional<ExplorerApi::Cells> ExplorerApi::DirectCells(
     } else if (key == "causality") {
       causality = raw;
       has_causality = true;
-    } else if (!PlainScalar(raw) && !json::accept(raw)) {
-      return std::nullopt;
+    } else if (!PlainScalar(raw)) {
+      scratch.clear();
+      if (!AppendCell(scratch, raw) && !json::accept(raw)) return std::nullopt;
     }
   }
   std::sort(keys.begin(), keys.end());

@@ -742,6 +742,125 @@ TEST_F(ExplorerStoreTest, RowsFromTheSweepDocumentsFlattenedParametersEqualTheRo
   EXPECT_TRUE(rows[5].contains("error"));
 }
 
+TEST_F(ExplorerStoreTest, ColumnsFromTheOverridesTextEqualTheColumnsOfTheirDocuments) {
+  // The columns pass reads overrides stored as JSON text without the parser where it can
+  // (nested objects of numbers, plain strings and literals). Overrides of every other shape go
+  // to the documents. Either way the sweep document's columns and the rows' parameters must be
+  // what the documents say (the oracle below: DecodeBlob and FlattenOverrides of each job).
+  std::vector<std::string> blobs;
+  for (int i = 0; i < 48; ++i) {
+    const std::string fast = std::to_string(5 + i % 4);
+    switch (i % 12) {
+      case 0:  // keys out of order, whitespace, a number the same as 1.5 in another spelling
+        blobs.push_back(R"( { "w" : { "z": 1.50, "a-b": 2, "a": {"x": )" + fast +
+                        R"(, "e": {}, "l": [ ]}, "s": "plain / text" }, "c": {"k": 7} } )");
+        break;
+      case 1:  // an escape in a key, a non-ASCII string, a worker list
+        blobs.push_back(R"({"w": {"z": 15e-1, "a-b": 2, "\u0061": {"x": )" + fast +
+                        R"(, "e": {}, "l": []}, "s": "caf\u00e9"}, "t": [{"plugin": "p", "k": 1}],)"
+                        R"( "c": {"k": 7.0}})");
+        break;
+      case 2:  // a duplicate key (the later wins), integers of every size
+        blobs.push_back(R"({"w": {"z": 1.5, "z": 2.5, "a-b": -0, "a": {"x": 123456789012345678901,)"
+                        R"( "e": {}, "l": []}, "s": "ü"}, "c": {"k": 7}})");
+        break;
+      case 3:  // msgpack
+        blobs.push_back([&] {
+          auto bytes = json::to_msgpack(
+              json{{"w", {{"z", 1.5}, {"a-b", 2}, {"a", {{"x", 5 + i % 4}}}, {"s", "m"}}},
+                   {"c", {{"k", 7}}}});
+          return std::string(bytes.begin(), bytes.end());
+        }());
+        break;
+      case 4:  // does not decode
+        blobs.push_back(R"({"w": {"z": 1.5,)");
+        break;
+      case 5:  // an array of scalars, a number out of range, an exponent
+        blobs.push_back(R"({"w": {"z": 1e400, "q": [1, 2.50], "a": {"x": 1E2}}, "c": {"k": 7}})");
+        break;
+      default:  // the common shape: the fast path
+        blobs.push_back(R"({"w":{"a":{"e":{},"l":[],"x":)" + fast +
+                        R"(},"a-b":2,"s":"plain / text","z":1.5},"y":true,"n":null,"c":{"k":7}})");
+    }
+  }
+  // The oracle: a column varies when two jobs' values differ (as documents compare) or a job
+  // lacks it (a job whose overrides do not decode lacks every column); its first value is the
+  // lowest index's. Returns the fixed columns.
+  auto check = [&](const std::string& name, const std::vector<std::string>& texts) {
+    const std::string id = SealedSweep(name, texts);
+    std::vector<std::string> order;
+    std::map<std::string, json> first;
+    std::map<std::string, bool> differs;
+    std::map<std::string, size_t> count;
+    for (const auto& blob : texts) {
+      auto doc = DecodeBlob(blob, "overrides");
+      if (!doc.ok()) continue;
+      for (const auto& [col, value] : FlattenOverrides(*doc)) {
+        if (!first.count(col)) {
+          order.push_back(col);
+          first[col] = value;
+        } else if (first[col] != value) {
+          differs[col] = true;
+        }
+        ++count[col];
+      }
+    }
+    json varied = json::array(), fixed = json::object();
+    for (const auto& col : order) {
+      if (differs[col] || count[col] != texts.size())
+        varied.push_back(col);
+      else
+        fixed[col] = first[col];
+    }
+    EXPECT_GE(varied.size(), 5u);
+    ExplorerApi api(*source_);
+    auto doc = api.Sweep(id);
+    EXPECT_TRUE(doc.ok()) << doc.status().ToString();
+    if (!doc.ok()) return fixed;
+    EXPECT_EQ((*doc)["params"], varied);
+    EXPECT_EQ((*doc)["fixed_params"], fixed);
+
+    // The rows: from the parameters kept by that pass, flattened again, and as documents.
+    auto leased = store_->LeaseNext(id, "r1", texts.size(), 60'000);
+    EXPECT_TRUE(leased.ok());
+    for (const auto& job : *leased)
+      EXPECT_TRUE(store_
+                      ->Complete(id, job.index, job.attempt, "r1",
+                                 Result(static_cast<int>(job.index)).dump())
+                      .ok());
+    ExplorerOptions no_room, documents;
+    no_room.row_cache_bytes = 0;
+    documents.direct_rows = false;
+    ExplorerApi kept(*source_), flattened(*source_, no_room), reference(*source_, documents);
+    EXPECT_TRUE(kept.Sweep(id).ok());
+    auto a = kept.TableText(id, 0, 0);
+    auto b = flattened.TableText(id, 0, 0);
+    auto r = reference.TableText(id, 0, 0);
+    EXPECT_TRUE(a.ok() && b.ok() && r.ok());
+    if (!a.ok() || !b.ok() || !r.ok()) return fixed;
+    EXPECT_EQ(*a, *r);
+    EXPECT_EQ(*b, *r);
+    const json rows = RowsOfTable(json::parse(*a));
+    for (size_t i = 0; i < texts.size(); ++i) {
+      auto blob = DecodeBlob(texts[i], "overrides");
+      if (!blob.ok()) {
+        EXPECT_TRUE(rows[i].contains("error")) << i;
+        continue;
+      }
+      json want = json::object();
+      for (const auto& [col, value] : FlattenOverrides(*blob))
+        if (std::find(varied.begin(), varied.end(), col) != varied.end()) want[col] = value;
+      EXPECT_EQ(rows[i]["params"], want) << name << " job " << i << ": " << texts[i];
+    }
+    return fixed;
+  };
+  std::vector<std::string> decoding;
+  for (const auto& blob : blobs)
+    if (DecodeBlob(blob, "overrides").ok()) decoding.push_back(blob);
+  EXPECT_EQ(check("texts", decoding), json({{"c.k", 7}}));  // 7.0 in one job: the same value
+  EXPECT_EQ(check("with-broken", blobs), json::object());   // a job without any column
+}
+
 TEST_F(ExplorerStoreTest, TheWarmUpsPassesOverPartsOfABigSweepMergeAsOnePass) {
   // 40,000 jobs (the warm-up splits sweeps of 20,000 and more): a column fixed in the first half
   // that changes in the second, one that appears only in the second half, one that every job
