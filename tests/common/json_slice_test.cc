@@ -1,4 +1,5 @@
-// SliceJsonObject: top-level members of a JSON object as raw slices.
+// SliceJsonObject and SliceJsonArray: top-level members of a JSON object (elements of an array)
+// as raw slices.
 #include "common/json_slice.h"
 
 #include <gtest/gtest.h>
@@ -29,6 +30,21 @@ TEST(JsonSlice, RefusesWhatIsNotOneObject) {
   for (const char* bad : {"", "[1]", "{", "}", R"({"a": {)", R"({"a": 1} x)", R"({"a" 1})",
                           R"({"a": 1,})", R"({a: 1})", R"({"a": "open})", R"({"a": })"})
     EXPECT_FALSE(SliceJsonObject(bad).has_value()) << bad;
+}
+
+TEST(JsonSlice, ArrayElementsInOrderWithRawValues) {
+  auto e = SliceJsonArray(R"( [ 1 , {"x": "]}"}, "q\"]" ,[ ], -2.5E-3,null] )");
+  ASSERT_TRUE(e.has_value());
+  ASSERT_EQ(e->size(), 6u);
+  EXPECT_EQ((*e)[0], "1");
+  EXPECT_EQ((*e)[1], R"({"x": "]}"})");
+  EXPECT_EQ((*e)[2], R"("q\"]")");
+  EXPECT_EQ((*e)[3], "[ ]");
+  EXPECT_EQ((*e)[4], "-2.5E-3");
+  EXPECT_EQ((*e)[5], "null");
+  EXPECT_TRUE(SliceJsonArray("[]").has_value() && SliceJsonArray(" [ ] ")->empty());
+  for (const char* bad : {"", "{}", "[", "]", "[1,]", "[1 2]", "[1] x", R"(["open])", "[,1]"})
+    EXPECT_FALSE(SliceJsonArray(bad).has_value()) << bad;
 }
 
 }  // namespace
