@@ -1,6 +1,7 @@
 #include "common/json_slice.h"
 
 #include <array>
+#include <cstring>
 
 namespace s1mple {
 namespace {
@@ -32,15 +33,17 @@ class Scanner {
     SkipSpace();
     if (i_ >= s_.size() || s_[i_] != '"') return std::nullopt;
     const size_t start = ++i_;
+    // To the next quote not escaped: a quote after an odd run of backslashes is escaped.
     while (i_ < s_.size()) {
-      const char c = s_[i_];
-      if (c == '\\') {
-        i_ += 2;
-        continue;
-      }
-      if (c == '"') return s_.substr(start, i_++ - start);
-      ++i_;
+      const void* q = std::memchr(s_.data() + i_, '"', s_.size() - i_);
+      if (q == nullptr) break;
+      const size_t at = static_cast<size_t>(static_cast<const char*>(q) - s_.data());
+      size_t back = at;
+      while (back > start && s_[back - 1] == '\\') --back;
+      i_ = at + 1;
+      if ((at - back) % 2 == 0) return s_.substr(start, at - start);
     }
+    i_ = s_.size();
     return std::nullopt;
   }
 

@@ -194,43 +194,45 @@ bool FlattenOverridesText(std::string_view text,
   if (first == text.size()) return true;  // DecodeBlob's empty document: no column
   if (text[first] != '{') return false;
   std::string path;
-  auto walk = [&](auto& self, std::string_view raw, int depth) -> bool {
-    auto members = SliceJsonObject(raw);
-    if (!members || depth >= 32) return false;
-    for (const auto& [key, value] : *members)
+  // Walks an object's members (sliced already: each nested object is sliced once).
+  using Members = std::vector<std::pair<std::string_view, std::string_view>>;
+  auto walk = [&](auto& self, Members& members, int depth) -> bool {
+    if (depth >= 32) return false;
+    for (const auto& [key, value] : members)
       if (!PlainKey(key)) return false;
-    std::sort(members->begin(), members->end(),
+    std::sort(members.begin(), members.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
     const size_t mark = path.size();
-    for (size_t i = 0; i < members->size(); ++i) {
-      const auto& [key, value] = (*members)[i];
-      if (i && key == (*members)[i - 1].first) return false;
+    for (size_t i = 0; i < members.size(); ++i) {
+      const auto& [key, value] = members[i];
+      if (i && key == members[i - 1].first) return false;
       if (mark) path += '.';
       path += key;
-      bool leaf = true;
+      std::optional<Members> inner;
       if (value.front() == '{') {
-        auto inner = SliceJsonObject(value);
+        inner = SliceJsonObject(value);
         if (!inner) return false;
-        leaf = inner->empty();
       } else if (value.front() == '[') {
         auto elements = SliceJsonArray(value);
         if (!elements || !elements->empty()) return false;
       }
-      if (leaf) {
+      if (inner && !inner->empty()) {
+        if (!self(self, *inner, depth + 1)) return false;
+      } else {
         std::string cell;
         if (!AppendCell(cell, value)) return false;
         auto [it, inserted] = columns.try_emplace(path);
         if (inserted) it->second = ParamColumnName(path);
         out.emplace_back(it->second, std::move(cell));
-      } else if (!self(self, value, depth + 1)) {
-        return false;
       }
       path.resize(mark);
     }
     return true;
   };
+  auto top = SliceJsonObject(text.substr(first));
+  if (!top) return false;
   const size_t mark = out.size();
-  if (walk(walk, text.substr(first), 0)) return true;
+  if (walk(walk, *top, 0)) return true;
   out.resize(mark);
   return false;
 }
@@ -691,25 +693,31 @@ std::string ExplorerApi::EncodeRow(const json& row, Layout& layout) {
 
 namespace {
 
-// An object's members as (key, cell), sorted by key (a document's order); nullopt for text
-// that is not a plain object (escaped or duplicate keys, values that do not parse).
-std::optional<std::vector<std::pair<std::string, std::string>>> CellsOfObject(
-    std::string_view raw) {
-  if (raw.empty() || raw.front() != '{') return std::nullopt;
+// An object's members as (key, cell) into `cells`, the cells written into `arena`, sorted by key
+// (a document's order); false for text that is not a plain object (escaped or duplicate keys,
+// values that do not parse). The keys are views of `raw`.
+// (A template so that it may fill ExplorerApi's private Cells::Cell.)
+template <class Cell>
+bool CellsOfObject(std::string_view raw, std::string& arena, std::vector<Cell>& cells) {
+  if (raw.empty() || raw.front() != '{') return false;
   auto members = SliceJsonObject(raw);
-  if (!members) return std::nullopt;
-  std::vector<std::pair<std::string, std::string>> out;
-  out.reserve(members->size());
+  if (!members) return false;
+  const size_t first = cells.size();
   for (const auto& [key, value] : *members) {
-    if (!PlainKey(key)) return std::nullopt;
-    auto cell = CellOf(value);
-    if (!cell) return std::nullopt;
-    out.emplace_back(std::string(key), std::move(*cell));
+    if (!PlainKey(key)) return false;
+    const size_t at = arena.size();
+    if (!AppendCell(arena, value)) {
+      auto cell = CellOf(value);  // the parser's reading
+      if (!cell) return false;
+      arena += *cell;
+    }
+    cells.push_back({key, at, arena.size() - at});
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (size_t i = 1; i < out.size(); ++i)
-    if (out[i].first == out[i - 1].first) return std::nullopt;
-  return out;
+  std::sort(cells.begin() + static_cast<std::ptrdiff_t>(first), cells.end(),
+            [](const auto& a, const auto& b) { return a.key < b.key; });
+  for (size_t i = first + 1; i < cells.size(); ++i)
+    if (cells[i].key == cells[i - 1].key) return false;
+  return true;
 }
 
 }  // namespace
@@ -744,35 +752,38 @@ std::optional<ExplorerApi::Cells> ExplorerApi::DirectCells(
   if (std::adjacent_find(keys.begin(), keys.end()) != keys.end()) return std::nullopt;
   if (!has_metrics) return std::nullopt;  // a wrapped or diagnostic result, or an error
   Cells c;
-  auto m = CellsOfObject(metrics);
-  if (!m) return std::nullopt;
-  c.metrics = std::move(*m);
+  c.arena.reserve(text.size());
+  if (!CellsOfObject(metrics, c.arena, c.metrics)) return std::nullopt;
   if (has_causality && causality != "null") {
-    auto cause = CellsOfObject(causality);
-    if (!cause || cause->size() != std::size(kCausalityKeys)) return std::nullopt;
+    std::vector<Cells::Cell> cause;
+    if (!CellsOfObject(causality, c.arena, cause) || cause.size() != std::size(kCausalityKeys))
+      return std::nullopt;
     for (const char* k : kCausalityKeys) {
-      auto it =
-          std::find_if(cause->begin(), cause->end(), [&](const auto& kv) { return kv.first == k; });
-      if (it == cause->end()) return std::nullopt;
-      c.causality.push_back(std::move(it->second));
+      auto it = std::find_if(cause.begin(), cause.end(), [&](const auto& x) { return x.key == k; });
+      if (it == cause.end()) return std::nullopt;
+      c.causality.push_back(*it);
     }
     c.has_causality = true;
   }
   // The parameters, as RunRow flattens them (a later duplicate column wins), varied only.
+  auto add_param = [&](const std::string& col, std::string_view cell) {
+    c.params.push_back({col, c.arena.size(), cell.size()});
+    c.arena += cell;
+  };
   if (params) {  // flattened already, in the varied columns' (sorted) order
     if (params->empty()) return std::nullopt;  // the overrides do not decode
     const auto cells = SplitCells(std::string_view(*params).substr(1));
     if (cells.size() != varied.size() + 1) return std::nullopt;
     auto col = varied.begin();
     for (size_t k = 1; k < cells.size(); ++k, ++col)
-      if (cells[k] != std::string_view(&kAbsent, 1)) c.params.emplace_back(*col, cells[k]);
+      if (cells[k] != std::string_view(&kAbsent, 1)) add_param(*col, cells[k]);
   } else {
     auto doc = DecodeBlob(job.overrides, "overrides");
     if (!doc.ok()) return std::nullopt;
     std::map<std::string, json> flat;
     for (auto& [col, value] : FlattenOverrides(*doc))
       if (varied.count(col)) flat[col] = std::move(value);
-    for (const auto& [col, value] : flat) c.params.emplace_back(col, Dump(value));
+    for (const auto& [col, value] : flat) add_param(*varied.find(col), Dump(value));
   }
   c.attempts = std::to_string(job.attempts);
   c.failure = job.failure_reason.empty() ? "null" : Dump(job.failure_reason);
@@ -786,19 +797,19 @@ std::string ExplorerApi::EncodeCells(const Cells& c, Layout& layout) {
   // EncodeRow's rules on the same row: the parameters must be the layout's, then the first row
   // with metrics sets the metric names.
   bool fits = c.params.size() == layout.params.size();
-  for (size_t k = 0; fits && k < c.params.size(); ++k) fits = c.params[k].first == layout.params[k];
+  for (size_t k = 0; fits && k < c.params.size(); ++k) fits = c.params[k].key == layout.params[k];
   if (fits && !layout.metrics_known) {
     layout.metrics.clear();
     layout.metric_keys.clear();
-    for (const auto& [name, cell] : c.metrics) {
-      layout.metrics.push_back(name);
-      layout.metric_keys.push_back(Dump(name));
+    for (const auto& m : c.metrics) {
+      layout.metrics.emplace_back(m.key);
+      layout.metric_keys.push_back(Dump(layout.metrics.back()));
     }
     layout.metrics_known = true;
   }
   fits = fits && c.metrics.size() == layout.metrics.size();
   for (size_t k = 0; fits && k < c.metrics.size(); ++k)
-    fits = c.metrics[k].first == layout.metrics[k];
+    fits = c.metrics[k].key == layout.metrics[k];
   if (!fits) {  // the whole row, as the document path writes it
     json row = {{"attempts", json::parse(c.attempts)},
                 {"causality", nullptr},
@@ -811,29 +822,28 @@ std::string ExplorerApi::EncodeCells(const Cells& c, Layout& layout) {
     if (c.has_causality) {
       row["causality"] = json::object();
       for (size_t k = 0; k < std::size(kCausalityKeys); ++k)
-        row["causality"][kCausalityKeys[k]] = json::parse(c.causality[k]);
+        row["causality"][kCausalityKeys[k]] = json::parse(c.text(c.causality[k]));
     }
-    for (const auto& [name, cell] : c.metrics) row["metrics"][name] = json::parse(cell);
-    for (const auto& [col, cell] : c.params) row["params"][col] = json::parse(cell);
+    for (const auto& m : c.metrics) row["metrics"][std::string(m.key)] = json::parse(c.text(m));
+    for (const auto& p : c.params) row["params"][std::string(p.key)] = json::parse(c.text(p));
     std::string whole(1, 'W');
     whole += Dump(row);
     return whole;
   }
   std::string out = "C";
   out += static_cast<char>('0' + 1 + (c.has_causality ? 2 : 0));
-  size_t bytes = 16;
-  for (const auto& p : c.params) bytes += p.second.size() + 1;
-  for (const auto& m : c.metrics) bytes += m.second.size() + 1;
-  for (const auto& x : c.causality) bytes += x.size() + 1;
-  out.reserve(bytes + c.failure.size() + c.name.size() + c.status.size() + 32);
-  auto cell = [&](const std::string& v) {
+  out.reserve(c.arena.size() + c.params.size() + c.metrics.size() + c.causality.size() +
+              c.attempts.size() + c.failure.size() + c.index.size() + c.name.size() +
+              c.status.size() + 16);
+  for (const std::string* v : {&c.attempts, &c.failure, &c.index, &c.name, &c.status}) {
     out += kSep;
-    out += v;
-  };
-  for (const std::string* v : {&c.attempts, &c.failure, &c.index, &c.name, &c.status}) cell(*v);
-  for (const auto& p : c.params) cell(p.second);
-  for (const auto& m : c.metrics) cell(m.second);
-  for (const auto& x : c.causality) cell(x);
+    out += *v;
+  }
+  for (const auto* cells : {&c.params, &c.metrics, &c.causality})
+    for (const auto& x : *cells) {
+      out += kSep;
+      out += c.text(x);
+    }
   return out;
 }
 

@@ -136,13 +136,22 @@ class ExplorerApi {
   };
   [[nodiscard]] Result<Page> ReadPage(const std::string& sweep_id, uint64_t offset, uint64_t limit);
   static std::string EncodeRow(const nlohmann::json& row, Layout& layout);
-  // A done run's row as cell texts (what EncodeRow would write of RunRow's document).
+  // A done run's row as cell texts (what EncodeRow would write of RunRow's document). The
+  // parameters', metrics' and causality's cells are written one after another into `arena`
+  // (one allocation for the row, not one per cell); their names are views of text that
+  // outlives the row's encoding (the varied columns, the result's text).
   struct Cells {
+    struct Cell {
+      std::string_view key;
+      size_t at = 0, size = 0;  // in arena
+    };
     std::string attempts, failure, index, name, status;
-    std::vector<std::pair<std::string, std::string>> params;   // varied columns, sorted
-    std::vector<std::pair<std::string, std::string>> metrics;  // sorted by name
+    std::string arena;
+    std::vector<Cell> params;   // varied columns, sorted
+    std::vector<Cell> metrics;  // sorted by name
     bool has_causality = false;
-    std::vector<std::string> causality;  // kCausalityKeys' cells
+    std::vector<Cell> causality;  // kCausalityKeys' cells, in that order
+    std::string_view text(const Cell& c) const { return {arena.data() + c.at, c.size}; }
   };
   // The cells of done `job` from its result or summary text; nullopt whenever the document
   // path could answer otherwise (an error, another shape, escapes, duplicate keys...): the
