@@ -102,24 +102,27 @@ class Scanner {
 
 }  // namespace
 
-std::optional<std::vector<std::pair<std::string_view, std::string_view>>> SliceJsonObject(
-    std::string_view text) {
+bool SliceJsonObject(std::string_view text,
+                     std::vector<std::pair<std::string_view, std::string_view>>& out) {
+  out.clear();
   Scanner sc(text);
-  std::vector<std::pair<std::string_view, std::string_view>> out;
-  if (!sc.Eat('{')) return std::nullopt;
-  if (sc.Eat('}')) {
-    if (!sc.AtEnd()) return std::nullopt;
-    return out;
-  }
+  if (!sc.Eat('{')) return false;
+  if (sc.Eat('}')) return sc.AtEnd();
   do {
     auto key = sc.String();
-    if (!key || !sc.Eat(':')) return std::nullopt;
+    if (!key || !sc.Eat(':')) return false;
     sc.SkipSpace();
     const size_t start = sc.pos();
-    if (!sc.SkipValue()) return std::nullopt;
+    if (!sc.SkipValue()) return false;
     out.emplace_back(*key, text.substr(start, sc.pos() - start));
   } while (sc.Eat(','));
-  if (!sc.Eat('}') || !sc.AtEnd()) return std::nullopt;
+  return sc.Eat('}') && sc.AtEnd();
+}
+
+std::optional<std::vector<std::pair<std::string_view, std::string_view>>> SliceJsonObject(
+    std::string_view text) {
+  std::vector<std::pair<std::string_view, std::string_view>> out;
+  if (!SliceJsonObject(text, out)) return std::nullopt;
   return out;
 }
 

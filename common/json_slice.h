@@ -20,6 +20,10 @@ namespace s1mple {
 // caller parses the slices it keeps).
 std::optional<std::vector<std::pair<std::string_view, std::string_view>>> SliceJsonObject(
     std::string_view text);
+// The same into `out` (cleared first; its capacity is reused): false where the above gives
+// nullopt. For readers that slice one object after another.
+bool SliceJsonObject(std::string_view text,
+                     std::vector<std::pair<std::string_view, std::string_view>>& out);
 
 // The elements of the JSON array `text` as raw value texts, in order; nullopt when `text` is
 // not one well-formed JSON array at the level of this scan (elements are skipped, not

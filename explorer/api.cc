@@ -695,15 +695,15 @@ namespace {
 
 // An object's members as (key, cell) into `cells`, the cells written into `arena`, sorted by key
 // (a document's order); false for text that is not a plain object (escaped or duplicate keys,
-// values that do not parse). The keys are views of `raw`.
+// values that do not parse). The keys are views of `raw`; `members` is a buffer.
 // (A template so that it may fill ExplorerApi's private Cells::Cell.)
 template <class Cell>
-bool CellsOfObject(std::string_view raw, std::string& arena, std::vector<Cell>& cells) {
+bool CellsOfObject(std::string_view raw, std::string& arena, std::vector<Cell>& cells,
+                   std::vector<std::pair<std::string_view, std::string_view>>& members) {
   if (raw.empty() || raw.front() != '{') return false;
-  auto members = SliceJsonObject(raw);
-  if (!members) return false;
+  if (!SliceJsonObject(raw, members)) return false;
   const size_t first = cells.size();
-  for (const auto& [key, value] : *members) {
+  for (const auto& [key, value] : members) {
     if (!PlainKey(key)) return false;
     const size_t at = arena.size();
     if (!AppendCell(arena, value)) {
@@ -722,20 +722,23 @@ bool CellsOfObject(std::string_view raw, std::string& arena, std::vector<Cell>& 
 
 }  // namespace
 
-std::optional<ExplorerApi::Cells> ExplorerApi::DirectCells(
-    const std::vector<std::string>& variant_names, const ExplorerJob& job, std::string_view text,
-    const std::set<std::string>& varied, const std::string* params) {
+bool ExplorerApi::DirectCells(const std::vector<std::string>& variant_names, const ExplorerJob& job,
+                              std::string_view text, const std::set<std::string>& varied,
+                              const std::string* params, Cells& c) {
+  c.arena.clear();
+  c.params.clear();
+  c.metrics.clear();
+  c.causality.clear();
+  c.has_causality = false;
   // The result's members as DecodeResultSummary would keep them: the bulk ones are skipped
   // unread (as there), the others must parse (as there: else the row is an error).
-  auto members = SliceJsonObject(text);
-  if (!members) return std::nullopt;
+  if (!SliceJsonObject(text, c.members)) return false;
   std::string_view metrics, causality;
   bool has_metrics = false, has_causality = false;
-  std::vector<std::string_view> keys;
-  std::string scratch;
-  for (const auto& [key, raw] : *members) {
-    if (!PlainKey(key) || key == "result") return std::nullopt;
-    keys.push_back(key);
+  c.keys.clear();
+  for (const auto& [key, raw] : c.members) {
+    if (!PlainKey(key) || key == "result") return false;
+    c.keys.push_back(key);
     if (store::IsBulkResultMember(key)) continue;
     if (key == "metrics") {
       metrics = raw;
@@ -744,23 +747,24 @@ std::optional<ExplorerApi::Cells> ExplorerApi::DirectCells(
       causality = raw;
       has_causality = true;
     } else if (!PlainScalar(raw)) {
-      scratch.clear();
-      if (!AppendCell(scratch, raw) && !json::accept(raw)) return std::nullopt;
+      c.scratch.clear();
+      if (!AppendCell(c.scratch, raw) && !json::accept(raw)) return false;
     }
   }
-  std::sort(keys.begin(), keys.end());
-  if (std::adjacent_find(keys.begin(), keys.end()) != keys.end()) return std::nullopt;
-  if (!has_metrics) return std::nullopt;  // a wrapped or diagnostic result, or an error
-  Cells c;
+  std::sort(c.keys.begin(), c.keys.end());
+  if (std::adjacent_find(c.keys.begin(), c.keys.end()) != c.keys.end()) return false;
+  if (!has_metrics) return false;  // a wrapped or diagnostic result, or an error
   c.arena.reserve(text.size());
-  if (!CellsOfObject(metrics, c.arena, c.metrics)) return std::nullopt;
+  if (!CellsOfObject(metrics, c.arena, c.metrics, c.object)) return false;
   if (has_causality && causality != "null") {
-    std::vector<Cells::Cell> cause;
-    if (!CellsOfObject(causality, c.arena, cause) || cause.size() != std::size(kCausalityKeys))
-      return std::nullopt;
+    c.cause.clear();
+    if (!CellsOfObject(causality, c.arena, c.cause, c.object) ||
+        c.cause.size() != std::size(kCausalityKeys))
+      return false;
     for (const char* k : kCausalityKeys) {
-      auto it = std::find_if(cause.begin(), cause.end(), [&](const auto& x) { return x.key == k; });
-      if (it == cause.end()) return std::nullopt;
+      auto it =
+          std::find_if(c.cause.begin(), c.cause.end(), [&](const auto& x) { return x.key == k; });
+      if (it == c.cause.end()) return false;
       c.causality.push_back(*it);
     }
     c.has_causality = true;
@@ -770,16 +774,21 @@ std::optional<ExplorerApi::Cells> ExplorerApi::DirectCells(
     c.params.push_back({col, c.arena.size(), cell.size()});
     c.arena += cell;
   };
-  if (params) {  // flattened already, in the varied columns' (sorted) order
-    if (params->empty()) return std::nullopt;  // the overrides do not decode
-    const auto cells = SplitCells(std::string_view(*params).substr(1));
-    if (cells.size() != varied.size() + 1) return std::nullopt;
-    auto col = varied.begin();
-    for (size_t k = 1; k < cells.size(); ++k, ++col)
-      if (cells[k] != std::string_view(&kAbsent, 1)) add_param(*col, cells[k]);
+  if (params) {                         // flattened already, in the varied columns' (sorted) order
+    if (params->empty()) return false;  // the overrides do not decode
+    // 'P', then kSep and a cell per varied column.
+    std::string_view rest = std::string_view(*params).substr(1);
+    for (const std::string& col : varied) {
+      if (rest.empty() || rest.front() != kSep) return false;
+      rest.remove_prefix(1);
+      const size_t end = std::min(rest.find(kSep), rest.size());
+      if (rest.substr(0, end) != std::string_view(&kAbsent, 1)) add_param(col, rest.substr(0, end));
+      rest.remove_prefix(end);
+    }
+    if (!rest.empty()) return false;
   } else {
     auto doc = DecodeBlob(job.overrides, "overrides");
-    if (!doc.ok()) return std::nullopt;
+    if (!doc.ok()) return false;
     std::map<std::string, json> flat;
     for (auto& [col, value] : FlattenOverrides(*doc))
       if (varied.count(col)) flat[col] = std::move(value);
@@ -790,7 +799,7 @@ std::optional<ExplorerApi::Cells> ExplorerApi::DirectCells(
   c.index = std::to_string(job.index);
   c.name = job.index < variant_names.size() ? Dump(variant_names[job.index]) : "null";
   c.status = Dump(std::string(Name(job.state)));
-  return c;
+  return true;
 }
 
 std::string ExplorerApi::EncodeCells(const Cells& c, Layout& layout) {
@@ -1040,13 +1049,14 @@ Result<ExplorerApi::Page> ExplorerApi::ReadPage(const std::string& sweep_id, uin
   // A done run's row straight from its result's or summary's text (ExplorerOptions::direct_rows),
   // encoded at once in the page's layout: only the entry (~300 bytes) stays, not its cells.
   std::vector<std::optional<std::string>> direct(todo.size());
+  Cells cells;  // its buffers serve every row of the page
   auto build_direct = [&](size_t k, std::string_view text) -> bool {
     if (!options_.direct_rows) return false;
     const std::string* params = nullptr;
     if (cols->job_params && todo[k].index < cols->job_params->size())
       params = &(*cols->job_params)[todo[k].index];
-    auto cells = DirectCells(names, todo[k], text, varied_set, params);
-    if (cells) direct[k] = EncodeCells(*cells, page.layout);
+    if (DirectCells(names, todo[k], text, varied_set, params, cells))
+      direct[k] = EncodeCells(cells, page.layout);
     built[k] = direct[k].has_value();
     return built[k];
   };

@@ -152,15 +152,19 @@ class ExplorerApi {
     bool has_causality = false;
     std::vector<Cell> causality;  // kCausalityKeys' cells, in that order
     std::string_view text(const Cell& c) const { return {arena.data() + c.at, c.size}; }
+    // Buffers DirectCells reuses from one row to the next (their capacity stays).
+    std::vector<std::pair<std::string_view, std::string_view>> members, object;
+    std::vector<std::string_view> keys;
+    std::vector<Cell> cause;
+    std::string scratch;
   };
-  // The cells of done `job` from its result or summary text; nullopt whenever the document
-  // path could answer otherwise (an error, another shape, escapes, duplicate keys...): the
-  // caller then builds the row with RunRow.
+  // The cells of done `job` from its result or summary text, into `c` (whose buffers are reused
+  // from row to row); false whenever the document path could answer otherwise (an error,
+  // another shape, escapes, duplicate keys...): the caller then builds the row with RunRow.
   // `params`, when given, is the job's entry of Columns::job_params (its overrides unread).
-  static std::optional<Cells> DirectCells(const std::vector<std::string>& variant_names,
-                                          const ExplorerJob& job, std::string_view text,
-                                          const std::set<std::string>& varied,
-                                          const std::string* params = nullptr);
+  static bool DirectCells(const std::vector<std::string>& variant_names, const ExplorerJob& job,
+                          std::string_view text, const std::set<std::string>& varied,
+                          const std::string* params, Cells& c);
   static std::string EncodeCells(const Cells& cells, Layout& layout);
   static void AppendRowText(std::string& out, std::string_view entry, const Layout& layout);
   void Forget(const std::string& sweep_id);
