@@ -36,6 +36,7 @@ struct BrokerArgs {
   int64_t lease_grace_ms = 5000;
   int64_t default_timeout_ms = 300000;
   std::string sync = "fsync";
+  std::size_t store_memory_mib = store::Options{}.memory_mib;
   std::string http;  // HOST:PORT of the Trade Explorer; empty: none
   bool http_public = false;
   std::string metrics_addr;  // HOST:PORT of /metrics alone (any address); empty: none
@@ -77,6 +78,7 @@ int RunBroker(const BrokerArgs& a) {
   }
   store::Options so;
   so.sync = a.sync == "none" ? store::SyncPolicy::kNone : store::SyncPolicy::kFsync;
+  so.memory_mib = a.store_memory_mib;
   auto st = store::JobStore::Open(a.store_dir, so);
   if (!st.ok()) {
     PrintError(st.status().WithContext("--store " + a.store_dir).ToString());
@@ -174,6 +176,10 @@ void AddBrokerCommand(CLI::App& app, CliContext& ctx) {
       ->capture_default_str();
   sub->add_option("--sync", args->sync, "fsync (durable on power loss) or none (survives kill -9)")
       ->check(CLI::IsMember({"fsync", "none"}))
+      ->capture_default_str();
+  sub->add_option("--store-memory-mib", args->store_memory_mib,
+                  "the store's RocksDB memory: block cache and memtables together (docs/STORE.md)")
+      ->check(CLI::Range(std::size_t{4}, std::size_t{1} << 20))
       ->capture_default_str();
   sub->add_option(
       "--http", args->http,
