@@ -46,6 +46,7 @@ struct RunnerArgs {
   std::string metrics_addr;  // HOST:PORT of /metrics; empty: none
   bool no_plugins = false;
   int64_t worker_memory_mb = -1;
+  std::optional<size_t> column_cache_mib;
 };
 
 int RunRunner(const RunnerArgs& a) {
@@ -76,6 +77,7 @@ int RunRunner(const RunnerArgs& a) {
   o.shutdown_grace_ms = a.grace_ms;
   o.no_plugins = a.no_plugins;
   o.worker_memory_mb = a.worker_memory_mb;
+  o.column_cache_mib = a.column_cache_mib;
   if (Status v = runner::Validate(o); !v.ok()) {
     PrintError(v.message());
     return kExitUsage;
@@ -104,13 +106,14 @@ int RunRunner(const RunnerArgs& a) {
   return kExitOk;
 }
 
-int RunWorker(int64_t memory_limit_mb) {
+int RunWorker(int64_t memory_limit_mb, std::optional<size_t> column_cache_mib) {
   // Our stdout is the pipe to the runner: keep it for protocol frames and send anything else
   // the engine might print to stderr.
   int pipe_fd = ::dup(1);
   ::dup2(2, 1);
 #ifdef S1MPLE_HAS_BACKTEST_EXECUTOR
   runner::BacktestExecutorOptions options;
+  if (column_cache_mib) options.column_cache_mib = *column_cache_mib;
   // The shared columns take at most a quarter of the process's memory limit (docs/OPERATIONS.md).
   if (memory_limit_mb > 0)
     options.column_cache_mib =
@@ -118,6 +121,7 @@ int RunWorker(int64_t memory_limit_mb) {
   runner::KindDispatcher executor(runner::MakeBacktestExecutor(options));
 #else
   (void)memory_limit_mb;
+  (void)column_cache_mib;
   runner::KindDispatcher executor;
 #endif
   return runner::RunWorkerProcess(0, pipe_fd, executor);
@@ -152,13 +156,19 @@ void AddRunnerCommand(CLI::App& app, CliContext& ctx) {
   sub->add_option("--worker-memory-mb", args->worker_memory_mb,
                   "memory each pool process may take (heap); a leaking plugin fails its job "
                   "(default -1: 80% of RAM over the slots; 0: no limit)");
+  sub->add_option("--column-cache-mib", args->column_cache_mib,
+                  "columns the jobs of a sweep share, kept per pool process (default 256, at most "
+                  "a quarter of --worker-memory-mb; 0: none)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 20));
   sub->callback([args, &ctx] { ctx.exit_code = RunRunner(*args); });
 
   auto* worker = app.add_subcommand("runner-worker", "");  // hidden: empty description
   worker->group("");
   auto memory_mb = std::make_shared<int64_t>(0);
+  auto cache_mib = std::make_shared<std::optional<size_t>>();
   worker->add_option("--memory-limit-mb", *memory_mb, "RLIMIT_DATA of this pool process");
-  worker->callback([&ctx, memory_mb] {
+  worker->add_option("--column-cache-mib", *cache_mib, "the shared columns' bound");
+  worker->callback([&ctx, memory_mb, cache_mib] {
     if (*memory_mb > 0) {
       // Heap and private anonymous maps (Linux >= 4.7): an allocation past it fails, so a
       // leaking plugin throws std::bad_alloc and fails its job; the runner is not touched.
@@ -168,7 +178,7 @@ void AddRunnerCommand(CLI::App& app, CliContext& ctx) {
       };
       (void)::setrlimit(RLIMIT_DATA, &limit);
     }
-    ctx.exit_code = RunWorker(*memory_mb);
+    ctx.exit_code = RunWorker(*memory_mb, *cache_mib);
   });
 }
 

@@ -545,6 +545,10 @@ Runner::Runner(RunnerOptions options) : options_(std::move(options)) {
       options_.worker_argv.push_back("--memory-limit-mb");
       options_.worker_argv.push_back(std::to_string(options_.worker_memory_mb));
     }
+    if (options_.column_cache_mib) {
+      options_.worker_argv.push_back("--column-cache-mib");
+      options_.worker_argv.push_back(std::to_string(*options_.column_cache_mib));
+    }
   }
   if (::pipe2(stop_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) stop_pipe_[0] = stop_pipe_[1] = -1;
 }

@@ -52,6 +52,10 @@ struct RunnerOptions {
   // a plugin that leaks fails its job (std::bad_alloc) instead of starving the machine.
   // -1: 80% of physical memory divided among the slots (at least 256 MiB); 0: no limit.
   int64_t worker_memory_mb = -1;
+  // The columns a sweep's jobs share, kept in each pool process (engine/column_cache.h), in
+  // MiB: at most this, and at most a quarter of worker_memory_mb. 0: no cache (every job
+  // computes its columns); nullopt: the executor's default (256).
+  std::optional<size_t> column_cache_mib;
   zmq::context_t* context = nullptr;  // borrowed; null: own one (share it for inproc://)
   // Refuse every job that ships plugin packages (artifact roles "plugin:<file>"), as failed and
   // retryable (another runner may take it; a sweep whose runners all refuse fails it with this

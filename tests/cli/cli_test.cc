@@ -56,16 +56,6 @@ TEST(Cli, BadLogLevelIsUsageError) {
   EXPECT_NE(r.err.find("log-level"), std::string::npos) << r.err;
 }
 
-TEST(Cli, BrokerStoreMemoryOutOfRangeIsUsageErrorNamingTheFlag) {
-  for (const char* bad : {"1", "0", "-5", "lots"}) {
-    auto r =
-        RunS1mple({"broker", "--store", "/nonexistent/never-created", "--store-memory-mib", bad});
-    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.err;
-    EXPECT_NE(r.err.find("--store-memory-mib"), std::string::npos) << r.err;
-    EXPECT_FALSE(std::filesystem::exists("/nonexistent/never-created"));
-  }
-}
-
 // `s1mple job` of a stored walk-forward sweep names the job's configuration and fold segment with
 // the segment's days (cut from the data range the sweep's plan summary keeps), and those days are
 // the job's own `period`; `--plan --index` says the same.

@@ -179,6 +179,11 @@ TEST(DaemonOptions, BadValuesAreRejectedAtParseTimeNamingTheFlag) {
        "--default-timeout-ms -1"},
       {{"runner", "--connect", "tcp://127.0.0.1:1", "--liveness", "0"}, "--liveness 0"},
       {{"runner", "--connect", "tcp://127.0.0.1:1", "--grace-ms", "-5"}, "--grace-ms -5"},
+      {{"runner", "--connect", "tcp://127.0.0.1:1", "--column-cache-mib", "-1"},
+       "--column-cache-mib"},
+      {{"broker", "--store", store.string(), "--bind", "tcp://127.0.0.1:*", "--store-memory-mib",
+        "2"},
+       "--store-memory-mib"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> argv = {testing::S1mpleBin()};
@@ -402,29 +407,35 @@ std::string ReadFile(const fs::path& p) {
 
 // The engine behind the "backtest" kind: artifacts by hash, overrides per job, and a bad
 // config among them failing at once (no retry) with the engine's message.
+// Submits the ema_cross operation (3,000 bars) with one job per fast period.
+Result<std::string> SubmitEmaGrid(transport::Client& c, const std::string& name,
+                                  const std::vector<int>& fasts) {
+  std::string operation = ReadFile(testing::ProjectRoot() / "config/operations/ema_cross.yaml");
+  auto bars = operation.find("bars: 20000");
+  if (bars == std::string::npos) return Status::Internal("ema_cross.yaml has no 'bars: 20000'");
+  operation.replace(bars, 11, "bars: 3000");
+  pr::SweepSpec spec;
+  spec.name = name;
+  spec.kind = "optimization";
+  spec.max_attempts = 3;
+  spec.artifacts["operation"] = *c.PutArtifact(operation);
+  spec.artifacts["blueprint"] =
+      *c.PutArtifact(ReadFile(testing::ProjectRoot() / "config/strategies/ema_cross.yaml"));
+  spec.artifacts["operators"] =
+      *c.PutArtifact(ReadFile(testing::ProjectRoot() / "config/operators.yaml"));
+  std::vector<std::string> jobs;
+  for (int fast : fasts) {
+    jobs.push_back(R"({"opportunity_workers":{"trend_follower":{"params":{"fast_period":)" +
+                   std::to_string(fast) + "}}}}");
+  }
+  return producer::SubmitOverrides(c.options(), spec, jobs);
+}
+
 TEST_F(BrokerSystem, BacktestSweepRunsTheEngineAndFailsABadConfigOnce) {
   StartBroker();
   StartRunner("a", 2);
   auto c = Connect();
-  std::string operation = ReadFile(testing::ProjectRoot() / "config/operations/ema_cross.yaml");
-  auto bars = operation.find("bars: 20000");
-  ASSERT_NE(bars, std::string::npos);
-  operation.replace(bars, 11, "bars: 3000");
-  pr::SweepSpec spec;
-  spec.name = "ema grid";
-  spec.kind = "optimization";
-  spec.max_attempts = 3;
-  spec.artifacts["operation"] = *c->PutArtifact(operation);
-  spec.artifacts["blueprint"] =
-      *c->PutArtifact(ReadFile(testing::ProjectRoot() / "config/strategies/ema_cross.yaml"));
-  spec.artifacts["operators"] =
-      *c->PutArtifact(ReadFile(testing::ProjectRoot() / "config/operators.yaml"));
-  std::vector<std::string> jobs;
-  for (int fast : {5, 8, 12, 16, 20, -3}) {
-    jobs.push_back(R"({"opportunity_workers":{"trend_follower":{"params":{"fast_period":)" +
-                   std::to_string(fast) + "}}}}");
-  }
-  auto sweep = producer::SubmitOverrides(c->options(), spec, jobs);
+  auto sweep = SubmitEmaGrid(*c, "ema grid", {5, 8, 12, 16, 20, -3});
   ASSERT_TRUE(sweep.ok()) << sweep.status().ToString();
   ASSERT_TRUE(WaitFor(*c, *sweep, Complete, 120s));
   auto results = AllResults(*c, *sweep);
@@ -439,6 +450,35 @@ TEST_F(BrokerSystem, BacktestSweepRunsTheEngineAndFailsABadConfigOnce) {
   EXPECT_EQ(results[5].attempts, 1u);
   EXPECT_NE(results[5].error.find("bad config"), std::string::npos) << results[5].error;
   EXPECT_NE(results[5].error.find("fast_period"), std::string::npos) << results[5].error;
+}
+
+TEST_F(BrokerSystem, ARunnerWithoutTheColumnCacheRecordsTheSameResults) {
+  // `--column-cache-mib 0` reaches the pool processes (a worker refusing the flag would fail
+  // every job) and turns the shared columns off; the results are the bytes a runner with the
+  // cache records (one slot: the later jobs of each sweep find the earlier ones' columns).
+  StartBroker();
+  auto& cached = StartRunner("cached", 1);
+  auto c = Connect();
+  const std::vector<int> fasts = {5, 8, 12, 16, 20, 8, 5};
+  auto with = SubmitEmaGrid(*c, "cached", fasts);
+  ASSERT_TRUE(with.ok()) << with.status().ToString();
+  ASSERT_TRUE(WaitFor(*c, *with, Complete, 120s));
+  cached.Signal(SIGTERM);
+  ASSERT_EQ(cached.Wait(30s), 0);
+  StartRunner("uncached", 1, {"--column-cache-mib", "0"});
+  auto without = SubmitEmaGrid(*c, "uncached", fasts);
+  ASSERT_TRUE(without.ok()) << without.status().ToString();
+  ASSERT_TRUE(WaitFor(*c, *without, Complete, 120s));
+  auto a = AllResults(*c, *with);
+  auto b = AllResults(*c, *without);
+  ASSERT_EQ(a.size(), fasts.size());
+  ASSERT_EQ(b.size(), fasts.size());
+  for (size_t i = 0; i < fasts.size(); ++i) {
+    ASSERT_EQ(a[i].state, "done") << a[i].error;
+    ASSERT_EQ(b[i].state, "done") << b[i].error;
+    EXPECT_EQ(a[i].result, b[i].result) << "job " << i;
+  }
+  EXPECT_EQ(a[0].result, a[6].result);  // the same configuration, cached the second time
 }
 
 TEST_F(BrokerSystem, PythonClientAndRunnerSpeakTheProtocol) {
