@@ -6,6 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
+#include <random>
+#include <string>
+
 namespace s1mple {
 namespace {
 
@@ -45,6 +49,45 @@ TEST(JsonSlice, ArrayElementsInOrderWithRawValues) {
   EXPECT_TRUE(SliceJsonArray("[]").has_value() && SliceJsonArray(" [ ] ")->empty());
   for (const char* bad : {"", "{}", "[", "]", "[1,]", "[1 2]", "[1] x", R"(["open])", "[,1]"})
     EXPECT_FALSE(SliceJsonArray(bad).has_value()) << bad;
+}
+
+TEST(JsonSlice, LongNestedValuesAreSkippedExactlyWhereverTheirBracketsAndQuotesFall) {
+  // The skip over nested values reads 16 bytes at a time up to the next bracket or quote: values
+  // of every length, with brackets and escaped quotes inside strings at every offset, must come
+  // back whole.
+  std::mt19937 rng(7);
+  std::function<nlohmann::json(int)> value = [&](int depth) -> nlohmann::json {
+    const int kind = static_cast<int>(rng() % (depth > 3 ? 3 : 6));
+    if (kind == 0) return static_cast<double>(rng() % 100000) / 7.0;
+    if (kind == 1) return static_cast<int>(rng() % 1000) - 500;
+    if (kind == 2) {
+      std::string text;
+      const size_t n = rng() % 40;
+      for (size_t i = 0; i < n; ++i) text += "ab[]{}\"x,: 0"[rng() % 14];
+      return text;
+    }
+    if (kind == 3) {
+      nlohmann::json a = nlohmann::json::array();
+      for (size_t i = rng() % 30; i > 0; --i) a.push_back(value(depth + 1));
+      return a;
+    }
+    nlohmann::json o = nlohmann::json::object();
+    for (size_t i = rng() % 8; i > 0; --i) {
+      std::string key(1, 'k');
+      key += std::to_string(rng() % 50);
+      o[key] = value(depth + 1);
+    }
+    return o;
+  };
+  for (int round = 0; round < 300; ++round) {
+    const nlohmann::json doc = {{"a", value(0)}, {"b", round}, {"c", value(0)}, {"d", value(2)}};
+    const std::string text = doc.dump(round % 3 == 0 ? 1 : -1);
+    auto m = SliceJsonObject(text);
+    ASSERT_TRUE(m.has_value()) << text;
+    ASSERT_EQ(m->size(), doc.size()) << text;
+    for (const auto& [key, raw] : *m)
+      EXPECT_EQ(nlohmann::json::parse(raw), doc[std::string(key)]) << key << " of " << text;
+  }
 }
 
 }  // namespace
