@@ -79,6 +79,20 @@ bool PlainScalar(std::string_view raw) {
   return true;
 }
 
+using Members = std::vector<std::pair<std::string_view, std::string_view>>;
+
+// An object's members in a document's order (sorted by key); false when a key is not plain or
+// occurs twice (the document path keeps the later one: the caller then asks it).
+bool SortPlainMembers(Members& members) {
+  for (const auto& [key, value] : members)
+    if (!PlainKey(key)) return false;
+  std::sort(members.begin(), members.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return std::adjacent_find(members.begin(), members.end(), [](const auto& a, const auto& b) {
+           return a.first == b.first;
+         }) == members.end();
+}
+
 // Appends the cell of a value's text (what Dump writes of it once parsed: the document path's
 // cell) to `out`, without the parser; false when the text is not one this writer reads exactly
 // (the caller then asks the parser, which also says whether it is JSON at all). Numbers, most
@@ -109,14 +123,9 @@ bool AppendCell(std::string& out, std::string_view raw, int depth = 0) {
       return true;
     }
     auto members = SliceJsonObject(raw);
-    if (!members) return false;
-    for (const auto& [key, value] : *members)
-      if (!PlainKey(key)) return false;
-    std::sort(members->begin(), members->end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
+    if (!members || !SortPlainMembers(*members)) return false;
     out += '{';
     for (size_t i = 0; i < members->size(); ++i) {
-      if (i && (*members)[i].first == (*members)[i - 1].first) return fail();
       if (i) out += ',';
       out += '"';
       out += (*members)[i].first;
@@ -168,14 +177,13 @@ bool AppendCell(std::string& out, std::string_view raw, int depth = 0) {
   return true;
 }
 
-// The cell of a value's text: its JSON parsed and written again (the document path's Dump);
-// nullopt when it does not parse.
-std::optional<std::string> CellOf(std::string_view raw) {
-  std::string cell;
-  if (AppendCell(cell, raw)) return cell;
+// AppendCell, else the parser's reading (its Dump); false when the text does not parse.
+bool AppendCellOrParsed(std::string& out, std::string_view raw) {
+  if (AppendCell(out, raw)) return true;
   json v = json::parse(raw, nullptr, false);
-  if (v.is_discarded()) return std::nullopt;
-  return Dump(v);
+  if (v.is_discarded()) return false;
+  out += Dump(v);
+  return true;
 }
 
 // FlattenOverrides of overrides stored as JSON text, each value as its cell (what Dump writes
@@ -195,17 +203,10 @@ bool FlattenOverridesText(std::string_view text,
   if (text[first] != '{') return false;
   std::string path;
   // Walks an object's members (sliced already: each nested object is sliced once).
-  using Members = std::vector<std::pair<std::string_view, std::string_view>>;
   auto walk = [&](auto& self, Members& members, int depth) -> bool {
-    if (depth >= 32) return false;
-    for (const auto& [key, value] : members)
-      if (!PlainKey(key)) return false;
-    std::sort(members.begin(), members.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
+    if (depth >= 32 || !SortPlainMembers(members)) return false;
     const size_t mark = path.size();
-    for (size_t i = 0; i < members.size(); ++i) {
-      const auto& [key, value] = members[i];
-      if (i && key == members[i - 1].first) return false;
+    for (const auto& [key, value] : members) {
       if (mark) path += '.';
       path += key;
       std::optional<Members> inner;
@@ -699,24 +700,14 @@ namespace {
 // (A template so that it may fill ExplorerApi's private Cells::Cell.)
 template <class Cell>
 bool CellsOfObject(std::string_view raw, std::string& arena, std::vector<Cell>& cells,
-                   std::vector<std::pair<std::string_view, std::string_view>>& members) {
+                   Members& members) {
   if (raw.empty() || raw.front() != '{') return false;
-  if (!SliceJsonObject(raw, members)) return false;
-  const size_t first = cells.size();
+  if (!SliceJsonObject(raw, members) || !SortPlainMembers(members)) return false;
   for (const auto& [key, value] : members) {
-    if (!PlainKey(key)) return false;
     const size_t at = arena.size();
-    if (!AppendCell(arena, value)) {
-      auto cell = CellOf(value);  // the parser's reading
-      if (!cell) return false;
-      arena += *cell;
-    }
+    if (!AppendCellOrParsed(arena, value)) return false;
     cells.push_back({key, at, arena.size() - at});
   }
-  std::sort(cells.begin() + static_cast<std::ptrdiff_t>(first), cells.end(),
-            [](const auto& a, const auto& b) { return a.key < b.key; });
-  for (size_t i = first + 1; i < cells.size(); ++i)
-    if (cells[i].key == cells[i - 1].key) return false;
   return true;
 }
 
