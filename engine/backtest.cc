@@ -148,6 +148,7 @@ class Run {
   void RunExecution(const Event& e, uint32_t t);
   void RunPlanningEvents(const Event& e, uint32_t t);
   void PlanOpportunities(uint32_t t);
+  uint32_t QuietUntil(uint32_t from);
   void EmitOpportunity(uint16_t worker, Side side, double score, std::string_view type,
                        std::optional<Price> ref, std::optional<Price> lo, std::optional<Price> hi);
   void RaiseThreat(uint16_t worker, std::string_view type, Severity sev, bool blocks, double value);
@@ -195,6 +196,11 @@ class Run {
   std::vector<Threat> group_threats_;  // raised in the current threat step (CHAIN_THROUGH)
   uint32_t begin_ = 0, end_ = 0;       // traded bars [begin_, end_)
   uint32_t current_bar_ = 0;
+  // Quiet bars (engine/worker.h NextActiveBar): skipping is possible in this run (only
+  // opportunity and execution workers hear on_context_ready, nobody is timed), and whether
+  // anybody hears on_ledger_update.
+  bool quiet_ = false;
+  bool ledger_heard_ = false;
 
   // Output.
   uint32_t next_opp_id_ = 1;
@@ -406,6 +412,10 @@ Status Run::BindWorkers() {
   }
   bus_.Seal(events_.size(), options_.max_events_per_bar);
   gate_.Reset(threat_.size());
+  constexpr uint8_t kQuietable = EventBus::kListensOpportunity | EventBus::kListensExecution;
+  quiet_ = options_.quiet_bars && !options_.time_workers &&
+           (bus_.listeners(kOnContextReady) & ~kQuietable) == 0;
+  ledger_heard_ = bus_.listeners(kOnLedgerUpdate) != 0;
   return Status::Ok();
 }
 
@@ -531,6 +541,39 @@ void Run::PlanOpportunities(uint32_t t) {
   }
 }
 
+// ---- quiet bars ---------------------------------------------------------------------------------
+
+// The end of the run of quiet bars that starts at `from`: bars on which the loop would do nothing
+// but mark the equity. Nothing may be due (no order waits, no stop or target to watch), the
+// ledger's mark must not be heard (nobody listens, or it would not fire: flat, the same day),
+// and every worker on on_context_ready must know its next active bar. `from` when none is quiet.
+uint32_t Run::QuietUntil(uint32_t from) {
+  if (exchange_.pending() != 0) return from;
+  const PositionView& p = ledger_.position();
+  if (p.open && (p.stop_loss || p.take_profit)) return from;
+  const uint32_t until = ledger_heard_ ? ledger_.SilentUntil(from, end_) : end_;
+  uint32_t next = until;
+  for (uint16_t w : bus_.opportunity_workers(kOnContextReady)) {
+    if (next <= from) return from;
+    const NextActiveBar n = opportunity_[w]->NextActive(from, next, ledger_.view());
+    if (!n) {
+      quiet_ = false;  // not asked again in this run
+      return from;
+    }
+    next = std::min(next, *n);
+  }
+  for (uint16_t w : bus_.execution_workers(kOnContextReady)) {
+    if (next <= from) return from;
+    const NextActiveBar n = execution_[w]->NextActive(from, next, ledger_.view());
+    if (!n) {
+      quiet_ = false;
+      return from;
+    }
+    next = std::min(next, *n);
+  }
+  return std::max(next, from);
+}
+
 // ---- the run ------------------------------------------------------------------------------------
 
 void Run::Finish(BacktestResult& r) {
@@ -549,8 +592,8 @@ void Run::Finish(BacktestResult& r) {
   r.bars = end_ - begin_;
   r.period_start = TimestampMs{bars_.ts_ms[begin_]};
   r.period_end = TimestampMs{bars_.ts_ms[last]};
-  r.metrics = ComputeMetrics(r.equity, r.trades, env_.periods_per_year);
   r.daily_returns = ComputeDailyReturns(r.equity);
+  r.metrics = ComputeMetrics(r.equity, r.trades, env_.periods_per_year, r.daily_returns.values);
   r.opportunities = rejections_.Finish(r.causality);
   r.causality.threats_detected = gate_.threats_detected();
   if (r.bars < 1000)
@@ -613,6 +656,17 @@ Result<BacktestResult> Run::Execute() {
           std::to_string(options_.max_events_per_bar) +
           " events in one bar; do workers trigger each other in a cycle?");
     if (!bar_opps_.empty()) PlanOpportunities(t);  // 5. gate and plan
+    // Quiet bars after this one: their equity points in one pass, then on to the next bar on
+    // which anything can happen.
+    if (quiet_ && t + 1 < end_) {
+      const uint32_t until = QuietUntil(t + 1);
+      if (until > t + 1) {
+        // The active bar and the one after it (where its orders fill) are far from the bars
+        // the cache holds: start loading them while the quiet bars are marked.
+        ledger_.MarkQuiet(t + 1, until);
+        t = until - 1;
+      }
+    }
   }
   Finish(result_);
   return std::move(result_);

@@ -97,6 +97,7 @@ class Exchange {
   // `price` moved slippage_bps against the side that trades; with slippage_within_bar (the
   // default) kept inside bar t's [low, high].
   double Slip(double price, bool buying, uint32_t t) const {
+    if (slippage_bps_ == 0) return price;  // what the formula gives, without reading the bar
     const double s = slippage_bps_ / 10000.0;
     const double slipped = buying ? price * (1 + s) : price * (1 - s);
     if (!within_bar_) return slipped;
@@ -145,6 +146,7 @@ inline bool Exchange::ProcessBook(uint32_t t) {
 // the target's price came after the entry's is unknown.
 inline void Exchange::FillStopAndTarget(uint32_t t, bool entered_intrabar, bool held_at_open) {
   const PositionView& p = ledger_.position();
+  if (!p.stop_loss && !p.take_profit) return;
   const double open = bars_.open[t], high = bars_.high[t], low = bars_.low[t];
   const bool is_long = p.side == Side::kLong;
   if (held_at_open) {

@@ -19,13 +19,29 @@ DailyReturns ComputeDailyReturns(std::span<const EquityPoint> equity) {
   DailyReturns out;
   if (equity.empty()) return out;
   double prev = equity.front().equity;
+  // The day of point i as [day_start, next_start): the next point's day is compared by range, so
+  // a curve's points cost one division per day, not two per point.
+  DayNumber day = DayOfTimestamp(equity.front().ts.v);
+  int64_t day_start = DayStartMs(day), next_start = DayStartMs(day + 1);
+  const int64_t span_ms = equity.back().ts.v - equity.front().ts.v;
+  if (span_ms >= 0) {
+    const size_t days = static_cast<size_t>(span_ms / static_cast<int64_t>(kDayMs)) + 2;
+    out.days.reserve(std::min(days, equity.size()));
+    out.values.reserve(std::min(days, equity.size()));
+  }
   for (size_t i = 0; i < equity.size(); ++i) {
-    const DayNumber day = DayOfTimestamp(equity[i].ts.v);
-    const bool last_of_day = i + 1 == equity.size() || DayOfTimestamp(equity[i + 1].ts.v) != day;
-    if (!last_of_day) continue;
+    if (i + 1 < equity.size()) {
+      const int64_t next_ts = equity[i + 1].ts.v;
+      if (next_ts >= day_start && next_ts < next_start) continue;  // not the last of its day
+    }
     out.days.push_back(day);
     out.values.push_back(equity[i].equity / prev - 1.0);
     prev = equity[i].equity;
+    if (i + 1 < equity.size()) {
+      day = DayOfTimestamp(equity[i + 1].ts.v);
+      day_start = DayStartMs(day);
+      next_start = DayStartMs(day + 1);
+    }
   }
   return out;
 }
@@ -86,8 +102,13 @@ Metrics ComputeCurveMetrics(std::span<const double> equity, double years,
 Metrics ComputeMetrics(std::span<const EquityPoint> equity, std::span<const Trade> trades,
                        double periods_per_year) {
   if (equity.empty()) return Metrics{};
+  return ComputeMetrics(equity, trades, periods_per_year, ComputeDailyReturns(equity).values);
+}
+
+Metrics ComputeMetrics(std::span<const EquityPoint> equity, std::span<const Trade> trades,
+                       double periods_per_year, std::span<const double> r) {
+  if (equity.empty()) return Metrics{};
   const double years = static_cast<double>(equity.back().ts.v - equity.front().ts.v) / kYearMs;
-  const std::vector<double> r = ComputeDailyReturns(equity).values;
   Metrics m = CurveMetrics(
       equity.size(), [&](size_t i) { return equity[i].equity; }, years, r, periods_per_year);
 

@@ -68,6 +68,10 @@ struct RunOptions {
   // Time every worker's entry calls (engine/worker.h) into BacktestResult::worker_timings.
   // Off by default; off costs one never-taken branch per worker call and no clock read.
   bool time_workers = false;
+  // Skip the bars on which workers say nothing can happen (engine/worker.h NextActiveBar;
+  // docs/CONFIGURATION.md "Quiet bars"). The result is the same bit for bit either way; false
+  // calls every worker on every bar (tests compare the two).
+  bool quiet_bars = true;
   // Shares columns with the other jobs of this process (engine/column_cache.h): every column
   // the context phase adds, and the shared indicators of bar columns, looked up under
   // column_cache_key, which must name the bars' bytes and the job's plugin packages (JobRunner

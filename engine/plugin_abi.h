@@ -5,7 +5,7 @@
 //
 // The stamp is one NUL-terminated text in an ELF section of its own, `s1mple_plugin`:
 //
-//   s1mple-plugin;abi=1;sdk=0.1.0;compiler=gcc-12;arch=x86_64;cxx11abi=1
+//   s1mple-plugin;abi=2;sdk=0.1.0;compiler=gcc-12;arch=x86_64;cxx11abi=1
 //
 // s1mple reads it from the file before dlopen, so a package built for another ABI, SDK version,
 // compiler or architecture is refused before any of its code runs (not even its static
@@ -14,8 +14,9 @@
 //
 //   abi       S1MPLE_PLUGIN_ABI_VERSION: bumped whenever a change to the SDK headers changes the
 //             layout or meaning of what crosses the boundary (worker.h, context.h, config.h,
-//             plugin_registry.h, types.h, data.h, common/status.h). tests/sdk checks a
-//             fingerprint of those headers so a change cannot slip by unnoticed.
+//             plugin_registry.h, types.h, data.h, common/status.h). 2: the workers'
+//             OnNextActive hooks (quiet bars) added to the vtables of OpportunityWorker and
+//             ExecutionWorker.
 //   sdk       S1MPLE_SDK_VERSION, the project version (CMakeLists.txt; a test checks they agree).
 //   compiler  family and major version (gcc-12, clang-16): the C++ ABI of std types may differ
 //             between majors.
@@ -25,7 +26,7 @@
 
 #include <string>  // defines _GLIBCXX_USE_CXX11_ABI
 
-#define S1MPLE_PLUGIN_ABI_VERSION 1
+#define S1MPLE_PLUGIN_ABI_VERSION 2
 #define S1MPLE_SDK_VERSION "0.1.0"
 
 #define S1MPLE_PLUGIN_STR_(x) #x

@@ -91,7 +91,7 @@ std::string HostElfArch() {
 #endif
 }
 
-// Splits "s1mple-plugin;abi=1;sdk=..." into its fields.
+// Splits "s1mple-plugin;abi=2;sdk=..." into its fields.
 Status ParseStampText(std::string_view text, PackageStamp& out) {
   out.text = std::string(text);
   const std::string_view magic = "s1mple-plugin";

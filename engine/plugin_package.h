@@ -69,7 +69,7 @@ using PackageFiles = std::vector<std::pair<std::string, std::filesystem::path>>;
 
 // The stamp of a shared library (engine/plugin_abi.h), read from its ELF file without loading it.
 struct PackageStamp {
-  std::string text;  // as written, e.g. "s1mple-plugin;abi=1;sdk=0.1.0;..."
+  std::string text;  // as written, e.g. "s1mple-plugin;abi=2;sdk=0.1.0;..."
   std::string abi, sdk, compiler, arch, cxx11abi;
   std::string elf_arch;  // from the ELF header's e_machine ("x86_64", "aarch64", "machine 40", ...)
 };

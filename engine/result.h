@@ -137,6 +137,9 @@ std::vector<double> BuyAndHoldEquity(std::span<const double> closes, double init
 // tests on hand-computed curves). `equity` must be non-empty.
 Metrics ComputeMetrics(std::span<const EquityPoint> equity, std::span<const Trade> trades,
                        double periods_per_year);
+// The same with the curve's daily returns already computed (ComputeDailyReturns(equity).values).
+Metrics ComputeMetrics(std::span<const EquityPoint> equity, std::span<const Trade> trades,
+                       double periods_per_year, std::span<const double> daily_returns);
 
 // The metrics of a curve without trades (docs/METRICS.md): total_return, cagr, max_drawdown and
 // calmar from the equity values `equity` (in time order; empty: all zero / null) that span

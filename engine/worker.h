@@ -351,15 +351,35 @@ class ContextWorker : public Worker {
   [[nodiscard]] virtual Status OnCompute(ContextFrame& frame) = 0;
 };
 
+// Quiet bars (optional, for speed; docs/CONFIGURATION.md "Quiet bars"). A worker triggered on
+// on_context_ready may tell the engine the first bar in [from, end) on which its hook could do
+// anything at all (emit, raise, act, publish, or change what it remembers), given that the
+// position stays as `ledger` shows it; `end` when there is none. On the bars before it the engine
+// skips the hook, but only while nothing else happens on them (no order waits, no stop or target
+// to watch, nobody else listening): it marks the equity curve of those bars in one pass. The
+// result is bit for bit the one of calling the hook on every bar. std::nullopt (the default):
+// "ask me on every bar"; a worker that answers nullopt once is not asked again in that run.
+using NextActiveBar = std::optional<uint32_t>;
+
 class OpportunityWorker : public Worker {
  public:
   WorkerCategory category() const final { return WorkerCategory::kOpportunity; }
   void Detect(const BarContext& bar, OpportunitySink& out) {
     Guard(&bar, [&] { OnDetect(bar, out); });
   }
+  NextActiveBar NextActive(uint32_t from, uint32_t end, const LedgerView& ledger) {
+    NextActiveBar next;
+    Guard(nullptr, [&] { next = OnNextActive(from, end, ledger); });
+    return next;
+  }
 
  protected:
   virtual void OnDetect(const BarContext& bar, OpportunitySink& out) = 0;
+  // The first bar in [from, end) on which OnDetect may emit or publish (see NextActiveBar).
+  virtual NextActiveBar OnNextActive(uint32_t from, uint32_t end, const LedgerView& ledger) {
+    (void)from, (void)end, (void)ledger;
+    return std::nullopt;
+  }
 };
 
 class ThreatWorker : public Worker {
@@ -415,9 +435,20 @@ class ExecutionWorker : public Worker {
   void Manage(const BarContext& bar, PositionActions& actions) {
     Guard(&bar, [&] { OnManage(bar, actions); });
   }
+  NextActiveBar NextActive(uint32_t from, uint32_t end, const LedgerView& ledger) {
+    NextActiveBar next;
+    Guard(nullptr, [&] { next = OnNextActive(from, end, ledger); });
+    return next;
+  }
 
  protected:
   virtual void OnManage(const BarContext& bar, PositionActions& actions) = 0;
+  // The first bar in [from, end) on which OnManage may act or publish with the position as
+  // `ledger.position` shows it (see NextActiveBar). E.g. `end` while flat, for an exit rule.
+  virtual NextActiveBar OnNextActive(uint32_t from, uint32_t end, const LedgerView& ledger) {
+    (void)from, (void)end, (void)ledger;
+    return std::nullopt;
+  }
 };
 
 }  // namespace s1mple::engine

@@ -25,6 +25,13 @@ class EmaCrossExit final : public ExecutionWorker {
         p.side == Side::kLong ? (before >= 0 && now < 0) : (before <= 0 && now > 0);
     if (against) actions.CloseAll("signal_exit");
   }
+  // Nothing to do while flat; in a position, the next crossing against it.
+  NextActiveBar OnNextActive(uint32_t from, uint32_t end, const LedgerView& ledger) override {
+    const PositionView& p = ledger.position;
+    if (!p.open) return end;
+    const bool is_long = p.side == Side::kLong;
+    return spread_.NextCross(from, end, /*up=*/!is_long, /*down=*/is_long);
+  }
 
  private:
   plugin::EmaSpread spread_;

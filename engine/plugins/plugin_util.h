@@ -1,6 +1,10 @@
 // Small helpers for writing plugin manifests and registering built-ins.
 #pragma once
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -100,6 +104,38 @@ class EmaSpread {
   // comparison a cross test makes with it is false.
   double Now(uint32_t t) const { return fast_[t] - slow_[t]; }
   double Before(uint32_t t) const { return fast_[t - 1] - slow_[t - 1]; }
+  // The first bar t in [from, end), t >= 1, on which the spread crosses up (`up`: Before(t) <= 0
+  // and Now(t) > 0) or down (`down`: Before(t) >= 0 and Now(t) < 0): the very tests the workers
+  // make on each bar, on the same values. `end` when none (quiet bars, engine/worker.h).
+  uint32_t NextCross(uint32_t from, uint32_t end, bool up, bool down) const {
+    uint32_t t = from < 1 ? 1 : from;
+    if (t >= end) return end;
+#if defined(__SSE2__)
+    // Two bars at a time: the same subtractions and the same ordered comparisons (false with
+    // NaN, as C's), then bar by bar for the last one.
+    const __m128d zero = _mm_setzero_pd();
+    const __m128d want_up = _mm_castsi128_pd(_mm_set1_epi64x(up ? -1 : 0));
+    const __m128d want_down = _mm_castsi128_pd(_mm_set1_epi64x(down ? -1 : 0));
+    for (; t + 2 <= end; t += 2) {
+      const __m128d now = _mm_sub_pd(_mm_loadu_pd(fast_ + t), _mm_loadu_pd(slow_ + t));
+      const __m128d before = _mm_sub_pd(_mm_loadu_pd(fast_ + t - 1), _mm_loadu_pd(slow_ + t - 1));
+      const __m128d crossed_up =
+          _mm_and_pd(want_up, _mm_and_pd(_mm_cmple_pd(before, zero), _mm_cmpgt_pd(now, zero)));
+      const __m128d crossed_down =
+          _mm_and_pd(want_down, _mm_and_pd(_mm_cmpge_pd(before, zero), _mm_cmplt_pd(now, zero)));
+      const int hit = _mm_movemask_pd(_mm_or_pd(crossed_up, crossed_down));
+      if (hit) return t + ((hit & 1) ? 0 : 1);
+    }
+#endif
+    if (t >= end) return end;
+    double before = Before(t);
+    for (; t < end; ++t) {
+      const double now = Now(t);
+      if ((up && before <= 0 && now > 0) || (down && before >= 0 && now < 0)) return t;
+      before = now;
+    }
+    return end;
+  }
 
  private:
   int fast_period_, slow_period_;

@@ -30,6 +30,10 @@ class TrendFollower final : public OpportunityWorker {
     if (up) out.Emit(Side::kLong, score, "EMA_CROSS_UP", Price{close});
     if (down) out.Emit(Side::kShort, score, "EMA_CROSS_DOWN", Price{close});
   }
+  // OnDetect emits on crossings only and remembers nothing.
+  NextActiveBar OnNextActive(uint32_t from, uint32_t end, const LedgerView&) override {
+    return spread_.NextCross(from, end, longs_, shorts_);
+  }
 
  private:
   plugin::EmaSpread spread_;

@@ -287,5 +287,42 @@ TEST(PeriodOverride, AMalformedPeriodIsABadConfigNamingIt) {
       << r.FailureReason();
 }
 
+// ComputeDailyReturns compares the next point's time with its day's range instead of dividing
+// twice per point: the same series as the definition (two DayOfTimestamp per point), on curves
+// whose points fall at random gaps, before 1970, and out of order.
+TEST(DailyReturns, TheDayRangeWalkEqualsTwoDivisionsPerPoint) {
+  auto reference = [](const std::vector<EquityPoint>& eq) {
+    DailyReturns out;
+    double prev = eq.front().equity;
+    for (size_t i = 0; i < eq.size(); ++i) {
+      const DayNumber day = DayOfTimestamp(eq[i].ts.v);
+      if (i + 1 < eq.size() && DayOfTimestamp(eq[i + 1].ts.v) == day) continue;
+      out.days.push_back(day);
+      out.values.push_back(eq[i].equity / prev - 1.0);
+      prev = eq[i].equity;
+    }
+    return out;
+  };
+  uint64_t state = 12345;
+  auto next = [&state] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return state >> 33;
+  };
+  for (int round = 0; round < 200; ++round) {
+    std::vector<EquityPoint> eq;
+    int64_t ts =
+        (static_cast<int64_t>(next() % 4000) - 2000) * kDay + static_cast<int64_t>(next() % kDay);
+    const int64_t step = static_cast<int64_t>(1 + next() % (round % 3 == 0 ? kDay * 2 : kHour * 5));
+    const size_t n = 1 + next() % 500;
+    for (size_t i = 0; i < n; ++i) {
+      eq.push_back({TimestampMs{ts}, 1000.0 + static_cast<double>(next() % 100000) / 7.0});
+      ts += round % 5 == 4 && next() % 4 == 0 ? -static_cast<int64_t>(next() % kDay) : step;
+    }
+    const DailyReturns want = reference(eq), got = ComputeDailyReturns(eq);
+    ASSERT_EQ(got.days, want.days) << "round " << round;
+    ASSERT_EQ(got.values, want.values) << "round " << round;
+  }
+}
+
 }  // namespace
 }  // namespace s1mple::engine

@@ -96,7 +96,7 @@ TEST(PluginPackage, AStampThatDoesNotFitIsRefusedBeforeLoadingSayingWhich) {
     const char* pkg;
     const char* says;
   };
-  for (const Case& c : {Case{"pkg_abi99", "built for plugin ABI 99; this s1mple has ABI 1"},
+  for (const Case& c : {Case{"pkg_abi99", "built for plugin ABI 99; this s1mple has ABI 2"},
                         Case{"pkg_sdk999", "built with SDK version 9.9.9; this s1mple is 0.1.0"},
                         Case{"pkg_othercc", "built with compiler othercc-1"}}) {
     auto reg = LoadPackage(Ref(Pkg(c.pkg)));
