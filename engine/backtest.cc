@@ -663,7 +663,7 @@ Result<BacktestResult> Run::Execute() {
       if (until > t + 1) {
         // The active bar and the one after it (where its orders fill) are far from the bars
         // the cache holds: start loading them while the quiet bars are marked.
-        ledger_.MarkQuiet(t + 1, until);
+        ledger_.MarkQuiet(t + 1, until, /*with_range=*/env_.slippage_bps != 0);
         t = until - 1;
       }
     }

@@ -111,7 +111,7 @@ void Exchange::CancelEntriesOf(OpportunityId opportunity) {
 // submission order. Entries of an opportunity whose position the exits closed are dropped.
 // Returns whether a limit or stop entry filled (intrabar).
 bool Exchange::FillOrders(uint32_t t, bool& held_at_open) {
-  const double open = bars_.open[t], high = bars_.high[t], low = bars_.low[t];
+  const double open = bars_.open[t];  // the range only for limit and stop entries
   size_t keep = 0;
   for (size_t i = 0; i < orders_.size(); ++i) {
     const Order& o = orders_[i];
@@ -143,12 +143,12 @@ bool Exchange::FillOrders(uint32_t t, bool& held_at_open) {
         fill = Slip(open, buy, t);
         break;
       case OrderType::kLimit:
-        if (buy && low <= px) fill = std::min(open, px);
-        if (!buy && high >= px) fill = std::max(open, px);
+        if (buy && bars_.low[t] <= px) fill = std::min(open, px);
+        if (!buy && bars_.high[t] >= px) fill = std::max(open, px);
         break;
       case OrderType::kStop:
-        if (buy && high >= px) fill = Slip(std::max(open, px), true, t);
-        if (!buy && low <= px) fill = Slip(std::min(open, px), false, t);
+        if (buy && bars_.high[t] >= px) fill = Slip(std::max(open, px), true, t);
+        if (!buy && bars_.low[t] <= px) fill = Slip(std::min(open, px), false, t);
         break;
     }
     if (std::isnan(fill)) {

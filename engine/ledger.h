@@ -79,15 +79,15 @@ class Ledger {
   // stays the same. `from` when the position is open.
   uint32_t SilentUntil(uint32_t from, uint32_t end) const {
     if (view_.position.open || !(view_.cash.v + 0.0 == last_equity_)) return from;
-    const int64_t* ts = bars_.ts_ms.data();
-    return static_cast<uint32_t>(
-        std::lower_bound(ts + from, ts + end, (current_day_ + 1) * kDayMs) - ts);
+    return FirstAtOrAfter(from, end, (current_day_ + 1) * kDayMs);
   }
   // Mark() for each of the quiet bars [from, until) at once (engine/worker.h NextActiveBar): no
   // fill and no order on them, and no stop or target to watch. The equity points, the peak, the
   // day-start equity and the day are exactly what Mark() on each bar would leave; what Mark()
   // would return is not (the caller only skips bars on which nobody hears on_ledger_update).
-  void MarkQuiet(uint32_t from, uint32_t until) {
+  // `with_range`: also stream the bars' high and low (the fills after the span read them: with
+  // slippage); the open always.
+  void MarkQuiet(uint32_t from, uint32_t until, bool with_range) {
     if (from >= until) return;
     const PositionView& p = view_.position;
     const double cash = view_.cash.v;
@@ -100,14 +100,16 @@ class Ledger {
     double peak = view_.peak_equity.v;
     const uint32_t last = static_cast<uint32_t>(bars_.size() - 1);
     for (uint32_t t = from; t < until; ++t, ++out) {
-      // The next active bar's fills read its open, high and low, which this loop does not:
-      // keep them streaming into the cache a few lines ahead (memory is ~100 ns away, longer
-      // than most runs of quiet bars take).
+      // The next active bar's fills read its open (and range), which this loop does not: keep
+      // them streaming into the cache a few lines ahead (memory is ~100 ns away, longer than
+      // most runs of quiet bars take).
       if ((t & 7) == 0) {
         const uint32_t ahead = std::min(t + 32, last);
         __builtin_prefetch(bars_.open.data() + ahead);
-        __builtin_prefetch(bars_.high.data() + ahead);
-        __builtin_prefetch(bars_.low.data() + ahead);
+        if (with_range) {
+          __builtin_prefetch(bars_.high.data() + ahead);
+          __builtin_prefetch(bars_.low.data() + ahead);
+        }
       }
       // Mark()'s expression, term for term.
       const double equity = cash + (p.open ? units * close[t] : 0.0);
@@ -118,8 +120,7 @@ class Ledger {
     if (last_day != current_day_) {
       // The day of the span's last bar began inside it: its start equity is the point before
       // the first bar of that day (timestamps increase strictly).
-      const int64_t* first = std::lower_bound(ts + from, ts + until, last_day * kDayMs);
-      const uint32_t j = static_cast<uint32_t>(first - ts);
+      const uint32_t j = FirstAtOrAfter(from, until, last_day * kDayMs);
       view_.day_start_equity =
           Money{j == from ? last_equity_ : equity_[base + (j - 1 - from)].equity};
       current_day_ = last_day;
@@ -140,6 +141,22 @@ class Ledger {
   // The UTC day of a timestamp (floor division).
   static int64_t DayOf(int64_t ts) {
     return ts >= 0 ? ts / kDayMs : -((-ts + kDayMs - 1) / kDayMs);
+  }
+
+  // The first bar in [from, end) whose time is >= ms (end if none), searched from `from` on in
+  // growing steps: the answer is usually a few bars away, and a binary search over the whole
+  // rest of a long series would miss the cache at every step.
+  uint32_t FirstAtOrAfter(uint32_t from, uint32_t end, int64_t ms) const {
+    const int64_t* ts = bars_.ts_ms.data();
+    uint32_t lo = from, step = 1;
+    while (lo < end && ts[lo] < ms) {
+      const uint32_t hi = end - lo > step ? lo + step : end;
+      if (hi == end || ts[hi - 1] >= ms)
+        return static_cast<uint32_t>(std::lower_bound(ts + lo, ts + hi, ms) - ts);
+      lo = hi;
+      step *= 2;
+    }
+    return lo;
   }
 
   const BarSeries& bars_;

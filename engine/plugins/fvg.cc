@@ -82,17 +82,30 @@ class FvgEntryDetector final : public OpportunityWorker {
   }
 
   void OnDetect(const BarContext& bar, OpportunitySink& out) override {
-    const uint32_t t = bar.bar;
-    const Gap g = FindGap(high_, low_, t, min_gap_bps_, longs_, shorts_);
+    const Gap g = Signal(bar.bar);
     if (!g.found) return;
-    if (require_bos_ && !RecentBreak(t, g.side)) return;
-    // The displacement candle (the middle one) must trade on above-average volume.
-    if (require_volume_ && !(volume_[t - 1] >= volume_factor_ * volume_sma_[t - 1])) return;
     out.Emit(g.side, g.size_bps, g.side == Side::kLong ? "FVG_BULLISH" : "FVG_BEARISH",
              Price{bar.Close()}, Price{g.zone_low}, Price{g.zone_high});
   }
+  // OnDetect emits where Signal finds a gap and remembers nothing.
+  NextActiveBar OnNextActive(uint32_t from, uint32_t end, const LedgerView&) override {
+    for (uint32_t t = from; t < end; ++t)
+      if (Signal(t).found) return t;
+    return end;
+  }
 
  private:
+  // The gap formed on bar t, if it passes the filters (found is false otherwise).
+  Gap Signal(uint32_t t) const {
+    Gap g = FindGap(high_, low_, t, min_gap_bps_, longs_, shorts_);
+    if (!g.found) return g;
+    // The displacement candle (the middle one) must trade on above-average volume.
+    if ((require_bos_ && !RecentBreak(t, g.side)) ||
+        (require_volume_ && !(volume_[t - 1] >= volume_factor_ * volume_sma_[t - 1])))
+      g.found = false;
+    return g;
+  }
+
   // A break of structure in the gap's direction on one of the last structure_window bars
   // (t included).
   bool RecentBreak(uint32_t t, Side side) const {

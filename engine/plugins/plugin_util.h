@@ -111,20 +111,28 @@ class EmaSpread {
     uint32_t t = from < 1 ? 1 : from;
     if (t >= end) return end;
 #if defined(__SSE2__)
-    // Two bars at a time: the same subtractions and the same ordered comparisons (false with
-    // NaN, as C's), then bar by bar for the last one.
-    const __m128d zero = _mm_setzero_pd();
-    const __m128d want_up = _mm_castsi128_pd(_mm_set1_epi64x(up ? -1 : 0));
-    const __m128d want_down = _mm_castsi128_pd(_mm_set1_epi64x(down ? -1 : 0));
-    for (; t + 2 <= end; t += 2) {
-      const __m128d now = _mm_sub_pd(_mm_loadu_pd(fast_ + t), _mm_loadu_pd(slow_ + t));
-      const __m128d before = _mm_sub_pd(_mm_loadu_pd(fast_ + t - 1), _mm_loadu_pd(slow_ + t - 1));
-      const __m128d crossed_up =
-          _mm_and_pd(want_up, _mm_and_pd(_mm_cmple_pd(before, zero), _mm_cmpgt_pd(now, zero)));
-      const __m128d crossed_down =
-          _mm_and_pd(want_down, _mm_and_pd(_mm_cmpge_pd(before, zero), _mm_cmplt_pd(now, zero)));
-      const int hit = _mm_movemask_pd(_mm_or_pd(crossed_up, crossed_down));
-      if (hit) return t + ((hit & 1) ? 0 : 1);
+    // Four bars at a time: the same subtractions (each spread once; `before` is the previous
+    // spread, shuffled in) and the same ordered comparisons (false with NaN, as C's); then bar
+    // by bar for the last ones.
+    if (t + 4 <= end) {
+      const __m128d zero = _mm_setzero_pd();
+      const __m128d want_up = _mm_castsi128_pd(_mm_set1_epi64x(up ? -1 : 0));
+      const __m128d want_down = _mm_castsi128_pd(_mm_set1_epi64x(down ? -1 : 0));
+      auto crossed = [&](__m128d before, __m128d now) {
+        const __m128d u = _mm_and_pd(_mm_cmple_pd(before, zero), _mm_cmpgt_pd(now, zero));
+        const __m128d d = _mm_and_pd(_mm_cmpge_pd(before, zero), _mm_cmplt_pd(now, zero));
+        return _mm_movemask_pd(_mm_or_pd(_mm_and_pd(want_up, u), _mm_and_pd(want_down, d)));
+      };
+      // prev holds the spreads of bars t-2, t-1 (only t-1 is used).
+      __m128d prev = _mm_set_pd(Before(t), Before(t));
+      for (; t + 4 <= end; t += 4) {
+        const __m128d n0 = _mm_sub_pd(_mm_loadu_pd(fast_ + t), _mm_loadu_pd(slow_ + t));
+        const __m128d n1 = _mm_sub_pd(_mm_loadu_pd(fast_ + t + 2), _mm_loadu_pd(slow_ + t + 2));
+        const int h0 = crossed(_mm_shuffle_pd(prev, n0, 1), n0);
+        const int h1 = crossed(_mm_shuffle_pd(n0, n1, 1), n1);
+        if (h0 | h1) return h0 ? t + ((h0 & 1) ? 0 : 1) : t + 2 + ((h1 & 1) ? 0 : 1);
+        prev = n1;
+      }
     }
 #endif
     if (t >= end) return end;
