@@ -21,36 +21,63 @@ constexpr std::array<const char*, kStructureColumnCount> kStructureNames = {
     "ob_bull_high", "ob_bear_low", "ob_bear_high", "liq_above",       "liq_below"};
 
 // Up to `capacity` unswept swing levels, oldest first; adding to a full set drops the oldest.
+// The set changes on few bars (a new swing, a sweep), so its extremes and its nearest cluster
+// are kept and recomputed only then: a bar whose range reaches no level costs two comparisons.
 class LevelSet {
  public:
-  explicit LevelSet(int capacity) : capacity_(static_cast<size_t>(capacity)) {
+  LevelSet(int capacity, bool above, double tol)
+      : capacity_(static_cast<size_t>(capacity)), above_(above), tol_(tol) {
     levels_.reserve(capacity_);
   }
   void Add(double level) {
     if (levels_.size() == capacity_) levels_.erase(levels_.begin());
     levels_.push_back(level);
+    Update();
   }
-  // Drops every level `swept` says was traded through.
-  template <typename Pred>
-  void Sweep(Pred swept) {
-    levels_.erase(std::remove_if(levels_.begin(), levels_.end(), swept), levels_.end());
+  // Liquidity above: drops the levels at or below `high` (traded through).
+  void SweepAtOrBelow(double high) {
+    if (levels_.empty() || !(lowest_ <= high)) return;  // none is
+    levels_.erase(
+        std::remove_if(levels_.begin(), levels_.end(), [high](double v) { return v <= high; }),
+        levels_.end());
+    Update();
   }
-  // The nearest level (smallest for `above`, largest otherwise), widened to the farthest level
-  // of its cluster (levels within `tol` relative distance of the nearest one). NaN when empty.
-  double NearestCluster(bool above, double tol) const {
-    if (levels_.empty()) return kNaNValue;
-    double nearest = levels_[0];
-    for (double v : levels_) nearest = above ? std::min(nearest, v) : std::max(nearest, v);
-    double edge = nearest;
-    for (double v : levels_)
-      if (std::fabs(v - nearest) <= tol * nearest)
-        edge = above ? std::max(edge, v) : std::min(edge, v);
-    return edge;
+  // Liquidity below: drops the levels at or above `low`.
+  void SweepAtOrAbove(double low) {
+    if (levels_.empty() || !(highest_ >= low)) return;
+    levels_.erase(
+        std::remove_if(levels_.begin(), levels_.end(), [low](double v) { return v >= low; }),
+        levels_.end());
+    Update();
   }
+  // The nearest level (smallest above, largest below), widened to the farthest level of its
+  // cluster (levels within `tol` relative distance of the nearest one). NaN when empty.
+  double NearestCluster() const { return cluster_; }
 
  private:
+  void Update() {
+    if (levels_.empty()) {
+      cluster_ = kNaNValue;
+      return;
+    }
+    lowest_ = highest_ = levels_[0];
+    for (double v : levels_) {
+      lowest_ = std::min(lowest_, v);
+      highest_ = std::max(highest_, v);
+    }
+    const double nearest = above_ ? lowest_ : highest_;
+    double edge = nearest;
+    for (double v : levels_)
+      if (std::fabs(v - nearest) <= tol_ * nearest)
+        edge = above_ ? std::max(edge, v) : std::min(edge, v);
+    cluster_ = edge;
+  }
+
   size_t capacity_;
+  bool above_;
+  double tol_;
   std::vector<double> levels_;
+  double lowest_ = kNaNValue, highest_ = kNaNValue, cluster_ = kNaNValue;
 };
 
 bool IsSwingHigh(std::span<const double> high, size_t p, size_t lb) {
@@ -102,7 +129,7 @@ void ComputeStructure(std::span<const double> open, std::span<const double> high
   bool sh_open = false, sl_open = false;  // an unbroken swing level exists
   double trend = 0;
   double bull_lo = kNaNValue, bull_hi = kNaNValue, bear_lo = kNaNValue, bear_hi = kNaNValue;
-  LevelSet highs(o.liquidity_swings), lows(o.liquidity_swings);
+  LevelSet highs(o.liquidity_swings, /*above=*/true, tol), lows(o.liquidity_swings, false, tol);
   for (size_t t = 0; t < n; ++t) {
     // 1. A swing point at p = t - lb is confirmed once lb bars have followed it.
     if (t >= 2 * lb) {
@@ -140,8 +167,8 @@ void ComputeStructure(std::span<const double> open, std::span<const double> high
     if (close[t] > bear_hi) bear_lo = bear_hi = kNaNValue;
     // 4. Liquidity: swing levels not yet traded through.
     const double h = high[t], l = low[t];
-    highs.Sweep([h](double v) { return v <= h; });
-    lows.Sweep([l](double v) { return v >= l; });
+    highs.SweepAtOrBelow(h);
+    lows.SweepAtOrAbove(l);
 
     out.swing_high[t] = last_sh;
     out.swing_low[t] = last_sl;
@@ -151,8 +178,8 @@ void ComputeStructure(std::span<const double> open, std::span<const double> high
     out.ob_bull_high[t] = bull_hi;
     out.ob_bear_low[t] = bear_lo;
     out.ob_bear_high[t] = bear_hi;
-    out.liq_above[t] = highs.NearestCluster(true, tol);
-    out.liq_below[t] = lows.NearestCluster(false, tol);
+    out.liq_above[t] = highs.NearestCluster();
+    out.liq_below[t] = lows.NearestCluster();
   }
 }
 
