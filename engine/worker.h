@@ -14,9 +14,9 @@
 // annotation (GUARDED_BY) applies: a worker is never shared between runs.
 //
 // The bases keep the invariants, as spdlog's base_sink does: the engine calls a public
-// non-virtual entry (Bind, Compute, Detect, Assess, Plan, HandleEvent, Manage) and the entry calls
-// the protected hook the plugin implements (OnBind, OnCompute, OnDetect, OnAssess, OnPlan,
-// OnEvent, OnManage). The entry
+// non-virtual entry (Bind, Compute, Detect, Assess, Plan, HandleEvent, Manage, NextActive) and the
+// entry calls the protected hook the plugin implements (OnBind, OnCompute, OnDetect, OnAssess,
+// OnPlan, OnEvent, OnManage, OnNextActive; the last is optional: quiet bars, below). The entry
 //   - catches whatever the hook throws and fails the run with a message that names the worker:
 //     "<origin>: <yaml_path> (<plugin>): threw: <what> (bar <t>, <ISO time>)", e.g.
 //     "config/strategies/ict_smc.yaml: opportunity_workers[0] (fvg_entry_detector): threw: ...";
