@@ -186,6 +186,10 @@ nlohmann::json CausalityToJson(const Causality& causality);
 nlohmann::json DailyReturnsToJson(const DailyReturns& returns);
 // The inverse (what readers of stored results use); InvalidArgument naming the member at fault.
 [[nodiscard]] Result<DailyReturns> DailyReturnsFromJson(const nlohmann::json& returns);
+// The same from the member's JSON text, without building a document (what the sweep outputs
+// read for every run): the same series and the same errors as parsing the text and calling
+// DailyReturnsFromJson.
+[[nodiscard]] Result<DailyReturns> DailyReturnsFromJsonText(std::string_view returns);
 
 // Indices of the equity points ToJson keeps for `max_points` (sorted, unique).
 std::vector<size_t> DownsampleEquity(std::span<const EquityPoint> equity, size_t max_points);

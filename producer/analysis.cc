@@ -275,10 +275,11 @@ Status SweepAnalyzer::Add(const JobOutcome& outcome) {
   if (outcome.ok) verdict = CheckConstraints(space_.plan(), outcome.result);
   WriteCsvRow(outcome, varied, verdict);
   ojson entry = RunEntry(outcome, varied, verdict);
-  if (folds_) folds_->Add(outcome.index, outcome.ok, outcome.result, verdict.ok);
+  const engine::DailyReturns* returns = outcome.returns ? &*outcome.returns : nullptr;
+  if (folds_) folds_->Add(outcome.index, outcome.ok, outcome.result, verdict.ok, returns);
   const bool selected = Selected(outcome.index);
   if (outcome.ok && selected) {
-    stats_->AddRun(outcome.index, outcome.result, verdict.ok);
+    stats_->AddRun(outcome.index, outcome.result, verdict.ok, returns);
   }
   if (outcome.ok) {
     if (const auto w = outcome.result.find("warnings"); w != outcome.result.end() && w->is_array())

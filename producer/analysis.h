@@ -39,6 +39,9 @@ struct JobOutcome {
   nlohmann::json result;       // ok: the engine's ToJson(BacktestResult) (metrics, causality, ...)
   std::string failure_reason;  // !ok: why it failed, e.g. "timeout after 300 s"
   int attempts = 1;
+  // ok: the result's daily returns when the reader parsed them apart from `result` (which then
+  // has no "returns" member: ParseResultFields' overload); nullopt: read result["returns"].
+  std::optional<engine::DailyReturns> returns = std::nullopt;
 };
 
 struct SweepInfo {

@@ -8,6 +8,7 @@
 #include "engine/result.h"
 #include "producer/analysis.h"
 #include "producer/plan_loader.h"
+#include "producer/result_fields.h"
 
 namespace s1mple::producer {
 
@@ -117,14 +118,17 @@ bool FoldAnalysis::Better(double a, uint64_t ca, double b, uint64_t cb) const {
   return ca < cb;
 }
 
-void FoldAnalysis::Add(uint64_t index, bool ok, const json& result, bool meets) {
+void FoldAnalysis::Add(uint64_t index, bool ok, const json& result, bool meets,
+                       const engine::DailyReturns* parsed) {
   const uint64_t config = space_.ConfigOf(index);
   const Segment& seg = schedule_.segments[space_.SegmentOf(index)];
+  std::optional<engine::DailyReturns> holder;
+  const engine::DailyReturns* returns = ok ? ReturnsOf(result, parsed, holder) : nullptr;
   if (ok && annualize_ == 0) {
     // sqrt(periods_per_year): metrics.sharpe_ratio over the per-day Sharpe ratio of the same run.
     auto sharpe = MetricValue(result, "sharpe_ratio");
-    if (sharpe && result.contains("returns")) {
-      if (auto r = engine::DailyReturnsFromJson(result["returns"]); r.ok()) {
+    if (sharpe) {
+      if (const engine::DailyReturns* r = returns) {
         Sums sums;
         for (double v : r->values)
           if (std::isfinite(v)) sums.Add(v);
@@ -134,7 +138,7 @@ void FoldAnalysis::Add(uint64_t index, bool ok, const json& result, bool meets) 
     }
   }
   if (schedule_.mode == ValidationMode::kCpcv) {
-    AddCpcv(config, seg.fold, ok, result);
+    AddCpcv(config, seg.fold, ok, result, returns);
     return;
   }
   FoldState& fold = folds_[seg.fold];
@@ -161,11 +165,9 @@ void FoldAnalysis::Add(uint64_t index, bool ok, const json& result, bool meets) 
   OosRun run;
   run.metrics = result.value("metrics", json::object());
   run.meets = meets;
-  if (result.contains("returns")) {
-    if (auto r = engine::DailyReturnsFromJson(result["returns"]); r.ok()) {
-      run.days = std::move(r->days);
-      run.values = std::move(r->values);
-    }
+  if (returns) {
+    run.days = returns->days;
+    run.values = returns->values;
   }
   fold.oos[config] = std::move(run);
 }
@@ -369,12 +371,11 @@ ojson FoldAnalysis::FoldsBlock(const RunIdFn& run_id) const {
   return out;
 }
 
-void FoldAnalysis::AddCpcv(uint64_t config, uint32_t group, bool ok, const json& result) {
+void FoldAnalysis::AddCpcv(uint64_t config, uint32_t group, bool ok, const json& result,
+                           const engine::DailyReturns* r) {
   GroupRun& g = groups_[group * configs_ + config];
   g = GroupRun{};
-  if (!ok || !result.contains("returns")) return;
-  auto r = engine::DailyReturnsFromJson(result["returns"]);
-  if (!r.ok()) return;
+  if (!ok || r == nullptr) return;
   g.ok = true;
   for (size_t i = 0; i < r->size(); ++i) {
     const double v = r->values[i];

@@ -32,6 +32,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/result.h"
 #include "producer/expansion.h"
 
 namespace s1mple::producer {
@@ -51,7 +52,10 @@ class FoldAnalysis {
 
   // One outcome: `result` the engine result of a successful job; meets: the plan's constraints
   // on it.
-  void Add(uint64_t index, bool ok, const nlohmann::json& result, bool meets_constraints);
+  // `returns`: the run's daily returns when the reader parsed them already (else the result's
+  // "returns" member is read).
+  void Add(uint64_t index, bool ok, const nlohmann::json& result, bool meets_constraints,
+           const engine::DailyReturns* returns = nullptr);
 
   using RunIdFn = std::function<std::string(uint64_t)>;
   nlohmann::ordered_json Block(const RunIdFn& run_id) const;
@@ -114,7 +118,8 @@ class FoldAnalysis {
   double Score(const nlohmann::json& result) const;  // NaN when undefined
   bool Meets(const nlohmann::json& result) const;    // the plan's constraints on a union
   bool Better(double a, uint64_t ca, double b, uint64_t cb) const;
-  void AddCpcv(uint64_t config, uint32_t group, bool ok, const nlohmann::json& result);
+  void AddCpcv(uint64_t config, uint32_t group, bool ok, const nlohmann::json& result,
+               const engine::DailyReturns* returns);
   nlohmann::ordered_json FoldsBlock(const RunIdFn& run_id) const;
   nlohmann::ordered_json CpcvBlock() const;
 

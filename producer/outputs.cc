@@ -29,12 +29,14 @@ std::vector<std::string> OutputFields(const JobSpace& space) {
   return {"metrics", "causality", "period", "bars", "equity", "returns", "warnings"};
 }
 
-nlohmann::json ParseOutputFields(const JobSpace& space, std::string_view result) {
+// The daily returns go to `returns` without a document (thousands of numbers per run).
+nlohmann::json ParseOutputFields(const JobSpace& space, std::string_view result,
+                                 std::optional<engine::DailyReturns>& returns) {
   if (space.plan().kind == PlanKind::kOptimization)
-    return ParseResultFields(result,
-                             {"metrics", "causality", "period", "bars", "returns", "warnings"});
+    return ParseResultFields(
+        result, {"metrics", "causality", "period", "bars", "returns", "warnings"}, returns);
   return ParseResultFields(
-      result, {"metrics", "causality", "period", "bars", "equity", "returns", "warnings"});
+      result, {"metrics", "causality", "period", "bars", "equity", "returns", "warnings"}, returns);
 }
 
 // report.html gets the summary's `overfitting` and `validation` blocks as
@@ -105,7 +107,7 @@ Result<nlohmann::json> WriteOutputs(transport::Client& client, SweepSite& site,
       const std::optional<JobState> state = JobStateFromName(item.state);
       if (state == JobState::kDone) {
         outcome.ok = true;
-        outcome.result = ParseOutputFields(space, item.result);
+        outcome.result = ParseOutputFields(space, item.result, outcome.returns);
         if (outcome.result.is_discarded()) {
           outcome.ok = false;
           outcome.failure_reason = "stored result is not JSON";

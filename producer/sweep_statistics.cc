@@ -9,6 +9,7 @@
 #include "common/atomic_file.h"
 #include "engine/calendar.h"
 #include "engine/result.h"
+#include "producer/result_fields.h"
 
 namespace s1mple::producer {
 
@@ -35,16 +36,13 @@ void SweepStatistics::AddFailure(uint64_t) {
   ++failed_;
 }
 
-void SweepStatistics::AddRun(uint64_t index, const json& result, bool meets_constraints) {
+void SweepStatistics::AddRun(uint64_t index, const json& result, bool meets_constraints,
+                             const engine::DailyReturns* parsed) {
   ++trials_;
   if (!meets_constraints) ++rejected_;
-  const auto it = result.find("returns");
-  if (it == result.end()) {
-    ++without_returns_;
-    return;
-  }
-  auto returns = engine::DailyReturnsFromJson(*it);
-  if (!returns.ok() || returns->size() == 0) {
+  std::optional<engine::DailyReturns> holder;
+  const engine::DailyReturns* returns = ReturnsOf(result, parsed, holder);
+  if (returns == nullptr || returns->size() == 0) {
     ++without_returns_;
     return;
   }
@@ -87,8 +85,8 @@ void SweepStatistics::AddRun(uint64_t index, const json& result, bool meets_cons
     squares[b] += r * r;
   }
   if (options_.keep_series) {
-    run.days = std::move(returns->days);
-    run.values = std::move(returns->values);
+    run.days = returns->days;
+    run.values = returns->values;
   }
   runs_.push_back(std::move(run));
 }

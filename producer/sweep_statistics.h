@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/status.h"
+#include "engine/result.h"
 #include "producer/plan.h"
 #include "stats/bootstrap.h"
 #include "stats/overfitting.h"
@@ -38,10 +39,12 @@ class SweepStatistics {
  public:
   explicit SweepStatistics(SweepStatisticsOptions options);
 
-  // A successful run: `result` is its engine result (its "returns" member, when present, is
-  // read); meets_constraints: whether the plan's constraints accept it. A result without
-  // readable returns counts as a trial without returns.
-  void AddRun(uint64_t index, const nlohmann::json& result, bool meets_constraints);
+  // A successful run: `result` is its engine result (its daily returns are `returns` when the
+  // reader parsed them already, else its "returns" member, when present); meets_constraints:
+  // whether the plan's constraints accept it. A result without readable returns counts as a
+  // trial without returns.
+  void AddRun(uint64_t index, const nlohmann::json& result, bool meets_constraints,
+              const engine::DailyReturns* returns = nullptr);
   // A failed run (a trial too).
   void AddFailure(uint64_t index);
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <sstream>
 
 #include "engine/calendar.h"
@@ -321,6 +322,80 @@ TEST(DailyReturns, TheDayRangeWalkEqualsTwoDivisionsPerPoint) {
     const DailyReturns want = reference(eq), got = ComputeDailyReturns(eq);
     ASSERT_EQ(got.days, want.days) << "round " << round;
     ASSERT_EQ(got.values, want.values) << "round " << round;
+  }
+}
+
+// DailyReturnsFromJsonText reads the member's text without a document: the same series (bit for
+// bit) and the same errors as json::parse + DailyReturnsFromJson, on what DailyReturnsToJson
+// writes and on hand-made texts of every odd shape.
+TEST(DailyReturns, TheTextReaderAgreesWithTheDocumentReader) {
+  auto same = [](const std::string& text) {
+    const auto j = json::parse(text, nullptr, false);
+    const Result<DailyReturns> want =
+        j.is_discarded() ? Result<DailyReturns>(Status::InvalidArgument("returns is not JSON"))
+                         : DailyReturnsFromJson(j);
+    const Result<DailyReturns> got = DailyReturnsFromJsonText(text);
+    ASSERT_EQ(got.ok(), want.ok()) << text;
+    if (!want.ok()) {
+      EXPECT_EQ(got.status().ToString(), want.status().ToString()) << text;
+      return;
+    }
+    EXPECT_EQ(got->days, want->days) << text;
+    ASSERT_EQ(got->values.size(), want->values.size()) << text;
+    EXPECT_EQ(0, std::memcmp(got->values.data(), want->values.data(),
+                             want->values.size() * sizeof(double)))
+        << text;
+  };
+  uint64_t state = 99;
+  auto next = [&state] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return state >> 33;
+  };
+  for (int round = 0; round < 100; ++round) {
+    DailyReturns r;
+    DayNumber day = kMon + static_cast<DayNumber>(next() % 1000);
+    const size_t n = next() % 300;
+    for (size_t i = 0; i < n; ++i) {
+      r.days.push_back(day);
+      const uint64_t k = next() % 20;
+      r.values.push_back(k == 0   ? std::nan("")
+                         : k == 1 ? -0.0
+                         : k == 2 ? 0.0
+                                  : (static_cast<double>(next() % 2000000) - 1e6) / 1e7);
+      day += next() % 7 == 0 ? 1 + static_cast<DayNumber>(next() % 5) : 1;
+    }
+    same(DailyReturnsToJson(r).dump());
+    same(DailyReturnsToJson(r).dump(2));
+  }
+  for (const char* text :
+       {R"({"first_date": "2024-01-01", "values": [0.1, -0.2, null, 1e-5, 2E+3, -0.0, 0]})",
+        R"({"values": [], "first_date": null, "gaps": []})",
+        R"({"first_date": "2024-01-01", "values": [-0, 5, 12345678901234567890123]})",
+        R"({"first_date": "2024-01-01", "values": [1, 2, 3], "gaps": [[2, 3]]})",
+        R"({"first_date": "2024-01-01", "values": [1, 2, 3], "gaps": [[0, 3]]})",
+        R"({"first_date": "2024-01-01", "values": [1, 2, 3], "gaps": [[3, 3]]})",
+        R"({"first_date": "2024-01-01", "values": [1, 2, 3], "gaps": [[1, 0]]})",
+        R"({"first_date": "2024-01-01", "values": [1, 2, 3], "gaps": [[1, 2.0]]})",
+        R"({"first_date": "2024-01-01", "values": [1, 2, 3], "gaps": [[01, 2]]})",
+        R"({"first_date": "2024-01-01", "values": [1, 2, 3], "gaps": [[-1, 2]]})",
+        R"({"first_date": "2024-01-01", "values": [1, 2, 3], "gaps": {"a": 1}})",
+        R"({"first_date": "2024-13-01", "values": [1]})",
+        R"({"first_date": "2024-01-01", "values": [1, "x"]})",
+        R"({"first_date": "2024-01-01", "values": [1, 01]})",
+        R"({"first_date": "2024-01-01", "values": [1, .5]})",
+        R"({"first_date": "2024-01-01", "values": [1, 1e400]})",
+        R"({"first_date": "2024-01-01", "values": [1, NaN]})",
+        R"({"first_date": "2024-01-01", "values": [1,]})",
+        R"({"first_date": "2024-01-01", "values": 5})",
+        R"({"first_date": 20240101, "values": [1]})",
+        R"({"first_date": "2024-01-01", "values": [1], "values": [2, 3]})",
+        R"({"first_date": "2024\u002d01-01", "values": [1]})",
+        R"({"first_\u0064ate": "2024-01-01", "values": [1]})",
+        R"([1, 2])",
+        R"({"values": [1)",
+        "",
+        "null"}) {
+    same(text);
   }
 }
 
