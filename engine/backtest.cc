@@ -661,8 +661,7 @@ Result<BacktestResult> Run::Execute() {
     if (quiet_ && t + 1 < end_) {
       const uint32_t until = QuietUntil(t + 1);
       if (until > t + 1) {
-        // The active bar and the one after it (where its orders fill) are far from the bars
-        // the cache holds: start loading them while the quiet bars are marked.
+        // MarkQuiet also streams in the prices the fills after the span read.
         ledger_.MarkQuiet(t + 1, until, /*with_range=*/env_.slippage_bps != 0);
         t = until - 1;
       }
