@@ -118,6 +118,14 @@ class @CLASS@ final : public OpportunityWorker {
       out.Emit(Side::kShort, std::fabs(now) / close * 100.0, "CROSS_DOWN", Price{close});
   }
 
+  // Optional, for speed: the first bar from `from` on which OnDetect could emit (here the next
+  // crossing either way), so the engine skips the bars in between when nothing else happens on
+  // them (docs/CONFIGURATION.md, "Quiet bars"). Answer exactly, or delete this (the default,
+  // std::nullopt, calls OnDetect on every bar): a bar you skip is a bar OnDetect never sees.
+  NextActiveBar OnNextActive(uint32_t from, uint32_t end, const LedgerView&) override {
+    return spread_.NextCross(from, end, /*up=*/true, /*down=*/true);
+  }
+
  private:
   s1mple::engine::plugin::EmaSpread spread_;
 };

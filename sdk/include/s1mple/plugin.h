@@ -44,6 +44,9 @@
 //                the TradePlan, or plan.Reject(reason)
 //   execution    ExecutionWorker::OnManage(bar, act)   per bar of its triggers, also while flat:
 //                act.MoveStop / SetTarget / ClosePartial / CloseAll / CancelPendingEntries
+// Opportunity and execution workers may also override OnNextActive(from, end, ledger): the first
+// bar on which their hook could do anything, so the engine skips the quiet bars before it
+// (optional; docs/CONFIGURATION.md "Quiet bars"; the default calls the hook on every bar).
 // Every worker may override OnBind(ctx) (once, before the bar loop): resolve the columns it reads
 // (ctx.ResolveSource(name), or ctx.frame.Ema(p) ...) into pointers, intern its custom events,
 // and add columns of its own to ctx.frame for the workers bound after it. Per-bar hooks read
