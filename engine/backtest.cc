@@ -553,18 +553,20 @@ uint32_t Run::QuietUntil(uint32_t from) {
   if (p.open && (p.stop_loss || p.take_profit)) return from;
   const uint32_t until = ledger_heard_ ? ledger_.SilentUntil(from, end_) : end_;
   uint32_t next = until;
-  for (uint16_t w : bus_.opportunity_workers(kOnContextReady)) {
+  // Execution workers first: flat, an exit rule answers at once; in a position, its exit bounds
+  // how far the signals need to look.
+  for (uint16_t w : bus_.execution_workers(kOnContextReady)) {
     if (next <= from) return from;
-    const NextActiveBar n = opportunity_[w]->NextActive(from, next, ledger_.view());
+    const NextActiveBar n = execution_[w]->NextActive(from, next, ledger_.view());
     if (!n) {
       quiet_ = false;  // not asked again in this run
       return from;
     }
     next = std::min(next, *n);
   }
-  for (uint16_t w : bus_.execution_workers(kOnContextReady)) {
+  for (uint16_t w : bus_.opportunity_workers(kOnContextReady)) {
     if (next <= from) return from;
-    const NextActiveBar n = execution_[w]->NextActive(from, next, ledger_.view());
+    const NextActiveBar n = opportunity_[w]->NextActive(from, next, ledger_.view());
     if (!n) {
       quiet_ = false;
       return from;
