@@ -120,8 +120,9 @@ TEST(QuietBars, TheEmaCrossoverGivesTheSameBitsInEveryShape) {
                                  s.direction + (s.threat.size() > 20 ? " +monitor" : "") + " " +
                                  s.period;
         Pair p = RunBoth(op->links[0], **bars, what);
-        if (std::string(interval) != "1d" || s.period.empty())
+        if (std::string(interval) != "1d" || s.period.empty()) {
           EXPECT_GT(p.quiet.trades.size(), 10u) << what;
+        }
         ExpectSameBits(p.quiet, p.every, what);
         ++compared;
       }
