@@ -15,8 +15,7 @@ class Scanner {
   explicit Scanner(std::string_view s) : s_(s) {}
 
   void SkipSpace() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\r' || s_[i_] == '\t'))
-      ++i_;
+    while (i_ < s_.size() && IsJsonSpace(s_[i_])) ++i_;
   }
   bool Eat(char c) {
     SkipSpace();
@@ -147,6 +146,35 @@ std::optional<std::vector<std::pair<std::string_view, std::string_view>>> SliceJ
   std::vector<std::pair<std::string_view, std::string_view>> out;
   if (!SliceJsonObject(text, out)) return std::nullopt;
   return out;
+}
+
+size_t JsonNumberLength(std::string_view text, bool* integer) {
+  const size_t n = text.size();
+  auto digit = [&](size_t k) { return k < n && text[k] >= '0' && text[k] <= '9'; };
+  size_t i = 0;
+  if (i < n && text[i] == '-') ++i;
+  if (!digit(i)) return 0;
+  if (text[i] == '0') {
+    ++i;
+  } else {
+    while (digit(i)) ++i;
+  }
+  bool whole = true;
+  if (i < n && text[i] == '.') {
+    ++i;
+    if (!digit(i)) return 0;
+    while (digit(i)) ++i;
+    whole = false;
+  }
+  if (i < n && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    if (i < n && (text[i] == '+' || text[i] == '-')) ++i;
+    if (!digit(i)) return 0;
+    while (digit(i)) ++i;
+    whole = false;
+  }
+  if (integer) *integer = whole;
+  return i;
 }
 
 std::optional<std::vector<std::string_view>> SliceJsonArray(std::string_view text) {

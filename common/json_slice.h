@@ -7,6 +7,7 @@
 // want, so the bulk is never converted into numbers and allocated nodes.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -29,5 +30,17 @@ bool SliceJsonObject(std::string_view text,
 // not one well-formed JSON array at the level of this scan (elements are skipped, not
 // validated, as above).
 std::optional<std::vector<std::string_view>> SliceJsonArray(std::string_view text);
+
+// JSON's whitespace (RFC 8259): space, tab, line feed, carriage return.
+inline bool IsJsonSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+// The length of the JSON number at the start of `text` (RFC 8259:
+// -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?), 0 when `text` does not start with one (also
+// for "1." or "1e", which are no number). `integer`, when given: the number has neither a
+// fraction nor an exponent (a document parser reads it as an integer). For readers that take
+// numbers out of slices without a parser, with from_chars on exactly this many characters.
+size_t JsonNumberLength(std::string_view text, bool* integer = nullptr);
 
 }  // namespace s1mple

@@ -553,26 +553,24 @@ uint32_t Run::QuietUntil(uint32_t from) {
   if (p.open && (p.stop_loss || p.take_profit)) return from;
   const uint32_t until = ledger_heard_ ? ledger_.SilentUntil(from, end_) : end_;
   uint32_t next = until;
-  // Execution workers first: flat, an exit rule answers at once; in a position, its exit bounds
-  // how far the signals need to look.
-  for (uint16_t w : bus_.execution_workers(kOnContextReady)) {
-    if (next <= from) return from;
-    const NextActiveBar n = execution_[w]->NextActive(from, next, ledger_.view());
-    if (!n) {
-      quiet_ = false;  // not asked again in this run
-      return from;
+  // Each worker on on_context_ready, its answer bounding how far the next one looks; one that
+  // does not know ends skipping for the run. Execution workers first: flat, an exit rule answers
+  // at once; in a position, its exit bounds how far the signals need to look.
+  auto ask = [&](const auto& workers, const EventBus::Subscribers& subs) {
+    for (uint16_t w : subs) {
+      if (next <= from) return false;
+      const NextActiveBar n = workers[w]->NextActive(from, next, ledger_.view());
+      if (!n) {
+        quiet_ = false;  // not asked again in this run
+        return false;
+      }
+      next = std::min(next, *n);
     }
-    next = std::min(next, *n);
-  }
-  for (uint16_t w : bus_.opportunity_workers(kOnContextReady)) {
-    if (next <= from) return from;
-    const NextActiveBar n = opportunity_[w]->NextActive(from, next, ledger_.view());
-    if (!n) {
-      quiet_ = false;
-      return from;
-    }
-    next = std::min(next, *n);
-  }
+    return true;
+  };
+  if (!ask(execution_, bus_.execution_workers(kOnContextReady)) ||
+      !ask(opportunity_, bus_.opportunity_workers(kOnContextReady)))
+    return from;
   return std::max(next, from);
 }
 
@@ -664,7 +662,7 @@ Result<BacktestResult> Run::Execute() {
       const uint32_t until = QuietUntil(t + 1);
       if (until > t + 1) {
         // MarkQuiet also streams in the prices the fills after the span read.
-        ledger_.MarkQuiet(t + 1, until, /*with_range=*/env_.slippage_bps != 0);
+        ledger_.MarkQuiet(t + 1, until, /*with_range=*/exchange_.FillsReadRange());
         t = until - 1;
       }
     }

@@ -96,6 +96,9 @@ class Exchange {
   double Fee(double notional) const { return notional * fees_bps_ / 10000.0; }
   // `price` moved slippage_bps against the side that trades; with slippage_within_bar (the
   // default) kept inside bar t's [low, high].
+  // Whether a market fill reads its bar's high and low (Slip below: with slippage kept inside
+  // the bar); limit and stop entries always do.
+  bool FillsReadRange() const { return slippage_bps_ != 0 && within_bar_; }
   double Slip(double price, bool buying, uint32_t t) const {
     if (slippage_bps_ == 0) return price;  // what the formula gives, without reading the bar
     const double s = slippage_bps_ / 10000.0;

@@ -92,75 +92,20 @@ Result<DailyReturns> DailyReturnsFromJson(const nlohmann::json& j) {
 
 namespace {
 
-// A JSON number token at the start of `text` (RFC 8259 grammar), read with from_chars: its
-// length and value, or 0 when the token is not a plain number in range.
-size_t ReadJsonNumber(std::string_view text, double& value) {
-  size_t i = 0;
-  const size_t n = text.size();
-  auto digit = [&](size_t k) { return k < n && text[k] >= '0' && text[k] <= '9'; };
-  if (i < n && text[i] == '-') ++i;
-  if (!digit(i)) return 0;
-  if (text[i] == '0') {
-    ++i;
-  } else {
-    while (digit(i)) ++i;
+// One element of a returns array: a number read with from_chars, or null (NaN). False when it is
+// neither, or not a value the document reader gives the same double for.
+bool ReadReturnValue(std::string_view text, double& value) {
+  if (text == "null") {
+    value = std::nan("");
+    return true;
   }
-  bool integer = true;  // nlohmann reads "-0" as the integer 0, from_chars as -0.0
-  if (i < n && text[i] == '.') {
-    ++i;
-    if (!digit(i)) return 0;
-    while (digit(i)) ++i;
-    integer = false;
-  }
-  if (i < n && (text[i] == 'e' || text[i] == 'E')) {
-    ++i;
-    if (i < n && (text[i] == '+' || text[i] == '-')) ++i;
-    if (!digit(i)) return 0;
-    while (digit(i)) ++i;
-    integer = false;
-  }
-  const auto r = std::from_chars(text.data(), text.data() + i, value);
-  if (r.ec != std::errc() || r.ptr != text.data() + i || !std::isfinite(value)) return 0;
-  if (integer && value == 0 && text[0] == '-') return 0;
-  return i;
-}
-
-bool IsJsonSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-// The values array of a returns text: numbers and nulls (NaN). False on anything else.
-bool ReadReturnValues(std::string_view text, std::vector<double>& out) {
-  size_t i = 0;
-  auto skip = [&] {
-    while (i < text.size() && IsJsonSpace(text[i])) ++i;
-  };
-  skip();
-  if (i >= text.size() || text[i] != '[') return false;
-  ++i;
-  skip();
-  if (i < text.size() && text[i] == ']') return ++i, skip(), i == text.size();
-  while (true) {
-    skip();
-    if (text.substr(i, 4) == "null") {
-      out.push_back(std::nan(""));
-      i += 4;
-    } else {
-      double v = 0;
-      const size_t len = ReadJsonNumber(text.substr(i), v);
-      if (len == 0) return false;
-      out.push_back(v);
-      i += len;
-    }
-    skip();
-    if (i >= text.size()) return false;
-    if (text[i] == ']') break;
-    if (text[i] != ',') return false;
-    ++i;
-  }
-  ++i;
-  skip();
-  return i == text.size();
+  bool integer = false;
+  if (text.empty() || JsonNumberLength(text, &integer) != text.size()) return false;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (r.ec != std::errc() || r.ptr != text.data() + text.size() || !std::isfinite(value))
+    return false;
+  // nlohmann reads "-0" as the integer 0 (+0.0), from_chars as -0.0.
+  return !(integer && value == 0 && text.front() == '-');
 }
 
 }  // namespace
@@ -187,7 +132,11 @@ Result<DailyReturns> DailyReturnsFromJsonText(std::string_view text) {
     *slot = value;
   }
   DailyReturns out;
-  if (values.empty() || !ReadReturnValues(values, out.values)) return parsed();
+  const auto elements = values.empty() ? std::nullopt : SliceJsonArray(values);
+  if (!elements) return parsed();
+  out.values.resize(elements->size());
+  for (size_t i = 0; i < elements->size(); ++i)
+    if (!ReadReturnValue((*elements)[i], out.values[i])) return parsed();
   if (out.values.empty()) return out;
   // "YYYY-MM-DD" without escapes.
   if (first.size() < 2 || first.front() != '"' || first.back() != '"' ||
@@ -204,17 +153,12 @@ Result<DailyReturns> DailyReturnsFromJsonText(std::string_view text) {
       if (!pair || pair->size() != 2) return parsed();
       uint64_t index = 0;
       int64_t days = 0;
-      auto trim = [](std::string_view v) {
-        while (!v.empty() && IsJsonSpace(v.front())) v.remove_prefix(1);
-        while (!v.empty() && IsJsonSpace(v.back())) v.remove_suffix(1);
-        return v;
-      };
-      const std::string_view a = trim((*pair)[0]), b = trim((*pair)[1]);
+      const std::string_view a = (*pair)[0], b = (*pair)[1];  // sliced without whitespace
       const auto ra = std::from_chars(a.data(), a.data() + a.size(), index);
       const auto rb = std::from_chars(b.data(), b.data() + b.size(), days);
       if (ra.ec != std::errc() || ra.ptr != a.data() + a.size() || rb.ec != std::errc() ||
-          rb.ptr != b.data() + b.size() || a.empty() || b.empty() ||
-          (a.size() > 1 && a[0] == '0') || index == 0 || index >= out.values.size() || days < 1)
+          rb.ptr != b.data() + b.size() || (a.size() > 1 && a[0] == '0') || index == 0 ||
+          index >= out.values.size() || days < 1)
         return parsed();
       step[index] = days;
     }

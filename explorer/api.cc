@@ -135,35 +135,18 @@ bool AppendCell(std::string& out, std::string_view raw, int depth = 0) {
     out += '}';
     return true;
   }
-  const char* p = raw.data();
-  const char* const end = p + raw.size();
-  const char* q = p;
-  if (q < end && *q == '-') ++q;
-  const char* digits = q;
-  while (q < end && *q >= '0' && *q <= '9') ++q;
-  const size_t n = static_cast<size_t>(q - digits);
-  // JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-  if (n > 0 && !(n > 1 && *digits == '0')) {
-    if (q == end) {
-      if (n > 18 || (n == 1 && *digits == '0' && p != digits)) return false;  // big, or -0
+  if (raw.front() == '-' || (raw.front() >= '0' && raw.front() <= '9')) {
+    bool integer = false;
+    if (JsonNumberLength(raw, &integer) != raw.size()) return false;
+    if (integer) {
+      const size_t digits = raw.size() - (raw.front() == '-' ? 1 : 0);
+      if (digits > 18 || raw == "-0") return false;  // big, or -0
       out += raw;
       return true;
     }
-    if (*q == '.') {
-      const char* f = ++q;
-      while (q < end && *q >= '0' && *q <= '9') ++q;
-      if (q == f) return false;
-    }
-    if (q < end && (*q == 'e' || *q == 'E')) {
-      ++q;
-      if (q < end && (*q == '+' || *q == '-')) ++q;
-      const char* e = q;
-      while (q < end && *q >= '0' && *q <= '9') ++q;
-      if (q == e) return false;
-    }
-    if (q != end) return false;
+    const char* const end = raw.data() + raw.size();
     double d = 0;
-    auto [at, ec] = std::from_chars(p, end, d);
+    auto [at, ec] = std::from_chars(raw.data(), end, d);
     if (ec != std::errc() || at != end || !std::isfinite(d)) return false;
     // What Dump(json(d)) writes (nlohmann's serializer calls this for a finite double),
     // without a document and its string.
@@ -196,9 +179,7 @@ bool FlattenOverridesText(std::string_view text,
                           std::vector<std::pair<std::string, std::string>>& out,
                           std::unordered_map<std::string, std::string>& columns) {
   size_t first = 0;
-  while (first < text.size() &&
-         (text[first] == ' ' || text[first] == '\t' || text[first] == '\n' || text[first] == '\r'))
-    ++first;
+  while (first < text.size() && IsJsonSpace(text[first])) ++first;
   if (first == text.size()) return true;  // DecodeBlob's empty document: no column
   if (text[first] != '{') return false;
   std::string path;

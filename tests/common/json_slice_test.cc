@@ -90,5 +90,26 @@ TEST(JsonSlice, LongNestedValuesAreSkippedExactlyWhereverTheirBracketsAndQuotesF
   }
 }
 
+// JsonNumberLength follows RFC 8259's number grammar: the length of the number a text starts
+// with, 0 for what is no number, and whether it is written as an integer.
+TEST(JsonSlice, NumberLengthFollowsTheGrammar) {
+  struct Case {
+    const char* text;
+    size_t length;
+    bool integer;
+  };
+  for (const Case& c :
+       {Case{"0", 1, true}, Case{"-0", 2, true}, Case{"123,", 3, true}, Case{"-12.50]", 6, false},
+        Case{"1e5", 3, false}, Case{"1E+05 ", 5, false}, Case{"2.5e-3}", 6, false},
+        Case{"01", 1, true}, Case{"1.5.2", 3, false}, Case{"12345678901234567890123", 23, true}}) {
+    bool integer = !c.integer;
+    EXPECT_EQ(JsonNumberLength(c.text, &integer), c.length) << c.text;
+    EXPECT_EQ(integer, c.integer) << c.text;
+  }
+  for (const char* none : {"", "-", "+1", ".5", "1.", "1.e3", "1e", "1e+", "-.5", "e5", "NaN",
+                           "Infinity", "-Infinity", "null", "\"1\""})
+    EXPECT_EQ(JsonNumberLength(none), 0u) << none;
+}
+
 }  // namespace
 }  // namespace s1mple
